@@ -1,0 +1,235 @@
+//! The error type of the pbj crate.
+
+use std::fmt;
+
+/// Everything that can go wrong in pbj. Each variant names the field or value at fault.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A schema version string does not match `M-m-p`.
+    InvalidSchemaVersion {
+        /// The rejected input.
+        value: String,
+    },
+    /// A schema id string is malformed or too long.
+    InvalidSchemaId {
+        /// The rejected input.
+        value: String,
+    },
+    /// A curie string is malformed or too long.
+    InvalidSchemaCurie {
+        /// The rejected input.
+        value: String,
+    },
+    /// A qname string is malformed.
+    InvalidSchemaQName {
+        /// The rejected input.
+        value: String,
+    },
+    /// The input is not well-formed JSON.
+    InvalidJson {
+        /// Byte offset of the problem.
+        offset: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// A field value has the wrong JSON type, is out of range or fails a format/pattern check.
+    InvalidValue {
+        /// Path of the field, e.g. `ctx_app.name` or `tags[2]`.
+        field: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A required field is not set.
+    RequiredFieldNotSet {
+        /// Path of the field.
+        field: String,
+        /// Schema id of the message.
+        schema: String,
+    },
+    /// The field name does not exist in the schema.
+    UnknownField {
+        /// The field name.
+        field: String,
+        /// Schema id of the message.
+        schema: String,
+    },
+    /// The value's rule does not match the field's rule (e.g. `set` on a list field).
+    WrongRule {
+        /// The field name.
+        field: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The message is frozen and cannot be modified.
+    Frozen {
+        /// Schema id of the message.
+        schema: String,
+    },
+    /// No message type is registered for a schema id or curie.
+    NoMessageForSchemaId {
+        /// Path of the field holding the message (`""` at top level).
+        field: String,
+        /// The schema id or curie.
+        schema: String,
+    },
+    /// The payload's `_schema` names a different message than the one decoded into.
+    InvalidResolvedSchema {
+        /// Path of the field holding the message (`""` at top level).
+        field: String,
+        /// The expected curie major.
+        expected: String,
+        /// The payload's schema id.
+        found: String,
+    },
+    /// A nested message does not use any of the field's allowed curies.
+    AnyOfMismatch {
+        /// Path of the field.
+        field: String,
+        /// The nested message's schema id.
+        schema: String,
+    },
+    /// Nesting is deeper than the decoder allows.
+    TooDeep {
+        /// Path of the field where the limit was hit.
+        field: String,
+    },
+}
+
+impl Error {
+    /// A short, stable machine-readable kind, e.g. `invalid_value`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidSchemaVersion { .. } => "invalid_schema_version",
+            Self::InvalidSchemaId { .. } => "invalid_schema_id",
+            Self::InvalidSchemaCurie { .. } => "invalid_schema_curie",
+            Self::InvalidSchemaQName { .. } => "invalid_schema_qname",
+            Self::InvalidJson { .. } => "invalid_json",
+            Self::InvalidValue { .. } => "invalid_value",
+            Self::RequiredFieldNotSet { .. } => "required_field_not_set",
+            Self::UnknownField { .. } => "unknown_field",
+            Self::WrongRule { .. } => "wrong_rule",
+            Self::Frozen { .. } => "frozen",
+            Self::NoMessageForSchemaId { .. } => "no_message_for_schema_id",
+            Self::InvalidResolvedSchema { .. } => "invalid_resolved_schema",
+            Self::AnyOfMismatch { .. } => "any_of_mismatch",
+            Self::TooDeep { .. } => "too_deep",
+        }
+    }
+
+    /// The field path the error is about, if any (`_schema` for schema id problems).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::InvalidValue { field, .. }
+            | Self::RequiredFieldNotSet { field, .. }
+            | Self::UnknownField { field, .. }
+            | Self::WrongRule { field, .. }
+            | Self::AnyOfMismatch { field, .. }
+            | Self::TooDeep { field } => Some(field),
+            Self::NoMessageForSchemaId { field, .. } | Self::InvalidResolvedSchema { field, .. } => {
+                Some(field)
+            }
+            _ => None,
+        }
+    }
+
+    /// Prefixes the field path with `parent.` (used while unwinding nested decoding).
+    pub(crate) fn within(mut self, parent: &str) -> Self {
+        let join = |f: &mut String| {
+            *f = if f.is_empty() {
+                parent.to_owned()
+            } else if f.starts_with('[') {
+                format!("{parent}{f}")
+            } else {
+                format!("{parent}.{f}")
+            };
+        };
+        match &mut self {
+            Self::InvalidValue { field, .. }
+            | Self::RequiredFieldNotSet { field, .. }
+            | Self::UnknownField { field, .. }
+            | Self::WrongRule { field, .. }
+            | Self::AnyOfMismatch { field, .. }
+            | Self::TooDeep { field }
+            | Self::NoMessageForSchemaId { field, .. }
+            | Self::InvalidResolvedSchema { field, .. } => join(field),
+            _ => {}
+        }
+        self
+    }
+
+    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::InvalidValue { field: field.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidSchemaVersion { value } => {
+                write!(f, "schema version [{value}] is invalid, it must look like 1-0-0")
+            }
+            Self::InvalidSchemaId { value } => write!(
+                f,
+                "schema id [{value}] is invalid, it must look like pbj:vendor:package:category:message:1-0-0 (max 150 chars)"
+            ),
+            Self::InvalidSchemaCurie { value } => write!(
+                f,
+                "schema curie [{value}] is invalid, it must look like vendor:package:category:message (max 145 chars)"
+            ),
+            Self::InvalidSchemaQName { value } => {
+                write!(f, "schema qname [{value}] is invalid, it must look like vendor:message")
+            }
+            Self::InvalidJson { offset, message } => {
+                write!(f, "invalid JSON at byte {offset}: {message}")
+            }
+            Self::InvalidValue { field, message } => write!(f, "field [{field}]: {message}"),
+            Self::RequiredFieldNotSet { field, schema } => {
+                write!(f, "required field [{field}] must be set on message [{schema}]")
+            }
+            Self::UnknownField { field, schema } => {
+                write!(f, "field [{field}] does not exist on message [{schema}]")
+            }
+            Self::WrongRule { field, message } => write!(f, "field [{field}]: {message}"),
+            Self::Frozen { schema } => {
+                write!(f, "message [{schema}] is frozen and cannot be modified")
+            }
+            Self::NoMessageForSchemaId { field, schema } => {
+                write!(f, "no message is registered for schema [{schema}]")?;
+                if !field.is_empty() {
+                    write!(f, " (field [{field}])")?;
+                }
+                Ok(())
+            }
+            Self::InvalidResolvedSchema { field, expected, found } => {
+                write!(f, "payload schema [{found}] does not resolve to [{expected}]")?;
+                if !field.is_empty() {
+                    write!(f, " (field [{field}])")?;
+                }
+                Ok(())
+            }
+            Self::AnyOfMismatch { field, schema } => write!(
+                f,
+                "field [{field}]: message [{schema}] does not use any of the allowed curies"
+            ),
+            Self::TooDeep { field } => write!(f, "field [{field}]: messages are nested too deeply"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// One problem found by [`crate::Message::validate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Path of the field, e.g. `ctx_app.name`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}

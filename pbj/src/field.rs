@@ -1,0 +1,153 @@
+//! Static field descriptors ([`Field`]), as emitted by pbjc.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::types::{FieldRule, FieldType, Format};
+
+/// A constant default value declared in the schema (`<default>`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    /// A boolean default.
+    Bool(bool),
+    /// An integer default (ints, int-enums, trinary).
+    Int(i64),
+    /// A float default.
+    Float(f64),
+    /// A string default (strings, string-enums).
+    Str(&'static str),
+    /// A freshly generated v4 uuid (identifier fields bound to a uuid identifier class).
+    GenerateUuid,
+}
+
+/// A pbj enum: id and its `(KEY, value)` options.
+#[derive(Debug)]
+pub struct EnumDef {
+    /// Enum id `vendor:package:name`.
+    pub id: &'static str,
+    /// Options in declaration order.
+    pub options: &'static [(&'static str, EnumValue)],
+}
+
+/// The value of one enum option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumValue {
+    /// An `int-enum` option.
+    Int(i64),
+    /// A `string-enum` option.
+    Str(&'static str),
+}
+
+impl EnumDef {
+    /// Whether `v` is one of the string values.
+    pub fn has_str(&self, v: &str) -> bool {
+        self.options.iter().any(|(_, o)| matches!(o, EnumValue::Str(s) if *s == v))
+    }
+    /// Whether `v` is one of the int values.
+    pub fn has_int(&self, v: i64) -> bool {
+        self.options.iter().any(|(_, o)| *o == EnumValue::Int(v))
+    }
+}
+
+/// A field pattern: the JS/PHP regex source and its lazily compiled Rust translation.
+#[derive(Debug)]
+pub struct Pattern {
+    /// The pattern as written in the schema (without delimiters).
+    pub source: &'static str,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// Creates a pattern from its schema source.
+    pub const fn new(source: &'static str) -> Self {
+        Self { source, compiled: OnceLock::new() }
+    }
+
+    /// The compiled regex (`None` if the source cannot be translated; pbjc rejects such schemas).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.compiled.get_or_init(|| crate::pattern::compile(self.source).ok()).as_ref()
+    }
+
+    /// Whether `value` matches (a pattern that cannot compile matches nothing).
+    pub fn is_match(&self, value: &str) -> bool {
+        self.regex().is_some_and(|r| r.is_match(value))
+    }
+}
+
+/// Everything about one field of a schema. Built as a `static` by generated code.
+#[derive(Debug)]
+pub struct Field {
+    /// Field name (the JSON key).
+    pub name: &'static str,
+    /// Value type.
+    pub kind: FieldType,
+    /// Cardinality.
+    pub rule: FieldRule,
+    /// Whether the field must be set for the message to be valid.
+    pub required: bool,
+    /// Minimum byte length (string and binary types).
+    pub min_length: u32,
+    /// Maximum byte length (string and binary types), already clamped to the type's maximum.
+    pub max_length: u32,
+    /// Inclusive lower bound (int types), already clamped to the type's bounds.
+    pub min: i64,
+    /// Inclusive upper bound (int types), already clamped to the type's bounds.
+    pub max: i64,
+    /// Decimal precision (1..=65).
+    pub precision: u8,
+    /// Decimal scale (0..=precision).
+    pub scale: u8,
+    /// Regex the (string) value must match.
+    pub pattern: Option<Pattern>,
+    /// Format the (string) value must satisfy.
+    pub format: Format,
+    /// The schema's `<default>`.
+    pub default: Option<DefaultValue>,
+    /// Whether the type default (0, false, now, new id) applies when no default is given.
+    pub use_type_default: bool,
+    /// Curies a nested message must use (empty: any message).
+    pub any_of: &'static [&'static str],
+    /// The enum of `int-enum` / `string-enum` fields.
+    pub enum_def: Option<&'static EnumDef>,
+    /// Whether a mixin user may redefine this field.
+    pub overridable: bool,
+    /// The identifier class bound to an `identifier` field (e.g. `UuidIdentifier`), if any.
+    pub identifier_class: Option<&'static str>,
+    /// The `<description>` text.
+    pub description: &'static str,
+}
+
+impl Field {
+    /// A field with the given name, type and rule and every other property at its default.
+    /// Generated code uses struct update syntax on top of this.
+    pub const fn new(name: &'static str, kind: FieldType, rule: FieldRule) -> Self {
+        let (min, max) = kind.int_bounds();
+        Self {
+            name,
+            kind,
+            rule,
+            required: false,
+            min_length: 0,
+            max_length: kind.max_bytes(),
+            min,
+            max,
+            precision: 10,
+            scale: 2,
+            pattern: None,
+            format: Format::Unknown,
+            default: None,
+            use_type_default: true,
+            any_of: &[],
+            enum_def: None,
+            overridable: false,
+            identifier_class: None,
+            description: "",
+        }
+    }
+
+    /// Whether the field holds one value.
+    pub const fn is_single(&self) -> bool {
+        matches!(self.rule, FieldRule::Single)
+    }
+}

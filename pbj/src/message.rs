@@ -1,0 +1,512 @@
+//! The [`Message`] trait and the schema-driven storage behind every message ([`MessageData`]).
+
+use std::any::Any;
+use std::fmt;
+
+use crate::codec::{self, Flavor};
+use crate::error::{Error, Violation};
+use crate::field::{DefaultValue, Field};
+use crate::schema::Schema;
+use crate::text::set_key;
+use crate::types::{FieldRule, FieldType, TypeFamily};
+use crate::validate;
+use crate::value::{FieldValue, Value};
+use crate::well_known::{MessageRef, Microtime, identifier};
+
+/// Field values of one message, indexed like its schema's fields.
+#[derive(Debug, Clone)]
+pub struct MessageData {
+    schema: &'static Schema,
+    values: Vec<Option<FieldValue>>,
+    frozen: bool,
+}
+
+impl MessageData {
+    /// An empty message of `schema` (only `_schema` set, no defaults).
+    pub fn empty(schema: &'static Schema) -> Self {
+        let mut values: Vec<Option<FieldValue>> = Vec::with_capacity(schema.fields.len());
+        values.resize_with(schema.fields.len(), || None);
+        if let Some(first) = values.first_mut() {
+            *first = Some(FieldValue::Single(Value::String(schema.id.to_owned())));
+        }
+        Self { schema, values, frozen: false }
+    }
+
+    /// A new message of `schema` with every default populated (generated ids, now, ...).
+    pub fn new(schema: &'static Schema) -> Self {
+        let mut data = Self::empty(schema);
+        data.populate_defaults();
+        data
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &'static Schema {
+        self.schema
+    }
+
+    /// Whether the message is frozen (immutable).
+    pub fn is_frozen(&self) -> bool {
+        self.frozen
+    }
+
+    fn index(&self, name: &str) -> Result<usize, Error> {
+        self.schema.field_index(name).ok_or_else(|| Error::UnknownField {
+            field: name.to_owned(),
+            schema: self.schema.id.to_owned(),
+        })
+    }
+
+    fn writable(&self) -> Result<(), Error> {
+        if self.frozen {
+            return Err(Error::Frozen { schema: self.schema.id.to_owned() });
+        }
+        Ok(())
+    }
+
+    /// The stored value of field `name` (`None` if unset or unknown).
+    pub fn get(&self, name: &str) -> Option<&FieldValue> {
+        self.schema.field_index(name).and_then(|i| self.get_at(i))
+    }
+
+    /// The stored value of the field at `index`.
+    pub fn get_at(&self, index: usize) -> Option<&FieldValue> {
+        self.values.get(index).and_then(Option::as_ref)
+    }
+
+    /// The single value of field `name`.
+    pub fn get_single(&self, name: &str) -> Option<&Value> {
+        self.get(name).and_then(FieldValue::as_single)
+    }
+
+    /// Mutable access to the stored value at `index`; fails if frozen.
+    pub fn get_at_mut(&mut self, index: usize) -> Result<Option<&mut FieldValue>, Error> {
+        self.writable()?;
+        Ok(self.values.get_mut(index).and_then(Option::as_mut))
+    }
+
+    /// Whether field `name` holds a value (empty collections count as unset).
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some_and(|v| !v.is_empty())
+    }
+
+    /// Sets a single-value field after checking the value against the field's rules.
+    pub fn set(&mut self, name: &str, value: impl Into<Value>) -> Result<(), Error> {
+        let i = self.index(name)?;
+        self.set_at(i, value.into())
+    }
+
+    /// Sets the single-value field at `index` after checking the value.
+    pub fn set_at(&mut self, index: usize, value: Value) -> Result<(), Error> {
+        self.writable()?;
+        let field = self.field_at(index)?;
+        if field.rule != FieldRule::Single {
+            return Err(Error::WrongRule {
+                field: field.name.to_owned(),
+                message: format!("field is a {}, not a single value", field.rule),
+            });
+        }
+        if index == 0 {
+            // `_schema` always holds the schema's own id.
+            return Ok(());
+        }
+        let value = validate::normalize(field, value).map_err(|m| Error::invalid(field.name, m))?;
+        self.values[index] = value.map(FieldValue::Single);
+        if self.values[index].is_none() {
+            self.populate_default(index);
+        }
+        Ok(())
+    }
+
+    fn field_at(&self, index: usize) -> Result<&'static Field, Error> {
+        self.schema.fields.get(index).ok_or_else(|| Error::UnknownField {
+            field: format!("#{index}"),
+            schema: self.schema.id.to_owned(),
+        })
+    }
+
+    /// Clears field `name` and re-applies its default.
+    pub fn clear(&mut self, name: &str) -> Result<(), Error> {
+        let i = self.index(name)?;
+        self.clear_at(i)
+    }
+
+    /// Clears the field at `index` and re-applies its default.
+    pub fn clear_at(&mut self, index: usize) -> Result<(), Error> {
+        self.writable()?;
+        if index == 0 || index >= self.values.len() {
+            return Ok(());
+        }
+        self.values[index] = None;
+        self.populate_default(index);
+        Ok(())
+    }
+
+    fn collection(&mut self, name: &str, rule: FieldRule) -> Result<(usize, &'static Field), Error> {
+        self.writable()?;
+        let i = self.index(name)?;
+        let field = self.field_at(i)?;
+        if field.rule != rule {
+            return Err(Error::WrongRule {
+                field: field.name.to_owned(),
+                message: format!("field is a {}, not a {rule}", field.rule),
+            });
+        }
+        Ok((i, field))
+    }
+
+    /// Adds values to a set field: unique by trimmed, lowercased string form; a duplicate
+    /// keeps its first position and takes the last value written.
+    pub fn add_to_set<V: Into<Value>>(
+        &mut self,
+        name: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Result<(), Error> {
+        let (i, field) = self.collection(name, FieldRule::Set)?;
+        let mut checked = Vec::new();
+        for v in values {
+            if let Some(v) = validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m))? {
+                checked.push(v);
+            }
+        }
+        for v in checked {
+            self.push_set_value(i, v);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn push_set_value(&mut self, index: usize, value: Value) {
+        let key = set_key_of(&value);
+        let slot = self.values[index].get_or_insert_with(|| FieldValue::Set(Vec::new()));
+        if let FieldValue::Set(items) = slot {
+            if let Some(existing) = items.iter_mut().find(|e| set_key_of(e) == key) {
+                *existing = value;
+            } else {
+                items.push(value);
+            }
+        }
+    }
+
+    /// Appends values to a list field.
+    pub fn add_to_list<V: Into<Value>>(
+        &mut self,
+        name: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Result<(), Error> {
+        let (i, field) = self.collection(name, FieldRule::List)?;
+        let mut checked = Vec::new();
+        for v in values {
+            if let Some(v) = validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m))? {
+                checked.push(v);
+            }
+        }
+        let slot = self.values[i].get_or_insert_with(|| FieldValue::List(Vec::new()));
+        if let FieldValue::List(items) = slot {
+            items.extend(checked);
+        }
+        Ok(())
+    }
+
+    /// Puts `key -> value` in a map field (an existing key keeps its position).
+    pub fn add_to_map(&mut self, name: &str, key: &str, value: impl Into<Value>) -> Result<(), Error> {
+        let (i, field) = self.collection(name, FieldRule::Map)?;
+        let Some(v) = validate::normalize(field, value.into()).map_err(|m| Error::invalid(format!("{}.{key}", field.name), m))?
+        else {
+            return self.remove_from_map(name, key);
+        };
+        self.push_map_value(i, key.to_owned(), v);
+        Ok(())
+    }
+
+    pub(crate) fn push_map_value(&mut self, index: usize, key: String, value: Value) {
+        let slot = self.values[index].get_or_insert_with(|| FieldValue::Map(Vec::new()));
+        if let FieldValue::Map(entries) = slot {
+            if let Some(e) = entries.iter_mut().find(|(k, _)| *k == key) {
+                e.1 = value;
+            } else {
+                entries.push((key, value));
+            }
+        }
+    }
+
+    /// Removes values from a set field (case-insensitive).
+    pub fn remove_from_set<V: Into<Value>>(
+        &mut self,
+        name: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Result<(), Error> {
+        let (i, _) = self.collection(name, FieldRule::Set)?;
+        let keys: Vec<String> = values.into_iter().map(|v| set_key_of(&v.into())).collect();
+        if let Some(FieldValue::Set(items)) = &mut self.values[i] {
+            items.retain(|e| !keys.contains(&set_key_of(e)));
+        }
+        Ok(())
+    }
+
+    /// Removes the element at `position` of a list field (no-op when out of range).
+    pub fn remove_from_list_at(&mut self, name: &str, position: usize) -> Result<(), Error> {
+        let (i, _) = self.collection(name, FieldRule::List)?;
+        if let Some(FieldValue::List(items)) = &mut self.values[i] {
+            if position < items.len() {
+                items.remove(position);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `key` from a map field.
+    pub fn remove_from_map(&mut self, name: &str, key: &str) -> Result<(), Error> {
+        let (i, _) = self.collection(name, FieldRule::Map)?;
+        if let Some(FieldValue::Map(entries)) = &mut self.values[i] {
+            entries.retain(|(k, _)| k != key);
+        }
+        Ok(())
+    }
+
+    /// Fills every unset field that has a default (constant or generated).
+    pub fn populate_defaults(&mut self) {
+        if self.frozen {
+            return;
+        }
+        for i in 1..self.values.len() {
+            if self.values[i].as_ref().is_none_or(FieldValue::is_empty) {
+                self.values[i] = None;
+                self.populate_default(i);
+            }
+        }
+    }
+
+    fn populate_default(&mut self, index: usize) {
+        let Some(field) = self.schema.fields.get(index) else { return };
+        if field.rule != FieldRule::Single {
+            return;
+        }
+        if let Some(v) = default_value(field) {
+            self.values[index] = Some(FieldValue::Single(v));
+        }
+    }
+
+    /// Stores a value without any check (decoders that already validated).
+    pub(crate) fn put(&mut self, index: usize, value: Option<FieldValue>) {
+        if index > 0 && index < self.values.len() {
+            self.values[index] = value;
+        }
+    }
+
+    /// Freezes the message and every nested message; afterwards every mutator fails.
+    pub fn freeze(&mut self) {
+        if self.frozen {
+            return;
+        }
+        for v in self.values.iter_mut().flatten() {
+            for value in v.values_mut() {
+                if let Value::Message(m) = value {
+                    m.data_mut().freeze();
+                }
+            }
+        }
+        self.frozen = true;
+    }
+
+    /// An unfrozen deep copy.
+    pub fn thaw_clone(&self) -> Self {
+        let mut copy = self.clone();
+        copy.unfreeze_all();
+        copy
+    }
+
+    fn unfreeze_all(&mut self) {
+        self.frozen = false;
+        for v in self.values.iter_mut().flatten() {
+            for value in v.values_mut() {
+                if let Value::Message(m) = value {
+                    m.data_mut().unfreeze_all();
+                }
+            }
+        }
+    }
+
+    /// Checks required fields and every value, recursively; returns every violation.
+    pub fn validate(&self) -> Result<(), Vec<Violation>> {
+        let mut out = Vec::new();
+        validate::collect_violations(self, "", &mut out);
+        if out.is_empty() { Ok(()) } else { Err(out) }
+    }
+
+    /// Iterates over `(field, value)` pairs of the fields that are set, in schema order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Field, &FieldValue)> + '_ {
+        self.schema
+            .fields
+            .iter()
+            .zip(self.values.iter())
+            .filter_map(|(f, v)| v.as_ref().filter(|v| !v.is_empty()).map(|v| (f, v)))
+    }
+}
+
+/// The uniqueness key of a set element.
+fn set_key_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => set_key(s),
+        Value::Int(i) => i.to_string(),
+        Value::BigInt(i) => i.to_string(),
+        Value::Float(f) => crate::number::js_number(*f),
+        Value::Binary(b) => String::from_utf8_lossy(b).to_lowercase(),
+        Value::Microtime(m) => m.to_string(),
+        Value::NodeRef(n) => n.to_string().to_lowercase(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// The default of a single-value field, if it has one.
+pub(crate) fn default_value(field: &Field) -> Option<Value> {
+    if let Some(d) = field.default {
+        return Some(match d {
+            DefaultValue::Bool(b) => Value::Bool(b),
+            DefaultValue::Int(i) => Value::Int(i),
+            DefaultValue::Float(f) => Value::Float(f),
+            DefaultValue::Str(s) => Value::String(s.to_owned()),
+            DefaultValue::GenerateUuid => Value::String(identifier::generate_uuid()),
+        });
+    }
+    let forced = field.kind.is_scalar() && field.kind != FieldType::Timestamp;
+    if !field.use_type_default && !forced {
+        return None;
+    }
+    Some(match field.kind {
+        FieldType::Boolean => Value::Bool(false),
+        FieldType::IntEnum => return None,
+        FieldType::Timestamp => Value::Int(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+        ),
+        FieldType::Microtime => Value::Microtime(Microtime::now()),
+        FieldType::Uuid => Value::String(identifier::generate_uuid()),
+        FieldType::TimeUuid => Value::String(identifier::generate_time_uuid()),
+        t => match t.family() {
+            TypeFamily::Int => Value::Int(0),
+            TypeFamily::BigInt => Value::BigInt(0),
+            TypeFamily::Float => Value::Float(0.0),
+            _ => return None,
+        },
+    })
+}
+
+/// A pbj message: schema-driven data plus typed access in generated types.
+///
+/// Every generated message struct implements this trait; generic code (codecs, marshalers,
+/// pbjx) works through it.
+pub trait Message: Any + Send + Sync + fmt::Debug {
+    /// The message's field values.
+    fn data(&self) -> &MessageData;
+    /// The message's field values, mutably.
+    fn data_mut(&mut self) -> &mut MessageData;
+    /// A boxed deep copy (keeps the frozen state).
+    fn clone_message(&self) -> Box<dyn Message>;
+    /// Upcast for downcasting to the generated type.
+    fn as_any(&self) -> &dyn Any;
+    /// Upcast for downcasting a box to the generated type.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+
+    /// The schema.
+    fn schema(&self) -> &'static Schema {
+        self.data().schema()
+    }
+    /// Checks required fields and every value, recursively.
+    fn validate(&self) -> Result<(), Vec<Violation>> {
+        self.data().validate()
+    }
+    /// Freezes the message (and nested messages).
+    fn freeze(&mut self) {
+        self.data_mut().freeze();
+    }
+    /// Whether the message is frozen.
+    fn is_frozen(&self) -> bool {
+        self.data().is_frozen()
+    }
+    /// Encodes as JSON in the JS flavour (the wire default).
+    fn to_json(&self) -> String {
+        codec::encode(self.data(), Flavor::Js)
+    }
+    /// Encodes as JSON in the given flavour.
+    fn to_json_with(&self, flavor: Flavor) -> String {
+        codec::encode(self.data(), flavor)
+    }
+    /// md5 hex of the JS-flavour JSON without the top-level `skip_fields` (the JS etag).
+    fn generate_etag(&self, skip_fields: &[&str]) -> String {
+        codec::etag(self.data(), Flavor::Js, skip_fields)
+    }
+    /// A reference to this message: its curie and the value of its id field.
+    fn generate_message_ref(&self, tag: Option<&str>) -> MessageRef {
+        let schema = self.schema();
+        let id = schema
+            .id_field
+            .and_then(|f| self.data().get_single(f))
+            .map(value_to_id)
+            .unwrap_or_else(|| "null".to_owned());
+        MessageRef::new(schema.curie, &id, tag)
+            .or_else(|_| MessageRef::new(schema.curie, "null", tag))
+            .unwrap_or_else(|_| unreachable_ref(schema))
+    }
+}
+
+fn unreachable_ref(schema: &Schema) -> MessageRef {
+    // A generated schema always has a valid, non-mixin curie; mixins are never instantiated.
+    MessageRef::new("pbj:invalid::ref", "null", None)
+        .unwrap_or_else(|e| panic!("invalid curie {}: {e}", schema.curie))
+}
+
+fn value_to_id(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Microtime(m) => m.to_string(),
+        Value::NodeRef(n) => n.to_string(),
+        _ => "null".to_owned(),
+    }
+}
+
+/// Static access to a generated message type.
+pub trait MessageType: Message + Sized {
+    /// The schema of this type.
+    const SCHEMA: &'static Schema;
+    /// Wraps data that belongs to [`Self::SCHEMA`].
+    fn from_data(data: MessageData) -> Self;
+    /// Unwraps the data.
+    fn into_data(self) -> MessageData;
+
+    /// Decodes JSON (either flavour) with the global registry for nested messages.
+    fn from_json(json: &str) -> Result<Self, Error> {
+        let data = codec::decode_as(json, Self::SCHEMA, &crate::registry::global())?;
+        Ok(Self::from_data(data))
+    }
+}
+
+/// A message of any schema, without a generated type (for tools and tests).
+#[derive(Debug, Clone)]
+pub struct DynamicMessage(pub MessageData);
+
+impl Message for DynamicMessage {
+    fn data(&self) -> &MessageData {
+        &self.0
+    }
+    fn data_mut(&mut self) -> &mut MessageData {
+        &mut self.0
+    }
+    fn clone_message(&self) -> Box<dyn Message> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+impl dyn Message {
+    /// Downcasts to a generated type.
+    pub fn downcast_ref<T: Message>(&self) -> Option<&T> {
+        self.as_any().downcast_ref::<T>()
+    }
+}

@@ -1,0 +1,99 @@
+//! The message resolver: schema id / curie -> message type, and mixin -> implementing curies.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock, RwLockReadGuard};
+
+use crate::message::{Message, MessageData};
+use crate::schema::Schema;
+use crate::schema_id::SchemaId;
+
+/// Builds a boxed message of a registered type from decoded data.
+pub type Constructor = fn(MessageData) -> Box<dyn Message>;
+
+/// One registered message type.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// The schema of the type.
+    pub schema: &'static Schema,
+    /// Wraps data of that schema into the generated type.
+    pub constructor: Constructor,
+}
+
+/// Maps curie majors to message types and mixins to the messages that use them.
+#[derive(Debug, Default, Clone)]
+pub struct Registry {
+    by_curie_major: HashMap<&'static str, Entry>,
+    by_mixin: HashMap<&'static str, Vec<&'static str>>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a message type (a later registration of the same curie major replaces it).
+    pub fn register(&mut self, schema: &'static Schema, constructor: Constructor) {
+        if self.by_curie_major.insert(schema.curie_major, Entry { schema, constructor }).is_none() {
+            for mixin in schema.mixins {
+                let users = self.by_mixin.entry(mixin).or_default();
+                users.push(schema.curie_major);
+                users.sort_unstable();
+            }
+        }
+    }
+
+    /// Number of registered types.
+    pub fn len(&self) -> usize {
+        self.by_curie_major.len()
+    }
+
+    /// Whether nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.by_curie_major.is_empty()
+    }
+
+    /// The type registered for the id's curie major.
+    pub fn resolve_id(&self, id: &SchemaId) -> Option<&Entry> {
+        self.by_curie_major.get(id.curie_major().as_str())
+    }
+
+    /// The type for a curie major, or for a bare curie the highest registered major.
+    pub fn resolve_curie(&self, curie: &str) -> Option<&Entry> {
+        if let Some(e) = self.by_curie_major.get(curie) {
+            return Some(e);
+        }
+        self.by_curie_major
+            .values()
+            .filter(|e| e.schema.curie == curie)
+            .max_by_key(|e| e.schema.version.major)
+    }
+
+    /// Curie majors of every registered message using `mixin` (curie or curie major), sorted.
+    pub fn find_all_using_mixin(&self, mixin: &str) -> &[&'static str] {
+        self.by_mixin.get(mixin).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every registered entry, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.by_curie_major.values()
+    }
+
+    /// Builds an empty message (defaults populated) of the type registered for `curie`.
+    pub fn create(&self, curie: &str) -> Option<Box<dyn Message>> {
+        self.resolve_curie(curie).map(|e| (e.constructor)(MessageData::new(e.schema)))
+    }
+}
+
+static GLOBAL: LazyLock<RwLock<Registry>> = LazyLock::new(|| RwLock::new(Registry::new()));
+
+/// Read access to the process-wide registry used by [`crate::MessageType::from_json`].
+pub fn global() -> RwLockReadGuard<'static, Registry> {
+    GLOBAL.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Adds types to the process-wide registry, e.g. `pbj::registry::register_global(my_schemas::register)`.
+pub fn register_global(f: impl FnOnce(&mut Registry)) {
+    let mut guard = GLOBAL.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    f(&mut guard);
+}

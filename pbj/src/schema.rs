@@ -1,0 +1,80 @@
+//! Static schema descriptors ([`Schema`]), as emitted by pbjc.
+
+use crate::field::Field;
+use crate::schema_id::{SchemaId, SchemaVersion};
+
+/// The static description of one message schema version.
+#[derive(Debug)]
+pub struct Schema {
+    /// `pbj:vendor:package:category:message:M-m-p`.
+    pub id: &'static str,
+    /// `vendor:package:category:message`.
+    pub curie: &'static str,
+    /// `vendor:package:category:message:vM`.
+    pub curie_major: &'static str,
+    /// `vendor:message`.
+    pub qname: &'static str,
+    /// The vendor segment.
+    pub vendor: &'static str,
+    /// The package segment.
+    pub package: &'static str,
+    /// The category segment (`""` when empty).
+    pub category: &'static str,
+    /// The message segment.
+    pub message: &'static str,
+    /// The version.
+    pub version: SchemaVersion,
+    /// Fields in wire order; field 0 is always `_schema`.
+    pub fields: &'static [Field],
+    /// Mixins in both forms: curie major and curie (`a:b:mixin:c:v1`, `a:b:mixin:c`).
+    pub mixins: &'static [&'static str],
+    /// Name of the field used by [`crate::Message::generate_message_ref`] (e.g. `event_id`).
+    pub id_field: Option<&'static str>,
+    /// Whether the schema is marked deprecated.
+    pub deprecated: bool,
+    /// The schema's description.
+    pub description: &'static str,
+}
+
+impl Schema {
+    /// Index of the field called `name`.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// The field called `name`.
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether the schema lists `mixin` (curie or curie major).
+    pub fn has_mixin(&self, mixin: &str) -> bool {
+        self.mixins.contains(&mixin)
+    }
+
+    /// True if the schema has mixin `curie`, or `curie` is its own curie or curie major.
+    pub fn uses_curie(&self, curie: &str) -> bool {
+        self.has_mixin(curie) || self.curie == curie || self.curie_major == curie
+    }
+
+    /// The parsed schema id.
+    pub fn schema_id(&self) -> SchemaId {
+        // Generated schemas always carry valid ids (pbjc checks them), but never panic.
+        SchemaId::parse(self.id).unwrap_or_else(|_| {
+            SchemaId::parse("pbj:invalid:invalid::invalid:1-0-0").expect("literal id is valid")
+        })
+    }
+
+    /// Rust-style type name, e.g. `ArticleV1`.
+    pub fn class_name(&self) -> String {
+        let mut out = String::new();
+        for part in self.message.split('-') {
+            let mut chars = part.chars();
+            if let Some(c) = chars.next() {
+                out.extend(c.to_uppercase());
+                out.push_str(chars.as_str());
+            }
+        }
+        format!("{out}V{}", self.version.major)
+    }
+}

@@ -1,0 +1,343 @@
+//! Schema identity: [`SchemaVersion`], [`SchemaId`], [`SchemaCurie`] and [`SchemaQName`].
+//!
+//! The grammar is the original pbj grammar:
+//! `pbj:vendor:package:category:message:major-minor-patch`, lowercase only, the category may be
+//! empty (`pbj:acme:blog::article:1-0-0`), package names may contain dots.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// Maximum length of a schema id string (characters).
+pub const SCHEMA_ID_MAX_LEN: usize = 150;
+/// Maximum length of a schema curie string (characters).
+pub const SCHEMA_CURIE_MAX_LEN: usize = 145;
+
+fn is_segment(s: &str, allow_dot: bool) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || (allow_dot && b == b'.')
+        })
+}
+
+fn is_category(s: &str) -> bool {
+    s.is_empty() || is_segment(s, false)
+}
+
+/// A schema version `major-minor-patch`, e.g. `1-0-0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchemaVersion {
+    /// Breaking changes.
+    pub major: u32,
+    /// Backward compatible additions.
+    pub minor: u32,
+    /// Fully compatible changes.
+    pub patch: u32,
+}
+
+impl SchemaVersion {
+    /// Creates a version from its three parts.
+    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
+        Self { major, minor, patch }
+    }
+
+    /// Parses `M-m-p` (digits only, exactly three parts).
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let err = || Error::InvalidSchemaVersion { value: s.to_owned() };
+        let mut parts = s.split('-');
+        let mut next = || -> Result<u32, Error> {
+            let p = parts.next().ok_or_else(err)?;
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err());
+            }
+            p.parse::<u32>().map_err(|_| err())
+        };
+        let v = Self::new(next()?, next()?, next()?);
+        if parts.next().is_some() {
+            return Err(err());
+        }
+        Ok(v)
+    }
+}
+
+impl fmt::Display for SchemaVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}-{}", self.major, self.minor, self.patch)
+    }
+}
+
+impl FromStr for SchemaVersion {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
+/// A schema curie `vendor:package:category:message` (category may be empty).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchemaCurie {
+    vendor: String,
+    package: String,
+    category: Option<String>,
+    message: String,
+}
+
+impl SchemaCurie {
+    /// Parses a curie, e.g. `acme:blog:node:article` or `acme:blog::article`.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let err = || Error::InvalidSchemaCurie { value: s.to_owned() };
+        if s.chars().count() > SCHEMA_CURIE_MAX_LEN {
+            return Err(err());
+        }
+        let parts: Vec<&str> = s.split(':').collect();
+        if parts.len() != 4 {
+            return Err(err());
+        }
+        Self::from_parts(parts[0], parts[1], parts[2], parts[3]).ok_or_else(err)
+    }
+
+    fn from_parts(vendor: &str, package: &str, category: &str, message: &str) -> Option<Self> {
+        if !(is_segment(vendor, false)
+            && is_segment(package, true)
+            && is_category(category)
+            && is_segment(message, false))
+        {
+            return None;
+        }
+        Some(Self {
+            vendor: vendor.to_owned(),
+            package: package.to_owned(),
+            category: (!category.is_empty()).then(|| category.to_owned()),
+            message: message.to_owned(),
+        })
+    }
+
+    /// The vendor, e.g. `acme`.
+    pub fn vendor(&self) -> &str {
+        &self.vendor
+    }
+    /// The package, e.g. `blog` (may contain dots).
+    pub fn package(&self) -> &str {
+        &self.package
+    }
+    /// The category, `None` when empty.
+    pub fn category(&self) -> Option<&str> {
+        self.category.as_deref()
+    }
+    /// The message name, e.g. `article`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// True when the category is exactly `mixin`.
+    pub fn is_mixin(&self) -> bool {
+        self.category.as_deref() == Some("mixin")
+    }
+    /// The qualified name `vendor:message`.
+    pub fn qname(&self) -> SchemaQName {
+        SchemaQName { vendor: self.vendor.clone(), message: self.message.clone() }
+    }
+}
+
+impl fmt::Display for SchemaCurie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}:{}",
+            self.vendor,
+            self.package,
+            self.category.as_deref().unwrap_or(""),
+            self.message
+        )
+    }
+}
+
+impl FromStr for SchemaCurie {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
+/// A schema id `pbj:vendor:package:category:message:M-m-p`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchemaId {
+    curie: SchemaCurie,
+    version: SchemaVersion,
+}
+
+impl SchemaId {
+    /// Parses and validates a schema id string (max 150 characters).
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let err = || Error::InvalidSchemaId { value: s.to_owned() };
+        if s.chars().count() > SCHEMA_ID_MAX_LEN {
+            return Err(err());
+        }
+        let rest = s.strip_prefix("pbj:").ok_or_else(err)?;
+        let parts: Vec<&str> = rest.split(':').collect();
+        if parts.len() != 5 {
+            return Err(err());
+        }
+        let curie =
+            SchemaCurie::from_parts(parts[0], parts[1], parts[2], parts[3]).ok_or_else(err)?;
+        let version = SchemaVersion::parse(parts[4]).map_err(|_| err())?;
+        Ok(Self { curie, version })
+    }
+
+    /// The curie (id without `pbj:` and version).
+    pub fn curie(&self) -> &SchemaCurie {
+        &self.curie
+    }
+    /// The version.
+    pub fn version(&self) -> SchemaVersion {
+        self.version
+    }
+    /// The vendor.
+    pub fn vendor(&self) -> &str {
+        self.curie.vendor()
+    }
+    /// The package.
+    pub fn package(&self) -> &str {
+        self.curie.package()
+    }
+    /// The category, `None` when empty.
+    pub fn category(&self) -> Option<&str> {
+        self.curie.category()
+    }
+    /// The message name.
+    pub fn message(&self) -> &str {
+        self.curie.message()
+    }
+    /// The curie major, `vendor:package:category:message:vN`.
+    pub fn curie_major(&self) -> String {
+        format!("{}:v{}", self.curie, self.version.major)
+    }
+    /// The qualified name `vendor:message`.
+    pub fn qname(&self) -> SchemaQName {
+        self.curie.qname()
+    }
+}
+
+impl fmt::Display for SchemaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pbj:{}:{}", self.curie, self.version)
+    }
+}
+
+impl FromStr for SchemaId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
+/// A qualified name `vendor:message` (not guaranteed unique).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchemaQName {
+    vendor: String,
+    message: String,
+}
+
+impl SchemaQName {
+    /// Parses `vendor:message` (no dots, lowercase).
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let err = || Error::InvalidSchemaQName { value: s.to_owned() };
+        let (vendor, message) = s.split_once(':').ok_or_else(err)?;
+        if !is_segment(vendor, false) || !is_segment(message, false) {
+            return Err(err());
+        }
+        Ok(Self { vendor: vendor.to_owned(), message: message.to_owned() })
+    }
+    /// The vendor.
+    pub fn vendor(&self) -> &str {
+        &self.vendor
+    }
+    /// The message name.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for SchemaQName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.vendor, self.message)
+    }
+}
+
+impl FromStr for SchemaQName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        for v in ["1-0-0", "1-1-1", "2-20-0", "300-4000-5000"] {
+            assert_eq!(SchemaVersion::parse(v).unwrap().to_string(), v);
+        }
+        for v in ["Not A version", "1-0-0.1", "1.0.0", "1-1-1-dev", " 1-0-0 ", "1", "0", ""] {
+            assert!(SchemaVersion::parse(v).is_err(), "{v}");
+        }
+    }
+
+    #[test]
+    fn ids() {
+        for id in [
+            "pbj:acme:blog:node:article:1-2-3",
+            "pbj:acme:blog::article:1-2-3",
+            "pbj:acme:blog.v1::article:1-2-3",
+            "pbj:acme:blog.v1:node:article:1-2-3",
+            "pbj:acme-widgets:web.v1::article:1-2-3",
+            "pbj:acme-widgets:web.v1:node:article:1-2-3",
+            "pbj:gdbots:tests.pbj:fixtures:email-message:1-0-0",
+        ] {
+            let parsed = SchemaId::parse(id).unwrap();
+            assert_eq!(parsed.to_string(), id);
+        }
+        let id = SchemaId::parse("pbj:acme:blog::article:1-2-3").unwrap();
+        assert_eq!(id.category(), None);
+        assert_eq!(id.curie().to_string(), "acme:blog::article");
+        assert_eq!(id.curie_major(), "acme:blog::article:v1");
+        assert_eq!(id.qname().to_string(), "acme:article");
+        let long = format!("pbj:acme:blog:node:article{}:1-2-3", "x".repeat(124));
+        for bad in [
+            long.as_str(),
+            "test::what",
+            "test:::",
+            ":test",
+            "john@doe.com",
+            "#hashtag",
+            "http://www.what.com/",
+            "ACME:blog:node:article:1:2:3:4#tag",
+            "pbj:acme:blog:node:",
+            "pbj:acme:blog::",
+            "pbj:acme:::",
+            "pbj:ACME:blog:node:article:1-0-0",
+            " : ",
+            ":",
+        ] {
+            assert!(SchemaId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn curies_and_qnames() {
+        for c in ["acme:blog:node:article", "acme:blog::article", "acme-widgets:web.v1:node:article"]
+        {
+            assert_eq!(SchemaCurie::parse(c).unwrap().to_string(), c);
+        }
+        assert!(SchemaCurie::parse("gdbots:tests.pbj:mixin:many").unwrap().is_mixin());
+        assert!(SchemaCurie::parse(&format!("acme:blog:node:{}", "a".repeat(140))).is_err());
+        for q in ["acme:article", "youtube:video", "acme-widgets:widget-thing"] {
+            assert_eq!(SchemaQName::parse(q).unwrap().to_string(), q);
+        }
+        for q in ["Not A qname", "acme.widgets:widget", " acme:widget ", ":", " : ", " ", ""] {
+            assert!(SchemaQName::parse(q).is_err(), "{q}");
+        }
+    }
+}

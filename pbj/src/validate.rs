@@ -1,0 +1,39 @@
+//! Per-value checks (the original's `guard`) and whole-message validation.
+
+use crate::error::Violation;
+use crate::field::Field;
+use crate::message::MessageData;
+use crate::value::Value;
+
+/// Checks `value` against `field` and normalizes it (strings are trimmed; a string that trims
+/// to empty yields `None`, i.e. "unset").
+pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, String> {
+    crate::codec::check_value(field, value)
+}
+
+/// Collects every violation of `data` (and nested messages) under `prefix`.
+pub(crate) fn collect_violations(data: &MessageData, prefix: &str, out: &mut Vec<Violation>) {
+    let path = |name: &str| if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
+    for (i, field) in data.schema().fields.iter().enumerate() {
+        let stored = data.get_at(i).filter(|v| !v.is_empty());
+        let Some(stored) = stored else {
+            if field.required {
+                out.push(Violation {
+                    field: path(field.name),
+                    message: format!("required field must be set on message [{}]", data.schema().id),
+                });
+            }
+            continue;
+        };
+        if i == 0 {
+            continue;
+        }
+        for v in stored.values() {
+            if let Value::Message(m) = v {
+                collect_violations(m.data(), &path(field.name), out);
+            } else if let Err(message) = crate::codec::check_value(field, v.clone()) {
+                out.push(Violation { field: path(field.name), message });
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Runtime values held by message fields.
+
+use crate::message::Message;
+use crate::time::{Date, DateTime};
+use crate::well_known::{DynamicField, GeoPoint, MessageRef, Microtime, NodeRef};
+
+/// One value of a field (one element of a set/list/map field).
+#[derive(Debug)]
+pub enum Value {
+    /// `boolean`.
+    Bool(bool),
+    /// Every bounded int type, `timestamp`, `trinary` and `int-enum`.
+    Int(i64),
+    /// `big-int` and `signed-big-int`.
+    BigInt(i128),
+    /// `float` and `decimal`.
+    Float(f64),
+    /// `string`, `text`, `medium-text`, `identifier`, `string-enum`, `uuid`, `time-uuid`.
+    String(String),
+    /// `binary`, `blob`, `medium-blob` (raw bytes; base64 on the wire).
+    Binary(Vec<u8>),
+    /// `date`.
+    Date(Date),
+    /// `date-time`.
+    DateTime(DateTime),
+    /// `microtime`.
+    Microtime(Microtime),
+    /// `node-ref`.
+    NodeRef(NodeRef),
+    /// `message-ref`.
+    MessageRef(MessageRef),
+    /// `geo-point`.
+    GeoPoint(GeoPoint),
+    /// `dynamic-field`.
+    DynamicField(DynamicField),
+    /// `message`.
+    Message(Box<dyn Message>),
+}
+
+impl Clone for Value {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Bool(v) => Self::Bool(*v),
+            Self::Int(v) => Self::Int(*v),
+            Self::BigInt(v) => Self::BigInt(*v),
+            Self::Float(v) => Self::Float(*v),
+            Self::String(v) => Self::String(v.clone()),
+            Self::Binary(v) => Self::Binary(v.clone()),
+            Self::Date(v) => Self::Date(*v),
+            Self::DateTime(v) => Self::DateTime(*v),
+            Self::Microtime(v) => Self::Microtime(*v),
+            Self::NodeRef(v) => Self::NodeRef(v.clone()),
+            Self::MessageRef(v) => Self::MessageRef(v.clone()),
+            Self::GeoPoint(v) => Self::GeoPoint(*v),
+            Self::DynamicField(v) => Self::DynamicField(v.clone()),
+            Self::Message(m) => Self::Message(m.clone_message()),
+        }
+    }
+}
+
+impl Value {
+    /// The string, if this is a string-like value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The integer, if this is an int value.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+    /// The float, if this is a float value.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::Float(v) => Some(*v),
+            _ => None,
+        }
+    }
+    /// The boolean, if this is a bool value.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Self::Bool(v) => Some(*v),
+            _ => None,
+        }
+    }
+    /// The nested message, if this is a message value.
+    pub fn as_message(&self) -> Option<&dyn Message> {
+        match self {
+            Self::Message(m) => Some(m.as_ref()),
+            _ => None,
+        }
+    }
+    /// A short name of the variant, for error messages.
+    pub fn variant_name(&self) -> &'static str {
+        match self {
+            Self::Bool(_) => "bool",
+            Self::Int(_) => "int",
+            Self::BigInt(_) => "big-int",
+            Self::Float(_) => "float",
+            Self::String(_) => "string",
+            Self::Binary(_) => "binary",
+            Self::Date(_) => "date",
+            Self::DateTime(_) => "date-time",
+            Self::Microtime(_) => "microtime",
+            Self::NodeRef(_) => "node-ref",
+            Self::MessageRef(_) => "message-ref",
+            Self::GeoPoint(_) => "geo-point",
+            Self::DynamicField(_) => "dynamic-field",
+            Self::Message(_) => "message",
+        }
+    }
+}
+
+macro_rules! from_impl {
+    ($($t:ty => $v:ident),* $(,)?) => {
+        $(impl From<$t> for Value {
+            fn from(v: $t) -> Self {
+                Self::$v(v.into())
+            }
+        })*
+    };
+}
+
+from_impl!(
+    bool => Bool,
+    i64 => Int,
+    i32 => Int,
+    u32 => Int,
+    u16 => Int,
+    u8 => Int,
+    i128 => BigInt,
+    f64 => Float,
+    String => String,
+    &str => String,
+    Vec<u8> => Binary,
+    Date => Date,
+    DateTime => DateTime,
+    Microtime => Microtime,
+    NodeRef => NodeRef,
+    MessageRef => MessageRef,
+    GeoPoint => GeoPoint,
+    DynamicField => DynamicField,
+);
+
+impl From<Box<dyn Message>> for Value {
+    fn from(m: Box<dyn Message>) -> Self {
+        Self::Message(m)
+    }
+}
+
+/// The stored content of one field, shaped by its rule.
+#[derive(Debug, Clone)]
+pub enum FieldValue {
+    /// A single value.
+    Single(Value),
+    /// Unique values in first-seen order.
+    Set(Vec<Value>),
+    /// Ordered values.
+    List(Vec<Value>),
+    /// Key/value pairs in insertion order.
+    Map(Vec<(String, Value)>),
+}
+
+impl FieldValue {
+    /// Whether the field holds nothing (an empty collection).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Self::Single(_) => false,
+            Self::Set(v) | Self::List(v) => v.is_empty(),
+            Self::Map(m) => m.is_empty(),
+        }
+    }
+    /// The single value, if this is a single-value field.
+    pub fn as_single(&self) -> Option<&Value> {
+        match self {
+            Self::Single(v) => Some(v),
+            _ => None,
+        }
+    }
+    /// The values of a set or list field.
+    pub fn as_slice(&self) -> &[Value] {
+        match self {
+            Self::Set(v) | Self::List(v) => v,
+            Self::Single(v) => std::slice::from_ref(v),
+            Self::Map(_) => &[],
+        }
+    }
+    /// The entries of a map field.
+    pub fn as_map(&self) -> &[(String, Value)] {
+        match self {
+            Self::Map(m) => m,
+            _ => &[],
+        }
+    }
+    /// Every value, whatever the rule.
+    pub fn values(&self) -> Box<dyn Iterator<Item = &Value> + '_> {
+        match self {
+            Self::Single(v) => Box::new(std::iter::once(v)),
+            Self::Set(v) | Self::List(v) => Box::new(v.iter()),
+            Self::Map(m) => Box::new(m.iter().map(|(_, v)| v)),
+        }
+    }
+    /// Every value, mutably.
+    pub fn values_mut(&mut self) -> Box<dyn Iterator<Item = &mut Value> + '_> {
+        match self {
+            Self::Single(v) => Box::new(std::iter::once(v)),
+            Self::Set(v) | Self::List(v) => Box::new(v.iter_mut()),
+            Self::Map(m) => Box::new(m.iter_mut().map(|(_, v)| v)),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+use crate::time::Date;
+
+/// The kind of a [`DynamicField`] (the JSON key next to `name`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DynamicKind {
+    /// `bool_val` (boolean).
+    Bool,
+    /// `date_val` (date).
+    Date,
+    /// `float_val` (float).
+    Float,
+    /// `int_val` (int, 0..=4294967295).
+    Int,
+    /// `string_val` (string, at most 255 bytes).
+    String,
+    /// `text_val` (text, at most 65535 bytes).
+    Text,
+}
+
+impl DynamicKind {
+    /// The JSON key, e.g. `bool_val`.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Bool => "bool_val",
+            Self::Date => "date_val",
+            Self::Float => "float_val",
+            Self::Int => "int_val",
+            Self::String => "string_val",
+            Self::Text => "text_val",
+        }
+    }
+    /// Parses a JSON key.
+    pub fn from_key(key: &str) -> Option<Self> {
+        [Self::Bool, Self::Date, Self::Float, Self::Int, Self::String, Self::Text]
+            .into_iter()
+            .find(|k| k.key() == key)
+    }
+}
+
+/// The value of a [`DynamicField`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum DynamicValue {
+    /// `bool_val`.
+    Bool(bool),
+    /// `date_val`.
+    Date(Date),
+    /// `float_val`.
+    Float(f64),
+    /// `int_val`.
+    Int(i64),
+    /// `string_val`.
+    String(String),
+    /// `text_val`.
+    Text(String),
+}
+
+impl DynamicValue {
+    /// The kind of this value.
+    pub fn kind(&self) -> DynamicKind {
+        match self {
+            Self::Bool(_) => DynamicKind::Bool,
+            Self::Date(_) => DynamicKind::Date,
+            Self::Float(_) => DynamicKind::Float,
+            Self::Int(_) => DynamicKind::Int,
+            Self::String(_) => DynamicKind::String,
+            Self::Text(_) => DynamicKind::Text,
+        }
+    }
+}
+
+/// A named union value: `{"name": n, "<kind>": value}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamicField {
+    name: String,
+    value: DynamicValue,
+}
+
+impl DynamicField {
+    /// Creates a dynamic field; the name must match `^[a-zA-Z_][a-zA-Z0-9_-]{0,126}$` and the
+    /// value must satisfy its kind's limits.
+    pub fn new(name: &str, value: DynamicValue) -> Result<Self, String> {
+        let valid_name = !name.is_empty()
+            && name.len() <= 127
+            && name.bytes().enumerate().all(|(i, b)| {
+                b.is_ascii_alphabetic() || b == b'_' || (i > 0 && (b.is_ascii_digit() || b == b'-'))
+            });
+        if !valid_name {
+            return Err(format!("dynamic field name [{name}] must match ^[a-zA-Z_][a-zA-Z0-9_-]*$"));
+        }
+        match &value {
+            DynamicValue::Int(v) if !(0..=4_294_967_295).contains(v) => {
+                return Err(format!("int_val {v} must be between 0 and 4294967295"));
+            }
+            DynamicValue::Float(v) if !v.is_finite() => {
+                return Err("float_val must be finite".into());
+            }
+            DynamicValue::String(s) if s.is_empty() || s.len() > 255 => {
+                return Err(format!("string_val must be between 1 and 255 bytes, {} given", s.len()));
+            }
+            DynamicValue::Text(s) if s.is_empty() || s.len() > 65_535 => {
+                return Err(format!("text_val must be between 1 and 65535 bytes, {} given", s.len()));
+            }
+            _ => {}
+        }
+        Ok(Self { name: name.to_owned(), value })
+    }
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The value.
+    pub fn value(&self) -> &DynamicValue {
+        &self.value
+    }
+    /// The kind.
+    pub fn kind(&self) -> DynamicKind {
+        self.value.kind()
+    }
+}

@@ -1,0 +1,15 @@
+//! Well-known value types: [`Microtime`], [`MessageRef`], [`NodeRef`], [`GeoPoint`],
+//! [`DynamicField`], identifiers, hashtags and slugs.
+
+mod dynamic_field;
+mod geo_point;
+pub mod identifier;
+mod message_ref;
+mod microtime;
+mod node_ref;
+
+pub use dynamic_field::{DynamicField, DynamicKind, DynamicValue};
+pub use geo_point::GeoPoint;
+pub use message_ref::MessageRef;
+pub use microtime::Microtime;
+pub use node_ref::NodeRef;

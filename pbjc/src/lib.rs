@@ -1,0 +1,8 @@
+//! # pbjc: the pbj schema compiler
+//!
+//! Reads pbj XML schema stores (the files the PHP/JS pbjc reads), validates them with
+//! `file:line` diagnostics and generates Rust code that uses the [`pbj`] crate.
+
+#![warn(missing_docs)]
+
+pub mod model;

@@ -1,6 +1,6 @@
 //! Static field descriptors ([`Field`]), as emitted by pbjc.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 
 use regex::Regex;
 
@@ -51,22 +51,50 @@ impl EnumDef {
 }
 
 /// A field pattern: the JS/PHP regex source and its lazily compiled Rust translation.
+///
+/// The compiled regex is cached in the pattern itself (compiled once, then shared for the
+/// life of the process), so `static` field tables need no drop glue and can be built with
+/// struct update syntax.
 #[derive(Debug)]
 pub struct Pattern {
     /// The pattern as written in the schema (without delimiters).
     pub source: &'static str,
-    compiled: OnceLock<Option<Regex>>,
+    compiled: AtomicPtr<Regex>,
+    failed: AtomicU8,
 }
 
 impl Pattern {
     /// Creates a pattern from its schema source.
     pub const fn new(source: &'static str) -> Self {
-        Self { source, compiled: OnceLock::new() }
+        Self { source, compiled: AtomicPtr::new(std::ptr::null_mut()), failed: AtomicU8::new(0) }
     }
 
     /// The compiled regex (`None` if the source cannot be translated; pbjc rejects such schemas).
     pub fn regex(&self) -> Option<&Regex> {
-        self.compiled.get_or_init(|| crate::pattern::compile(self.source).ok()).as_ref()
+        let ptr = self.compiled.load(Ordering::Acquire);
+        if !ptr.is_null() {
+            // SAFETY: a non-null pointer was produced by `Box::leak` below and is never freed.
+            return Some(unsafe { &*ptr });
+        }
+        if self.failed.load(Ordering::Relaxed) == 1 {
+            return None;
+        }
+        let Ok(regex) = crate::pattern::compile(self.source) else {
+            self.failed.store(1, Ordering::Relaxed);
+            return None;
+        };
+        let fresh: *mut Regex = Box::leak(Box::new(regex));
+        match self.compiled.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+            // SAFETY: `fresh` is a leaked, never-freed allocation.
+            Ok(_) => Some(unsafe { &*fresh }),
+            Err(existing) => {
+                // Another thread won the race; free ours and use theirs.
+                // SAFETY: `fresh` came from `Box::leak` above and was never shared.
+                drop(unsafe { Box::from_raw(fresh) });
+                // SAFETY: `existing` is non-null and leaked by the winning thread.
+                Some(unsafe { &*existing })
+            }
+        }
     }
 
     /// Whether `value` matches (a pattern that cannot compile matches nothing).

@@ -175,14 +175,9 @@ impl MessageData {
     }
 
     pub(crate) fn push_set_value(&mut self, index: usize, value: Value) {
-        let key = set_key_of(&value);
         let slot = self.values[index].get_or_insert_with(|| FieldValue::Set(Vec::new()));
         if let FieldValue::Set(items) = slot {
-            if let Some(existing) = items.iter_mut().find(|e| set_key_of(e) == key) {
-                *existing = value;
-            } else {
-                items.push(value);
-            }
+            push_unique(items, value);
         }
     }
 
@@ -339,6 +334,15 @@ impl MessageData {
             .iter()
             .zip(self.values.iter())
             .filter_map(|(f, v)| v.as_ref().filter(|v| !v.is_empty()).map(|v| (f, v)))
+    }
+}
+
+/// Adds `value` to a set: a duplicate (same key) keeps its position and takes the new value.
+pub(crate) fn push_unique(items: &mut Vec<Value>, value: Value) {
+    let key = set_key_of(&value);
+    match items.iter_mut().find(|e| set_key_of(e) == key) {
+        Some(existing) => *existing = value,
+        None => items.push(value),
     }
 }
 

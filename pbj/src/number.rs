@@ -18,3 +18,9 @@ pub fn php_number(v: f64) -> String {
 pub fn js_to_fixed(v: f64, digits: u8) -> String {
     format!("{v:.*}", usize::from(digits))
 }
+
+/// PHP `(float)bcadd((string)v, '0', scale)`: truncates toward zero at `scale` digits.
+pub fn php_decimal(v: f64, scale: u8) -> f64 {
+    let f = 10f64.powi(i32::from(scale));
+    (v * f).trunc() / f
+}

@@ -8,7 +8,7 @@ use crate::value::Value;
 /// Checks `value` against `field` and normalizes it (strings are trimmed; a string that trims
 /// to empty yields `None`, i.e. "unset").
 pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, String> {
-    crate::codec::check_value(field, value)
+    crate::codec::normalize(field, value)
 }
 
 /// Collects every violation of `data` (and nested messages) under `prefix`.
@@ -31,7 +31,7 @@ pub(crate) fn collect_violations(data: &MessageData, prefix: &str, out: &mut Vec
         for v in stored.values() {
             if let Value::Message(m) = v {
                 collect_violations(m.data(), &path(field.name), out);
-            } else if let Err(message) = crate::codec::check_value(field, v.clone()) {
+            } else if let Err(message) = crate::codec::check(field, v) {
                 out.push(Violation { field: path(field.name), message });
             }
         }

@@ -1,11 +1,20 @@
 //! JSON codec: a strict decoder for both dialects and JS / PHP flavoured writers.
 
+pub mod base64;
+mod check;
+mod decode;
+mod encode;
+pub mod json;
+
+use md5::{Digest, Md5};
+
 use crate::error::Error;
 use crate::field::Field;
 use crate::message::MessageData;
-use crate::registry::Registry;
-use crate::schema::Schema;
 use crate::value::Value;
+
+pub(crate) use check::{check, normalize};
+pub use decode::{MAX_MESSAGE_DEPTH, decode, decode_as};
 
 /// Which implementation's JSON bytes to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -17,22 +26,47 @@ pub enum Flavor {
     Php,
 }
 
+impl std::str::FromStr for Flavor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "js" => Ok(Self::Js),
+            "php" => Ok(Self::Php),
+            other => Err(format!("unknown flavor [{other}], expected js or php")),
+        }
+    }
+}
+
 /// Encodes a message as JSON.
-pub fn encode(_data: &MessageData, _flavor: Flavor) -> String {
-    String::new()
+pub fn encode(data: &MessageData, flavor: Flavor) -> String {
+    let mut out = String::with_capacity(256);
+    encode::write_message(&mut out, data, flavor, &[]);
+    out
 }
 
-/// md5 hex of the encoded JSON without the top-level `skip_fields`.
-pub fn etag(_data: &MessageData, _flavor: Flavor, _skip_fields: &[&str]) -> String {
-    String::new()
+/// Appends the JSON of a message to `out`, leaving out the top-level `skip_fields`.
+pub fn encode_into(out: &mut String, data: &MessageData, flavor: Flavor, skip_fields: &[&str]) {
+    encode::write_message(out, data, flavor, skip_fields);
 }
 
-/// Decodes JSON into data of `schema` (its `_schema` must resolve to the same curie major).
-pub fn decode_as(_json: &str, schema: &'static Schema, _registry: &Registry) -> Result<MessageData, Error> {
-    Ok(MessageData::new(schema))
+/// md5 hex of the encoded JSON without the top-level `skip_fields` (the original's etag).
+pub fn etag(data: &MessageData, flavor: Flavor, skip_fields: &[&str]) -> String {
+    let mut out = String::with_capacity(256);
+    encode::write_message(&mut out, data, flavor, skip_fields);
+    let digest = Md5::digest(out.as_bytes());
+    let mut hex = String::with_capacity(32);
+    for b in digest {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex
 }
 
-/// Checks and normalizes one value for `field`.
-pub(crate) fn check_value(_field: &Field, value: Value) -> Result<Option<Value>, String> {
-    Ok(Some(value))
+/// Checks and normalizes one value for `field` (public for generated code and tools).
+pub fn check_value(field: &Field, value: Value) -> Result<Option<Value>, String> {
+    normalize(field, value)
+}
+
+/// Returns the decode error for a document that is not valid for `field` (helper for tests).
+pub fn validate_value(field: &Field, value: &Value) -> Result<(), Error> {
+    check(field, value).map_err(|m| Error::invalid(field.name, m))
 }

@@ -1,0 +1,161 @@
+//! Value checks against a field (the original's `guard`), shared by setters and decoders.
+
+use crate::field::Field;
+use crate::format;
+use crate::text::js_trim;
+use crate::types::{FieldType, TypeFamily};
+use crate::value::Value;
+use crate::well_known::identifier;
+
+/// Largest `big-int` value.
+const BIG_INT_MAX: i128 = u64::MAX as i128;
+
+/// Normalizes `value` for `field` (trims strings; blank strings become `None`) and checks it.
+pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, String> {
+    let value = match value {
+        Value::String(s) => {
+            let t = js_trim(&s);
+            if t.is_empty() {
+                return Ok(None);
+            }
+            if t.len() == s.len() { Value::String(s) } else { Value::String(t.to_owned()) }
+        }
+        Value::Binary(b) => {
+            let trimmed = trim_binary(&b);
+            if trimmed.is_empty() {
+                return Ok(None);
+            }
+            if trimmed.len() == b.len() { Value::Binary(b) } else { Value::Binary(trimmed.to_vec()) }
+        }
+        other => other,
+    };
+    check(field, &value)?;
+    Ok(Some(value))
+}
+
+/// Binary values are UTF-8 text in the JS implementation and are trimmed like strings.
+fn trim_binary(b: &[u8]) -> &[u8] {
+    match std::str::from_utf8(b) {
+        Ok(s) => js_trim(s).as_bytes(),
+        Err(_) => b,
+    }
+}
+
+fn mismatch(field: &Field, value: &Value) -> String {
+    format!("a {} field cannot hold a {} value", field.kind, value.variant_name())
+}
+
+/// Checks one (normalized) value against every rule of `field`.
+pub(crate) fn check(field: &Field, value: &Value) -> Result<(), String> {
+    match (field.kind.family(), value) {
+        (TypeFamily::Bool, Value::Bool(_)) => Ok(()),
+        (TypeFamily::Int, Value::Int(v)) => check_int(field, *v),
+        (TypeFamily::BigInt, Value::BigInt(v)) => {
+            let (min, max) = if field.kind == FieldType::BigInt {
+                (0, BIG_INT_MAX)
+            } else {
+                (i128::from(i64::MIN), i128::from(i64::MAX))
+            };
+            if *v < min || *v > max {
+                return Err(format!("number {v} must be between {min} and {max}"));
+            }
+            Ok(())
+        }
+        (TypeFamily::Float, Value::Float(v)) => {
+            if v.is_finite() { Ok(()) } else { Err("number must be finite".into()) }
+        }
+        (TypeFamily::String, Value::String(s)) => check_string(field, s),
+        (TypeFamily::Uuid, Value::String(s)) => {
+            let ok = if field.kind == FieldType::TimeUuid {
+                identifier::is_valid_time_uuid(s)
+            } else {
+                identifier::is_valid_uuid(s)
+            };
+            if ok { Ok(()) } else { Err(format!("[{s}] is not a valid {}", field.kind)) }
+        }
+        (TypeFamily::Binary, Value::Binary(b)) => {
+            let len = b.len().div_ceil(3) * 4;
+            check_len(field, len)
+        }
+        (TypeFamily::Date, Value::Date(_))
+        | (TypeFamily::DateTime, Value::DateTime(_))
+        | (TypeFamily::Microtime, Value::Microtime(_))
+        | (TypeFamily::NodeRef, Value::NodeRef(_))
+        | (TypeFamily::MessageRef, Value::MessageRef(_))
+        | (TypeFamily::GeoPoint, Value::GeoPoint(_))
+        | (TypeFamily::DynamicField, Value::DynamicField(_)) => Ok(()),
+        (TypeFamily::Message, Value::Message(m)) => {
+            let schema = m.schema();
+            if field.any_of.is_empty() || field.any_of.iter().any(|c| schema.uses_curie(c)) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "message [{}] must use at least one of: {}",
+                    schema.id,
+                    field.any_of.join(", ")
+                ))
+            }
+        }
+        _ => Err(mismatch(field, value)),
+    }
+}
+
+fn check_int(field: &Field, v: i64) -> Result<(), String> {
+    if v < field.min || v > field.max {
+        return Err(format!("number {v} must be between {} and {}", field.min, field.max));
+    }
+    if field.kind == FieldType::IntEnum {
+        let known = field.enum_def.is_some_and(|e| e.has_int(v));
+        if !known {
+            return Err(format!("{v} is not a value of enum [{}]", enum_id(field)));
+        }
+    }
+    Ok(())
+}
+
+fn enum_id(field: &Field) -> &'static str {
+    field.enum_def.map_or("?", |e| e.id)
+}
+
+fn check_len(field: &Field, len: usize) -> Result<(), String> {
+    let (min, max) = (field.min_length as usize, field.max_length as usize);
+    if len < min || len > max {
+        return Err(format!("must be between {min} and {max} bytes, {len} bytes given"));
+    }
+    Ok(())
+}
+
+fn check_string(field: &Field, s: &str) -> Result<(), String> {
+    match field.kind {
+        FieldType::StringEnum => {
+            return if field.enum_def.is_some_and(|e| e.has_str(s)) {
+                Ok(())
+            } else {
+                Err(format!("[{s}] is not a value of enum [{}]", enum_id(field)))
+            };
+        }
+        FieldType::Identifier => {
+            check_len(field, s.len())?;
+            return match field.identifier_class {
+                Some("UuidIdentifier") if !identifier::is_valid_uuid(s) => {
+                    Err(format!("[{s}] is not a valid uuid"))
+                }
+                Some("TimeUuidIdentifier") if !identifier::is_valid_time_uuid(s) => {
+                    Err(format!("[{s}] is not a valid time-uuid"))
+                }
+                _ => Ok(()),
+            };
+        }
+        _ => {}
+    }
+    check_len(field, s.len())?;
+    if let Some(p) = &field.pattern {
+        if !p.is_match(s) {
+            return Err(format!("value [{s}] does not match pattern [{}]", p.source));
+        }
+    }
+    if !format::check(field.format, s) {
+        return Err(format!("value [{s}] is not a valid {}", field.format));
+    }
+    Ok(())
+}

@@ -9,6 +9,16 @@ pub fn js_number(v: f64) -> String {
     buf.format(v).to_owned()
 }
 
+/// Appends `v` formatted like ECMAScript `Number.prototype.toString` to `out`.
+pub fn push_js_number(out: &mut String, v: f64) {
+    if v == 0.0 {
+        out.push('0');
+    } else {
+        let mut buf = ryu_js::Buffer::new();
+        out.push_str(buf.format(v));
+    }
+}
+
 /// Formats `v` like PHP `json_encode` with `serialize_precision = -1` (`1.0e+25`, `0.1`).
 pub fn php_number(v: f64) -> String {
     js_number(v)

@@ -22,6 +22,7 @@ pub struct Entry {
 /// Maps curie majors to message types and mixins to the messages that use them.
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
+    by_id: HashMap<&'static str, Entry>,
     by_curie_major: HashMap<&'static str, Entry>,
     by_mixin: HashMap<&'static str, Vec<&'static str>>,
 }
@@ -34,6 +35,7 @@ impl Registry {
 
     /// Registers a message type (a later registration of the same curie major replaces it).
     pub fn register(&mut self, schema: &'static Schema, constructor: Constructor) {
+        self.by_id.insert(schema.id, Entry { schema, constructor });
         if self.by_curie_major.insert(schema.curie_major, Entry { schema, constructor }).is_none() {
             for mixin in schema.mixins {
                 let users = self.by_mixin.entry(mixin).or_default();
@@ -56,6 +58,16 @@ impl Registry {
     /// The type registered for the id's curie major.
     pub fn resolve_id(&self, id: &SchemaId) -> Option<&Entry> {
         self.by_curie_major.get(id.curie_major().as_str())
+    }
+
+    /// The type for a schema id string: an exact id match, else by the id's curie major.
+    pub fn resolve_id_str(&self, id: &str) -> Result<&Entry, crate::Error> {
+        if let Some(e) = self.by_id.get(id) {
+            return Ok(e);
+        }
+        let parsed = SchemaId::parse(id)?;
+        self.resolve_id(&parsed)
+            .ok_or_else(|| crate::Error::NoMessageForSchemaId { field: String::new(), schema: id.to_owned() })
     }
 
     /// The type for a curie major, or for a bare curie the highest registered major.

@@ -28,11 +28,13 @@ pub(crate) fn collect_violations(data: &MessageData, prefix: &str, out: &mut Vec
         if i == 0 {
             continue;
         }
-        for v in stored.values() {
-            if let Value::Message(m) = v {
-                collect_violations(m.data(), &path(field.name), out);
-            } else if let Err(message) = crate::codec::check(field, v) {
-                out.push(Violation { field: path(field.name), message });
+        // Every stored value was checked when it was set or decoded; only nested messages
+        // can still miss required fields.
+        if field.kind == crate::types::FieldType::Message {
+            for v in stored.values() {
+                if let Value::Message(m) = v {
+                    collect_violations(m.data(), &path(field.name), out);
+                }
             }
         }
     }

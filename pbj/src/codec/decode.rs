@@ -59,11 +59,19 @@ impl Decoder<'_> {
         entries: &[(std::borrow::Cow<'_, str>, Json<'_>)],
         depth: usize,
     ) -> Result<Box<dyn crate::Message>, Error> {
-        let id = self.schema_of(entries)?;
-        let entry = self.registry.resolve_id(&id).ok_or_else(|| Error::NoMessageForSchemaId {
-            field: String::new(),
-            schema: id.to_string(),
-        })?;
+        let entry = match last(entries, "_schema") {
+            Some(Json::String(raw)) => match self.registry.resolve_id_str(raw) {
+                Ok(e) => e,
+                Err(Error::InvalidSchemaId { value }) => {
+                    return Err(Error::invalid("_schema", format!("[{value}] is not a valid schema id")));
+                }
+                Err(e) => return Err(e),
+            },
+            _ => {
+                self.schema_of(entries)?;
+                return Err(Error::invalid("_schema", "the message has no [_schema] key"));
+            }
+        };
         let data = self.fields(entries, entry.schema, depth)?;
         Ok((entry.constructor)(data))
     }
@@ -74,6 +82,11 @@ impl Decoder<'_> {
         schema: Option<&'static Schema>,
         depth: usize,
     ) -> Result<MessageData, Error> {
+        if let (Some(s), Some(Json::String(raw))) = (schema, last(entries, "_schema")) {
+            if raw == s.id {
+                return self.fields(entries, s, depth);
+            }
+        }
         let id = self.schema_of(entries)?;
         let schema = match schema {
             Some(s) => s,
@@ -101,8 +114,17 @@ impl Decoder<'_> {
         depth: usize,
     ) -> Result<MessageData, Error> {
         let mut data = MessageData::empty(schema);
+        let mut cursor = 0;
         for (key, value) in entries {
-            let Some(index) = schema.field_index(key) else { continue };
+            // Canonical writers emit keys in schema order: try the next field first.
+            let index = match schema.fields.get(cursor) {
+                Some(f) if f.name == key => cursor,
+                _ => match schema.field_index(key) {
+                    Some(i) => i,
+                    None => continue,
+                },
+            };
+            cursor = index + 1;
             if index == 0 {
                 continue;
             }

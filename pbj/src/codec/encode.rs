@@ -97,7 +97,7 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
                 out.push('"');
             }
             (FieldType::Decimal, Flavor::Php) => out.push_str(&php_number(php_decimal(*f, scale))),
-            (_, Flavor::Js) => out.push_str(&js_number(*f)),
+            (_, Flavor::Js) => crate::number::push_js_number(out, *f),
             (_, Flavor::Php) => out.push_str(&php_number(*f)),
         },
         Value::String(s) => write_str(out, s, flavor),
@@ -107,7 +107,9 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
             let s = if flavor == Flavor::Js { dt.to_js_string() } else { dt.to_php_string() };
             write_str(out, &s, flavor);
         }
-        Value::Microtime(m) => write_str(out, &m.to_string(), flavor),
+        Value::Microtime(m) => {
+            let _ = write!(out, "\"{m}\"");
+        }
         Value::NodeRef(n) => write_str(out, &n.to_string(), flavor),
         Value::MessageRef(r) => {
             out.push('{');
@@ -153,40 +155,55 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Whether an ASCII byte must be escaped: `"`, `\`, control characters, and `/` for PHP.
+fn needs_escape(b: u8, flavor: Flavor) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\' || (flavor == Flavor::Php && (b == b'/' || b >= 0x80))
+}
+
+fn push_unicode_escape(out: &mut String, unit: u16) {
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[usize::from((unit >> shift) & 0xf)] as char);
+    }
+}
+
 fn write_str(out: &mut String, s: &str, flavor: Flavor) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let escape: Option<&str> = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            '\u{8}' => Some("\\b"),
-            '\u{c}' => Some("\\f"),
-            '/' if flavor == Flavor::Php => Some("\\/"),
-            _ => None,
-        };
-        let needs_u = c < ' ' || (flavor == Flavor::Php && !c.is_ascii());
-        if escape.is_none() && !needs_u {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !needs_escape(b, flavor) {
+            i += 1;
             continue;
         }
         out.push_str(&s[start..i]);
-        start = i + c.len_utf8();
-        if let Some(e) = escape {
-            out.push_str(e);
-        } else {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                out.push_str("\\u");
-                for shift in [12, 8, 4, 0] {
-                    out.push(HEX[usize::from((*u >> shift) & 0xf)] as char);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'/' => out.push_str("\\/"),
+            0x80.. => {
+                // Only the PHP flavour escapes non-ASCII: one UTF-16 escape per code unit.
+                let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    push_unicode_escape(out, *u);
                 }
+                i += c.len_utf8();
+                start = i;
+                continue;
             }
+            _ => push_unicode_escape(out, u16::from(b)),
         }
+        i += 1;
+        start = i;
     }
-    out.push_str(std::str::from_utf8(&bytes[start..]).unwrap_or_default());
+    out.push_str(&s[start..]);
     out.push('"');
 }

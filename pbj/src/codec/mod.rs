@@ -39,7 +39,7 @@ impl std::str::FromStr for Flavor {
 
 /// Encodes a message as JSON.
 pub fn encode(data: &MessageData, flavor: Flavor) -> String {
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(1024);
     encode::write_message(&mut out, data, flavor, &[]);
     out
 }

@@ -1,0 +1,28 @@
+//! The root `register` function.
+
+use super::Ctx;
+use super::naming::{message_type, screaming};
+use crate::model::SchemaDecl;
+
+/// `pub fn register(registry: &mut pbj::Registry)` registering every generated message.
+pub(crate) fn render(ctx: &Ctx<'_>, messages: &[&SchemaDecl]) -> String {
+    let arg = if messages.is_empty() {
+        "_registry"
+    } else {
+        "registry"
+    };
+    let mut out = format!(
+        "/// Registers every message type of this file in `registry`.\npub fn register({arg}: &mut pbj::Registry) {{\n"
+    );
+    for s in messages {
+        let module = ctx.schema_module_path(s, 0);
+        let major = s.id.version().major;
+        let ty = message_type(s.id.message(), major);
+        let statik = format!("{}_V{major}_SCHEMA", screaming(s.id.message()));
+        out.push_str(&format!(
+            "    registry.register(&{module}::{statik}, |data| {{\n        Box::new(<{module}::{ty} as pbj::MessageType>::from_data(data))\n    }});\n"
+        ));
+    }
+    out.push_str("}\n");
+    out
+}

@@ -20,8 +20,8 @@ pub(crate) struct Access {
 }
 
 impl Access {
-    /// The accessor plan of `field`, with enum paths seen from `depth`.
-    pub fn of(ctx: &Ctx<'_>, field: &FieldDecl, depth: usize) -> Self {
+    /// The accessor plan of `field`, with enum paths seen from module `from`.
+    pub fn of(ctx: &Ctx<'_>, field: &FieldDecl, from: &[String]) -> Self {
         let plain = |getter, out_ty: &str, in_ty: &str, to_value: &str| Access {
             getter,
             out_ty: out_ty.to_owned(),
@@ -32,7 +32,7 @@ impl Access {
         let enum_ty = field
             .enum_id
             .as_deref()
-            .and_then(|id| ctx.enum_paths(id, depth));
+            .and_then(|id| ctx.enum_paths(id, from));
         match (field.kind, enum_ty) {
             (FieldType::StringEnum, Some((ty, _))) => Access {
                 getter: "get_str",

@@ -237,7 +237,7 @@ pub(crate) fn render_fields_static(
     schema: &SchemaDecl,
     fields: &[&FieldDecl],
     static_name: &str,
-    depth: usize,
+    from: &[String],
 ) -> String {
     let id = schema.id.to_string();
     let schema_field = field_literal(
@@ -266,7 +266,7 @@ pub(crate) fn render_fields_static(
         let enum_def = f
             .enum_id
             .as_deref()
-            .and_then(|id| ctx.enum_paths(id, depth))
+            .and_then(|id| ctx.enum_paths(id, from))
             .map(|p| p.1);
         out.push_str(&field_literal(
             &f.name,

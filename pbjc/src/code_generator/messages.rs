@@ -71,8 +71,8 @@ pub(crate) fn field_doc(f: &FieldDecl) -> String {
     out
 }
 
-/// Renders the statics, the struct and its impls of one message schema at module `depth`.
-pub(crate) fn render(ctx: &Ctx<'_>, s: &SchemaDecl, depth: usize) -> String {
+/// Renders the statics, the struct and its impls of one message schema in module `from`.
+pub(crate) fn render(ctx: &Ctx<'_>, s: &SchemaDecl, from: &[String]) -> String {
     let major = s.id.version().major;
     let ty = message_type(s.id.message(), major);
     let base = format!("{}_V{major}", screaming(s.id.message()));
@@ -81,7 +81,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, s: &SchemaDecl, depth: usize) -> String {
     let fields = ctx.store.resolve_fields(s);
     let id = s.id.to_string();
 
-    let mut out = render_fields_static(ctx, s, &fields, &fields_static, depth);
+    let mut out = render_fields_static(ctx, s, &fields, &fields_static, from);
     out.push('\n');
 
     let id_field = ID_FIELDS
@@ -214,7 +214,7 @@ impl {ty} {{
     let mut names = MethodNames::default();
     for (i, f) in fields.iter().enumerate() {
         let index = i + 1;
-        let access = Access::of(ctx, f, depth);
+        let access = Access::of(ctx, f, from);
         let suffix = names.claim(&f.name, prefixes(f.rule));
         out.push('\n');
         out.push_str(&render_field_methods(f, &access, &suffix, index));
@@ -226,11 +226,7 @@ impl {ty} {{
         let Some(mixin) = ctx.store.resolve(m).filter(|m| m.is_mixin) else {
             continue;
         };
-        let path = format!(
-            "{}::{}",
-            ctx.schema_module_path(mixin, depth),
-            mixins::trait_name(ctx, mixin)
-        );
+        let path = ctx.schema_item_path(from, mixin, &mixins::trait_name(ctx, mixin));
         if seen.insert(path.clone()) {
             out.push_str(&format!("\nimpl {path} for {ty} {{}}\n"));
         }

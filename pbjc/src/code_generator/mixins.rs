@@ -42,8 +42,8 @@ pub(crate) fn trait_name(ctx: &Ctx<'_>, mixin: &SchemaDecl) -> String {
     }
 }
 
-/// Renders the trait of `mixin` at module `depth`.
-pub(crate) fn render_trait(ctx: &Ctx<'_>, mixin: &SchemaDecl, depth: usize) -> String {
+/// Renders the trait of `mixin` in module `from`.
+pub(crate) fn render_trait(ctx: &Ctx<'_>, mixin: &SchemaDecl, from: &[String]) -> String {
     let name = trait_name(ctx, mixin);
     let mut out = format!(
         "/// Messages using mixin `{}`, with typed getters for its fields.\npub trait {name}: pbj::Message {{\n",
@@ -52,7 +52,7 @@ pub(crate) fn render_trait(ctx: &Ctx<'_>, mixin: &SchemaDecl, depth: usize) -> S
     let mut names = MethodNames::default();
     let mut first = true;
     for f in &mixin.fields {
-        let access = Access::of(ctx, f, depth);
+        let access = Access::of(ctx, f, from);
         let getter = escape(&names.claim(&f.name, &[""]));
         if !first {
             out.push('\n');

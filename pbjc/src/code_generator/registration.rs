@@ -15,12 +15,15 @@ pub(crate) fn render(ctx: &Ctx<'_>, messages: &[&SchemaDecl]) -> String {
         "/// Registers every message type of this file in `registry`.\npub fn register({arg}: &mut pbj::Registry) {{\n"
     );
     for s in messages {
-        let module = ctx.schema_module_path(s, 0);
         let major = s.id.version().major;
-        let ty = message_type(s.id.message(), major);
-        let statik = format!("{}_V{major}_SCHEMA", screaming(s.id.message()));
+        let ty = ctx.schema_item_path(&[], s, &message_type(s.id.message(), major));
+        let statik = ctx.schema_item_path(
+            &[],
+            s,
+            &format!("{}_V{major}_SCHEMA", screaming(s.id.message())),
+        );
         out.push_str(&format!(
-            "    registry.register(&{module}::{statik}, |data| {{\n        Box::new(<{module}::{ty} as pbj::MessageType>::from_data(data))\n    }});\n"
+            "    registry.register(&{statik}, |data| {{\n        Box::new(<{ty} as pbj::MessageType>::from_data(data))\n    }});\n"
         ));
     }
     out.push_str("}\n");

@@ -121,6 +121,8 @@ impl MessageData {
 
     /// The entries of a map field (empty when unset or of another rule).
     pub fn get_map(&self, index: usize) -> &[(String, Value)] {
-        self.get_at(index).map(FieldValue::as_map).unwrap_or_default()
+        self.get_at(index)
+            .map(FieldValue::as_map)
+            .unwrap_or_default()
     }
 }

@@ -237,6 +237,12 @@ impl {ty} {{
 /// Getter, setters and clearer of one field, indented for an impl block.
 fn render_field_methods(f: &FieldDecl, a: &Access, suffix: &str, index: usize) -> String {
     let getter = escape(suffix);
+    // Intra-doc links cannot name raw identifiers.
+    let link = if getter.starts_with("r#") {
+        format!("field `{}`", f.name)
+    } else {
+        format!("[`Self::{getter}`]")
+    };
     let mut m = String::new();
     m.push_str(&field_doc(f));
     m.push_str(&method_allows(&getter));
@@ -251,7 +257,7 @@ fn render_field_methods(f: &FieldDecl, a: &Access, suffix: &str, index: usize) -
         FieldRule::Single => {
             m.push_str(&format!(
                 "
-/// Sets [`Self::{getter}`] (an empty value clears it).
+/// Sets {link} (an empty value clears it).
 pub fn set_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, pbj::Error> {{
     self.0.set_at({index}, {to_value})?;
     Ok(self)
@@ -273,7 +279,7 @@ pub fn with_{suffix}(mut self, v: {in_ty}) -> Result<Self, pbj::Error> {{
             };
             m.push_str(&format!(
                 "
-/// Adds a value to [`Self::{getter}`].
+/// Adds a value to {link}.
 pub fn add_to_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, pbj::Error> {{
     self.0.{method}({name}, [{to_value}])?;
     Ok(self)
@@ -284,7 +290,7 @@ pub fn add_to_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, pbj::Error> {
         FieldRule::Map => {
             m.push_str(&format!(
                 "
-/// Puts `key -> v` in [`Self::{getter}`].
+/// Puts `key -> v` in {link}.
 pub fn put_in_{suffix}(&mut self, key: &str, v: {in_ty}) -> Result<&mut Self, pbj::Error> {{
     self.0.add_to_map({name}, key, {to_value})?;
     Ok(self)
@@ -295,7 +301,7 @@ pub fn put_in_{suffix}(&mut self, key: &str, v: {in_ty}) -> Result<&mut Self, pb
     }
     m.push_str(&format!(
         "
-/// Clears [`Self::{getter}`] (re-applying its default).
+/// Clears {link} (re-applying its default).
 pub fn clear_{suffix}(&mut self) -> Result<&mut Self, pbj::Error> {{
     self.0.clear_at({index})?;
     Ok(self)

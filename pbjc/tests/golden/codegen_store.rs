@@ -2708,7 +2708,7 @@ pub mod acme {
                     self.0.get_str(38)
                 }
 
-                /// Sets [`Self::r#type`] (an empty value clears it).
+                /// Sets field `type` (an empty value clears it).
                 pub fn set_type(&mut self, v: impl Into<String>) -> Result<&mut Self, pbj::Error> {
                     self.0.set_at(38, pbj::Value::String(v.into()))?;
                     Ok(self)
@@ -2720,7 +2720,7 @@ pub mod acme {
                     Ok(self)
                 }
 
-                /// Clears [`Self::r#type`] (re-applying its default).
+                /// Clears field `type` (re-applying its default).
                 pub fn clear_type(&mut self) -> Result<&mut Self, pbj::Error> {
                     self.0.clear_at(38)?;
                     Ok(self)

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+mod accessors;
 pub mod codec;
 mod error;
 pub mod field;

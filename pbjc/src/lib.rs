@@ -5,4 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod code_generator;
+pub mod config;
 pub mod model;
+pub use config::Config;

@@ -1,0 +1,181 @@
+//! [`Config`]: the build.rs entry point, in the style of `prost_build::Config`.
+//!
+//! ```no_run
+//! // build.rs
+//! pbjc::Config::new()
+//!     .store("schemas")
+//!     .extern_path("gdbots:pbjx", "::pbjx::schemas::gdbots::pbjx")
+//!     .compile()
+//!     .expect("pbj schemas compile");
+//! ```
+//!
+//! Then, in the crate: `include!(concat!(env!("OUT_DIR"), "/pbj_schemas.rs"));`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::code_generator::{self, GenerateOptions};
+use crate::model::Store;
+
+/// Default name of the generated file.
+pub const DEFAULT_FILE_NAME: &str = "pbj_schemas.rs";
+
+/// Why [`Config::compile`] failed.
+#[derive(Debug)]
+pub enum Error {
+    /// No [`Config::out_dir`] and no `OUT_DIR` environment variable.
+    NoOutDir,
+    /// Loading or checking the stores failed (rendered diagnostics).
+    Load(String),
+    /// Reading a store or writing the output failed.
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoOutDir => f.write_str("OUT_DIR is not set and no out_dir was configured"),
+            Self::Load(diagnostics) => write!(f, "cannot load pbj schemas:\n{diagnostics}"),
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Configures and runs the compiler from a build script.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    stores: Vec<PathBuf>,
+    options: GenerateOptions,
+    out_dir: Option<PathBuf>,
+    file_name: Option<String>,
+}
+
+impl Config {
+    /// A configuration with no store, output to `$OUT_DIR/pbj_schemas.rs`, rustfmt on.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a schema store directory (the one holding `schemas/`-style vendor folders).
+    pub fn store(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.stores.push(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Uses `rust_path` for schemas and enums of `namespace` (`vendor:package` or `vendor`)
+    /// instead of generating them.
+    pub fn extern_path(
+        &mut self,
+        namespace: impl Into<String>,
+        rust_path: impl Into<String>,
+    ) -> &mut Self {
+        self.options
+            .extern_paths
+            .push((namespace.into(), rust_path.into()));
+        self
+    }
+
+    /// The output directory (default: `$OUT_DIR`).
+    pub fn out_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.out_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// The output file name (default: `pbj_schemas.rs`).
+    pub fn file_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// Whether to run `rustfmt` on the output (default: true; skipped when unavailable).
+    pub fn format(&mut self, enabled: bool) -> &mut Self {
+        self.options.rustfmt = enabled;
+        self
+    }
+
+    /// The generator options this configuration implies.
+    pub fn options(&self) -> &GenerateOptions {
+        &self.options
+    }
+
+    /// Generates the Rust source for an already loaded store.
+    pub fn generate(&self, store: &Store) -> String {
+        code_generator::generate(store, &self.options)
+    }
+
+    /// Loads the stores, generates the code and writes it (only if changed).
+    /// Prints `cargo:rerun-if-changed` for every store directory and file.
+    /// Returns the path of the generated file.
+    pub fn compile(&self) -> Result<PathBuf, Error> {
+        let out_dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(Error::NoOutDir)?,
+        };
+        for dir in &self.stores {
+            println!("cargo:rerun-if-changed={}", dir.display());
+            let mut files = Vec::new();
+            collect_files(dir, &mut files)?;
+            files.sort();
+            for f in files {
+                println!("cargo:rerun-if-changed={}", f.display());
+            }
+        }
+        let store = load_store(&self.stores).map_err(Error::Load)?;
+        let code = self.generate(&store);
+        let path = out_dir.join(self.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME));
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(code.as_str()) {
+            std::fs::create_dir_all(&out_dir).map_err(|source| Error::Io {
+                path: out_dir.clone(),
+                source,
+            })?;
+            std::fs::write(&path, code).map_err(io)?;
+        }
+        Ok(path)
+    }
+}
+
+/// Every file under `dir`, recursively (a missing directory yields nothing: the loader reports it).
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads and checks the stores. Placeholder until the XML loader is merged.
+fn load_store(dirs: &[PathBuf]) -> Result<Store, String> {
+    // TODO(merge): `crate::load(dirs).map_err(|d| d.to_string())`.
+    Err(format!("loader not available (stores: {})", dirs.len()))
+}

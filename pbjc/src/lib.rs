@@ -5,4 +5,11 @@
 
 #![warn(missing_docs)]
 
+pub mod diagnostic;
+pub mod loader;
 pub mod model;
+pub mod parser;
+pub mod validate;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use loader::{Loaded, load, load_all};

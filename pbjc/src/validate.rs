@@ -217,7 +217,8 @@ impl<'a> Validator<'a> {
             if let Some(p) = &f.pattern
                 && let Err(e) = pbj::pattern::compile(p)
             {
-                let first = e.lines().last().unwrap_or("").trim().to_owned();
+                let last = e.lines().last().unwrap_or("").trim();
+                let first = last.strip_prefix("error: ").unwrap_or(last).to_owned();
                 self.err(
                     format!("invalid pattern for field `{}`: {first}", f.name),
                     at(fs.pattern.as_ref()),

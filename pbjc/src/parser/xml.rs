@@ -33,7 +33,11 @@ pub fn parse_document<'a>(
             let pos = e.pos();
             let message = match e {
                 roxmltree::Error::DtdDetected => "document types (DOCTYPE) are not allowed".into(),
-                other => format!("malformed XML: {other}"),
+                other => {
+                    let text = other.to_string();
+                    let suffix = format!(" at {}:{}", pos.row, pos.col);
+                    format!("malformed XML: {}", text.strip_suffix(&suffix).unwrap_or(&text))
+                }
             };
             diags.push(
                 Diagnostic::error(

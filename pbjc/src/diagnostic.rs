@@ -54,7 +54,10 @@ impl Diagnostic {
 
     /// A warning at `location`.
     pub fn warning(message: impl Into<String>, location: Option<Location>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(message, location) }
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(message, location)
+        }
     }
 
     /// Sets the label printed next to the marker.
@@ -167,15 +170,24 @@ impl Diagnostics {
     ) -> fmt::Result {
         let line_no = loc.line.to_string();
         let pad = " ".repeat(line_no.len());
-        writeln!(f, "{pad}{arrow} {}:{}:{}", loc.file.display(), loc.line, loc.column)?;
+        writeln!(
+            f,
+            "{pad}{arrow} {}:{}:{}",
+            loc.file.display(),
+            loc.line,
+            loc.column
+        )?;
         if let Some(line) = self.source_line(loc) {
             let line = line.trim_end();
             writeln!(f, "{pad} |")?;
             writeln!(f, "{line_no} | {line}")?;
             // Column is in characters; keep tabs so the marker lines up.
             let col = usize::try_from(loc.column).unwrap_or(1).saturating_sub(1);
-            let indent: String =
-                line.chars().take(col).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let indent: String = line
+                .chars()
+                .take(col)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             match label {
                 Some(l) => writeln!(f, "{pad} | {indent}^ {l}")?,
                 None => writeln!(f, "{pad} | {indent}^")?,

@@ -30,7 +30,11 @@ pub struct Loaded {
 impl Loaded {
     /// The store when there is no error, else every diagnostic (warnings included).
     pub fn into_result(self) -> Result<Store, Diagnostics> {
-        if self.diagnostics.has_errors() { Err(self.diagnostics) } else { Ok(self.store) }
+        if self.diagnostics.has_errors() {
+            Err(self.diagnostics)
+        } else {
+            Ok(self.store)
+        }
     }
 }
 
@@ -69,7 +73,11 @@ pub fn load_all(stores: &[impl AsRef<Path>]) -> Loaded {
                 Err(_) => {
                     diags.push(Diagnostic::error(
                         "file is not valid UTF-8",
-                        Some(Location { file: file.clone(), line: 1, column: 1 }),
+                        Some(Location {
+                            file: file.clone(),
+                            line: 1,
+                            column: 1,
+                        }),
                     ));
                     continue;
                 }
@@ -77,7 +85,11 @@ pub fn load_all(stores: &[impl AsRef<Path>]) -> Loaded {
             Err(e) => {
                 diags.push(Diagnostic::error(
                     format!("cannot read file: {e}"),
-                    Some(Location { file: file.clone(), line: 1, column: 1 }),
+                    Some(Location {
+                        file: file.clone(),
+                        line: 1,
+                        column: 1,
+                    }),
                 ));
                 continue;
             }
@@ -117,16 +129,28 @@ pub fn load_all(stores: &[impl AsRef<Path>]) -> Loaded {
     out
 }
 
-fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, dirs: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
+fn walk(
+    dir: &Path,
+    depth: usize,
+    files: &mut Vec<PathBuf>,
+    dirs: &mut Vec<PathBuf>,
+    diags: &mut Diagnostics,
+) {
     if depth > 32 {
-        diags.push(Diagnostic::error(format!("directory `{}` is nested too deeply", dir.display()), None));
+        diags.push(Diagnostic::error(
+            format!("directory `{}` is nested too deeply", dir.display()),
+            None,
+        ));
         return;
     }
     dirs.push(dir.to_path_buf());
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            diags.push(Diagnostic::error(format!("cannot read directory `{}`: {e}", dir.display()), None));
+            diags.push(Diagnostic::error(
+                format!("cannot read directory `{}`: {e}", dir.display()),
+                None,
+            ));
             return;
         }
     };
@@ -165,7 +189,10 @@ fn check_enums_dir(file: &Path, ns: &str, loc: Location, diags: &mut Diagnostics
                 format!("invalid enums xml directory for namespace `{ns}`"),
                 Some(loc),
             )
-            .with_label(format!("expected the file in a `{}` directory", expected.join("/"))),
+            .with_label(format!(
+                "expected the file in a `{}` directory",
+                expected.join("/")
+            )),
         );
     }
 }
@@ -181,15 +208,24 @@ fn check_schema_path(file: &Path, parsed: &ParsedSchema, diags: &mut Diagnostics
                 format!("invalid schema xml directory for `{id}`"),
                 Some(parsed.spans.id.clone()),
             )
-            .with_label(format!("expected the file in a `{}` directory", expected.join("/"))),
+            .with_label(format!(
+                "expected the file in a `{}` directory",
+                expected.join("/")
+            )),
         );
     }
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let version_name = format!("{}.xml", id.version());
     if name != "latest.xml" && name != version_name {
         diags.push(
-            Diagnostic::error(format!("invalid schema xml file name `{name}` for `{id}`"), Some(parsed.spans.id.clone()))
-                .with_label(format!("expected `{version_name}` or `latest.xml`")),
+            Diagnostic::error(
+                format!("invalid schema xml file name `{name}` for `{id}`"),
+                Some(parsed.spans.id.clone()),
+            )
+            .with_label(format!("expected `{version_name}` or `latest.xml`")),
         );
     }
 }
@@ -198,12 +234,18 @@ fn merge_enums(enums: Vec<EnumDecl>, store: &mut Store, diags: &mut Diagnostics)
     for e in enums {
         match store.enums.get(&e.id) {
             Some(prev) => {
-                let same = EnumDecl { location: prev.location.clone(), ..e.clone() } == *prev;
+                let same = EnumDecl {
+                    location: prev.location.clone(),
+                    ..e.clone()
+                } == *prev;
                 if !same {
                     diags.push(
-                        Diagnostic::error(format!("enum `{}` is defined twice with different content", e.id), Some(e.location.clone()))
-                            .with_label("second definition")
-                            .with_note(prev.location.clone(), "first definition"),
+                        Diagnostic::error(
+                            format!("enum `{}` is defined twice with different content", e.id),
+                            Some(e.location.clone()),
+                        )
+                        .with_label("second definition")
+                        .with_note(prev.location.clone(), "first definition"),
                     );
                 }
             }
@@ -219,7 +261,14 @@ fn content(decl: &SchemaDecl) -> SchemaDecl {
     SchemaDecl {
         location: Location::default(),
         from_latest_xml: false,
-        fields: decl.fields.iter().map(|f| FieldDecl { location: Location::default(), ..f.clone() }).collect(),
+        fields: decl
+            .fields
+            .iter()
+            .map(|f| FieldDecl {
+                location: Location::default(),
+                ..f.clone()
+            })
+            .collect(),
         ..decl.clone()
     }
 }
@@ -234,7 +283,11 @@ fn merge_schemas(
     let mut by_id: BTreeMap<String, (Vec<ParsedSchema>, Vec<ParsedSchema>)> = BTreeMap::new();
     for (_, p) in schemas {
         let slot = by_id.entry(p.decl.id.to_string()).or_default();
-        if p.decl.from_latest_xml { slot.1.push(p) } else { slot.0.push(p) }
+        if p.decl.from_latest_xml {
+            slot.1.push(p)
+        } else {
+            slot.0.push(p)
+        }
     }
     let mut latest_files: Vec<String> = Vec::new();
     for (id, (versions, latests)) in by_id {
@@ -244,9 +297,14 @@ fn merge_schemas(
                 for other in rest {
                     if content(&other.decl) != content(&first.decl) {
                         diags.push(
-                            Diagnostic::error(format!("schema `{id}` is defined twice with different content ({what})"), Some(other.decl.location.clone()))
-                                .with_label("second definition")
-                                .with_note(first.decl.location.clone(), "first definition"),
+                            Diagnostic::error(
+                                format!(
+                                    "schema `{id}` is defined twice with different content ({what})"
+                                ),
+                                Some(other.decl.location.clone()),
+                            )
+                            .with_label("second definition")
+                            .with_note(first.decl.location.clone(), "first definition"),
                         );
                     }
                 }
@@ -261,7 +319,10 @@ fn merge_schemas(
                 if content(&v.decl) != content(&l.decl) {
                     diags.push(
                         Diagnostic::error(
-                            format!("latest.xml and {}.xml both declare `{id}` but differ", v.decl.id.version()),
+                            format!(
+                                "latest.xml and {}.xml both declare `{id}` but differ",
+                                v.decl.id.version()
+                            ),
                             Some(l.decl.location.clone()),
                         )
                         .with_label("latest.xml must be a byte-for-byte copy of its version file")
@@ -274,8 +335,14 @@ fn merge_schemas(
             (Some(v), None) => v,
             (None, Some(l)) => {
                 diags.push(
-                    Diagnostic::warning(format!("latest.xml declares `{id}` but there is no {}.xml", l.decl.id.version()), Some(l.spans.id.clone()))
-                        .with_label("the PHP pbjc would create the version file; add it to the store"),
+                    Diagnostic::warning(
+                        format!(
+                            "latest.xml declares `{id}` but there is no {}.xml",
+                            l.decl.id.version()
+                        ),
+                        Some(l.spans.id.clone()),
+                    )
+                    .with_label("the PHP pbjc would create the version file; add it to the store"),
                 );
                 latest_files.push(id.clone());
                 l
@@ -294,15 +361,23 @@ fn merge_schemas(
         }
     }
     for id in latest_files {
-        let Some(l) = store.schemas.get(&id) else { continue };
+        let Some(l) = store.schemas.get(&id) else {
+            continue;
+        };
         if let Some(n) = newest.get(&l.curie())
             && n.id.version() > l.id.version()
         {
             let loc = spans.get(&id).map(|s| s.id.clone());
             diags.push(
-                Diagnostic::error(format!("latest.xml holds `{id}` but a newer version `{}` exists", n.id), loc)
-                    .with_label("latest.xml must hold the newest version")
-                    .with_note(n.location.clone(), "newer version"),
+                Diagnostic::error(
+                    format!(
+                        "latest.xml holds `{id}` but a newer version `{}` exists",
+                        n.id
+                    ),
+                    loc,
+                )
+                .with_label("latest.xml must hold the newest version")
+                .with_note(n.location.clone(), "newer version"),
             );
         }
     }

@@ -173,7 +173,10 @@ impl Store {
     /// The newest schema of a curie major (`a:b:c:d:v1`), a curie (`a:b:c:d`, any major) or an id.
     pub fn resolve(&self, reference: &str) -> Option<&SchemaDecl> {
         let newest = |pred: &dyn Fn(&SchemaDecl) -> bool| {
-            self.schemas.values().filter(|s| pred(s)).max_by_key(|s| s.id.version())
+            self.schemas
+                .values()
+                .filter(|s| pred(s))
+                .max_by_key(|s| s.id.version())
         };
         newest(&|s| s.curie() == reference)
             .or_else(|| newest(&|s| s.curie_major() == reference))

@@ -29,7 +29,11 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        Self { store, by_curie, by_major }
+        Self {
+            store,
+            by_curie,
+            by_major,
+        }
     }
 
     /// Resolves a curie, curie major or id to the newest matching schema.
@@ -51,7 +55,12 @@ struct Validator<'a> {
 
 /// Runs every semantic check on `store`, reporting to `diags`.
 pub fn validate(store: &Store, spans: &BTreeMap<String, SchemaSpans>, diags: &mut Diagnostics) {
-    let mut v = Validator { store, index: Index::new(store), diags, inherited: HashMap::new() };
+    let mut v = Validator {
+        store,
+        index: Index::new(store),
+        diags,
+        inherited: HashMap::new(),
+    };
     for e in store.enums.values() {
         v.check_enum(e);
     }
@@ -79,15 +88,21 @@ fn merge<'a>(out: &mut Vec<&'a FieldDecl>, fields: impl IntoIterator<Item = &'a 
 
 impl<'a> Validator<'a> {
     fn err(&mut self, message: String, loc: Location, label: &str) {
-        self.diags.push(Diagnostic::error(message, Some(loc)).with_label(label));
+        self.diags
+            .push(Diagnostic::error(message, Some(loc)).with_label(label));
     }
 
     fn warn(&mut self, message: String, loc: Location, label: &str) {
-        self.diags.push(Diagnostic::warning(message, Some(loc)).with_label(label));
+        self.diags
+            .push(Diagnostic::warning(message, Some(loc)).with_label(label));
     }
 
     fn check_enum(&mut self, e: &EnumDecl) {
-        if !e.options.iter().any(|o| o.key.eq_ignore_ascii_case("UNKNOWN")) {
+        if !e
+            .options
+            .iter()
+            .any(|o| o.key.eq_ignore_ascii_case("UNKNOWN"))
+        {
             // A warning: the shared synthetic corpus has an enum without UNKNOWN.
             self.warn(
                 format!("enum `{}` has no UNKNOWN option", e.id),
@@ -103,25 +118,45 @@ impl<'a> Validator<'a> {
         if let Some(ext) = &s.extends {
             let loc = here(sp.extends.as_ref());
             if *ext == me {
-                self.err(format!("schema `{}` cannot extend itself", s.id), loc, "self reference");
+                self.err(
+                    format!("schema `{}` cannot extend itself", s.id),
+                    loc,
+                    "self reference",
+                );
             } else if let Some(target) = self.index.resolve(ext) {
                 if !target.is_mixin {
-                    self.err(format!("`{ext}` is not a mixin and cannot be extended"), loc, "extends a message");
+                    self.err(
+                        format!("`{ext}` is not a mixin and cannot be extended"),
+                        loc,
+                        "extends a message",
+                    );
                 } else {
                     self.check_extends_cycle(s, loc);
                 }
             } else {
-                self.err(format!("extends `{ext}` not found"), loc, "no schema with this curie major");
+                self.err(
+                    format!("extends `{ext}` not found"),
+                    loc,
+                    "no schema with this curie major",
+                );
             }
         }
         for (i, m) in s.mixins.iter().enumerate() {
             let loc = here(sp.mixins.get(i));
             if *m == me {
-                self.err(format!("schema `{}` cannot use itself as a mixin", s.id), loc, "self reference");
+                self.err(
+                    format!("schema `{}` cannot use itself as a mixin", s.id),
+                    loc,
+                    "self reference",
+                );
                 continue;
             }
             let Some(target) = self.index.resolve(m) else {
-                self.err(format!("mixin `{m}` not found"), loc, "no schema with this curie major");
+                self.err(
+                    format!("mixin `{m}` not found"),
+                    loc,
+                    "no schema with this curie major",
+                );
                 continue;
             };
             if !target.is_mixin {
@@ -133,7 +168,11 @@ impl<'a> Validator<'a> {
                 continue;
             }
             if target.deprecated && !s.deprecated {
-                self.warn(format!("mixin `{m}` is deprecated"), loc.clone(), "deprecated mixin");
+                self.warn(
+                    format!("mixin `{m}` is deprecated"),
+                    loc.clone(),
+                    "deprecated mixin",
+                );
             }
             // Every extends ancestor of the mixin must be listed too, before it.
             let mut seen = BTreeSet::new();
@@ -165,9 +204,16 @@ impl<'a> Validator<'a> {
             let msg = if s.is_mixin {
                 format!("mixin `{}` is not in category `mixin`", s.id)
             } else {
-                format!("schema `{}` is in category `mixin` but is not a mixin", s.id)
+                format!(
+                    "schema `{}` is in category `mixin` but is not a mixin",
+                    s.id
+                )
             };
-            self.warn(msg, s.location.clone(), "the runtime decides mixin-ness by category");
+            self.warn(
+                msg,
+                s.location.clone(),
+                "the runtime decides mixin-ness by category",
+            );
         }
     }
 
@@ -177,7 +223,11 @@ impl<'a> Validator<'a> {
         let mut cur = s.extends.clone();
         while let Some(c) = cur {
             if c == me {
-                self.err(format!("extends cycle: `{me}` extends itself through its ancestors"), loc, "cycle");
+                self.err(
+                    format!("extends cycle: `{me}` extends itself through its ancestors"),
+                    loc,
+                    "cycle",
+                );
                 return;
             }
             if !seen.insert(c.clone()) {
@@ -195,7 +245,10 @@ impl<'a> Validator<'a> {
             let at = |l: Option<&Location>| l.cloned().unwrap_or_else(|| f.location.clone());
             if f.rule == FieldRule::Set && !f.kind.allowed_in_set() {
                 self.err(
-                    format!("field `{}` with type `{}` cannot be used in a set", f.name, f.kind),
+                    format!(
+                        "field `{}` with type `{}` cannot be used in a set",
+                        f.name, f.kind
+                    ),
                     at(Some(&fs.rule)),
                     "rule `set` not allowed for this type",
                 );
@@ -203,16 +256,31 @@ impl<'a> Validator<'a> {
             for (j, c) in f.any_of.iter().enumerate() {
                 let loc = at(fs.any_of.get(j));
                 if *c == me {
-                    self.err(format!("field `{}` cannot reference its own schema in any-of", f.name), loc, "self reference");
+                    self.err(
+                        format!(
+                            "field `{}` cannot reference its own schema in any-of",
+                            f.name
+                        ),
+                        loc,
+                        "self reference",
+                    );
                 } else if self.index.resolve(c).is_none() {
-                    self.err(format!("any-of curie `{c}` not found"), loc, "no schema with this curie");
+                    self.err(
+                        format!("any-of curie `{c}` not found"),
+                        loc,
+                        "no schema with this curie",
+                    );
                 }
             }
             let enum_decl = self.check_field_enum(f, fs);
-            if let (Some(d), Some(loc)) = (&f.default, &fs.default) {
-                if let Err(why) = check_default(f, d, enum_decl) {
-                    self.err(format!("invalid default `{d}` for field `{}`: {why}", f.name), loc.clone(), "bad default");
-                }
+            if let Some(d) = &f.default
+                && let Err(why) = check_default(f, d, enum_decl)
+            {
+                self.err(
+                    format!("invalid default `{d}` for field `{}`: {why}", f.name),
+                    at(fs.default.as_ref()),
+                    "bad default",
+                );
             }
             if let Some(p) = &f.pattern
                 && let Err(e) = pbj::pattern::compile(p)
@@ -227,7 +295,10 @@ impl<'a> Validator<'a> {
             }
             if f.format != Format::Unknown && f.kind.family() != TypeFamily::String {
                 self.warn(
-                    format!("format `{}` on field `{}` of type `{}` is ignored", f.format, f.name, f.kind),
+                    format!(
+                        "format `{}` on field `{}` of type `{}` is ignored",
+                        f.format, f.name, f.kind
+                    ),
                     f.location.clone(),
                     "formats apply to string types",
                 );
@@ -244,12 +315,22 @@ impl<'a> Validator<'a> {
         let loc = fs.enum_id.clone().unwrap_or_else(|| f.location.clone());
         match (&f.enum_id, wanted) {
             (None, Some(_)) => {
-                self.err(format!("field `{}` of type `{}` needs an <enum id=\"…\"/>", f.name, f.kind), loc, "missing <enum>");
+                self.err(
+                    format!(
+                        "field `{}` of type `{}` needs an <enum id=\"…\"/>",
+                        f.name, f.kind
+                    ),
+                    loc,
+                    "missing <enum>",
+                );
                 None
             }
             (Some(id), None) => {
                 self.err(
-                    format!("field `{}` of type `{}` cannot have an enum", f.name, f.kind),
+                    format!(
+                        "field `{}` of type `{}` cannot have an enum",
+                        f.name, f.kind
+                    ),
                     loc,
                     "use type string-enum or int-enum",
                 );
@@ -258,13 +339,24 @@ impl<'a> Validator<'a> {
             }
             (Some(id), Some(kind)) => {
                 let Some(e) = self.store.enums.get(id) else {
-                    self.err(format!("cannot find an enum with id `{id}`"), loc, "unknown enum");
+                    self.err(
+                        format!("cannot find an enum with id `{id}`"),
+                        loc,
+                        "unknown enum",
+                    );
                     return None;
                 };
                 if e.kind != kind {
-                    let need = if kind == EnumKind::String { "string" } else { "int" };
+                    let need = if kind == EnumKind::String {
+                        "string"
+                    } else {
+                        "int"
+                    };
                     self.err(
-                        format!("enum `{id}` has the wrong type for field `{}` of type `{}`", f.name, f.kind),
+                        format!(
+                            "enum `{id}` has the wrong type for field `{}` of type `{}`",
+                            f.name, f.kind
+                        ),
                         loc,
                         &format!("a type=\"{need}\" enum is required"),
                     );
@@ -279,13 +371,20 @@ impl<'a> Validator<'a> {
     /// Extends + mixins closure (recursively) must not mention one curie with two majors.
     fn check_dependency_versions(&mut self, s: &'a SchemaDecl) {
         let mut majors: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut stack: Vec<&str> = s.extends.iter().chain(s.mixins.iter()).map(String::as_str).collect();
+        let mut stack: Vec<&str> = s
+            .extends
+            .iter()
+            .chain(s.mixins.iter())
+            .map(String::as_str)
+            .collect();
         let mut seen = BTreeSet::new();
         while let Some(r) = stack.pop() {
             if !seen.insert(r) {
                 continue;
             }
-            let Some(t) = self.index.resolve(r) else { continue };
+            let Some(t) = self.index.resolve(r) else {
+                continue;
+            };
             majors.entry(t.curie()).or_default().insert(t.curie_major());
             stack.extend(t.extends.iter().chain(t.mixins.iter()).map(String::as_str));
         }
@@ -375,11 +474,16 @@ impl<'a> Validator<'a> {
     fn check_inheritance(&mut self, s: &'a SchemaDecl) {
         let inherited = self.inherited(s, 0);
         for f in &s.fields {
-            let Some(prev) = inherited.iter().find(|p| p.name == f.name) else { continue };
+            let Some(prev) = inherited.iter().find(|p| p.name == f.name) else {
+                continue;
+            };
             if let Some(prop) = differing_property(prev, f) {
                 self.diags.push(
                     Diagnostic::error(
-                        format!("field `{}` of `{}` changes `{prop}` of the inherited field", f.name, s.id),
+                        format!(
+                            "field `{}` of `{}` changes `{prop}` of the inherited field",
+                            f.name, s.id
+                        ),
                         Some(f.location.clone()),
                     )
                     .with_label("must match the inherited definition")
@@ -414,12 +518,24 @@ impl<'a> Validator<'a> {
             problems.push((format!("must extend `{want}` like {}", a.id), at_b.clone()));
         }
         if a.is_mixin != b.is_mixin {
-            let what = if a.is_mixin { "must be a mixin" } else { "must not be a mixin" };
+            let what = if a.is_mixin {
+                "must be a mixin"
+            } else {
+                "must not be a mixin"
+            };
             problems.push((format!("{what} like {}", a.id), at_b.clone()));
         }
-        let missing: Vec<&str> = a.mixins.iter().filter(|m| !b.mixins.contains(m)).map(String::as_str).collect();
+        let missing: Vec<&str> = a
+            .mixins
+            .iter()
+            .filter(|m| !b.mixins.contains(m))
+            .map(String::as_str)
+            .collect();
         if !missing.is_empty() {
-            problems.push((format!("must include the mixin(s) {}", missing.join(", ")), at_b.clone()));
+            problems.push((
+                format!("must include the mixin(s) {}", missing.join(", ")),
+                at_b.clone(),
+            ));
         }
         let mut fa = self.inherited(a, 0);
         merge(&mut fa, &a.fields);
@@ -430,16 +546,23 @@ impl<'a> Validator<'a> {
                 problems.push((format!("must include the field `{}`", x.name), at_b.clone()));
                 continue;
             };
-            let at = if b.fields.iter().any(|f| std::ptr::eq(f, *y)) { y.location.clone() } else { at_b.clone() };
+            let at = if b.fields.iter().any(|f| std::ptr::eq(f, *y)) {
+                y.location.clone()
+            } else {
+                at_b.clone()
+            };
             for why in field_compat(x, y, minor_bump) {
                 problems.push((format!("field `{}` {why}", x.name), at.clone()));
             }
         }
         for (why, loc) in problems {
             self.diags.push(
-                Diagnostic::error(format!("incompatible change from {} to {}: {why}", a.id, b.id), Some(loc))
-                    .with_label("breaks the previous version; bump the major instead")
-                    .with_note(a.location.clone(), "previous version"),
+                Diagnostic::error(
+                    format!("incompatible change from {} to {}: {why}", a.id, b.id),
+                    Some(loc),
+                )
+                .with_label("breaks the previous version; bump the major instead")
+                .with_note(a.location.clone(), "previous version"),
             );
         }
     }
@@ -448,13 +571,22 @@ impl<'a> Validator<'a> {
 /// Why redefining `prev` with `next` breaks the runtime override rule, if it does.
 fn incompatible_override(prev: &FieldDecl, next: &FieldDecl) -> Option<String> {
     if prev.kind != next.kind {
-        return Some(format!("type changes from `{}` to `{}`", prev.kind, next.kind));
+        return Some(format!(
+            "type changes from `{}` to `{}`",
+            prev.kind, next.kind
+        ));
     }
     if prev.rule != next.rule {
-        return Some(format!("rule changes from `{}` to `{}`", prev.rule, next.rule));
+        return Some(format!(
+            "rule changes from `{}` to `{}`",
+            prev.rule, next.rule
+        ));
     }
     if prev.required != next.required {
-        return Some(format!("required changes from {} to {}", prev.required, next.required));
+        return Some(format!(
+            "required changes from {} to {}",
+            prev.required, next.required
+        ));
     }
     None
 }
@@ -490,7 +622,10 @@ fn field_compat(a: &FieldDecl, b: &FieldDecl, minor_bump: bool) -> Vec<String> {
     }
     // Dropping a format relaxes the field; allowed in a minor bump (envelope 1-0-2 -> 1-1-0).
     if a.format != b.format && !(minor_bump && b.format == Format::Unknown) {
-        out.push(format!("must keep format `{}` (found `{}`)", a.format, b.format));
+        out.push(format!(
+            "must keep format `{}` (found `{}`)",
+            a.format, b.format
+        ));
     }
     if a.precision != b.precision || a.scale != b.scale {
         out.push("must keep precision and scale".to_owned());
@@ -506,22 +641,46 @@ fn field_compat(a: &FieldDecl, b: &FieldDecl, minor_bump: bool) -> Vec<String> {
     }
     let (tmin, tmax) = b.kind.int_bounds();
     if b.max.unwrap_or(tmax) < a.max.unwrap_or(tmax) {
-        out.push(format!("max {} must be >= {}", b.max.unwrap_or(tmax), a.max.unwrap_or(tmax)));
+        out.push(format!(
+            "max {} must be >= {}",
+            b.max.unwrap_or(tmax),
+            a.max.unwrap_or(tmax)
+        ));
     }
     if b.min.unwrap_or(tmin) > a.min.unwrap_or(tmin) {
-        out.push(format!("min {} must be <= {}", b.min.unwrap_or(tmin), a.min.unwrap_or(tmin)));
+        out.push(format!(
+            "min {} must be <= {}",
+            b.min.unwrap_or(tmin),
+            a.min.unwrap_or(tmin)
+        ));
     }
     let tlen = b.kind.max_bytes();
     if b.max_length.unwrap_or(tlen) < a.max_length.unwrap_or(tlen) {
-        out.push(format!("max length {} must be >= {}", b.max_length.unwrap_or(tlen), a.max_length.unwrap_or(tlen)));
+        out.push(format!(
+            "max length {} must be >= {}",
+            b.max_length.unwrap_or(tlen),
+            a.max_length.unwrap_or(tlen)
+        ));
     }
     if b.min_length.unwrap_or(0) > a.min_length.unwrap_or(0) {
-        out.push(format!("min length {} must be <= {}", b.min_length.unwrap_or(0), a.min_length.unwrap_or(0)));
+        out.push(format!(
+            "min length {} must be <= {}",
+            b.min_length.unwrap_or(0),
+            a.min_length.unwrap_or(0)
+        ));
     }
     if a.enum_id != b.enum_id {
-        out.push(format!("must keep enum `{}`", a.enum_id.as_deref().unwrap_or("none")));
+        out.push(format!(
+            "must keep enum `{}`",
+            a.enum_id.as_deref().unwrap_or("none")
+        ));
     }
-    let dropped: Vec<&str> = a.any_of.iter().filter(|c| !b.any_of.contains(c)).map(String::as_str).collect();
+    let dropped: Vec<&str> = a
+        .any_of
+        .iter()
+        .filter(|c| !b.any_of.contains(c))
+        .map(String::as_str)
+        .collect();
     if !dropped.is_empty() {
         out.push(format!("must keep any-of {}", dropped.join(", ")));
     }
@@ -538,7 +697,11 @@ fn check_default(f: &FieldDecl, d: &str, e: Option<&EnumDecl>) -> Result<(), Str
                 OptionValue::Int(v) => crate::parser::xml::parse_int(d) == Some(*v),
                 OptionValue::String(v) => v == d,
             });
-            if hit { Ok(()) } else { Err(format!("not a value of enum `{}`", e.id)) }
+            if hit {
+                Ok(())
+            } else {
+                Err(format!("not a value of enum `{}`", e.id))
+            }
         }
         _ => match f.kind.family() {
             TypeFamily::Bool => match d {
@@ -548,13 +711,24 @@ fn check_default(f: &FieldDecl, d: &str, e: Option<&EnumDecl>) -> Result<(), Str
             TypeFamily::Int => {
                 let v = int()?;
                 let (lo, hi) = f.kind.int_bounds();
-                if v < lo || v > hi { Err(format!("out of range {lo}..={hi}")) } else { Ok(()) }
+                if v < lo || v > hi {
+                    Err(format!("out of range {lo}..={hi}"))
+                } else {
+                    Ok(())
+                }
             }
             TypeFamily::BigInt => int().map(|_| ()),
-            TypeFamily::Float => d.parse::<f64>().map(|_| ()).map_err(|_| "expected a number".to_owned()),
+            TypeFamily::Float => d
+                .parse::<f64>()
+                .map(|_| ())
+                .map_err(|_| "expected a number".to_owned()),
             TypeFamily::String => {
                 let max = f.max_length.unwrap_or(f.kind.max_bytes());
-                if d.len() > max as usize { Err(format!("longer than {max} bytes")) } else { Ok(()) }
+                if d.len() > max as usize {
+                    Err(format!("longer than {max} bytes"))
+                } else {
+                    Ok(())
+                }
             }
             TypeFamily::Date => pbj::Date::parse(d).map(|_| ()).map_err(|e| e.to_string()),
             TypeFamily::Message

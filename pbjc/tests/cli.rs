@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn pbjc(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pbjc")).args(args).output().expect("run pbjc");
+    let out = Command::new(env!("CARGO_BIN_EXE_pbjc"))
+        .args(args)
+        .output()
+        .expect("run pbjc");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -13,7 +16,11 @@ fn pbjc(args: &[&str]) -> (i32, String, String) {
 }
 
 fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).display().to_string()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -48,7 +55,10 @@ fn check_real_stores_exits_0() {
 fn help_and_usage_errors() {
     let (code, out, _) = pbjc(&["--help"]);
     assert_eq!(code, 0);
-    assert!(out.contains("vendor folders") && out.contains("--store"), "{out}");
+    assert!(
+        out.contains("vendor folders") && out.contains("--store"),
+        "{out}"
+    );
     let (code, out, _) = pbjc(&["check", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("pbjc check"));

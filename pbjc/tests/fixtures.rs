@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use pbjc::{Diagnostic, Severity};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn errors(name: &str) -> Vec<Diagnostic> {
@@ -13,14 +15,19 @@ fn errors(name: &str) -> Vec<Diagnostic> {
     // Rendering never panics and shows the source line marker.
     let text = err.to_string();
     assert!(text.contains("error: "), "{text}");
-    err.iter().filter(|d| d.severity == Severity::Error).cloned().collect()
+    err.iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect()
 }
 
 /// Asserts an error containing `msg` at `file` (path suffix) and `line`.
 fn expect(diags: &[Diagnostic], msg: &str, file: &str, line: u32) {
     let hit = diags.iter().any(|d| {
         d.message.contains(msg)
-            && d.location.as_ref().is_some_and(|l| l.file.ends_with(file) && l.line == line)
+            && d.location
+                .as_ref()
+                .is_some_and(|l| l.file.ends_with(file) && l.line == line)
     });
     let all: Vec<String> = diags
         .iter()
@@ -29,31 +36,55 @@ fn expect(diags: &[Diagnostic], msg: &str, file: &str, line: u32) {
             None => d.message.clone(),
         })
         .collect();
-    assert!(hit, "expected `{msg}` at {file}:{line}, got:\n{}", all.join("\n"));
+    assert!(
+        hit,
+        "expected `{msg}` at {file}:{line}, got:\n{}",
+        all.join("\n")
+    );
 }
 
 #[test]
 fn missing_mixin() {
     let d = errors("missing-mixin");
-    expect(&d, "mixin `t:a:mixin:nope:v1` not found", "do-it/1-0-0.xml", 5);
+    expect(
+        &d,
+        "mixin `t:a:mixin:nope:v1` not found",
+        "do-it/1-0-0.xml",
+        5,
+    );
     assert_eq!(d.len(), 1);
 }
 
 #[test]
 fn bad_id() {
-    expect(&errors("bad-id"), "invalid schema id `pbj:T:a:command:bad:1-0-0`", "bad/1-0-0.xml", 3);
+    expect(
+        &errors("bad-id"),
+        "invalid schema id `pbj:T:a:command:bad:1-0-0`",
+        "bad/1-0-0.xml",
+        3,
+    );
 }
 
 #[test]
 fn unknown_enum() {
-    expect(&errors("unknown-enum"), "cannot find an enum with id `t:a:nope`", "e/1-0-0.xml", 6);
+    expect(
+        &errors("unknown-enum"),
+        "cannot find an enum with id `t:a:nope`",
+        "e/1-0-0.xml",
+        6,
+    );
 }
 
 #[test]
 fn illegal_override() {
     let d = errors("illegal-override");
     expect(&d, "illegal override of field `x`", "o/1-0-0.xml", 6);
-    expect(&d, "changes `required` of the inherited field", "o/1-0-0.xml", 6);
+    expect(
+        &d,
+        "changes `required` of the inherited field",
+        "o/1-0-0.xml",
+        6,
+    );
     // The overridable `y` redefinition is fine.
     assert!(!d.iter().any(|e| e.message.contains("field `y`")));
     let note = d.iter().find_map(|e| e.note.clone()).expect("note");
@@ -62,19 +93,34 @@ fn illegal_override() {
 
 #[test]
 fn bad_type() {
-    expect(&errors("bad-type"), "unknown field type `strin`", "b/1-0-0.xml", 5);
+    expect(
+        &errors("bad-type"),
+        "unknown field type `strin`",
+        "b/1-0-0.xml",
+        5,
+    );
 }
 
 #[test]
 fn bad_rule_for_set() {
-    expect(&errors("bad-set"), "type `boolean` cannot be used in a set", "b/1-0-0.xml", 5);
+    expect(
+        &errors("bad-set"),
+        "type `boolean` cannot be used in a set",
+        "b/1-0-0.xml",
+        5,
+    );
 }
 
 #[test]
 fn bad_path() {
     let d = errors("bad-path");
     expect(&d, "invalid schema xml directory", "other/1-0-0.xml", 3);
-    expect(&d, "invalid schema xml file name `2-0-0.xml`", "c/2-0-0.xml", 3);
+    expect(
+        &d,
+        "invalid schema xml file name `2-0-0.xml`",
+        "c/2-0-0.xml",
+        3,
+    );
 }
 
 #[test]
@@ -88,12 +134,22 @@ fn malformed_and_empty_xml() {
 fn bad_default() {
     let d = errors("bad-default");
     expect(&d, "invalid default `abc` for field `n`", "d/1-0-0.xml", 6);
-    expect(&d, "invalid default `blue` for field `c`: not a value of enum `t:a:color`", "d/1-0-0.xml", 10);
+    expect(
+        &d,
+        "invalid default `blue` for field `c`: not a value of enum `t:a:color`",
+        "d/1-0-0.xml",
+        10,
+    );
 }
 
 #[test]
 fn bad_pattern() {
-    expect(&errors("bad-pattern"), "invalid pattern for field `s`", "p/1-0-0.xml", 5);
+    expect(
+        &errors("bad-pattern"),
+        "invalid pattern for field `s`",
+        "p/1-0-0.xml",
+        5,
+    );
 }
 
 #[test]
@@ -119,7 +175,12 @@ fn version_break() {
 
 #[test]
 fn latest_differs_from_version_file() {
-    expect(&errors("latest-differs"), "latest.xml and 1-0-0.xml both declare", "l/latest.xml", 3);
+    expect(
+        &errors("latest-differs"),
+        "latest.xml and 1-0-0.xml both declare",
+        "l/latest.xml",
+        3,
+    );
 }
 
 #[test]
@@ -132,7 +193,12 @@ fn valid_store_with_foreign_namespace_comments_and_cdata() {
     let id = &s.fields[1];
     assert_eq!(id.identifier_class.as_deref(), Some("UuidIdentifier"));
     assert!(id.generated_default);
-    let names: Vec<&str> = loaded.store.resolve_fields(s).iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = loaded
+        .store
+        .resolve_fields(s)
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(names, ["x", "y", "id"]);
     assert_eq!(loaded.files.len(), 2);
 }
@@ -143,8 +209,14 @@ fn rendering_is_rustc_like() {
     let text = err.to_string();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "error: unknown field type `strin`");
-    assert!(lines[1].starts_with(" --> ") && lines[1].ends_with("b/1-0-0.xml:5:23"), "{text}");
-    assert!(lines[3].starts_with("5 |       <field name=\"s\" type=\"strin\"/>"), "{text}");
+    assert!(
+        lines[1].starts_with(" --> ") && lines[1].ends_with("b/1-0-0.xml:5:23"),
+        "{text}"
+    );
+    assert!(
+        lines[3].starts_with("5 |       <field name=\"s\" type=\"strin\"/>"),
+        "{text}"
+    );
     assert_eq!(lines[4], "  |                       ^ not a pbj type");
 }
 

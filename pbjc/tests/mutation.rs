@@ -24,7 +24,11 @@ fn real_sources() -> Vec<String> {
         "ncr/mixin/search-nodes-request/1-0-4.xml",
     ];
     let mut out: Vec<String> = SOURCES.iter().map(|s| s.to_string()).collect();
-    out.extend(picks.iter().filter_map(|p| std::fs::read_to_string(base.join(p)).ok()));
+    out.extend(
+        picks
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(base.join(p)).ok()),
+    );
     out
 }
 
@@ -103,17 +107,18 @@ fn find_attrs(b: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b' ' {
-            if let Some(eq) = b[i..].iter().position(|&c| c == b'=' || c == b'>' || c == b'\n') {
-                let q = i + eq;
-                if b[q] == b'=' && b.get(q + 1) == Some(&b'"') {
-                    if let Some(end) = b[q + 2..].iter().position(|&c| c == b'"') {
-                        out.push((i, q + 2 + end + 1));
-                        i = q + 2 + end + 1;
-                        continue;
-                    }
-                }
-            }
+        if b[i] == b' '
+            && let Some(q) = b[i..]
+                .iter()
+                .position(|&c| c == b'=' || c == b'>' || c == b'\n')
+                .map(|p| i + p)
+            && b[q] == b'='
+            && b.get(q + 1) == Some(&b'"')
+            && let Some(end) = b[q + 2..].iter().position(|&c| c == b'"')
+        {
+            out.push((i, q + 2 + end + 1));
+            i = q + 2 + end + 1;
+            continue;
         }
         i += 1;
     }
@@ -121,7 +126,9 @@ fn find_attrs(b: &[u8]) -> Vec<(usize, usize)> {
 }
 
 fn run(bytes: &[u8]) {
-    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
     let mut diags = Diagnostics::new();
     let path = Path::new("mutated/t/a/command/x/1-0-0.xml");
     let mut store = Store::default();

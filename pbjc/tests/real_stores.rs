@@ -30,7 +30,10 @@ fn load_ok(stores: &[PathBuf]) -> (Store, Duration) {
 #[test]
 fn gdbots_and_acme_have_zero_diagnostics() {
     let Some(s) = shared() else { return };
-    let stores = [s.join("schemas/gdbots-schemas"), s.join("schemas/acme-schemas")];
+    let stores = [
+        s.join("schemas/gdbots-schemas"),
+        s.join("schemas/acme-schemas"),
+    ];
     let loaded = pbjc::load_all(&stores);
     assert!(loaded.diagnostics.is_empty(), "{}", loaded.diagnostics);
     assert_eq!(loaded.files.len(), 487);
@@ -43,7 +46,10 @@ fn gdbots_and_acme_have_zero_diagnostics() {
 #[test]
 fn loading_is_fast() {
     let Some(s) = shared() else { return };
-    let stores = [s.join("schemas/gdbots-schemas"), s.join("schemas/acme-schemas")];
+    let stores = [
+        s.join("schemas/gdbots-schemas"),
+        s.join("schemas/acme-schemas"),
+    ];
     let (_, took) = load_ok(&stores);
     let limit = if cfg!(debug_assertions) { 5 } else { 1 };
     assert!(took < Duration::from_secs(limit), "took {took:?}");
@@ -52,10 +58,18 @@ fn loading_is_fast() {
 #[test]
 fn synthetic_store_with_gdbots_has_zero_errors() {
     let Some(s) = shared() else { return };
-    let (store, _) =
-        load_ok(&[s.join("schemas/gdbots-schemas"), s.join("interop/synthetic-store")]);
-    let all = store.resolve("pbjtest:corpus::all-types").expect("all-types");
-    assert!(all.fields.iter().any(|f| f.name == "message_v" && f.any_of == ["gdbots:contexts::cloud"]));
+    let (store, _) = load_ok(&[
+        s.join("schemas/gdbots-schemas"),
+        s.join("interop/synthetic-store"),
+    ]);
+    let all = store
+        .resolve("pbjtest:corpus::all-types")
+        .expect("all-types");
+    assert!(
+        all.fields
+            .iter()
+            .any(|f| f.name == "message_v" && f.any_of == ["gdbots:contexts::cloud"])
+    );
 }
 
 trait LocExt {
@@ -81,40 +95,87 @@ fn compare_field(id: &str, f: &FieldDecl, j: &Value) -> Result<(), String> {
     let ctx = |what: &str| format!("{id} field {}: {what}", f.name);
     let get = |k: &str| j.get(k);
     let eq = |what: &str, ok: bool| if ok { Ok(()) } else { Err(ctx(what)) };
-    eq("name", get("name").and_then(Value::as_str) == Some(f.name.as_str()))?;
-    eq("type", get("type").and_then(Value::as_str) == Some(f.kind.name()))?;
-    eq("rule", get("rule").and_then(Value::as_str) == Some(rule_name(f.rule)))?;
-    eq("required", get("required").and_then(Value::as_bool) == Some(f.required))?;
-    eq("use_type_default", get("use_type_default").and_then(Value::as_bool) == Some(f.use_type_default))?;
-    eq("overridable", get("overridable").and_then(Value::as_bool).unwrap_or(false) == f.overridable)?;
-    eq("pattern", get("pattern").and_then(Value::as_str) == f.pattern.as_deref())?;
+    eq(
+        "name",
+        get("name").and_then(Value::as_str) == Some(f.name.as_str()),
+    )?;
+    eq(
+        "type",
+        get("type").and_then(Value::as_str) == Some(f.kind.name()),
+    )?;
+    eq(
+        "rule",
+        get("rule").and_then(Value::as_str) == Some(rule_name(f.rule)),
+    )?;
+    eq(
+        "required",
+        get("required").and_then(Value::as_bool) == Some(f.required),
+    )?;
+    eq(
+        "use_type_default",
+        get("use_type_default").and_then(Value::as_bool) == Some(f.use_type_default),
+    )?;
+    eq(
+        "overridable",
+        get("overridable").and_then(Value::as_bool).unwrap_or(false) == f.overridable,
+    )?;
+    eq(
+        "pattern",
+        get("pattern").and_then(Value::as_str) == f.pattern.as_deref(),
+    )?;
     let format = (f.format != Format::Unknown).then(|| f.format.name());
     eq("format", get("format").and_then(Value::as_str) == format)?;
-    eq("enum_id", get("enum_id").and_then(Value::as_str) == f.enum_id.as_deref())?;
-    let any_of: Vec<&str> =
-        get("any_of_curies").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    eq("any_of", any_of == f.any_of.iter().map(String::as_str).collect::<Vec<_>>())?;
+    eq(
+        "enum_id",
+        get("enum_id").and_then(Value::as_str) == f.enum_id.as_deref(),
+    )?;
+    let any_of: Vec<&str> = get("any_of_curies")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    eq(
+        "any_of",
+        any_of == f.any_of.iter().map(String::as_str).collect::<Vec<_>>(),
+    )?;
     if let Some(max) = get("max_length").and_then(Value::as_u64) {
-        eq("max_length", u64::from(f.max_length.unwrap_or(f.kind.max_bytes())) == max)?;
+        eq(
+            "max_length",
+            u64::from(f.max_length.unwrap_or(f.kind.max_bytes())) == max,
+        )?;
     } else {
         eq("max_length absent", f.max_length.is_none())?;
     }
     if let Some(min) = get("min_length").and_then(Value::as_u64) {
         eq("min_length", u64::from(f.min_length.unwrap_or(0)) == min)?;
     }
-    if let Some(cls) = get("class_proto").and_then(Value::as_str) {
-        if f.kind == pbj::FieldType::Identifier {
-            eq("identifier_class", f.identifier_class.as_deref() == Some(cls))?;
+    if let Some(cls) = get("class_proto").and_then(Value::as_str)
+        && f.kind == pbj::FieldType::Identifier
+    {
+        {
+            eq(
+                "identifier_class",
+                f.identifier_class.as_deref() == Some(cls),
+            )?;
         }
     }
     match get("default") {
-        Some(Value::Object(o)) if o.get("dynamic") == Some(&Value::Bool(true)) => {
-            eq("generated_default", f.generated_default || f.kind.has_generated_default())?
-        }
+        Some(Value::Object(o)) if o.get("dynamic") == Some(&Value::Bool(true)) => eq(
+            "generated_default",
+            f.generated_default || f.kind.has_generated_default(),
+        )?,
         Some(Value::String(s)) => eq("default", f.default.as_deref() == Some(s.as_str()))?,
-        Some(Value::Number(n)) => eq("default", f.default.as_deref() == Some(n.to_string().as_str()))?,
-        Some(Value::Bool(b)) => eq("default", matches!(f.default.as_deref(), Some(d) if (d == "true" || d == "1") == *b))?,
-        _ => eq("no default", f.default.is_none() || f.kind.has_generated_default())?,
+        Some(Value::Number(n)) => eq(
+            "default",
+            f.default.as_deref() == Some(n.to_string().as_str()),
+        )?,
+        Some(Value::Bool(b)) => eq(
+            "default",
+            matches!(f.default.as_deref(), Some(d) if (d == "true" || d == "1") == *b),
+        )?,
+        _ => eq(
+            "no default",
+            f.default.is_none() || f.kind.has_generated_default(),
+        )?,
     }
     Ok(())
 }
@@ -122,7 +183,10 @@ fn compare_field(id: &str, f: &FieldDecl, j: &Value) -> Result<(), String> {
 #[test]
 fn resolved_fields_agree_with_js_runtime() {
     let Some(s) = shared() else { return };
-    let (store, _) = load_ok(&[s.join("schemas/gdbots-schemas"), s.join("schemas/acme-schemas")]);
+    let (store, _) = load_ok(&[
+        s.join("schemas/gdbots-schemas"),
+        s.join("schemas/acme-schemas"),
+    ]);
     let text = std::fs::read_to_string(s.join("interop/schemas.jsonl")).expect("schemas.jsonl");
     let mut problems = Vec::new();
     let mut checked = 0;
@@ -133,7 +197,12 @@ fn resolved_fields_agree_with_js_runtime() {
             problems.push(format!("{id}: not in store"));
             continue;
         };
-        let mixins: Vec<&str> = v["mixins"].as_array().expect("mixins").iter().filter_map(Value::as_str).collect();
+        let mixins: Vec<&str> = v["mixins"]
+            .as_array()
+            .expect("mixins")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         if store.mixin_names(schema) != mixins {
             problems.push(format!("{id}: mixins differ"));
         }
@@ -141,7 +210,12 @@ fn resolved_fields_agree_with_js_runtime() {
         // acme's runtime was built against gdbots 3.0.3; the store has gdbots 3.0.5, whose
         // mixins added a few optional fields. Those extras must come from gdbots.
         if v["source"] == "@gdbots/acme-schemas" {
-            let known: Vec<&str> = v["fields"].as_array().expect("fields").iter().filter_map(|f| f["name"].as_str()).collect();
+            let known: Vec<&str> = v["fields"]
+                .as_array()
+                .expect("fields")
+                .iter()
+                .filter_map(|f| f["name"].as_str())
+                .collect();
             for f in ours.iter().filter(|f| !known.contains(&f.name.as_str())) {
                 if !f.location.to_string_lossy_contains("gdbots-schemas") {
                     problems.push(format!("{id}: unexpected field {}", f.name));
@@ -149,14 +223,22 @@ fn resolved_fields_agree_with_js_runtime() {
             }
             ours.retain(|f| known.contains(&f.name.as_str()));
         }
-        let theirs: Vec<&Value> =
-            v["fields"].as_array().expect("fields").iter().filter(|f| f["name"] != "_schema").collect();
+        let theirs: Vec<&Value> = v["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter(|f| f["name"] != "_schema")
+            .collect();
         let names = |it: &mut dyn Iterator<Item = String>| it.collect::<Vec<_>>();
         if ours.len() != theirs.len() {
             problems.push(format!(
                 "{id}: field lists differ\n  ours:   {:?}\n  theirs: {:?}",
                 names(&mut ours.iter().map(|f| f.name.clone())),
-                names(&mut theirs.iter().map(|f| f["name"].as_str().unwrap_or("").to_owned()))
+                names(
+                    &mut theirs
+                        .iter()
+                        .map(|f| f["name"].as_str().unwrap_or("").to_owned())
+                )
             ));
             continue;
         }
@@ -167,6 +249,11 @@ fn resolved_fields_agree_with_js_runtime() {
         }
         checked += 1;
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     assert_eq!(checked, 118);
 }

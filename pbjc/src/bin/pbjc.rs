@@ -51,7 +51,9 @@ fn parse_check_args(args: &[String]) -> Result<Option<CheckArgs>, String> {
                 let dir = it.next().ok_or("`--store` needs a directory")?;
                 out.stores.push(PathBuf::from(dir));
             }
-            s if s.starts_with("--store=") => out.stores.push(PathBuf::from(&s["--store=".len()..])),
+            s if s.starts_with("--store=") => {
+                out.stores.push(PathBuf::from(&s["--store=".len()..]))
+            }
             "-q" | "--quiet" => out.quiet = true,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unexpected argument `{other}`")),
@@ -90,7 +92,11 @@ fn run_check(args: &[String]) -> ExitCode {
         diags.summary(),
         started.elapsed().as_millis()
     );
-    if diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if diags.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn main() -> ExitCode {

@@ -21,7 +21,11 @@ pub struct ParsedEnums {
 /// Parses an enums file; errors go to `diags`.
 pub fn parse_enums(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<ParsedEnums> {
     let doc = parse_document(file, text, diags)?;
-    let mut cx = Ctx { file, doc: &doc, diags };
+    let mut cx = Ctx {
+        file,
+        doc: &doc,
+        diags,
+    };
     let root = doc.root_element();
     if root.tag_name().name() != "pbj-enums" || root.tag_name().namespace() != Some(PBJ_NS) {
         let msg = format!("expected root element <pbj-enums xmlns=\"{PBJ_NS}\">");
@@ -39,7 +43,11 @@ pub fn parse_enums(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<P
     let ns = cx.required_attr(enums, "namespace")?.trim().to_owned();
     let ns_loc = cx.attr_loc(enums, "namespace");
     if !is_namespace(&ns) {
-        cx.error(format!("invalid enum namespace `{ns}`"), ns_loc, "expected vendor:package");
+        cx.error(
+            format!("invalid enum namespace `{ns}`"),
+            ns_loc,
+            "expected vendor:package",
+        );
         return None;
     }
     for e in Ctx::children(enums).filter(|c| c.tag_name().name() == "enum") {
@@ -51,7 +59,11 @@ pub fn parse_enums(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<P
             Some("int") => Some(EnumKind::Int),
             Some("string") => Some(EnumKind::String),
             Some(other) => {
-                cx.error(format!("unknown enum type `{other}`"), cx.attr_loc(e, "type"), "expected int or string");
+                cx.error(
+                    format!("unknown enum type `{other}`"),
+                    cx.attr_loc(e, "type"),
+                    "expected int or string",
+                );
                 None
             }
             None => None,
@@ -63,7 +75,9 @@ pub fn parse_enums(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<P
             cx.check_children(o, &[], &[]);
             let key = cx.required_attr(o, "key").map(|k| k.trim().to_uppercase());
             let raw = cx.required_attr(o, "value");
-            let (Some(key), Some(raw), Some(kind)) = (key, raw, kind) else { continue };
+            let (Some(key), Some(raw), Some(kind)) = (key, raw, kind) else {
+                continue;
+            };
             let value = match kind {
                 EnumKind::String => OptionValue::String(raw.trim().to_owned()),
                 EnumKind::Int => match parse_int(raw.trim()) {
@@ -80,20 +94,34 @@ pub fn parse_enums(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<P
                 continue;
             }
             if let Some(prev) = options.iter_mut().find(|p| p.key == key) {
-                cx.error(format!("duplicate enum option key `{key}`"), cx.attr_loc(o, "key"), "already defined");
+                cx.error(
+                    format!("duplicate enum option key `{key}`"),
+                    cx.attr_loc(o, "key"),
+                    "already defined",
+                );
                 prev.value = value;
                 continue;
             }
             options.push(EnumOption { key, value });
         }
-        let (Some(name), Some(kind)) = (name, kind) else { continue };
+        let (Some(name), Some(kind)) = (name, kind) else {
+            continue;
+        };
         let id = format!("{ns}:{name}");
         if !is_enum_id(&id) {
-            cx.error(format!("invalid enum id `{id}`"), cx.attr_loc(e, "name"), "expected vendor:package:name");
+            cx.error(
+                format!("invalid enum id `{id}`"),
+                cx.attr_loc(e, "name"),
+                "expected vendor:package:name",
+            );
             continue;
         }
         if options.is_empty() {
-            cx.error(format!("enum `{id}` has no options"), location.clone(), "add at least an UNKNOWN option");
+            cx.error(
+                format!("enum `{id}` has no options"),
+                location.clone(),
+                "add at least an UNKNOWN option",
+            );
         }
         let (vendor, package) = ns.split_once(':').unwrap_or((&ns, ""));
         out.enums.push(EnumDecl {

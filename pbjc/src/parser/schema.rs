@@ -48,7 +48,13 @@ pub struct ParsedSchema {
     pub spans: SchemaSpans,
 }
 
-const SCHEMA_CHILDREN: &[&str] = &["fields", "mixins", "php-options", "js-options", "description"];
+const SCHEMA_CHILDREN: &[&str] = &[
+    "fields",
+    "mixins",
+    "php-options",
+    "js-options",
+    "description",
+];
 const FIELD_ATTRS: &[&str] = &[
     "name",
     "type",
@@ -76,15 +82,23 @@ const FIELD_CHILDREN: &[&str] = &[
 
 /// Whether `s` is a curie major `vendor:package:category:message:vN`.
 pub fn is_curie_major(s: &str) -> bool {
-    let Some((curie, major)) = s.rsplit_once(':') else { return false };
-    let Some(n) = major.strip_prefix('v') else { return false };
+    let Some((curie, major)) = s.rsplit_once(':') else {
+        return false;
+    };
+    let Some(n) = major.strip_prefix('v') else {
+        return false;
+    };
     !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && SchemaCurie::parse(curie).is_ok()
 }
 
 /// Parses a schema file; errors go to `diags`. Returns `None` when the file is unusable.
 pub fn parse_schema(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<ParsedSchema> {
     let doc = parse_document(file, text, diags)?;
-    let mut cx = Ctx { file, doc: &doc, diags };
+    let mut cx = Ctx {
+        file,
+        doc: &doc,
+        diags,
+    };
     let root = doc.root_element();
     if root.tag_name().name() != "pbj-schema" || root.tag_name().namespace() != Some(PBJ_NS) {
         let msg = format!("expected root element <pbj-schema xmlns=\"{PBJ_NS}\">");
@@ -118,7 +132,10 @@ fn parse_schema_element(cx: &mut Ctx, node: Node) -> Option<ParsedSchema> {
     };
     let is_mixin = cx.bool_attr(node, "mixin", false);
     let deprecated = cx.bool_attr(node, "deprecated", false);
-    let mut spans = SchemaSpans { id: id_loc, ..SchemaSpans::default() };
+    let mut spans = SchemaSpans {
+        id: id_loc,
+        ..SchemaSpans::default()
+    };
     let extends = match node.attribute("extends").map(str::trim) {
         Some(e) if is_curie_major(e) => {
             spans.extends = Some(cx.attr_loc(node, "extends"));
@@ -126,7 +143,11 @@ fn parse_schema_element(cx: &mut Ctx, node: Node) -> Option<ParsedSchema> {
         }
         Some(e) => {
             let msg = format!("invalid extends `{e}`");
-            cx.error(msg, cx.attr_loc(node, "extends"), "expected a curie major like vendor:package:category:message:v1");
+            cx.error(
+                msg,
+                cx.attr_loc(node, "extends"),
+                "expected a curie major like vendor:package:category:message:v1",
+            );
             None
         }
         None => None,
@@ -150,7 +171,11 @@ fn parse_schema_element(cx: &mut Ctx, node: Node) -> Option<ParsedSchema> {
                     loc,
                     "expected vendor:package:category:message:v1",
                 ),
-                None => cx.error("empty <curie-major>", loc, "expected vendor:package:category:message:v1"),
+                None => cx.error(
+                    "empty <curie-major>",
+                    loc,
+                    "expected vendor:package:category:message:v1",
+                ),
             }
         }
     }
@@ -160,7 +185,9 @@ fn parse_schema_element(cx: &mut Ctx, node: Node) -> Option<ParsedSchema> {
         cx.check_attrs(f, &[]);
         cx.check_children(f, &["field"], &[]);
         for field in Ctx::children(f).filter(|c| c.tag_name().name() == "field") {
-            let Some((decl, fspans)) = parse_field(cx, field) else { continue };
+            let Some((decl, fspans)) = parse_field(cx, field) else {
+                continue;
+            };
             match fields.iter().position(|e| e.name == decl.name) {
                 Some(i) => {
                     if !same_field(&fields[i], &decl) {
@@ -200,25 +227,37 @@ fn parse_schema_element(cx: &mut Ctx, node: Node) -> Option<ParsedSchema> {
 
 /// Field equality ignoring the source location.
 pub fn same_field(a: &FieldDecl, b: &FieldDecl) -> bool {
-    FieldDecl { location: Location::default(), ..a.clone() }
-        == FieldDecl { location: Location::default(), ..b.clone() }
+    FieldDecl {
+        location: Location::default(),
+        ..a.clone()
+    } == FieldDecl {
+        location: Location::default(),
+        ..b.clone()
+    }
 }
 
 /// Whether min/max of the type are byte lengths (the AbstractStringType family).
 fn is_length_type(t: FieldType) -> bool {
-    matches!(t, FieldType::String | FieldType::Text | FieldType::MediumText)
+    matches!(
+        t,
+        FieldType::String | FieldType::Text | FieldType::MediumText
+    )
 }
 
 /// Whether `name` matches the runtime field-name rule `^[a-zA-Z_][a-zA-Z0-9_]*$`, max 127.
 pub fn is_valid_field_name(name: &str) -> bool {
     let mut b = name.bytes();
     name.len() <= 127
-        && b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && b.next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
         && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 fn collapse_description(text: &str) -> String {
-    text.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
@@ -240,7 +279,11 @@ fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
         Some(t) => match FieldType::from_name(t) {
             Some(k) => Some(k),
             None => {
-                cx.error(format!("unknown field type `{t}`"), type_loc.clone(), "not a pbj type");
+                cx.error(
+                    format!("unknown field type `{t}`"),
+                    type_loc.clone(),
+                    "not a pbj type",
+                );
                 None
             }
         },
@@ -250,14 +293,22 @@ fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
     let rule = match node.attribute("rule").map(str::trim) {
         None => FieldRule::Single,
         Some(r) => FieldRule::from_name(r).unwrap_or_else(|| {
-            cx.error(format!("unknown field rule `{r}`"), rule_loc.clone(), "expected single, set, list or map");
+            cx.error(
+                format!("unknown field rule `{r}`"),
+                rule_loc.clone(),
+                "expected single, set, list or map",
+            );
             FieldRule::Single
         }),
     };
     let format = match node.attribute("format").map(str::trim) {
         None => Format::Unknown,
         Some(f) => Format::from_name(f).unwrap_or_else(|| {
-            cx.error(format!("unknown format `{f}`"), cx.attr_loc(node, "format"), "not a pbj format");
+            cx.error(
+                format!("unknown format `{f}`"),
+                cx.attr_loc(node, "format"),
+                "not a pbj format",
+            );
             Format::Unknown
         }),
     };
@@ -273,15 +324,27 @@ fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
         min = Some(hi);
     }
     let precision = cx.int_attr(node, "precision").map(|p| p.clamp(0, 65) as u8);
-    let scale = cx.int_attr(node, "scale").map(|s| s.clamp(0, i64::from(precision.unwrap_or(65))) as u8);
-    let pattern_loc = node.attribute("pattern").map(|_| cx.attr_loc(node, "pattern"));
-    let pattern = node.attribute("pattern").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    let scale = cx
+        .int_attr(node, "scale")
+        .map(|s| s.clamp(0, i64::from(precision.unwrap_or(65))) as u8);
+    let pattern_loc = node
+        .attribute("pattern")
+        .map(|_| cx.attr_loc(node, "pattern"));
+    let pattern = node
+        .attribute("pattern")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
 
     let child = |name: &str| Ctx::children(node).find(|c| c.tag_name().name() == name);
-    let description = child("description").and_then(Ctx::text).map(|d| collapse_description(&d));
+    let description = child("description")
+        .and_then(Ctx::text)
+        .map(|d| collapse_description(&d));
     let default_node = child("default");
     let default = default_node.and_then(Ctx::text);
-    let default_loc = default_node.filter(|_| default.is_some()).map(|n| cx.loc(n));
+    let default_loc = default_node
+        .filter(|_| default.is_some())
+        .map(|n| cx.loc(n));
 
     let mut enum_id = None;
     let mut enum_loc = None;
@@ -292,7 +355,11 @@ fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
             if is_enum_id(id) {
                 enum_id = Some(id.to_owned());
             } else {
-                cx.error(format!("invalid enum id `{id}`"), cx.attr_loc(e, "id"), "expected vendor:package:name");
+                cx.error(
+                    format!("invalid enum id `{id}`"),
+                    cx.attr_loc(e, "id"),
+                    "expected vendor:package:name",
+                );
             }
         }
         enum_loc = Some(cx.loc(e));
@@ -312,8 +379,16 @@ fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
                         any_of_locs.push(loc);
                     }
                 }
-                Some(t) => cx.error(format!("invalid curie `{t}`"), loc, "expected vendor:package:category:message"),
-                None => cx.error("empty <curie>", loc, "expected vendor:package:category:message"),
+                Some(t) => cx.error(
+                    format!("invalid curie `{t}`"),
+                    loc,
+                    "expected vendor:package:category:message",
+                ),
+                None => cx.error(
+                    "empty <curie>",
+                    loc,
+                    "expected vendor:package:category:message",
+                ),
             }
         }
     }
@@ -386,7 +461,9 @@ fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
 
 fn is_segment(s: &str, dot: bool) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || (dot && b == b'.'))
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || (dot && b == b'.')
+        })
 }
 
 /// Whether `s` is an enum id `vendor:package:name` (max 150 chars).

@@ -20,13 +20,20 @@ pub fn parse_document<'a>(
         diags.push(
             Diagnostic::error(
                 "file does not contain valid XML, it is empty",
-                Some(Location { file: file.to_path_buf(), line: 1, column: 1 }),
+                Some(Location {
+                    file: file.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                }),
             )
             .with_label("empty file"),
         );
         return None;
     }
-    let options = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        ..Default::default()
+    };
     match Document::parse_with_options(text, options) {
         Ok(doc) => Some(doc),
         Err(e) => {
@@ -36,13 +43,20 @@ pub fn parse_document<'a>(
                 other => {
                     let text = other.to_string();
                     let suffix = format!(" at {}:{}", pos.row, pos.col);
-                    format!("malformed XML: {}", text.strip_suffix(&suffix).unwrap_or(&text))
+                    format!(
+                        "malformed XML: {}",
+                        text.strip_suffix(&suffix).unwrap_or(&text)
+                    )
                 }
             };
             diags.push(
                 Diagnostic::error(
                     message,
-                    Some(Location { file: file.to_path_buf(), line: pos.row, column: pos.col }),
+                    Some(Location {
+                        file: file.to_path_buf(),
+                        line: pos.row,
+                        column: pos.col,
+                    }),
                 )
                 .with_label("here"),
             );
@@ -65,7 +79,11 @@ impl<'input> Ctx<'_, 'input> {
     /// The location of a byte offset.
     pub fn loc_at(&self, pos: usize) -> Location {
         let p = self.doc.text_pos_at(pos);
-        Location { file: self.file.to_path_buf(), line: p.row, column: p.col }
+        Location {
+            file: self.file.to_path_buf(),
+            line: p.row,
+            column: p.col,
+        }
     }
 
     /// The location of a node's start.
@@ -82,17 +100,20 @@ impl<'input> Ctx<'_, 'input> {
 
     /// Reports an error.
     pub fn error(&mut self, message: impl Into<String>, loc: Location, label: &str) {
-        self.diags.push(Diagnostic::error(message, Some(loc)).with_label(label));
+        self.diags
+            .push(Diagnostic::error(message, Some(loc)).with_label(label));
     }
 
     /// Reports a warning.
     pub fn warning(&mut self, message: impl Into<String>, loc: Location, label: &str) {
-        self.diags.push(Diagnostic::warning(message, Some(loc)).with_label(label));
+        self.diags
+            .push(Diagnostic::warning(message, Some(loc)).with_label(label));
     }
 
     /// Child elements in the pbj namespace; other namespaces are ignored.
     pub fn children<'n, 'i>(node: Node<'n, 'i>) -> impl Iterator<Item = Node<'n, 'i>> {
-        node.children().filter(|c| c.is_element() && c.tag_name().namespace() == Some(PBJ_NS))
+        node.children()
+            .filter(|c| c.is_element() && c.tag_name().namespace() == Some(PBJ_NS))
     }
 
     /// Reports pbj-namespace children not in `allowed` and repeated ones listed in `single`.
@@ -108,7 +129,11 @@ impl<'input> Ctx<'_, 'input> {
                     &format!("expected one of: {}", allowed.join(", ")),
                 );
             } else if single.contains(&name) && seen.contains(&name) {
-                self.error(format!("element <{name}> may appear only once"), self.loc(c), "repeated");
+                self.error(
+                    format!("element <{name}> may appear only once"),
+                    self.loc(c),
+                    "repeated",
+                );
             }
             seen.push(name);
         }
@@ -130,14 +155,20 @@ impl<'input> Ctx<'_, 'input> {
         let v = node.attribute(name);
         if v.is_none() {
             let el = node.tag_name().name();
-            self.error(format!("<{el}> is missing the `{name}` attribute"), self.loc(node), "here");
+            self.error(
+                format!("<{el}> is missing the `{name}` attribute"),
+                self.loc(node),
+                "here",
+            );
         }
         v
     }
 
     /// An `xsd:boolean` attribute (`true|false|1|0`, surrounding whitespace allowed).
     pub fn bool_attr(&mut self, node: Node, name: &str, default: bool) -> bool {
-        let Some(raw) = node.attribute(name) else { return default };
+        let Some(raw) = node.attribute(name) else {
+            return default;
+        };
         match raw.trim() {
             "true" | "1" => true,
             "false" | "0" => false,

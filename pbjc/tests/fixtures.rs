@@ -171,6 +171,11 @@ fn version_break() {
     let d = errors("version-break");
     expect(&d, "must include the field `y`", "v/1-0-1.xml", 3);
     expect(&d, "field `x` must keep type `string`", "v/1-0-1.xml", 5);
+    // Dropping a format is breaking in a patch bump...
+    expect(&d, "field `z` must keep format `email`", "v/1-0-1.xml", 6);
+    // ...but allowed in a minor bump (like gdbots envelope 1-0-2 -> 1-1-0).
+    assert!(!d.iter().any(|e| e.message.contains("command:w")), "{d:?}");
+    assert_eq!(d.len(), 3);
 }
 
 #[test]
@@ -224,4 +229,12 @@ fn rendering_is_rustc_like() {
 fn missing_store_directory() {
     let err = pbjc::load(&[fixture("does-not-exist")]).expect_err("fails");
     assert!(err.iter().any(|d| d.message.contains("does not exist")));
+}
+
+#[test]
+fn extends_cycle_and_self_reference() {
+    let d = errors("cycles");
+    expect(&d, "extends cycle", "mixin/a/1-0-0.xml", 3);
+    expect(&d, "extends cycle", "mixin/b/1-0-0.xml", 3);
+    expect(&d, "cannot use itself as a mixin", "command/s/1-0-0.xml", 5);
 }

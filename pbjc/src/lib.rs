@@ -7,5 +7,12 @@
 
 pub mod code_generator;
 pub mod config;
+pub mod diagnostic;
+pub mod loader;
 pub mod model;
+pub mod parser;
+pub mod validate;
+
 pub use config::Config;
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use loader::{Loaded, load, load_all};

@@ -117,3 +117,29 @@ impl DynamicField {
         self.value.kind()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert!(DynamicField::new("test", DynamicValue::Bool(true)).is_ok());
+        assert!(DynamicField::new("_a-1", DynamicValue::Int(4_294_967_295)).is_ok());
+        assert!(DynamicField::new(&"a".repeat(127), DynamicValue::Float(3.14)).is_ok());
+        assert!(DynamicField::new(&"a".repeat(128), DynamicValue::Float(3.14)).is_err());
+        for bad in ["", "1x", "-a", "a b", "é"] {
+            assert!(DynamicField::new(bad, DynamicValue::Bool(false)).is_err(), "{bad}");
+        }
+        assert!(DynamicField::new("n", DynamicValue::Int(-1)).is_err());
+        assert!(DynamicField::new("n", DynamicValue::Int(4_294_967_296)).is_err());
+        assert!(DynamicField::new("n", DynamicValue::Float(f64::INFINITY)).is_err());
+        assert!(DynamicField::new("n", DynamicValue::String("é".repeat(127))).is_ok());
+        assert!(DynamicField::new("n", DynamicValue::String("é".repeat(128))).is_err());
+        assert!(DynamicField::new("n", DynamicValue::String(String::new())).is_err());
+        assert!(DynamicField::new("n", DynamicValue::Text("a".repeat(65_535))).is_ok());
+        assert!(DynamicField::new("n", DynamicValue::Text("a".repeat(65_536))).is_err());
+        assert_eq!(DynamicKind::from_key("date_val"), Some(DynamicKind::Date));
+        assert_eq!(DynamicKind::from_key("bogus_val"), None);
+    }
+}

@@ -148,16 +148,20 @@ fn url_style(protocol: &str) -> Option<Regex> {
 
 static URL: LazyLock<Option<Regex>> =
     LazyLock::new(|| url_style(&format!("(?:(?:{}[sS]?|{})://)", ci("http"), ci("ftp"))));
-static URL_IPV6: LazyLock<Option<Regex>> =
-    LazyLock::new(|| compiled(&format!(r"(?:{}[sS]?|{}):\/\/\[(.+)\](\S*)", ci("http"), ci("ftp"))));
+static URL_IPV6: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compiled(&format!(
+        r"(?:{}[sS]?|{}):\/\/\[(.+)\](\S*)",
+        ci("http"),
+        ci("ftp")
+    ))
+});
 static URI: LazyLock<Option<Regex>> = LazyLock::new(|| url_style("(?:[A-Za-z]{3,9}://)"));
 static URI_GENERIC: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compiled(
         r"^(?:[a-zA-Z0-9][a-zA-Z0-9-]{1,31}:(?:[a-zA-Z0-9()+,-.:=@;$_!*']|%(?:2[1-9a-fA-F]|[3-6][0-9a-fA-F]|7[0-9a-eA-E]))+)$",
     )
 });
-static URI_IPV6: LazyLock<Option<Regex>> =
-    LazyLock::new(|| compiled(r"(\w+):\/\/\[(.+)\](\S*)"));
+static URI_IPV6: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(r"(\w+):\/\/\[(.+)\](\S*)"));
 
 /// lodash `trimStart(s, 'mailto:')` after a `mailto:` prefix check: strips every leading char
 /// of the set `{m,a,i,l,t,o,:}` (so `mailto:tom@x.io` gives `@x.io`, as in JS).
@@ -217,7 +221,11 @@ static ISO8601: LazyLock<Option<Regex>> = LazyLock::new(|| {
         r"[T\s](?:(?:(?:[01]\d|2[0-3])(?:[0-5]\d)?|24:?00)(?:{frac})?)?(?:[0-5]\d(?:{frac})?)?{zone}?"
     );
     let time = format!("(?:{with_colon}|{without_colon})");
-    compiled(&format!(r"^[\+-]?\d{{4}}(?:{}{time}?|{}{time}?)?$", date(""), date("-")))
+    compiled(&format!(
+        r"^[\+-]?\d{{4}}(?:{}{time}?|{}{time}?)?$",
+        date(""),
+        date("-")
+    ))
 });
 
 /// JS `isValidISO8601Date` (§2.4 of the spec, including the stray `'` of the JS ordinal-day
@@ -225,12 +233,18 @@ static ISO8601: LazyLock<Option<Regex>> = LazyLock::new(|| {
 pub fn is_iso8601(value: &str) -> bool {
     // `(?!\d{2}\b)` right after the 4-digit year.
     let b = value.as_bytes();
-    let year_end = if matches!(b.first(), Some(b'+' | b'-')) { 5 } else { 4 };
+    let year_end = if matches!(b.first(), Some(b'+' | b'-')) {
+        5
+    } else {
+        4
+    };
     if let Some(rest) = b.get(year_end..)
         && rest.len() >= 2
         && rest[0].is_ascii_digit()
         && rest[1].is_ascii_digit()
-        && rest.get(2).is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        && rest
+            .get(2)
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
     {
         return false;
     }
@@ -243,7 +257,19 @@ mod tests {
 
     #[test]
     fn all_regexes_compile() {
-        for re in [&IPV4, &IPV6, &HOSTNAME, &EMAIL_IP, &EMAIL, &URL, &URL_IPV6, &URI, &URI_GENERIC, &URI_IPV6, &ISO8601] {
+        for re in [
+            &IPV4,
+            &IPV6,
+            &HOSTNAME,
+            &EMAIL_IP,
+            &EMAIL,
+            &URL,
+            &URL_IPV6,
+            &URI,
+            &URI_GENERIC,
+            &URI_IPV6,
+            &ISO8601,
+        ] {
             assert!(re.is_some());
         }
     }
@@ -309,10 +335,26 @@ mod tests {
 
     #[test]
     fn emails() {
-        for v in ["homer@simpson.com", "homer.j.simpson@springfield.co.uk", "\"a b\"@x.io", "x@[127.0.0.1]", "x@[::1]"] {
+        for v in [
+            "homer@simpson.com",
+            "homer.j.simpson@springfield.co.uk",
+            "\"a b\"@x.io",
+            "x@[127.0.0.1]",
+            "x@[::1]",
+        ] {
             assert!(check(Format::Email, v), "{v}");
         }
-        for v in ["not-an-email", "12345", "", " ", "x@[999.1.1.1]", "a@b", "a@b.c", "a b@x.io", "a@b.com\n"] {
+        for v in [
+            "not-an-email",
+            "12345",
+            "",
+            " ",
+            "x@[999.1.1.1]",
+            "a@b",
+            "a@b.c",
+            "a b@x.io",
+            "a@b.com\n",
+        ] {
             assert!(!check(Format::Email, v), "{v}");
         }
     }
@@ -324,10 +366,23 @@ mod tests {
         for v in ["999.1.1.1", "abc", "01.2.3.4", "1.2.3", "12345", "1.2.3.4 "] {
             assert!(!is_ipv4(v), "{v}");
         }
-        for v in ["::1", "::", "2001:db8::1", "fe80::1%eth0", "::ffff:192.168.1.1", "1:2:3:4:5:6:7:8"] {
+        for v in [
+            "::1",
+            "::",
+            "2001:db8::1",
+            "fe80::1%eth0",
+            "::ffff:192.168.1.1",
+            "1:2:3:4:5:6:7:8",
+        ] {
             assert!(is_ipv6(v), "{v}");
         }
-        for v in ["2001:db8:::1:zz", "true", "1:2:3:4:5:6:7:8:9", "127.0.0.1", ""] {
+        for v in [
+            "2001:db8:::1:zz",
+            "true",
+            "1:2:3:4:5:6:7:8:9",
+            "127.0.0.1",
+            "",
+        ] {
             assert!(!is_ipv6(v), "{v}");
         }
     }
@@ -337,7 +392,15 @@ mod tests {
         for v in ["localhost", "foo.com", "a-b.example.org", "x1"] {
             assert!(is_hostname(v), "{v}");
         }
-        for v in ["-hi-", "1234", "a--b.com", "foo..com", "foo.com.", "föö.com", ""] {
+        for v in [
+            "-hi-",
+            "1234",
+            "a--b.com",
+            "foo..com",
+            "foo.com.",
+            "föö.com",
+            "",
+        ] {
             assert!(!is_hostname(v), "{v}");
         }
     }
@@ -357,10 +420,24 @@ mod tests {
             assert!(is_url(v), "{v}");
             assert!(is_uri(v), "{v}");
         }
-        for v in ["12345", "[object Object]", "example.com", "http://", "ssh://host.com", "http://ex ample.com", ""] {
+        for v in [
+            "12345",
+            "[object Object]",
+            "example.com",
+            "http://",
+            "ssh://host.com",
+            "http://ex ample.com",
+            "",
+        ] {
             assert!(!is_url(v), "{v}");
         }
-        for v in ["ssh://host.com", "urn:isbn:0451450523", "tel:+1-816-555-1212", "news:comp.infosystems", "git://[::1]/x"] {
+        for v in [
+            "ssh://host.com",
+            "urn:isbn:0451450523",
+            "tel:+1-816-555-1212",
+            "news:comp.infosystems",
+            "git://[::1]/x",
+        ] {
             assert!(is_uri(v), "{v}");
         }
         for v in ["not a uri", "true", "12345", "a:", "x:foo"] {
@@ -370,7 +447,14 @@ mod tests {
 
     #[test]
     fn slugs_and_hashtags() {
-        for v in ["a", "/", "-", "homer-simpson", "2015/12/25/Test_Slug", "a/b"] {
+        for v in [
+            "a",
+            "/",
+            "-",
+            "homer-simpson",
+            "2015/12/25/Test_Slug",
+            "a/b",
+        ] {
             assert!(check(Format::Slug, v), "{v}");
         }
         for v in ["/a", "a/", "a b", "é", ""] {

@@ -43,7 +43,7 @@ pub fn php_number(v: f64) -> String {
     if neg {
         out.push('-');
     }
-    if decpt < -3 || decpt > 17 {
+    if !(-3..=17).contains(&decpt) {
         let mut chars = digits.chars();
         out.extend(chars.next());
         out.push('.');
@@ -175,16 +175,24 @@ pub fn php_decimal(v: f64, scale: u8) -> f64 {
     if keep <= 0 {
         return 0.0;
     }
-    let keep = usize::try_from(keep).unwrap_or(usize::MAX).min(digits.len());
+    let keep = usize::try_from(keep)
+        .unwrap_or(usize::MAX)
+        .min(digits.len());
     let kept = &digits[..keep];
     if kept.bytes().all(|b| b == b'0') {
         return 0.0;
     }
-    let text = format!("{}{}e{}", if v < 0.0 { "-" } else { "" }, kept, exp + 1 - keep as i64);
+    let text = format!(
+        "{}{}e{}",
+        if v < 0.0 { "-" } else { "" },
+        kept,
+        exp + 1 - keep as i64
+    );
     text.parse().unwrap_or(0.0)
 }
 
 #[cfg(test)]
+#[allow(clippy::approx_constant)] // the spec's examples use 3.14
 mod tests {
     use super::*;
 
@@ -213,7 +221,8 @@ mod tests {
             (1.0, "1"),
             (0.1 + 0.2, "0.30000000000000004"),
             (1e15, "1000000000000000"),
-            (1e17, "1.0e+17"), (1e16, "10000000000000000"),
+            (1e17, "1.0e+17"),
+            (1e16, "10000000000000000"),
             (1e18, "1.0e+18"),
             (1e25, "1.0e+25"),
             (1.5e25, "1.5e+25"),

@@ -18,8 +18,7 @@ const WORD: &str = "0-9A-Za-z_";
 /// `\d` in JS.
 const DIGIT: &str = "0-9";
 /// `\s` in JS: WhiteSpace and LineTerminator code points.
-const SPACE: &str =
-    r"\t\n\x0B\x0C\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
+const SPACE: &str = r"\t\n\x0B\x0C\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
 
 /// Compiles a schema pattern with JS semantics; `Err` (never a panic) for sources that cannot be
 /// translated (backreferences, lookarounds, syntax errors).
@@ -226,7 +225,11 @@ fn class(src: &[char], mut i: usize) -> Result<(String, usize), String> {
     }
     if src.get(i) == Some(&']') {
         // `[]` matches nothing and `[^]` anything in JS.
-        let piece = if negated { r"[\x{0}-\x{10FFFF}]" } else { r"[^\x{0}-\x{10FFFF}]" };
+        let piece = if negated {
+            r"[\x{0}-\x{10FFFF}]"
+        } else {
+            r"[^\x{0}-\x{10FFFF}]"
+        };
         return Ok((piece.into(), i + 1));
     }
     // Each atom: Ok(char) for a single code point, Err(piece) for a class escape.
@@ -383,7 +386,19 @@ mod tests {
 
     #[test]
     fn untranslatable_is_err() {
-        for p in [r"(a)\1", r"a(?=b)", r"a(?!b)", r"(?<=a)b", r"(?<!a)b", r"(?<n>a)\k<n>", "[a", "(a", r"a\", "[z-a]", "(?i)a"] {
+        for p in [
+            r"(a)\1",
+            r"a(?=b)",
+            r"a(?!b)",
+            r"(?<=a)b",
+            r"(?<!a)b",
+            r"(?<n>a)\k<n>",
+            "[a",
+            "(a",
+            r"a\",
+            "[z-a]",
+            "(?i)a",
+        ] {
             assert!(compile(p).is_err(), "{p}");
         }
     }
@@ -391,7 +406,12 @@ mod tests {
     fn interop_lines(path: &str) -> Vec<String> {
         let dir = std::path::Path::new("/work/shared/interop");
         std::fs::read_to_string(dir.join(path))
-            .map(|s| s.split('\n').filter(|l| !l.trim().is_empty()).map(str::to_owned).collect())
+            .map(|s| {
+                s.split('\n')
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -405,7 +425,10 @@ mod tests {
             for f in schema["fields"].as_array().into_iter().flatten() {
                 if let Some(p) = f["pattern"].as_str() {
                     assert!(compile(p).is_ok(), "{p}: {:?}", compile(p).err());
-                    patterns.insert((id.clone(), f["name"].as_str().unwrap_or_default().into()), p.into());
+                    patterns.insert(
+                        (id.clone(), f["name"].as_str().unwrap_or_default().into()),
+                        p.into(),
+                    );
                 }
             }
         }
@@ -417,9 +440,15 @@ mod tests {
             for line in text.split('\n').filter(|l| !l.is_empty()) {
                 let msg: J = serde_json::from_str(line).unwrap_or(J::Null);
                 let Some(obj) = msg.as_object() else { continue };
-                let id = obj.get("_schema").and_then(J::as_str).unwrap_or_default().to_owned();
+                let id = obj
+                    .get("_schema")
+                    .and_then(J::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
                 for (k, v) in obj {
-                    let Some(p) = patterns.get(&(id.clone(), k.clone())) else { continue };
+                    let Some(p) = patterns.get(&(id.clone(), k.clone())) else {
+                        continue;
+                    };
                     let re = compile(p).unwrap_or_else(|e| panic!("{e}"));
                     let values: Vec<&J> = match v {
                         J::Array(a) => a.iter().collect(),

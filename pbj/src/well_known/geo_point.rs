@@ -42,7 +42,12 @@ impl GeoPoint {
 /// `lat,lon` with JS number formatting (`0.5,102`).
 impl fmt::Display for GeoPoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{},{}", crate::number::js_number(self.lat), crate::number::js_number(self.lon))
+        write!(
+            f,
+            "{},{}",
+            crate::number::js_number(self.lat),
+            crate::number::js_number(self.lon)
+        )
     }
 }
 
@@ -54,7 +59,10 @@ mod tests {
     fn js_semantics() {
         let p = GeoPoint::new(0.5, 102.0).unwrap();
         assert_eq!(p.to_string(), "0.5,102");
-        assert_eq!(GeoPoint::new(34.123456789, -118.0000000049).unwrap().lat(), 34.12345679);
+        assert_eq!(
+            GeoPoint::new(34.123456789, -118.0000000049).unwrap().lat(),
+            34.12345679
+        );
         assert_eq!(GeoPoint::new(34.0, -118.0000000049).unwrap().lon(), -118.0);
         assert_eq!(GeoPoint::new(90.000000001, 0.0).unwrap().lat(), 90.0);
         assert!(GeoPoint::new(-118.347594, 34.1789335).is_err());

@@ -18,7 +18,14 @@ mod tests {
     #[test]
     fn js_examples() {
         let long_ok = "A".repeat(139);
-        for v in ["#HomerSimpsonIsCool", "2Cellos", "50_Cent", "Has_Underscores", long_ok.as_str(), "##a"] {
+        for v in [
+            "#HomerSimpsonIsCool",
+            "2Cellos",
+            "50_Cent",
+            "Has_Underscores",
+            long_ok.as_str(),
+            "##a",
+        ] {
             assert!(is_valid(v), "{v}");
         }
         let too_long = "A".repeat(140);

@@ -40,7 +40,14 @@ mod tests {
         assert!(is_valid_uuid("4b268351-2445-4d98-a777-b461330d5c7f"));
         assert!(is_valid_uuid("6BA7B810-9DAD-11D1-80B4-00C04FD430C8"));
         assert!(is_valid_uuid("00000000-0000-0000-0000-000000000000"));
-        for bad in ["{3c1cb4b4-2c5e-4d5f-9c1f-0e9b0c2d7a11}", "urn:uuid:3c1cb4b4-2c5e-4d5f-9c1f-0e9b0c2d7a11", "not-a-uuid", "123", "3c1cb4b42c5e4d5f9c1f0e9b0c2d7a11", " 4b268351-2445-4d98-a777-b461330d5c7f"] {
+        for bad in [
+            "{3c1cb4b4-2c5e-4d5f-9c1f-0e9b0c2d7a11}",
+            "urn:uuid:3c1cb4b4-2c5e-4d5f-9c1f-0e9b0c2d7a11",
+            "not-a-uuid",
+            "123",
+            "3c1cb4b42c5e4d5f9c1f0e9b0c2d7a11",
+            " 4b268351-2445-4d98-a777-b461330d5c7f",
+        ] {
             assert!(!is_valid_uuid(bad), "{bad}");
         }
         assert!(is_valid_time_uuid("A1B2C3D4-E5F6-11EA-8B3A-0242AC130003"));

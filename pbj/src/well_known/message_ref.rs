@@ -41,7 +41,11 @@ impl MessageRef {
         if !is_valid_ref_id(id) {
             return Err(format!("MessageRef.id [{id}] is invalid"));
         }
-        Ok(Self { curie: curie.to_owned(), id: id.to_owned(), tag: tag.and_then(normalize_tag) })
+        Ok(Self {
+            curie: curie.to_owned(),
+            id: id.to_owned(),
+            tag: tag.and_then(normalize_tag),
+        })
     }
     /// Parses `vendor:package:category:message:id[#tag]` as JS `fromString` does: the first `#`
     /// splits off the tag (a second `#` and what follows are dropped), the first four `:` pieces
@@ -103,7 +107,12 @@ mod tests {
         assert_eq!((r.id(), r.tag()), ("0", Some("mixed-case-tag-")));
         let r = MessageRef::new("acme:iam:node:user", "  ", Some("")).unwrap();
         assert_eq!((r.id(), r.tag(), r.has_id()), ("null", None, false));
-        assert_eq!(MessageRef::new("acme:iam:node:user", "1", Some("a😀")).unwrap().tag(), Some("a--"));
+        assert_eq!(
+            MessageRef::new("acme:iam:node:user", "1", Some("a😀"))
+                .unwrap()
+                .tag(),
+            Some("a--")
+        );
         assert!(MessageRef::new("acme:iam:node:user", "has space", None).is_err());
         assert!(MessageRef::new("gdbots:ncr:mixin:node", "123", None).is_err());
         assert!(MessageRef::new("Not A Curie", "123", None).is_err());
@@ -121,14 +130,37 @@ mod tests {
         ] {
             assert_eq!(MessageRef::parse(ok).unwrap().to_string(), ok);
         }
-        let r = MessageRef::parse("acme:blog::article:2015/12/25/test:Still_The:id#2015.Q4").unwrap();
-        assert_eq!((r.id(), r.tag()), ("2015/12/25/test:Still_The:id", Some("2015.q4")));
-        assert_eq!(MessageRef::parse("acme:blog::article:1#a#b").unwrap().tag(), Some("a"));
+        let r =
+            MessageRef::parse("acme:blog::article:2015/12/25/test:Still_The:id#2015.Q4").unwrap();
+        assert_eq!(
+            (r.id(), r.tag()),
+            ("2015/12/25/test:Still_The:id", Some("2015.q4"))
+        );
+        assert_eq!(
+            MessageRef::parse("acme:blog::article:1#a#b").unwrap().tag(),
+            Some("a")
+        );
         for bad in [
-            "test::what", "test::", "test:::", ":test", "john@doe.com", "#hashtag", "http://www.what.com/",
-            "test.value:2015/01/01/test:what", "cool~topic", "some:thin!@##$%$%&^^&**()-=+", "some:test%20",
-            "ACME:blog:node:article:1:2:3:4#tag", "ACME:blog:node:article#tag", "ACME:blog:node:", "ACME:blog::",
-            "ACME:::", "acme:blog:node:", "acme:blog::", "acme:::", "acme:::#tag",
+            "test::what",
+            "test::",
+            "test:::",
+            ":test",
+            "john@doe.com",
+            "#hashtag",
+            "http://www.what.com/",
+            "test.value:2015/01/01/test:what",
+            "cool~topic",
+            "some:thin!@##$%$%&^^&**()-=+",
+            "some:test%20",
+            "ACME:blog:node:article:1:2:3:4#tag",
+            "ACME:blog:node:article#tag",
+            "ACME:blog:node:",
+            "ACME:blog::",
+            "ACME:::",
+            "acme:blog:node:",
+            "acme:blog::",
+            "acme:::",
+            "acme:::#tag",
         ] {
             assert!(MessageRef::parse(bad).is_err(), "{bad}");
         }

@@ -10,11 +10,16 @@ pub struct NodeRef {
 
 /// Whether `id` is a valid node/message-ref id: `^[\w\/\.:-]+$` with ASCII `\w`.
 pub(crate) fn is_valid_ref_id(id: &str) -> bool {
-    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_/.:-".contains(&b))
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_/.:-".contains(&b))
 }
 
 fn is_qname_part(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 impl NodeRef {
@@ -26,13 +31,19 @@ impl NodeRef {
         let vendor = parts.next().unwrap_or_default();
         let label = parts.next().unwrap_or_default();
         if !is_qname_part(vendor) || !is_qname_part(label) {
-            return Err(format!("NodeRef [{s}]: qname [{vendor}:{label}] is invalid"));
+            return Err(format!(
+                "NodeRef [{s}]: qname [{vendor}:{label}] is invalid"
+            ));
         }
         let id = crate::text::js_trim(parts.next().unwrap_or_default());
         if !is_valid_ref_id(id) {
             return Err(format!("NodeRef [{s}]: id [{id}] is invalid"));
         }
-        Ok(Self { vendor: vendor.to_owned(), label: label.to_owned(), id: id.to_owned() })
+        Ok(Self {
+            vendor: vendor.to_owned(),
+            label: label.to_owned(),
+            id: id.to_owned(),
+        })
     }
     /// The vendor.
     pub fn vendor(&self) -> &str {
@@ -72,11 +83,29 @@ mod tests {
     #[test]
     fn parses_like_js() {
         let r = NodeRef::parse("acme:article:this/id/is:WeirD:and:_.what").unwrap();
-        assert_eq!((r.vendor(), r.label(), r.id()), ("acme", "article", "this/id/is:WeirD:and:_.what"));
+        assert_eq!(
+            (r.vendor(), r.label(), r.id()),
+            ("acme", "article", "this/id/is:WeirD:and:_.what")
+        );
         assert_eq!(r.to_string(), "acme:article:this/id/is:WeirD:and:_.what");
         assert_eq!(NodeRef::parse("acme:user:a:b:c").unwrap().id(), "a:b:c");
-        assert_eq!(NodeRef::parse("acme-widgets:poll-widget: a:b:C_ ").unwrap().id(), "a:b:C_");
-        for bad in ["", "acme:article", "acme:user:", "ACME:article:123", "acme:article:invalid!#id", "acme:user:has space", "123", ":a:1", "acme:user:café"] {
+        assert_eq!(
+            NodeRef::parse("acme-widgets:poll-widget: a:b:C_ ")
+                .unwrap()
+                .id(),
+            "a:b:C_"
+        );
+        for bad in [
+            "",
+            "acme:article",
+            "acme:user:",
+            "ACME:article:123",
+            "acme:article:invalid!#id",
+            "acme:user:has space",
+            "123",
+            ":a:1",
+            "acme:user:café",
+        ] {
             assert!(NodeRef::parse(bad).is_err(), "{bad}");
         }
     }

@@ -25,7 +25,7 @@ pub fn contains_date(slug: &str) -> bool {
             4 | 7 => *c == b'/',
             _ => c.is_ascii_digit(),
         })
-        // `(\S+)?` then `$`-less: anything may follow, but a JS `\s` right after is fine too.
+    // `(\S+)?` then `$`-less: anything may follow, but a JS `\s` right after is fine too.
 }
 
 /// Removes every leading `YYYY/MM/DD/` from the slug.

@@ -1,19 +1,466 @@
-//! String format checks ([`Format`]) with the JS implementation's semantics.
+//! String format checks ([`Format`]) with the JS implementation's semantics (the JS decoder is
+//! the reference for what is valid). The JS regexes are kept as JS sources and compiled with
+//! [`crate::pattern::compile`]; JS `i` flags are spelled out as `[aA]` classes, and lookaheads
+//! are replaced by equivalent code.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::types::Format;
 
-/// Whether `value` satisfies `format`.
+/// Whether `value` satisfies `format` (the JS check for that format).
 pub fn check(format: Format, value: &str) -> bool {
     match format {
         Format::Unknown => true,
-        Format::Date => crate::time::Date::parse(value).is_ok(),
-        Format::DateTime => crate::time::DateTime::parse(value).is_ok(),
+        Format::Date => is_date(value),
+        Format::DateTime => is_iso8601(value),
         Format::Uuid => crate::well_known::identifier::is_valid_uuid(value),
-        Format::Ipv4 => value.parse::<std::net::Ipv4Addr>().is_ok(),
-        Format::Ipv6 => value.parse::<std::net::Ipv6Addr>().is_ok(),
-        Format::Email => value.contains('@'),
-        Format::Hashtag | Format::Hostname | Format::Slug | Format::Uri | Format::Url => {
-            !value.is_empty()
+        Format::Ipv4 => is_ipv4(value),
+        Format::Ipv6 => is_ipv6(value),
+        Format::Email => is_email(value),
+        Format::Hashtag => crate::well_known::hashtag::is_valid(value),
+        Format::Hostname => is_hostname(value),
+        Format::Slug => is_slug_format(value),
+        Format::Uri => is_uri(value),
+        Format::Url => is_url(value),
+    }
+}
+
+fn compiled(source: &str) -> Option<Regex> {
+    crate::pattern::compile(source).ok()
+}
+
+fn matches(re: &LazyLock<Option<Regex>>, value: &str) -> bool {
+    re.as_ref().is_some_and(|r| r.is_match(value))
+}
+
+/// `^\d{4}-\d{2}-\d{2}$` (ASCII digits; the calendar is not checked).
+pub fn is_date(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// The `slug` format regex `^([\w\/-]|[\w-][\w\/-]*[\w-])$` (ASCII `\w`; mixed case and `_`
+/// allowed, no leading or trailing `/`).
+pub fn is_slug_format(value: &str) -> bool {
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    match value.as_bytes() {
+        [] => false,
+        [c] => word(*c) || *c == b'/',
+        [first, mid @ .., last] => {
+            word(*first) && word(*last) && mid.iter().all(|c| word(*c) || *c == b'/')
         }
+    }
+}
+
+const IPV4_OCTET: &str = "([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])";
+
+static IPV4: LazyLock<Option<Regex>> =
+    LazyLock::new(|| compiled(&format!(r"^(?:{IPV4_OCTET}\.){{3}}{IPV4_OCTET}$")));
+
+/// JS `IPV4_PATTERN`: dotted quad, no leading zeros (`01.2.3.4` is invalid).
+pub fn is_ipv4(value: &str) -> bool {
+    matches(&IPV4, value)
+}
+
+static IPV6: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let h = "[0-9A-Fa-f]{1,4}";
+    let v4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})";
+    let src = format!(
+        "^((({h}:){{7}}({h}|:))|(({h}:){{6}}(:{h}|{v4}|:))|(({h}:){{5}}(((:{h}){{1,2}})|:{v4}|:))\
+         |(({h}:){{4}}(((:{h}){{1,3}})|((:{h})?:{v4})|:))|(({h}:){{3}}(((:{h}){{1,4}})|((:{h}){{0,2}}:{v4})|:))\
+         |(({h}:){{2}}(((:{h}){{1,5}})|((:{h}){{0,3}}:{v4})|:))|(({h}:){{1}}(((:{h}){{1,6}})|((:{h}){{0,4}}:{v4})|:))\
+         |(:(((:{h}){{1,7}})|((:{h}){{0,5}}:{v4})|:)))(%.+)?$"
+    );
+    compiled(&src)
+});
+
+/// JS `IPV6_PATTERN` (full, compressed and IPv4-suffixed forms; a `%zone` suffix is allowed).
+pub fn is_ipv6(value: &str) -> bool {
+    matches(&IPV6, value)
+}
+
+static HOSTNAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let label = r"[0-9A-Za-z](?:(?:[0-9A-Za-z]|\b-){0,61}[0-9A-Za-z])?";
+    compiled(&format!(r"^({label}(?:\.{label})*)$"))
+});
+
+/// JS hostname regex (RFC 1123 labels, no `--`, at least one ASCII letter somewhere).
+pub fn is_hostname(value: &str) -> bool {
+    // `(?=.*[A-Za-z].*)`: the rest of the regex only allows `[0-9A-Za-z.-]`.
+    value.bytes().any(|b| b.is_ascii_alphabetic()) && matches(&HOSTNAME, value)
+}
+
+static EMAIL_IP: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(r"(\w+)@\[(.+)\]"));
+static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compiled(
+        r#"^(([^<>()[\]\\.,;:\s@"]+(\.[^<>()[\]\\.,;:\s@"]+)*)|(".+"))@(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,})$"#,
+    )
+});
+
+/// JS `isValidEmail`: a `x@[ip]` form is valid iff the bracketed part is an IPv4/IPv6 address,
+/// otherwise `GENERIC_EMAIL_PATTERN`.
+pub fn is_email(value: &str) -> bool {
+    if crate::text::js_trim(value).is_empty() {
+        return false;
+    }
+    if let Some(caps) = EMAIL_IP.as_ref().and_then(|r| r.captures(value)) {
+        let ip = caps.get(2).map_or("", |m| m.as_str());
+        return is_ipv4(ip) || is_ipv6(ip);
+    }
+    matches(&EMAIL, value)
+}
+
+/// `word` as a case-insensitive JS source (`[hH][tT]...`), the JS `i` flag without Unicode
+/// case folding.
+fn ci(word: &str) -> String {
+    word.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The JS url-style regex (flag `i`) with the given protocol source.
+fn url_style(protocol: &str) -> Option<Regex> {
+    let auth = r"(?:\S+(?::\S*)?@)?";
+    let ipv4 = format!(r"(?:\[?{IPV4_OCTET}\.){{3}}{IPV4_OCTET}\]?");
+    let host = "(?:(?:[a-zA-Z0-9]-*)*[a-zA-Z0-9]+)";
+    let domain = r"(?:\.(?:[a-zA-Z0-9]-*)*[a-zA-Z0-9]+)*";
+    let tld = r"(?:\.(?:[a-zA-Z]{2,}))\.?";
+    let port = r"(?::\d{2,5})?";
+    let path = r"(?:[/?#][\x21-\x7F]*)?";
+    let www = format!(r"{}\.", ci("www"));
+    let localhost = ci("localhost");
+    compiled(&format!(
+        "^(?:{protocol}|{www}){auth}(?:{localhost}|{ipv4}|{host}{domain}{tld}){port}{path}$"
+    ))
+}
+
+static URL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| url_style(&format!("(?:(?:{}[sS]?|{})://)", ci("http"), ci("ftp"))));
+static URL_IPV6: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compiled(&format!(
+        r"(?:{}[sS]?|{}):\/\/\[(.+)\](\S*)",
+        ci("http"),
+        ci("ftp")
+    ))
+});
+static URI: LazyLock<Option<Regex>> = LazyLock::new(|| url_style("(?:[A-Za-z]{3,9}://)"));
+static URI_GENERIC: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compiled(
+        r"^(?:[a-zA-Z0-9][a-zA-Z0-9-]{1,31}:(?:[a-zA-Z0-9()+,-.:=@;$_!*']|%(?:2[1-9a-fA-F]|[3-6][0-9a-fA-F]|7[0-9a-eA-E]))+)$",
+    )
+});
+static URI_IPV6: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(r"(\w+):\/\/\[(.+)\](\S*)"));
+
+/// lodash `trimStart(s, 'mailto:')` after a `mailto:` prefix check: strips every leading char
+/// of the set `{m,a,i,l,t,o,:}` (so `mailto:tom@x.io` gives `@x.io`, as in JS).
+fn mailto_email(value: &str) -> Option<&str> {
+    value
+        .starts_with("mailto:")
+        .then(|| value.trim_start_matches(|c| "mailto:".contains(c)))
+}
+
+/// JS `isValidUrl`: http/https/ftp or `www.` urls, `mailto:` + email, or a bracketed IPv6 host.
+pub fn is_url(value: &str) -> bool {
+    if crate::text::js_trim(value).is_empty() {
+        return false;
+    }
+    if matches(&URL, value) || mailto_email(value).is_some_and(is_email) {
+        return true;
+    }
+    URL_IPV6
+        .as_ref()
+        .and_then(|r| r.captures(value))
+        .and_then(|c| c.get(1))
+        .is_some_and(|m| is_ipv6(m.as_str()))
+}
+
+/// JS `isValidUri`: url-style with any 3-9 letter scheme, URN or generic `scheme:...`,
+/// `mailto:` + email, or `scheme://[ipv6]...`.
+pub fn is_uri(value: &str) -> bool {
+    // isValidUrn is a subset of GENERIC_URI_PATTERN, so it needs no separate check.
+    if matches(&URI, value) || matches(&URI_GENERIC, value) {
+        return true;
+    }
+    if mailto_email(value).is_some_and(is_email) {
+        return true;
+    }
+    URI_IPV6
+        .as_ref()
+        .and_then(|r| r.captures(value))
+        .and_then(|c| c.get(2))
+        .is_some_and(|m| is_ipv6(m.as_str()))
+}
+
+/// The JS ISO-8601 regex without its lookaheads and backreferences: the backreferences (`\3`,
+/// the date separator, and `\17`, the minutes colon) are expanded into alternatives and the
+/// `(?!:)` after a fraction is encoded in the time alternatives.
+static ISO8601: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let date = |d: &str| {
+        format!(
+            r"{d}(?:(?:0[1-9]|1[0-2])(?:{d}(?:[12]\d|0[1-9]|3[01]))?|W(?:[0-4]\d|5[0-2])(?:-?[1-7])?|(?:00[1-9]|0[1-9]\d'|[12]\d{{2}}|3(?:[0-5]\d|6[1-6])))"
+        )
+    };
+    let zone = r"(?:[zZ]|[\+-](?:[01]\d|2[0-3]):?(?:[0-5]\d)?)";
+    let frac = r"[\.,]\d+";
+    // Minutes written with a colon: seconds need a colon too, and cannot follow a fraction.
+    let with_colon =
+        format!(r"[T\s](?:[01]\d|2[0-3]):[0-5]\d(?:{frac}{zone}?|(?::[0-5]\d(?:{frac})?)?{zone}?)");
+    let without_colon = format!(
+        r"[T\s](?:(?:(?:[01]\d|2[0-3])(?:[0-5]\d)?|24:?00)(?:{frac})?)?(?:[0-5]\d(?:{frac})?)?{zone}?"
+    );
+    let time = format!("(?:{with_colon}|{without_colon})");
+    compiled(&format!(
+        r"^[\+-]?\d{{4}}(?:{}{time}?|{}{time}?)?$",
+        date(""),
+        date("-")
+    ))
+});
+
+/// JS `isValidISO8601Date` (§2.4 of the spec, including the stray `'` of the JS ordinal-day
+/// branch, so `2015-045` is invalid while `2015-145` is valid).
+pub fn is_iso8601(value: &str) -> bool {
+    // `(?!\d{2}\b)` right after the 4-digit year.
+    let b = value.as_bytes();
+    let year_end = if matches!(b.first(), Some(b'+' | b'-')) {
+        5
+    } else {
+        4
+    };
+    if let Some(rest) = b.get(year_end..)
+        && rest.len() >= 2
+        && rest[0].is_ascii_digit()
+        && rest[1].is_ascii_digit()
+        && rest
+            .get(2)
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+    {
+        return false;
+    }
+    matches(&ISO8601, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_regexes_compile() {
+        for re in [
+            &IPV4,
+            &IPV6,
+            &HOSTNAME,
+            &EMAIL_IP,
+            &EMAIL,
+            &URL,
+            &URL_IPV6,
+            &URI,
+            &URI_GENERIC,
+            &URI_IPV6,
+            &ISO8601,
+        ] {
+            assert!(re.is_some());
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert!(check(Format::Date, "2015-12-25"));
+        assert!(check(Format::Date, "2015-13-45"));
+        assert!(!check(Format::Date, "2015-1-25"));
+        assert!(!check(Format::Date, "2015-12-25T00:00:00Z"));
+        assert!(!check(Format::Date, "٢٠١٥-12-25"));
+    }
+
+    #[test]
+    fn iso8601_like_js() {
+        for v in [
+            "2012-12-14T20:24:01.123456+00:00",
+            "2012-12-14T20:24:01+00:00",
+            "2012-12-14T20:24:01.123456Z",
+            "2012-12-14T20:24:01Z",
+            "2012-12-14T20:24:01.123456",
+            "2015-12-24T23:30:45.123Z",
+            "2015-12-25T07:30:45.123+08:00",
+            "2015-12-25T07:30:45+0800",
+            "2015-12-25 07:30:45Z",
+            "2015-12-25",
+            "2015-12",
+            "2015",
+            "20151225",
+            "2015-W01",
+            "2015-W01-1",
+            "2015-145",
+            "2015-045'",
+            "2015-12-25T24:00",
+            "2015-12-25T10:30.5Z",
+            "2015-12-25T1030.5512",
+            "+2015-12-25",
+            "2015-12-25T",
+        ] {
+            assert!(check(Format::DateTime, v), "{v}");
+        }
+        for v in [
+            "2012-12-14T20:24:01.123456+00:00AA",
+            "2012-12-14T20:24:0100:00",
+            "cats",
+            "-1 day",
+            "1234567890",
+            "2015-045",
+            "2020-13-01T00:00:00Z",
+            "yesterday",
+            "12345",
+            "201512",
+            "2015-12-25T10:30.5:00",
+            "2015-12-25T25:00",
+            "2015-12-25t10:00",
+            "2015-12-25T10:30:00+24:00",
+            "2015-12-25T10:30:00\n",
+            "",
+        ] {
+            assert!(!check(Format::DateTime, v), "{v}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for v in [
+            "homer@simpson.com",
+            "homer.j.simpson@springfield.co.uk",
+            "\"a b\"@x.io",
+            "x@[127.0.0.1]",
+            "x@[::1]",
+        ] {
+            assert!(check(Format::Email, v), "{v}");
+        }
+        for v in [
+            "not-an-email",
+            "12345",
+            "",
+            " ",
+            "x@[999.1.1.1]",
+            "a@b",
+            "a@b.c",
+            "a b@x.io",
+            "a@b.com\n",
+        ] {
+            assert!(!check(Format::Email, v), "{v}");
+        }
+    }
+
+    #[test]
+    fn ips() {
+        assert!(is_ipv4("127.0.0.1"));
+        assert!(is_ipv4("255.255.255.255"));
+        for v in ["999.1.1.1", "abc", "01.2.3.4", "1.2.3", "12345", "1.2.3.4 "] {
+            assert!(!is_ipv4(v), "{v}");
+        }
+        for v in [
+            "::1",
+            "::",
+            "2001:db8::1",
+            "fe80::1%eth0",
+            "::ffff:192.168.1.1",
+            "1:2:3:4:5:6:7:8",
+        ] {
+            assert!(is_ipv6(v), "{v}");
+        }
+        for v in [
+            "2001:db8:::1:zz",
+            "true",
+            "1:2:3:4:5:6:7:8:9",
+            "127.0.0.1",
+            "",
+        ] {
+            assert!(!is_ipv6(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn hostnames() {
+        for v in ["localhost", "foo.com", "a-b.example.org", "x1"] {
+            assert!(is_hostname(v), "{v}");
+        }
+        for v in [
+            "-hi-",
+            "1234",
+            "a--b.com",
+            "foo..com",
+            "foo.com.",
+            "föö.com",
+            "",
+        ] {
+            assert!(!is_hostname(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn urls_and_uris() {
+        for v in [
+            "http://www.example.com",
+            "HTTPS://example.com/path?q=1#x",
+            "ftp://user:pw@ftp.example.com:2121/file.txt",
+            "www.example.com",
+            "http://localhost:8080",
+            "http://127.0.0.1/",
+            "http://[::1]:80/x",
+            "mailto:homer@simpson.com",
+        ] {
+            assert!(is_url(v), "{v}");
+            assert!(is_uri(v), "{v}");
+        }
+        for v in [
+            "12345",
+            "[object Object]",
+            "example.com",
+            "http://",
+            "ssh://host.com",
+            "http://ex ample.com",
+            "",
+        ] {
+            assert!(!is_url(v), "{v}");
+        }
+        for v in [
+            "ssh://host.com",
+            "urn:isbn:0451450523",
+            "tel:+1-816-555-1212",
+            "news:comp.infosystems",
+            "git://[::1]/x",
+        ] {
+            assert!(is_uri(v), "{v}");
+        }
+        for v in ["not a uri", "true", "12345", "a:", "x:foo"] {
+            assert!(!is_uri(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn slugs_and_hashtags() {
+        for v in [
+            "a",
+            "/",
+            "-",
+            "homer-simpson",
+            "2015/12/25/Test_Slug",
+            "a/b",
+        ] {
+            assert!(check(Format::Slug, v), "{v}");
+        }
+        for v in ["/a", "a/", "a b", "é", ""] {
+            assert!(!check(Format::Slug, v), "{v}");
+        }
+        assert!(check(Format::Hashtag, "#HomerSimpsonIsCool"));
+        assert!(!check(Format::Hashtag, "12345"));
     }
 }

@@ -59,8 +59,10 @@ fn digits(s: &str) -> Option<u32> {
 impl Date {
     /// A valid calendar date, or `None`.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
-        (month >= 1 && month <= 12 && day >= 1 && day <= days_in_month(year, month) && (0..=9999).contains(&year))
-            .then_some(Self { year, month, day })
+        ((1..=12).contains(&month)
+            && (1..=days_in_month(year, month)).contains(&day)
+            && (0..=9999).contains(&year))
+        .then_some(Self { year, month, day })
     }
     /// Parses exactly `YYYY-MM-DD` (a real calendar date).
     pub fn parse(s: &str) -> Result<Self, String> {
@@ -112,7 +114,9 @@ const MAX_MICROS: i64 = 253_402_300_799_999_999;
 impl DateTime {
     /// The instant `micros` microseconds after the unix epoch (years 0000-9999).
     pub fn from_unix_micros(micros: i64) -> Option<Self> {
-        (MIN_MICROS..=MAX_MICROS).contains(&micros).then_some(Self { micros })
+        (MIN_MICROS..=MAX_MICROS)
+            .contains(&micros)
+            .then_some(Self { micros })
     }
     /// Microseconds since the unix epoch.
     pub fn unix_micros(&self) -> i64 {
@@ -132,13 +136,24 @@ impl DateTime {
         let rem = self.micros.rem_euclid(86_400_000_000);
         let (y, m, d) = civil_from_days(days);
         let secs = rem / 1_000_000;
-        (y, m, d, secs / 3600, secs / 60 % 60, secs % 60, rem % 1_000_000)
+        (
+            y,
+            m,
+            d,
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            rem % 1_000_000,
+        )
     }
 
     /// ISO-8601 with milliseconds, as JS `toISOString` writes it: `2015-12-24T23:30:45.123Z`.
     pub fn to_js_string(&self) -> String {
         let (y, mo, d, h, mi, s, us) = self.parts();
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", us / 1000)
+        format!(
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
+            us / 1000
+        )
     }
 
     /// ISO-8601 with microseconds, as PHP writes it: `2015-12-24T23:30:45.123456Z`.
@@ -147,62 +162,100 @@ impl DateTime {
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}Z")
     }
 
-    /// Parses an ISO-8601 date-time: `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM|±HHMM)`.
+    /// Parses a date-time as the JS decoder accepts it: the value must pass the JS ISO-8601 regex
+    /// ([`crate::format::is_iso8601`]) and be one of the forms V8's `Date` parses:
+    /// `YYYY[-MM[-DD]]` (midnight UTC) or `YYYY-MM-DD(T|space)HH:MM[:SS[.f+]][Z|z|±HH:MM|±HHMM]`.
+    /// Fractions keep microseconds (digits beyond 6 are truncated), days 29-31 overflow into the
+    /// next month and `24:00` is midnight of the next day, as in V8. PHP's 6-digit form is
+    /// included. Deviation: V8 reads a date-time without zone as local time; here it is UTC.
     pub fn parse(s: &str) -> Result<Self, String> {
         let err = || format!("[{s}] is not a valid ISO-8601 date-time");
+        if !crate::format::is_iso8601(s) {
+            return Err(err());
+        }
         let b = s.as_bytes();
-        if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        let num = |from: usize, len: usize| -> Option<i64> {
+            let part = b.get(from..from + len)?;
+            part.iter().all(u8::is_ascii_digit).then(|| {
+                part.iter()
+                    .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'))
+            })
+        };
+        let year = num(0, 4).ok_or_else(err)?;
+        let (mut month, mut day) = (1, 1);
+        let mut pos = 4;
+        if b.get(pos) == Some(&b'-') {
+            month = num(5, 2).ok_or_else(err)?;
+            pos = 7;
+            if b.get(pos) == Some(&b'-') {
+                day = num(8, 2).ok_or_else(err)?;
+                pos = 10;
+            }
+        }
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
             return Err(err());
         }
-        let date = Date::parse(&s[..10]).map_err(|_| err())?;
-        let h = digits(&s[11..13]).ok_or_else(err)?;
-        let mi = digits(&s[14..16]).ok_or_else(err)?;
-        let sec = digits(&s[17..19]).ok_or_else(err)?;
-        if h > 23 || mi > 59 || sec > 59 {
-            return Err(err());
-        }
-        let mut rest = &s[19..];
-        let mut frac_us: i64 = 0;
-        if let Some(r) = rest.strip_prefix('.') {
-            let n = r.bytes().take_while(u8::is_ascii_digit).count();
-            if n == 0 || n > 9 {
+        let mut secs_of_day = 0i64;
+        let mut frac_us = 0i64;
+        let mut offset_secs = 0i64;
+        if pos < b.len() {
+            // A time needs a full date, a `T` or whitespace separator and `HH:MM`.
+            if pos != 10 {
                 return Err(err());
             }
-            let mut us = 0i64;
-            for (i, c) in r[..n].bytes().enumerate() {
-                if i < 6 {
-                    us = us * 10 + i64::from(c - b'0');
+            let sep_len = s[pos..].chars().next().map_or(0, char::len_utf8);
+            pos += sep_len;
+            let h = num(pos, 2).ok_or_else(err)?;
+            if b.get(pos + 2) != Some(&b':') {
+                return Err(err());
+            }
+            let mi = num(pos + 3, 2).ok_or_else(err)?;
+            pos += 5;
+            let mut sec = 0;
+            if b.get(pos) == Some(&b':') {
+                sec = num(pos + 1, 2).ok_or_else(err)?;
+                pos += 3;
+                if b.get(pos) == Some(&b'.') {
+                    let n = b[pos + 1..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
+                    if n == 0 {
+                        return Err(err());
+                    }
+                    let mut us = 0i64;
+                    for i in 0..6 {
+                        us = us * 10
+                            + b.get(pos + 1 + i)
+                                .filter(|_| i < n)
+                                .map_or(0, |d| i64::from(d - b'0'));
+                    }
+                    frac_us = us;
+                    pos += 1 + n;
                 }
             }
-            for _ in n..6 {
-                us *= 10;
+            if h > 24 || mi > 59 || sec > 59 || (h == 24 && (mi != 0 || sec != 0 || frac_us != 0)) {
+                return Err(err());
             }
-            frac_us = us;
-            rest = &r[n..];
+            secs_of_day = h * 3600 + mi * 60 + sec;
+            match &b[pos..] {
+                [] | [b'Z'] | [b'z'] => {}
+                [sign @ (b'+' | b'-'), rest @ ..] => {
+                    let (oh, om) = match rest {
+                        [_, _, b':', _, _] => (num(pos + 1, 2), num(pos + 4, 2)),
+                        [_, _, _, _] => (num(pos + 1, 2), num(pos + 3, 2)),
+                        _ => (None, None),
+                    };
+                    let (oh, om) = (oh.ok_or_else(err)?, om.ok_or_else(err)?);
+                    let off = oh * 3600 + om * 60;
+                    offset_secs = if *sign == b'-' { -off } else { off };
+                }
+                _ => return Err(err()),
+            }
         }
-        let offset_secs: i64 = match rest {
-            "Z" | "z" => 0,
-            _ => {
-                let sign = match rest.as_bytes().first() {
-                    Some(b'+') => 1,
-                    Some(b'-') => -1,
-                    _ => return Err(err()),
-                };
-                let o = &rest[1..];
-                let (oh, om) = match o.len() {
-                    5 if o.as_bytes()[2] == b':' => (&o[0..2], &o[3..5]),
-                    4 => (&o[0..2], &o[2..4]),
-                    _ => return Err(err()),
-                };
-                let (oh, om) = (digits(oh).ok_or_else(err)?, digits(om).ok_or_else(err)?);
-                if oh > 23 || om > 59 {
-                    return Err(err());
-                }
-                sign * i64::from(oh * 3600 + om * 60)
-            }
-        };
-        let secs = date.days_since_epoch() * 86_400 + i64::from(h * 3600 + mi * 60 + sec)
-            - offset_secs;
+        let m = u8::try_from(month).map_err(|_| err())?;
+        let days = days_from_civil(i32::try_from(year).map_err(|_| err())?, m, 1) + day - 1;
+        let secs = days * 86_400 + secs_of_day - offset_secs;
         Self::from_unix_micros(secs * 1_000_000 + frac_us).ok_or_else(err)
     }
 }
@@ -218,9 +271,68 @@ mod tests {
         assert_eq!(dt.to_js_string(), "2014-12-25T12:12:00.123Z");
         let dt = DateTime::parse("2014-12-25T12:13:14.123456+08:00").unwrap();
         assert_eq!(dt.to_php_string(), "2014-12-25T04:13:14.123456Z");
-        assert_eq!(DateTime::from_unix_micros(0).unwrap().to_js_string(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            DateTime::from_unix_micros(0).unwrap().to_js_string(),
+            "1970-01-01T00:00:00.000Z"
+        );
         assert_eq!(Date::parse("2015-12-25").unwrap().to_string(), "2015-12-25");
         assert!(Date::parse("2015-02-30").is_err());
         assert!(DateTime::parse("cats").is_err());
+    }
+
+    #[test]
+    fn parses_what_js_accepts() {
+        let js = |v: &str| DateTime::parse(v).map(|d| d.to_js_string());
+        for (input, out) in [
+            ("2020-01-01", "2020-01-01T00:00:00.000Z"),
+            ("2020-01", "2020-01-01T00:00:00.000Z"),
+            ("2020", "2020-01-01T00:00:00.000Z"),
+            ("2020-01-01T10:20", "2020-01-01T10:20:00.000Z"),
+            ("2020-01-01T10:20Z", "2020-01-01T10:20:00.000Z"),
+            ("2020-01-01T10:20:30.1Z", "2020-01-01T10:20:30.100Z"),
+            ("2020-01-01T10:20:30.123456789Z", "2020-01-01T10:20:30.123Z"),
+            ("2020-01-01 10:20:30Z", "2020-01-01T10:20:30.000Z"),
+            ("2020-01-01\t10:20:30Z", "2020-01-01T10:20:30.000Z"),
+            ("2020-01-01T10:20:30+0800", "2020-01-01T02:20:30.000Z"),
+            ("2020-06-15T12:00:00+02:00", "2020-06-15T10:00:00.000Z"),
+            ("2020-01-01T10:20:30-00:00", "2020-01-01T10:20:30.000Z"),
+            ("2020-01-01T10:20:30z", "2020-01-01T10:20:30.000Z"),
+            ("2020-01-01T24:00Z", "2020-01-02T00:00:00.000Z"),
+            ("2020-02-30T00:00:00Z", "2020-03-01T00:00:00.000Z"),
+            ("2020-02-31", "2020-03-02T00:00:00.000Z"),
+            ("2020-01-01T10:20:30.1234+01:30", "2020-01-01T08:50:30.123Z"),
+        ] {
+            assert_eq!(js(input).as_deref(), Ok(out), "{input}");
+        }
+        assert_eq!(
+            DateTime::parse("2020-01-01T10:20:30.1234567Z")
+                .unwrap()
+                .to_php_string(),
+            "2020-01-01T10:20:30.123456Z"
+        );
+        for bad in [
+            "2020-01-01T10:20:30,123Z",
+            "2020-01-01T10:20:30+08",
+            "2020-02-32",
+            "20200101",
+            "20200101T102030Z",
+            "2020-01-01T102030Z",
+            "2020-01-01T10Z",
+            "2020-01-01T10",
+            "2020-W01",
+            "2020-01-01T10:20:30.Z",
+            "2020-01-01T",
+            "2020-01-01T23:59:60Z",
+            "2020-0101",
+            "2020-01-01T10:20:30.5+05",
+            "2020-13-01T00:00:00Z",
+            "yesterday",
+            "12345",
+            "2020-01-01T24:00:01Z",
+            "2020-01-01T24:00:00Z",
+            "",
+        ] {
+            assert!(DateTime::parse(bad).is_err(), "{bad}");
+        }
     }
 }

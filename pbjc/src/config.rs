@@ -174,8 +174,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Loads and checks the stores. Placeholder until the XML loader is merged.
+/// Loads and checks the stores; the error is the rendered diagnostics.
 fn load_store(dirs: &[PathBuf]) -> Result<Store, String> {
-    // TODO(merge): `crate::load(dirs).map_err(|d| d.to_string())`.
-    Err(format!("loader not available (stores: {})", dirs.len()))
+    crate::load(dirs).map_err(|d| d.to_string())
 }

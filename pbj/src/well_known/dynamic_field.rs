@@ -31,9 +31,16 @@ impl DynamicKind {
     }
     /// Parses a JSON key.
     pub fn from_key(key: &str) -> Option<Self> {
-        [Self::Bool, Self::Date, Self::Float, Self::Int, Self::String, Self::Text]
-            .into_iter()
-            .find(|k| k.key() == key)
+        [
+            Self::Bool,
+            Self::Date,
+            Self::Float,
+            Self::Int,
+            Self::String,
+            Self::Text,
+        ]
+        .into_iter()
+        .find(|k| k.key() == key)
     }
 }
 
@@ -85,7 +92,9 @@ impl DynamicField {
                 b.is_ascii_alphabetic() || b == b'_' || (i > 0 && (b.is_ascii_digit() || b == b'-'))
             });
         if !valid_name {
-            return Err(format!("dynamic field name [{name}] must match ^[a-zA-Z_][a-zA-Z0-9_-]*$"));
+            return Err(format!(
+                "dynamic field name [{name}] must match ^[a-zA-Z_][a-zA-Z0-9_-]*$"
+            ));
         }
         match &value {
             DynamicValue::Int(v) if !(0..=4_294_967_295).contains(v) => {
@@ -95,14 +104,23 @@ impl DynamicField {
                 return Err("float_val must be finite".into());
             }
             DynamicValue::String(s) if s.is_empty() || s.len() > 255 => {
-                return Err(format!("string_val must be between 1 and 255 bytes, {} given", s.len()));
+                return Err(format!(
+                    "string_val must be between 1 and 255 bytes, {} given",
+                    s.len()
+                ));
             }
             DynamicValue::Text(s) if s.is_empty() || s.len() > 65_535 => {
-                return Err(format!("text_val must be between 1 and 65535 bytes, {} given", s.len()));
+                return Err(format!(
+                    "text_val must be between 1 and 65535 bytes, {} given",
+                    s.len()
+                ));
             }
             _ => {}
         }
-        Ok(Self { name: name.to_owned(), value })
+        Ok(Self {
+            name: name.to_owned(),
+            value,
+        })
     }
     /// The name.
     pub fn name(&self) -> &str {
@@ -115,5 +133,35 @@ impl DynamicField {
     /// The kind.
     pub fn kind(&self) -> DynamicKind {
         self.value.kind()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::approx_constant)] // the spec's examples use 3.14
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert!(DynamicField::new("test", DynamicValue::Bool(true)).is_ok());
+        assert!(DynamicField::new("_a-1", DynamicValue::Int(4_294_967_295)).is_ok());
+        assert!(DynamicField::new(&"a".repeat(127), DynamicValue::Float(3.14)).is_ok());
+        assert!(DynamicField::new(&"a".repeat(128), DynamicValue::Float(3.14)).is_err());
+        for bad in ["", "1x", "-a", "a b", "é"] {
+            assert!(
+                DynamicField::new(bad, DynamicValue::Bool(false)).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(DynamicField::new("n", DynamicValue::Int(-1)).is_err());
+        assert!(DynamicField::new("n", DynamicValue::Int(4_294_967_296)).is_err());
+        assert!(DynamicField::new("n", DynamicValue::Float(f64::INFINITY)).is_err());
+        assert!(DynamicField::new("n", DynamicValue::String("é".repeat(127))).is_ok());
+        assert!(DynamicField::new("n", DynamicValue::String("é".repeat(128))).is_err());
+        assert!(DynamicField::new("n", DynamicValue::String(String::new())).is_err());
+        assert!(DynamicField::new("n", DynamicValue::Text("a".repeat(65_535))).is_ok());
+        assert!(DynamicField::new("n", DynamicValue::Text("a".repeat(65_536))).is_err());
+        assert_eq!(DynamicKind::from_key("date_val"), Some(DynamicKind::Date));
+        assert_eq!(DynamicKind::from_key("bogus_val"), None);
     }
 }

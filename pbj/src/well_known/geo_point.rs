@@ -1,3 +1,5 @@
+use std::fmt;
+
 /// A GeoJSON point; on the wire `{"type":"Point","coordinates":[lon,lat]}`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GeoPoint {
@@ -5,14 +7,25 @@ pub struct GeoPoint {
     lon: f64,
 }
 
+fn round8(v: f64) -> f64 {
+    crate::number::js_to_fixed(v, 8).parse().unwrap_or(v)
+}
+
 impl GeoPoint {
-    /// A point; latitude in [-90, 90], longitude in [-180, 180].
+    /// A point, JS semantics: both coordinates are first rounded to 8 decimals (JS
+    /// `toFinite(x.toFixed(8))`, so `90.000000001` is accepted as `90`), then latitude must be in
+    /// [-90, 90] and longitude in [-180, 180]. Deviation: JS turns NaN into 0; non-finite values
+    /// are rejected here.
     pub fn new(lat: f64, lon: f64) -> Result<Self, String> {
+        if !lat.is_finite() || !lon.is_finite() {
+            return Err("GeoPoint coordinates must be finite numbers".into());
+        }
+        let (lat, lon) = (round8(lat), round8(lon));
         if !(-90.0..=90.0).contains(&lat) {
-            return Err("latitude must be within range [-90.0, 90.0]".into());
+            return Err("Latitude must be within range [-90.0, 90.0]".into());
         }
         if !(-180.0..=180.0).contains(&lon) {
-            return Err("longitude must be within range [-180.0, 180.0]".into());
+            return Err("Longitude must be within range [-180.0, 180.0]".into());
         }
         Ok(Self { lat, lon })
     }
@@ -23,5 +36,37 @@ impl GeoPoint {
     /// Longitude.
     pub fn lon(&self) -> f64 {
         self.lon
+    }
+}
+
+/// `lat,lon` with JS number formatting (`0.5,102`).
+impl fmt::Display for GeoPoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{},{}",
+            crate::number::js_number(self.lat),
+            crate::number::js_number(self.lon)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn js_semantics() {
+        let p = GeoPoint::new(0.5, 102.0).unwrap();
+        assert_eq!(p.to_string(), "0.5,102");
+        assert_eq!(
+            GeoPoint::new(34.123456789, -118.0000000049).unwrap().lat(),
+            34.12345679
+        );
+        assert_eq!(GeoPoint::new(34.0, -118.0000000049).unwrap().lon(), -118.0);
+        assert_eq!(GeoPoint::new(90.000000001, 0.0).unwrap().lat(), 90.0);
+        assert!(GeoPoint::new(-118.347594, 34.1789335).is_err());
+        assert!(GeoPoint::new(0.0, 180.1).is_err());
+        assert!(GeoPoint::new(f64::NAN, 0.0).is_err());
     }
 }

@@ -1,6 +1,9 @@
 use std::fmt;
 
-/// A reference to a message: curie, id and optional tag; on the wire `{"curie","id","tag"?}`.
+use super::node_ref::is_valid_ref_id;
+
+/// A reference to a message: curie, id and optional tag; on the wire `{"curie","id","tag"?}`,
+/// as a string `curie:id#tag`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessageRef {
     curie: String,
@@ -8,35 +11,68 @@ pub struct MessageRef {
     tag: Option<String>,
 }
 
+/// JS tag normalization: trim, every UTF-16 unit outside `[\w.-]` becomes `-` (an astral char
+/// gives `--`), lowercase; empty gives `None`.
+fn normalize_tag(tag: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in crate::text::js_trim(tag).chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            for _ in 0..c.len_utf16() {
+                out.push('-');
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
 impl MessageRef {
-    /// Creates a message ref; the curie must be a non-mixin curie and the id `[\w/.:-]+`.
+    /// Creates a message ref with JS semantics: the curie must be a valid non-mixin curie; the id
+    /// is JS-trimmed, empty becomes `"null"` (`"0"` is kept) and must match `^[\w\/\.:-]+$`; the
+    /// tag is trimmed, `[^\w.-]` becomes `-`, lowercased, and empty gives no tag.
     pub fn new(curie: &str, id: &str, tag: Option<&str>) -> Result<Self, String> {
         let parsed = crate::SchemaCurie::parse(curie).map_err(|e| e.to_string())?;
         if parsed.is_mixin() {
-            return Err("mixins cannot be used in a message ref".into());
+            return Err(format!("Mixins cannot be used in a MessageRef [{curie}]"));
         }
-        let id = id.trim();
+        let id = crate::text::js_trim(id);
         let id = if id.is_empty() { "null" } else { id };
-        if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_/.:-".contains(&b)) {
-            return Err(format!("message ref id [{id}] is invalid"));
+        if !is_valid_ref_id(id) {
+            return Err(format!("MessageRef.id [{id}] is invalid"));
         }
-        let tag = tag
-            .map(|t| {
-                t.trim()
-                    .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || "_.-".contains(c) { c.to_ascii_lowercase() } else { '-' })
-                    .collect::<String>()
-            })
-            .filter(|t| !t.is_empty());
-        Ok(Self { curie: curie.to_owned(), id: id.to_owned(), tag })
+        Ok(Self {
+            curie: curie.to_owned(),
+            id: id.to_owned(),
+            tag: tag.and_then(normalize_tag),
+        })
+    }
+    /// Parses `vendor:package:category:message:id[#tag]` as JS `fromString` does: the first `#`
+    /// splits off the tag (a second `#` and what follows are dropped), the first four `:` pieces
+    /// are the curie and the rest (which may contain `:`) is the id.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut hash = s.split('#');
+        let reference = hash.next().unwrap_or_default();
+        let tag = hash.next();
+        let mut pieces = reference.splitn(5, ':');
+        let curie: Vec<&str> = pieces.by_ref().take(4).collect();
+        if curie.len() < 4 {
+            return Err(format!("MessageRef [{s}] is invalid"));
+        }
+        let id = pieces.next().unwrap_or_default();
+        Self::new(&curie.join(":"), id, tag)
     }
     /// The curie.
     pub fn curie(&self) -> &str {
         &self.curie
     }
-    /// The id.
+    /// The id (`"null"` when none was given).
     pub fn id(&self) -> &str {
         &self.id
+    }
+    /// Whether the id is not `"null"`.
+    pub fn has_id(&self) -> bool {
+        self.id != "null"
     }
     /// The tag.
     pub fn tag(&self) -> Option<&str> {
@@ -51,5 +87,82 @@ impl fmt::Display for MessageRef {
             write!(f, "#{t}")?;
         }
         Ok(())
+    }
+}
+
+impl std::str::FromStr for MessageRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_like_js() {
+        let r = MessageRef::new("acme:iam:node:user", " 0 ", Some(" Mixed Case Tag! ")).unwrap();
+        assert_eq!((r.id(), r.tag()), ("0", Some("mixed-case-tag-")));
+        let r = MessageRef::new("acme:iam:node:user", "  ", Some("")).unwrap();
+        assert_eq!((r.id(), r.tag(), r.has_id()), ("null", None, false));
+        assert_eq!(
+            MessageRef::new("acme:iam:node:user", "1", Some("a😀"))
+                .unwrap()
+                .tag(),
+            Some("a--")
+        );
+        assert!(MessageRef::new("acme:iam:node:user", "has space", None).is_err());
+        assert!(MessageRef::new("gdbots:ncr:mixin:node", "123", None).is_err());
+        assert!(MessageRef::new("Not A Curie", "123", None).is_err());
+    }
+
+    #[test]
+    fn parse_like_js() {
+        for ok in [
+            "acme:blog:node:article:123#tag",
+            "acme:blog::article:123#tag",
+            "acme:blog::article:123",
+            "acme:blog:node:article:2015/12/25/test#tag",
+            "acme:blog::article:2015/12/25/test",
+            "acme:blog::article:2015/12/25/test:still:the:id",
+        ] {
+            assert_eq!(MessageRef::parse(ok).unwrap().to_string(), ok);
+        }
+        let r =
+            MessageRef::parse("acme:blog::article:2015/12/25/test:Still_The:id#2015.Q4").unwrap();
+        assert_eq!(
+            (r.id(), r.tag()),
+            ("2015/12/25/test:Still_The:id", Some("2015.q4"))
+        );
+        assert_eq!(
+            MessageRef::parse("acme:blog::article:1#a#b").unwrap().tag(),
+            Some("a")
+        );
+        for bad in [
+            "test::what",
+            "test::",
+            "test:::",
+            ":test",
+            "john@doe.com",
+            "#hashtag",
+            "http://www.what.com/",
+            "test.value:2015/01/01/test:what",
+            "cool~topic",
+            "some:thin!@##$%$%&^^&**()-=+",
+            "some:test%20",
+            "ACME:blog:node:article:1:2:3:4#tag",
+            "ACME:blog:node:article#tag",
+            "ACME:blog:node:",
+            "ACME:blog::",
+            "ACME:::",
+            "acme:blog:node:",
+            "acme:blog::",
+            "acme:::",
+            "acme:::#tag",
+        ] {
+            assert!(MessageRef::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -17,15 +17,26 @@ impl Microtime {
         let d = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        Self { sec: d.as_secs(), usec: d.subsec_micros() }
+        Self {
+            sec: d.as_secs(),
+            usec: d.subsec_micros(),
+        }
     }
-    /// Parses the wire form: exactly 16 ASCII digits.
+    /// Parses the wire form: exactly 16 ASCII digits (10 seconds + 6 microseconds), as the JS
+    /// implementation requires (PHP also accepts 13-15 digits and right-pads them; a lenient
+    /// decoder can pad before calling this).
     pub fn parse(s: &str) -> Result<Self, String> {
         if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("[{s}] is not a valid microtime (16 digits expected)"));
+            return Err(format!(
+                "[{s}] is not a valid microtime (16 digits expected)"
+            ));
         }
-        let sec = s[..10].parse().map_err(|_| format!("[{s}] is not a valid microtime"))?;
-        let usec = s[10..].parse().map_err(|_| format!("[{s}] is not a valid microtime"))?;
+        let sec = s[..10]
+            .parse()
+            .map_err(|_| format!("[{s}] is not a valid microtime"))?;
+        let usec = s[10..]
+            .parse()
+            .map_err(|_| format!("[{s}] is not a valid microtime"))?;
         Ok(Self { sec, usec })
     }
     /// Whole seconds.
@@ -36,6 +47,12 @@ impl Microtime {
     pub fn usec(&self) -> u32 {
         self.usec
     }
+    /// The same instant as a [`DateTime`](crate::time::DateTime) (`None` after year 9999).
+    pub fn to_date_time(&self) -> Option<crate::time::DateTime> {
+        i64::try_from(self.as_micros())
+            .ok()
+            .and_then(crate::time::DateTime::from_unix_micros)
+    }
     /// Total microseconds since the epoch.
     pub fn as_micros(&self) -> u128 {
         u128::from(self.sec) * 1_000_000 + u128::from(self.usec)
@@ -45,5 +62,35 @@ impl Microtime {
 impl fmt::Display for Microtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{:06}", self.sec, self.usec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form() {
+        let m = Microtime::parse("1422122017734617").unwrap();
+        assert_eq!((m.sec(), m.usec()), (1_422_122_017, 734_617));
+        assert_eq!(m.to_string(), "1422122017734617");
+        assert_eq!(m.as_micros(), 1_422_122_017_734_617);
+        assert_eq!(
+            m.to_date_time().unwrap().to_php_string(),
+            "2015-01-24T17:53:37.734617Z"
+        );
+        for bad in [
+            "abcdefghijklmnop",
+            "123",
+            "15000000001234567",
+            "1422122017734",
+            "+422122017734617",
+            " 422122017734617",
+        ] {
+            assert!(Microtime::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Microtime::new(1, 5).unwrap().to_string(), "1000005");
+        assert!(Microtime::new(1, 1_000_000).is_none());
+        assert_eq!(Microtime::now().to_string().len(), 16);
     }
 }

@@ -3,10 +3,12 @@
 
 mod dynamic_field;
 mod geo_point;
+pub mod hashtag;
 pub mod identifier;
 mod message_ref;
 mod microtime;
 mod node_ref;
+pub mod slug;
 
 pub use dynamic_field::{DynamicField, DynamicKind, DynamicValue};
 pub use geo_point::GeoPoint;

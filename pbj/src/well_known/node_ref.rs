@@ -1,6 +1,6 @@
 use std::fmt;
 
-/// A reference to a node: `vendor:label:id`.
+/// A reference to a node: `vendor:label:id` (on the wire that string).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeRef {
     vendor: String,
@@ -8,18 +8,42 @@ pub struct NodeRef {
     id: String,
 }
 
+/// Whether `id` is a valid node/message-ref id: `^[\w\/\.:-]+$` with ASCII `\w`.
+pub(crate) fn is_valid_ref_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_/.:-".contains(&b))
+}
+
+fn is_qname_part(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 impl NodeRef {
-    /// Parses `vendor:label:id`.
+    /// Parses `vendor:label:id`: `vendor:label` is a SchemaQName (`[a-z0-9-]+:[a-z0-9-]+`), the
+    /// id is everything after the second `:` (so it may contain `:`), JS-trimmed, and must match
+    /// `^[\w\/\.:-]+$`.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("[{s}] is not a valid node ref (vendor:label:id)");
         let mut parts = s.splitn(3, ':');
-        let vendor = parts.next().ok_or_else(err)?;
-        let label = parts.next().ok_or_else(err)?;
-        let id = parts.next().ok_or_else(err)?;
-        if vendor.is_empty() || label.is_empty() || id.is_empty() {
-            return Err(err());
+        let vendor = parts.next().unwrap_or_default();
+        let label = parts.next().unwrap_or_default();
+        if !is_qname_part(vendor) || !is_qname_part(label) {
+            return Err(format!(
+                "NodeRef [{s}]: qname [{vendor}:{label}] is invalid"
+            ));
         }
-        Ok(Self { vendor: vendor.to_owned(), label: label.to_owned(), id: id.to_owned() })
+        let id = crate::text::js_trim(parts.next().unwrap_or_default());
+        if !is_valid_ref_id(id) {
+            return Err(format!("NodeRef [{s}]: id [{id}] is invalid"));
+        }
+        Ok(Self {
+            vendor: vendor.to_owned(),
+            label: label.to_owned(),
+            id: id.to_owned(),
+        })
     }
     /// The vendor.
     pub fn vendor(&self) -> &str {
@@ -33,10 +57,56 @@ impl NodeRef {
     pub fn id(&self) -> &str {
         &self.id
     }
+    /// The qname, `vendor:label`.
+    pub fn qname(&self) -> String {
+        format!("{}:{}", self.vendor, self.label)
+    }
 }
 
 impl fmt::Display for NodeRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.vendor, self.label, self.id)
+    }
+}
+
+impl std::str::FromStr for NodeRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_js() {
+        let r = NodeRef::parse("acme:article:this/id/is:WeirD:and:_.what").unwrap();
+        assert_eq!(
+            (r.vendor(), r.label(), r.id()),
+            ("acme", "article", "this/id/is:WeirD:and:_.what")
+        );
+        assert_eq!(r.to_string(), "acme:article:this/id/is:WeirD:and:_.what");
+        assert_eq!(NodeRef::parse("acme:user:a:b:c").unwrap().id(), "a:b:c");
+        assert_eq!(
+            NodeRef::parse("acme-widgets:poll-widget: a:b:C_ ")
+                .unwrap()
+                .id(),
+            "a:b:C_"
+        );
+        for bad in [
+            "",
+            "acme:article",
+            "acme:user:",
+            "ACME:article:123",
+            "acme:article:invalid!#id",
+            "acme:user:has space",
+            "123",
+            ":a:1",
+            "acme:user:café",
+        ] {
+            assert!(NodeRef::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -13,6 +13,8 @@ const BIG_INT_MAX: i128 = u64::MAX as i128;
 /// Normalizes `value` for `field` (trims strings; blank strings become `None`) and checks it.
 pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, String> {
     let value = match value {
+        // Enum values are compared verbatim (the JS decoder does not trim them).
+        Value::String(s) if field.kind == FieldType::StringEnum => Value::String(s),
         Value::String(s) => {
             let t = js_trim(&s);
             if t.is_empty() {
@@ -137,13 +139,8 @@ fn check_string(field: &Field, s: &str) -> Result<(), String> {
         FieldType::Identifier => {
             check_len(field, s.len())?;
             return match field.identifier_class {
-                Some("UuidIdentifier") if !identifier::is_valid_uuid(s) => {
-                    Err(format!("[{s}] is not a valid uuid"))
-                }
-                Some("TimeUuidIdentifier") if !identifier::is_valid_time_uuid(s) => {
-                    Err(format!("[{s}] is not a valid time-uuid"))
-                }
-                _ => Ok(()),
+                Some(class) => identifier::check_for_class(class, s),
+                None => Ok(()),
             };
         }
         _ => {}

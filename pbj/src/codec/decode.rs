@@ -161,9 +161,12 @@ impl Decoder<'_> {
             (FieldRule::List, v) => {
                 let mut out = Vec::new();
                 for (i, item) in items(field, v)?.iter().enumerate() {
-                    if let Some(value) = self.element(field, item, depth).map_err(|e| e.within(&format!("[{i}]")))? {
-                        out.push(value);
-                    }
+                    // A blank element has no value to keep (the JS writer would emit `null`).
+                    let value = self
+                        .element(field, item, depth)
+                        .and_then(|v| v.ok_or_else(|| Error::invalid("", "list elements cannot be blank")))
+                        .map_err(|e| e.within(&format!("[{i}]")))?;
+                    out.push(value);
                 }
                 Ok((!out.is_empty()).then_some(FieldValue::List(out)))
             }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::codec::{Flavor, base64};
 use crate::message::MessageData;
-use crate::number::{js_number, js_to_fixed, php_decimal, php_number};
+use crate::number::{js_to_fixed, php_decimal, php_number};
 use crate::types::FieldType;
 use crate::value::{FieldValue, Value};
 use crate::well_known::DynamicValue;

@@ -59,3 +59,67 @@ mod tests {
         assert_ne!(generate_time_uuid(), generate_time_uuid());
     }
 }
+
+/// Whether `s` is a valid value for an `identifier` field bound to `class` (the identifier
+/// class named in the schema's `<php-options><class-name>`), with the JS classes' rules:
+/// `UuidIdentifier`, `TimeUuidIdentifier`, `SlugIdentifier`/`RoleId` (plain slug),
+/// `DatedSlugIdentifier`, `FileId` (`type_ext_yyyymmdd_hex32`) and `StreamId`
+/// (`vendor:topic[:partition[:sub-partition]]`, at most 255 characters). Other classes accept
+/// any non-empty string.
+pub fn check_for_class(class: &str, s: &str) -> Result<(), String> {
+    let ok = match class {
+        "UuidIdentifier" => is_valid_uuid(s),
+        "TimeUuidIdentifier" => is_valid_time_uuid(s),
+        "SlugIdentifier" | "RoleId" => super::slug::is_valid(s, false),
+        "DatedSlugIdentifier" => super::slug::is_valid(s, true) && super::slug::contains_date(s),
+        "FileId" => is_valid_file_id(s),
+        "StreamId" => is_valid_stream_id(s),
+        _ => !s.is_empty(),
+    };
+    if ok { Ok(()) } else { Err(format!("[{s}] is not a valid {class}")) }
+}
+
+/// `type_ext_yyyymmdd_hex32`, e.g. `image_jpg_20151201_27ca03c7b490460992a78692aca42b10`.
+fn is_valid_file_id(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('_').collect();
+    let lower_alnum = |p: &str, max: usize| {
+        !p.is_empty() && p.len() <= max && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    parts.len() == 4
+        && lower_alnum(parts[0], 12)
+        && lower_alnum(parts[1], 10)
+        && parts[2].len() == 8
+        && parts[2].bytes().all(|b| b.is_ascii_digit())
+        && parts[3].len() == 32
+        && parts[3].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `vendor:topic[:partition[:sub-partition]]`, vendor `[a-z0-9-]+`, other parts `[\w.-]+`.
+fn is_valid_stream_id(s: &str) -> bool {
+    let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    let parts: Vec<&str> = s.split(':').collect();
+    s.len() <= 255
+        && (2..=4).contains(&parts.len())
+        && !parts[0].is_empty()
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && parts[1..].iter().all(|p| word(p))
+}
+
+#[cfg(test)]
+mod class_tests {
+    use super::check_for_class;
+
+    #[test]
+    fn identifier_classes() {
+        assert!(check_for_class("FileId", "image_jpg_20151201_27ca03c7b490460992a78692aca42b10").is_ok());
+        assert!(check_for_class("FileId", "image_jpg_2015120_27ca03c7b490460992a78692aca42b10").is_err());
+        assert!(check_for_class("RoleId", "super-user").is_ok());
+        assert!(check_for_class("RoleId", "not valid id!").is_err());
+        assert!(check_for_class("StreamId", "acme:My-Topic:IS_COOL:BR0.T33n").is_ok());
+        for bad in ["test::what", "test::", ":test", "john@doe.com", "cool~topic", "some:test%20"] {
+            assert!(check_for_class("StreamId", bad).is_err(), "{bad}");
+        }
+        assert!(check_for_class("UuidIdentifier", "4b268351-2445-4d98-a777-b461330d5c7f").is_ok());
+        assert!(check_for_class("Anything", "x").is_ok());
+    }
+}

@@ -61,7 +61,7 @@ impl Microtime {
 
 impl fmt::Display for Microtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{:06}", self.sec, self.usec)
+        write!(f, "{:010}{:06}", self.sec, self.usec)
     }
 }
 

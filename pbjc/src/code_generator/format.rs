@@ -41,10 +41,10 @@ pub(crate) fn rustfmt_split(code: &str, cuts: &[(usize, usize)]) -> Option<Strin
     for k in 1..jobs {
         let target = code.len() * k / jobs;
         let last = starts.last().map_or(0, |s: &(usize, usize)| s.0);
-        if let Some(&cut) = cuts.iter().find(|c| c.0 >= target && c.0 > last) {
-            if code.get(..cut.0).is_some_and(|s| s.ends_with("\n\n")) {
-                starts.push(cut);
-            }
+        if let Some(&cut) = cuts.iter().find(|c| c.0 >= target && c.0 > last)
+            && code.get(..cut.0).is_some_and(|s| s.ends_with("\n\n"))
+        {
+            starts.push(cut);
         }
     }
     if starts.len() == 1 {

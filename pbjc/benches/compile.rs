@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("gdbots+acme");
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(8));
+        .measurement_time(Duration::from_secs(12));
 
     group.bench_function("load+validate", |b| {
         b.iter(|| pbjc::load(black_box(&stores)).expect("stores are valid"))

@@ -121,12 +121,7 @@ impl Config {
     /// Prints `cargo:rerun-if-changed` for every store directory and file.
     /// Returns the path of the generated file.
     pub fn compile(&self) -> Result<PathBuf, Error> {
-        let out_dir = match &self.out_dir {
-            Some(d) => d.clone(),
-            None => std::env::var_os("OUT_DIR")
-                .map(PathBuf::from)
-                .ok_or(Error::NoOutDir)?,
-        };
+        let out_dir = self.resolve_out_dir()?;
         for dir in &self.stores {
             println!("cargo:rerun-if-changed={}", dir.display());
             let mut files = Vec::new();
@@ -137,15 +132,43 @@ impl Config {
             }
         }
         let store = load_store(&self.stores).map_err(Error::Load)?;
-        let code = self.generate(&store);
-        let path = out_dir.join(self.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME));
+        self.write_to(&out_dir, &store)
+    }
+
+    /// Generates the code for an already loaded and checked store and writes it to the
+    /// configured output (only if changed); prints nothing. Returns the path of the file.
+    pub fn write(&self, store: &Store) -> Result<PathBuf, Error> {
+        let out_dir = self.resolve_out_dir()?;
+        self.write_to(&out_dir, store)
+    }
+
+    /// The configured output file name, or [`DEFAULT_FILE_NAME`].
+    fn resolved_file_name(&self) -> &str {
+        self.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME)
+    }
+
+    /// The configured output directory, or `$OUT_DIR`.
+    fn resolve_out_dir(&self) -> Result<PathBuf, Error> {
+        match &self.out_dir {
+            Some(d) => Ok(d.clone()),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(Error::NoOutDir),
+        }
+    }
+
+    /// Generates `store` into `out_dir/<file name>` unless the file already holds that code.
+    fn write_to(&self, out_dir: &Path, store: &Store) -> Result<PathBuf, Error> {
+        let code = self.generate(store);
+        let path = out_dir.join(self.resolved_file_name());
         let io = |source| Error::Io {
             path: path.clone(),
             source,
         };
         if std::fs::read_to_string(&path).ok().as_deref() != Some(code.as_str()) {
-            std::fs::create_dir_all(&out_dir).map_err(|source| Error::Io {
-                path: out_dir.clone(),
+            let dir = path.parent().unwrap_or(out_dir);
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.to_path_buf(),
                 source,
             })?;
             std::fs::write(&path, code).map_err(io)?;

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
 fn pbjc(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pbjc"))
         .args(args)
@@ -39,16 +41,124 @@ fn check_broken_store_exits_1_with_diagnostics() {
     assert!(err.contains("7 errors, 0 warnings"), "{err}");
 }
 
+/// `--store` arguments for the gdbots and acme stores.
+fn real_stores() -> Vec<String> {
+    let shared = common::shared_dir().join("schemas");
+    ["gdbots-schemas", "acme-schemas"]
+        .iter()
+        .flat_map(|s| ["--store".to_owned(), shared.join(s).display().to_string()])
+        .collect()
+}
+
+/// A fresh, empty output folder under cargo's per-target temp dir.
+fn out_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn with<'a>(base: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {
+    base.iter()
+        .map(String::as_str)
+        .chain(extra.iter().copied())
+        .collect()
+}
+
 #[test]
 fn check_real_stores_exits_0() {
-    let shared = PathBuf::from("/work/shared/schemas");
-    if !shared.is_dir() {
-        return;
-    }
-    let g = shared.join("gdbots-schemas").display().to_string();
-    let a = shared.join("acme-schemas").display().to_string();
-    let (code, _, err) = pbjc(&["check", "--store", &g, "--store", &a]);
+    let stores = real_stores();
+    let args = [&["check"][..], &with(&stores, &[])].concat();
+    let (code, _, err) = pbjc(&args);
     assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn compile_real_stores_writes_register() {
+    let out = out_dir("real");
+    let out_s = out.display().to_string();
+    let stores = real_stores();
+    let args = [&["compile"][..], &with(&stores, &["--out", &out_s])].concat();
+    let (code, stdout, err) = pbjc(&args);
+    assert_eq!(code, 0, "{err}");
+    let file = out.join("pbj_schemas.rs");
+    assert!(stdout.contains(&file.display().to_string()), "{stdout}");
+    let code = std::fs::read_to_string(&file).expect("generated file");
+    assert!(code.contains("pub fn register"));
+    assert!(code.contains("pub mod gdbots") && code.contains("pub mod acme"));
+}
+
+#[test]
+fn compile_options_file_extern_path_no_format() {
+    let out = out_dir("options");
+    let out_s = out.display().to_string();
+    let stores = real_stores();
+    let extra = [
+        "--out",
+        &out_s,
+        "--file",
+        "acme.rs",
+        "--extern-path",
+        "gdbots=::gdbots_schemas::gdbots",
+        "--no-format",
+    ];
+    let args = [&["compile"][..], &with(&stores, &extra)].concat();
+    let (code, _, err) = pbjc(&args);
+    assert_eq!(code, 0, "{err}");
+    let code = std::fs::read_to_string(out.join("acme.rs")).expect("generated file");
+    assert!(code.contains("pub fn register"));
+    assert!(code.contains("::gdbots_schemas::gdbots::"));
+    assert!(!code.contains("pub mod gdbots"));
+    assert!(!out.join("pbj_schemas.rs").exists());
+}
+
+#[test]
+fn compile_broken_store_exits_1_and_writes_nothing() {
+    let out = out_dir("broken");
+    let out_s = out.display().to_string();
+    let store = fixture("many-errors");
+    let (code, stdout, err) = pbjc(&["compile", "--store", &store, "--out", &out_s]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(err.contains("one/1-0-0.xml:6:37"), "{err}");
+    assert!(err.contains("7 errors"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn compile_usage_errors_exit_2() {
+    let valid = fixture("valid");
+    let v = valid.as_str();
+    for args in [
+        &["compile"][..],
+        &["compile", "--store", v],
+        &["compile", "--out", "/tmp"],
+        &["compile", "--store", v, "--out"],
+        &[
+            "compile",
+            "--store",
+            v,
+            "--out",
+            "/tmp",
+            "--extern-path",
+            "gdbots",
+        ],
+        &[
+            "compile",
+            "--store",
+            v,
+            "--out",
+            "/tmp",
+            "--extern-path",
+            "=::x",
+        ],
+        &["compile", "--store", v, "--out", "/tmp", "--file", ""],
+        &["compile", "--store", v, "--out", "/tmp", "--frobnicate"],
+        &["check", "--store", v, "--no-format"],
+        &["help", "frobnicate"],
+    ] {
+        let (code, _, err) = pbjc(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("--help"), "{args:?}: {err}");
+    }
 }
 
 #[test]
@@ -62,6 +172,20 @@ fn help_and_usage_errors() {
     let (code, out, _) = pbjc(&["check", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("pbjc check"));
+    for args in [&["compile", "--help"][..], &["help", "compile"]] {
+        let (code, out, _) = pbjc(args);
+        assert_eq!(code, 0);
+        assert!(
+            out.contains("pbjc compile") && out.contains("--extern-path"),
+            "{out}"
+        );
+        assert!(
+            out.contains("include!") && out.contains("vendor folders"),
+            "{out}"
+        );
+    }
+    let (_, out, _) = pbjc(&["--help"]);
+    assert!(out.contains("compile") && out.contains("EXAMPLES"), "{out}");
     assert_eq!(pbjc(&[]).0, 2);
     assert_eq!(pbjc(&["frobnicate"]).0, 2);
     assert_eq!(pbjc(&["check"]).0, 2);

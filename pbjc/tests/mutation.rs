@@ -7,6 +7,8 @@ use pbjc::Diagnostics;
 use pbjc::model::Store;
 use proptest::prelude::*;
 
+mod common;
+
 const SOURCES: &[&str] = &[
     include_str!("fixtures/valid/t/a/command/ok/1-0-0.xml"),
     include_str!("fixtures/many-errors/t/a/command/one/1-0-0.xml"),
@@ -15,7 +17,7 @@ const SOURCES: &[&str] = &[
 ];
 
 fn real_sources() -> Vec<String> {
-    let base = Path::new("/work/shared/schemas/gdbots-schemas/gdbots");
+    let base = common::shared_dir().join("schemas/gdbots-schemas/gdbots");
     let picks = [
         "pbjx/envelope/latest.xml",
         "ncr/mixin/node/latest.xml",
@@ -27,7 +29,7 @@ fn real_sources() -> Vec<String> {
     out.extend(
         picks
             .iter()
-            .filter_map(|p| std::fs::read_to_string(base.join(p)).ok()),
+            .map(|p| std::fs::read_to_string(base.join(p)).expect("real schema file")),
     );
     out
 }

@@ -8,15 +8,8 @@ use pbj::{FieldRule, Format};
 use pbjc::model::{FieldDecl, Store};
 use serde_json::Value;
 
-fn shared() -> Option<PathBuf> {
-    let p = PathBuf::from(std::env::var("PBJ_SHARED").unwrap_or_else(|_| "/work/shared".into()));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} not found (set PBJ_SHARED)", p.display());
-        None
-    }
-}
+mod common;
+use common::shared_dir;
 
 fn load_ok(stores: &[PathBuf]) -> (Store, Duration) {
     let t = Instant::now();
@@ -29,7 +22,7 @@ fn load_ok(stores: &[PathBuf]) -> (Store, Duration) {
 
 #[test]
 fn gdbots_and_acme_have_zero_diagnostics() {
-    let Some(s) = shared() else { return };
+    let s = shared_dir();
     let stores = [
         s.join("schemas/gdbots-schemas"),
         s.join("schemas/acme-schemas"),
@@ -45,7 +38,7 @@ fn gdbots_and_acme_have_zero_diagnostics() {
 
 #[test]
 fn loading_is_fast() {
-    let Some(s) = shared() else { return };
+    let s = shared_dir();
     let stores = [
         s.join("schemas/gdbots-schemas"),
         s.join("schemas/acme-schemas"),
@@ -57,7 +50,7 @@ fn loading_is_fast() {
 
 #[test]
 fn synthetic_store_with_gdbots_has_zero_errors() {
-    let Some(s) = shared() else { return };
+    let s = shared_dir();
     let (store, _) = load_ok(&[
         s.join("schemas/gdbots-schemas"),
         s.join("interop/synthetic-store"),
@@ -182,7 +175,7 @@ fn compare_field(id: &str, f: &FieldDecl, j: &Value) -> Result<(), String> {
 
 #[test]
 fn resolved_fields_agree_with_js_runtime() {
-    let Some(s) = shared() else { return };
+    let s = shared_dir();
     let (store, _) = load_ok(&[
         s.join("schemas/gdbots-schemas"),
         s.join("schemas/acme-schemas"),

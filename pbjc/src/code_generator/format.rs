@@ -26,3 +26,74 @@ pub(crate) fn rustfmt(code: &str) -> Option<String> {
     }
     String::from_utf8(output.stdout).ok()
 }
+
+/// Formats `code` like [`rustfmt`], in parallel: the file is cut at up to one item boundary
+/// per available core, each part is formatted by its own `rustfmt` process inside dummy
+/// `mod` wrappers that restore its nesting, and the parts are joined again. rustfmt formats
+/// items independently, so the result is the same as formatting the whole file at once.
+///
+/// `cuts` are `(offset, open modules)` pairs: `code[..offset]` ends with a blank line and the
+/// line at `offset` is nested in that many modules.
+pub(crate) fn rustfmt_split(code: &str, cuts: &[(usize, usize)]) -> Option<String> {
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // Part starts: (offset, depth), in order; the blank line before each start is dropped.
+    let mut starts = vec![(0, 0)];
+    for k in 1..jobs {
+        let target = code.len() * k / jobs;
+        let last = starts.last().map_or(0, |s: &(usize, usize)| s.0);
+        if let Some(&cut) = cuts.iter().find(|c| c.0 >= target && c.0 > last)
+            && code.get(..cut.0).is_some_and(|s| s.ends_with("\n\n"))
+        {
+            starts.push(cut);
+        }
+    }
+    if starts.len() == 1 {
+        return rustfmt(code);
+    }
+    let parts: Vec<(String, usize, usize)> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, open))| {
+            let (end, close) = starts
+                .get(i + 1)
+                .map_or((code.len(), 0), |n| (n.0 - 1, n.1));
+            let text = format!(
+                "{}{}{}",
+                "mod _pbjc {\n".repeat(open),
+                &code[start..end],
+                "}\n".repeat(close)
+            );
+            (text, open, close)
+        })
+        .collect();
+    let formatted: Vec<Option<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|(text, _, _)| scope.spawn(move || rustfmt(text)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut out = String::with_capacity(code.len() + code.len() / 8);
+    for (i, (part, (_, open, close))) in formatted.into_iter().zip(&parts).enumerate() {
+        let Some(part) = part else {
+            return rustfmt(code);
+        };
+        let lines: Vec<&str> = part.split_inclusive('\n').collect();
+        let Some(body) = lines.get(*open..lines.len().saturating_sub(*close)) else {
+            return rustfmt(code);
+        };
+        let wrappers_ok = lines[..*open].iter().all(|l| l.trim() == "mod _pbjc {")
+            && lines[lines.len() - close..].iter().all(|l| l.trim() == "}");
+        if !wrappers_ok || body.len() + open + close != lines.len() {
+            return rustfmt(code);
+        }
+        if i > 0 {
+            out.push('\n');
+        }
+        out.extend(body.iter().copied());
+    }
+    Some(out)
+}

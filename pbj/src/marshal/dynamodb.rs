@@ -51,7 +51,9 @@ use crate::text::js_trim;
 use crate::time::{Date, DateTime};
 use crate::types::{FieldRule, FieldType, TypeFamily};
 use crate::value::{FieldValue, Value};
-use crate::well_known::{DynamicField, DynamicKind, DynamicValue, GeoPoint, MessageRef, Microtime, NodeRef};
+use crate::well_known::{
+    DynamicField, DynamicKind, DynamicValue, GeoPoint, MessageRef, Microtime, NodeRef,
+};
 
 /// One DynamoDB attribute value (the SDK's `AttributeValue`, without I/O types).
 #[derive(Debug, Clone, PartialEq)]
@@ -180,28 +182,51 @@ pub fn item_from_json(input: &str) -> Result<Item, Error> {
     match json::parse(input)? {
         Json::Object(entries) => entries
             .iter()
-            .map(|(k, v)| Ok((k.to_string(), attribute_from_json(v).map_err(|e| e.within(k))?)))
+            .map(|(k, v)| {
+                Ok((
+                    k.to_string(),
+                    attribute_from_json(v).map_err(|e| e.within(k))?,
+                ))
+            })
             .collect(),
-        other => Err(Error::invalid("", format!("an item must be a JSON object, got {}", other.type_name()))),
+        other => Err(Error::invalid(
+            "",
+            format!("an item must be a JSON object, got {}", other.type_name()),
+        )),
     }
 }
 
 fn attribute_from_json(json: &Json<'_>) -> Result<AttributeValue, Error> {
     let Json::Object(entries) = json else {
-        return Err(Error::invalid("", format!("an attribute value must be an object, got {}", json.type_name())));
+        return Err(Error::invalid(
+            "",
+            format!(
+                "an attribute value must be an object, got {}",
+                json.type_name()
+            ),
+        ));
     };
     let [(kind, value)] = entries.as_slice() else {
-        return Err(Error::invalid("", "an attribute value must have exactly one type key"));
+        return Err(Error::invalid(
+            "",
+            "an attribute value must have exactly one type key",
+        ));
     };
     let string = |v: &Json<'_>| match v {
         Json::String(s) => Ok(s.to_string()),
-        other => Err(Error::invalid("", format!("[{kind}] must be a string, got {}", other.type_name()))),
+        other => Err(Error::invalid(
+            "",
+            format!("[{kind}] must be a string, got {}", other.type_name()),
+        )),
     };
     let bytes = |v: &Json<'_>| base64::decode(&string(v)?).map_err(|m| Error::invalid("", m));
     fn array<'j, 'a>(kind: &str, v: &'j Json<'a>) -> Result<&'j [Json<'a>], Error> {
         match v {
             Json::Array(items) => Ok(items),
-            other => Err(Error::invalid("", format!("[{kind}] must be an array, got {}", other.type_name()))),
+            other => Err(Error::invalid(
+                "",
+                format!("[{kind}] must be an array, got {}", other.type_name()),
+            )),
         }
     }
     Ok(match (kind.as_ref(), value) {
@@ -213,7 +238,12 @@ fn attribute_from_json(json: &Json<'_>) -> Result<AttributeValue, Error> {
         ("M", Json::Object(entries)) => AttributeValue::M(
             entries
                 .iter()
-                .map(|(k, v)| Ok((k.to_string(), attribute_from_json(v).map_err(|e| e.within(k))?)))
+                .map(|(k, v)| {
+                    Ok((
+                        k.to_string(),
+                        attribute_from_json(v).map_err(|e| e.within(k))?,
+                    ))
+                })
                 .collect::<Result<_, Error>>()?,
         ),
         ("L", v) => AttributeValue::L(
@@ -223,10 +253,30 @@ fn attribute_from_json(json: &Json<'_>) -> Result<AttributeValue, Error> {
                 .map(|(i, v)| attribute_from_json(v).map_err(|e| e.within(&format!("[{i}]"))))
                 .collect::<Result<_, Error>>()?,
         ),
-        ("SS", v) => AttributeValue::Ss(array(kind, v)?.iter().map(string).collect::<Result<_, _>>()?),
-        ("NS", v) => AttributeValue::Ns(array(kind, v)?.iter().map(string).collect::<Result<_, _>>()?),
-        ("BS", v) => AttributeValue::Bs(array(kind, v)?.iter().map(bytes).collect::<Result<_, _>>()?),
-        (k, v) => return Err(Error::invalid("", format!("[{k}] cannot hold {}", v.type_name()))),
+        ("SS", v) => AttributeValue::Ss(
+            array(kind, v)?
+                .iter()
+                .map(string)
+                .collect::<Result<_, _>>()?,
+        ),
+        ("NS", v) => AttributeValue::Ns(
+            array(kind, v)?
+                .iter()
+                .map(string)
+                .collect::<Result<_, _>>()?,
+        ),
+        ("BS", v) => AttributeValue::Bs(
+            array(kind, v)?
+                .iter()
+                .map(bytes)
+                .collect::<Result<_, _>>()?,
+        ),
+        (k, v) => {
+            return Err(Error::invalid(
+                "",
+                format!("[{k}] cannot hold {}", v.type_name()),
+            ));
+        }
     })
 }
 
@@ -245,7 +295,11 @@ pub fn php_float_to_string(v: f64) -> String {
         return if v > 0.0 { "INF".into() } else { "-INF".into() };
     }
     if v == 0.0 {
-        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // 14 significant digits, correctly rounded (zend_dtoa mode 2).
     let s = format!("{:.13e}", v.abs());
@@ -264,7 +318,12 @@ pub fn php_float_to_string(v: f64) -> String {
         out.push_str(first);
         out.push('.');
         out.push_str(if rest.is_empty() { "0" } else { rest });
-        let _ = write!(out, "E{}{}", if e < 0 { '-' } else { '+' }, e.unsigned_abs());
+        let _ = write!(
+            out,
+            "E{}{}",
+            if e < 0 { '-' } else { '+' },
+            e.unsigned_abs()
+        );
     } else if decpt <= 0 {
         out.push_str("0.");
         for _ in decpt..0 {
@@ -316,11 +375,17 @@ pub fn marshal(data: &MessageData, flavor: Flavor) -> Item {
             let attr = match stored {
                 FieldValue::Single(v) => encode_value(v, field, flavor),
                 FieldValue::Set(items) => encode_set(items, field, flavor),
-                FieldValue::List(items) => {
-                    AttributeValue::L(items.iter().map(|v| encode_value(v, field, flavor)).collect())
-                }
+                FieldValue::List(items) => AttributeValue::L(
+                    items
+                        .iter()
+                        .map(|v| encode_value(v, field, flavor))
+                        .collect(),
+                ),
                 FieldValue::Map(entries) => AttributeValue::M(
-                    entries.iter().map(|(k, v)| (k.clone(), encode_value(v, field, flavor))).collect(),
+                    entries
+                        .iter()
+                        .map(|(k, v)| (k.clone(), encode_value(v, field, flavor)))
+                        .collect(),
                 ),
             };
             (field.name.to_owned(), attr)
@@ -349,14 +414,24 @@ fn set_element(v: &Value, field: &Field, flavor: Flavor) -> String {
 }
 
 fn encode_set(items: &[Value], field: &Field, flavor: Flavor) -> AttributeValue {
-    let strings = || items.iter().map(|v| set_element(v, field, flavor)).collect();
+    let strings = || {
+        items
+            .iter()
+            .map(|v| set_element(v, field, flavor))
+            .collect()
+    };
     if field.kind.is_string() {
         AttributeValue::Ss(strings())
     } else if field.kind.is_numeric() {
         AttributeValue::Ns(strings())
     } else {
         // No other type is allowed in a set; keep the values rather than fail.
-        AttributeValue::L(items.iter().map(|v| encode_value(v, field, flavor)).collect())
+        AttributeValue::L(
+            items
+                .iter()
+                .map(|v| encode_value(v, field, flavor))
+                .collect(),
+        )
     }
 }
 
@@ -382,7 +457,11 @@ fn encode_value(v: &Value, field: &Field, flavor: Flavor) -> AttributeValue {
         Value::MessageRef(r) => AttributeValue::M(vec![
             ("curie".into(), AttributeValue::S(r.curie().to_owned())),
             ("id".into(), AttributeValue::S(r.id().to_owned())),
-            ("tag".into(), r.tag().map_or(AttributeValue::Null, |t| AttributeValue::S(t.to_owned()))),
+            (
+                "tag".into(),
+                r.tag()
+                    .map_or(AttributeValue::Null, |t| AttributeValue::S(t.to_owned())),
+            ),
         ]),
         Value::GeoPoint(g) => AttributeValue::M(vec![
             ("type".into(), AttributeValue::S("Point".into())),
@@ -398,7 +477,9 @@ fn encode_value(v: &Value, field: &Field, flavor: Flavor) -> AttributeValue {
             let value = match d.value() {
                 DynamicValue::Bool(b) => AttributeValue::Bool(*b),
                 DynamicValue::Date(x) => AttributeValue::S(x.to_string()),
-                DynamicValue::Float(f) => AttributeValue::N(float_n(*f, FieldType::Float, 0, flavor)),
+                DynamicValue::Float(f) => {
+                    AttributeValue::N(float_n(*f, FieldType::Float, 0, flavor))
+                }
                 DynamicValue::Int(i) => AttributeValue::N(i.to_string()),
                 DynamicValue::String(s) | DynamicValue::Text(s) => string_attr(s.clone(), flavor),
             };
@@ -415,7 +496,10 @@ fn encode_value(v: &Value, field: &Field, flavor: Flavor) -> AttributeValue {
 // unmarshal
 
 /// Decodes an item into the message type its `_schema` names (resolved in `registry`).
-pub fn unmarshal(item: &[(String, AttributeValue)], registry: &Registry) -> Result<Box<dyn Message>, Error> {
+pub fn unmarshal(
+    item: &[(String, AttributeValue)],
+    registry: &Registry,
+) -> Result<Box<dyn Message>, Error> {
     Decoder { registry }.boxed(item, 0)
 }
 
@@ -427,7 +511,8 @@ pub fn unmarshal_as(
 ) -> Result<MessageData, Error> {
     let raw = schema_attr(item)?;
     if raw != schema.id {
-        let id = SchemaId::parse(raw).map_err(|_| Error::invalid("_schema", format!("[{raw}] is not a valid schema id")))?;
+        let id = SchemaId::parse(raw)
+            .map_err(|_| Error::invalid("_schema", format!("[{raw}] is not a valid schema id")))?;
         if id.curie_major() != schema.curie_major {
             return Err(Error::InvalidResolvedSchema {
                 field: String::new(),
@@ -442,15 +527,26 @@ pub fn unmarshal_as(
 fn schema_attr(item: &[(String, AttributeValue)]) -> Result<&str, Error> {
     match item.iter().rev().find(|(k, _)| k == "_schema") {
         Some((_, AttributeValue::S(s))) => Ok(s),
-        Some((_, other)) => {
-            Err(Error::invalid("_schema", format!("must be an S attribute, got {}", other.type_name())))
-        }
-        None => Err(Error::invalid("_schema", "the item has no [_schema] attribute")),
+        Some((_, other)) => Err(Error::invalid(
+            "_schema",
+            format!("must be an S attribute, got {}", other.type_name()),
+        )),
+        None => Err(Error::invalid(
+            "_schema",
+            "the item has no [_schema] attribute",
+        )),
     }
 }
 
 fn wrong_type(field: &Field, attr: &AttributeValue) -> Error {
-    Error::invalid("", format!("a {} value cannot be a {} attribute", field.kind, attr.type_name()))
+    Error::invalid(
+        "",
+        format!(
+            "a {} value cannot be a {} attribute",
+            field.kind,
+            attr.type_name()
+        ),
+    )
 }
 
 fn bad(field: &Field, m: impl std::fmt::Display) -> Error {
@@ -474,7 +570,9 @@ fn parse_int(field: &Field, raw: &str) -> Result<i64, Error> {
 fn parse_number(raw: &str) -> Option<f64> {
     let plausible = !raw.is_empty()
         && raw.bytes().any(|b| b.is_ascii_digit())
-        && raw.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
     if !plausible {
         return None;
     }
@@ -490,7 +588,8 @@ fn parse_big_int(field: &Field, raw: &str) -> Result<i128, Error> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(field, format!("[{raw}] is not an integer")));
     }
-    raw.parse().map_err(|_| bad(field, format!("[{raw}] is out of range")))
+    raw.parse()
+        .map_err(|_| bad(field, format!("[{raw}] is out of range")))
 }
 
 fn binary(field: &Field, bytes: Vec<u8>) -> Result<Value, Error> {
@@ -509,12 +608,19 @@ struct Decoder<'r> {
 }
 
 impl Decoder<'_> {
-    fn boxed(&self, item: &[(String, AttributeValue)], depth: usize) -> Result<Box<dyn Message>, Error> {
+    fn boxed(
+        &self,
+        item: &[(String, AttributeValue)],
+        depth: usize,
+    ) -> Result<Box<dyn Message>, Error> {
         let raw = schema_attr(item)?;
         let entry = match self.registry.resolve_id_str(raw) {
             Ok(e) => e,
             Err(Error::InvalidSchemaId { value }) => {
-                return Err(Error::invalid("_schema", format!("[{value}] is not a valid schema id")));
+                return Err(Error::invalid(
+                    "_schema",
+                    format!("[{value}] is not a valid schema id"),
+                ));
             }
             Err(e) => return Err(e),
         };
@@ -530,12 +636,15 @@ impl Decoder<'_> {
     ) -> Result<MessageData, Error> {
         let mut data = MessageData::empty(schema);
         for (key, attr) in item {
-            let Some(index) = schema.field_index(key) else { continue };
+            let Some(index) = schema.field_index(key) else {
+                continue;
+            };
             if index == 0 {
                 continue;
             }
             let field = &schema.fields[index];
-            self.field(&mut data, index, field, attr, depth).map_err(|e| e.within(field.name))?;
+            self.field(&mut data, index, field, attr, depth)
+                .map_err(|e| e.within(field.name))?;
         }
         data.populate_defaults();
         Ok(data)
@@ -569,14 +678,22 @@ impl Decoder<'_> {
             }
             FieldRule::Map => {
                 let AttributeValue::M(entries) = attr else {
-                    return Err(Error::invalid("", format!("a map field must be an M attribute, got {}", attr.type_name())));
+                    return Err(Error::invalid(
+                        "",
+                        format!(
+                            "a map field must be an M attribute, got {}",
+                            attr.type_name()
+                        ),
+                    ));
                 };
                 for (k, v) in entries {
                     if let AttributeValue::Null = v {
                         continue;
                     }
                     match self.value(field, v, depth).map_err(|e| e.within(k))? {
-                        Some(value) => data.add_to_map(field.name, k, value).map_err(|e| reroot(e).within(k))?,
+                        Some(value) => data
+                            .add_to_map(field.name, k, value)
+                            .map_err(|e| reroot(e).within(k))?,
                         None => data.remove_from_map(field.name, k).map_err(reroot)?,
                     }
                 }
@@ -586,14 +703,22 @@ impl Decoder<'_> {
     }
 
     /// The checked elements of a set or list attribute.
-    fn elements(&self, field: &'static Field, attr: &AttributeValue, depth: usize) -> Result<Vec<Value>, Error> {
+    fn elements(
+        &self,
+        field: &'static Field,
+        attr: &AttributeValue,
+        depth: usize,
+    ) -> Result<Vec<Value>, Error> {
         let is_list = field.rule == FieldRule::List;
         let mut out = Vec::new();
         let mut push = |i: usize, v: Result<Option<Value>, Error>| -> Result<(), Error> {
             match v.map_err(|e| e.within(&format!("[{i}]")))? {
                 Some(v) => out.push(v),
                 None if is_list => {
-                    return Err(Error::invalid(format!("[{i}]"), "list elements cannot be blank"));
+                    return Err(Error::invalid(
+                        format!("[{i}]"),
+                        "list elements cannot be blank",
+                    ));
                 }
                 None => {}
             }
@@ -626,7 +751,12 @@ impl Decoder<'_> {
             other => {
                 return Err(Error::invalid(
                     "",
-                    format!("a {} {} field cannot be a {} attribute", field.kind, field.rule, other.type_name()),
+                    format!(
+                        "a {} {} field cannot be a {} attribute",
+                        field.kind,
+                        field.rule,
+                        other.type_name()
+                    ),
                 ));
             }
         }
@@ -634,7 +764,12 @@ impl Decoder<'_> {
     }
 
     /// One checked value (`None`: blank, i.e. unset).
-    fn value(&self, field: &'static Field, attr: &AttributeValue, depth: usize) -> Result<Option<Value>, Error> {
+    fn value(
+        &self,
+        field: &'static Field,
+        attr: &AttributeValue,
+        depth: usize,
+    ) -> Result<Option<Value>, Error> {
         use AttributeValue as A;
         let raw = match (field.kind.family(), attr) {
             (TypeFamily::Bool, A::Bool(b)) => Value::Bool(*b),
@@ -642,22 +777,29 @@ impl Decoder<'_> {
             (TypeFamily::BigInt, A::N(s)) => Value::BigInt(parse_big_int(field, s)?),
             (TypeFamily::Float, A::N(s)) => Value::Float(parse_float(field, s)?),
             (TypeFamily::String | TypeFamily::Uuid, A::S(s)) => Value::String(s.clone()),
-            (TypeFamily::Binary, A::S(s)) => {
-                binary(field, base64::decode(js_trim(s)).map_err(|m| bad(field, m))?)?
-            }
+            (TypeFamily::Binary, A::S(s)) => binary(
+                field,
+                base64::decode(js_trim(s)).map_err(|m| bad(field, m))?,
+            )?,
             (TypeFamily::Binary, A::B(b)) => binary(field, b.clone())?,
             (TypeFamily::Date, A::S(s)) => Value::Date(Date::parse(s).map_err(|m| bad(field, m))?),
             (TypeFamily::DateTime, A::S(s)) => {
                 Value::DateTime(DateTime::parse(js_trim(s)).map_err(|m| bad(field, m))?)
             }
-            (TypeFamily::Microtime, A::N(s)) => Value::Microtime(Microtime::parse(s).map_err(|m| bad(field, m))?),
-            (TypeFamily::NodeRef, A::S(s)) => Value::NodeRef(NodeRef::parse(js_trim(s)).map_err(|m| bad(field, m))?),
+            (TypeFamily::Microtime, A::N(s)) => {
+                Value::Microtime(Microtime::parse(s).map_err(|m| bad(field, m))?)
+            }
+            (TypeFamily::NodeRef, A::S(s)) => {
+                Value::NodeRef(NodeRef::parse(js_trim(s)).map_err(|m| bad(field, m))?)
+            }
             (TypeFamily::MessageRef, A::M(e)) => Value::MessageRef(message_ref(field, e)?),
             (TypeFamily::GeoPoint, A::M(e)) => Value::GeoPoint(geo_point(field, e)?),
             (TypeFamily::DynamicField, A::M(e)) => Value::DynamicField(dynamic_field(field, e)?),
             (TypeFamily::Message, A::M(e)) => {
                 if depth >= MAX_MESSAGE_DEPTH {
-                    return Err(Error::TooDeep { field: String::new() });
+                    return Err(Error::TooDeep {
+                        field: String::new(),
+                    });
                 }
                 Value::Message(self.boxed(e, depth + 1)?)
             }
@@ -677,7 +819,10 @@ fn message_ref(field: &Field, e: &[(String, AttributeValue)]) -> Result<MessageR
         match entry(e, key) {
             None | Some(AttributeValue::Null) => Ok(None),
             Some(AttributeValue::S(s)) => Ok(Some(s)),
-            Some(other) => Err(bad(field, format!("[{key}] must be an S attribute, got {}", other.type_name()))),
+            Some(other) => Err(bad(
+                field,
+                format!("[{key}] must be an S attribute, got {}", other.type_name()),
+            )),
         }
     };
     let curie = text("curie")?.ok_or_else(|| bad(field, "[curie] is required"))?;
@@ -687,7 +832,10 @@ fn message_ref(field: &Field, e: &[(String, AttributeValue)]) -> Result<MessageR
 
 fn geo_point(field: &Field, e: &[(String, AttributeValue)]) -> Result<GeoPoint, Error> {
     let Some(AttributeValue::L(c)) = entry(e, "coordinates") else {
-        return Err(bad(field, "[coordinates] must be an L attribute [N lon, N lat]"));
+        return Err(bad(
+            field,
+            "[coordinates] must be an L attribute [N lon, N lat]",
+        ));
     };
     let [AttributeValue::N(lon), AttributeValue::N(lat)] = c.as_slice() else {
         return Err(bad(field, "[coordinates] must hold exactly [N lon, N lat]"));
@@ -700,18 +848,29 @@ fn dynamic_field(field: &Field, e: &[(String, AttributeValue)]) -> Result<Dynami
         return Err(bad(field, "[name] must be an S attribute"));
     };
     let Some((key, _)) = e.iter().find(|(k, _)| k != "name") else {
-        return Err(bad(field, "a kind (bool_val, date_val, float_val, int_val, string_val, text_val) is required"));
+        return Err(bad(
+            field,
+            "a kind (bool_val, date_val, float_val, int_val, string_val, text_val) is required",
+        ));
     };
-    let kind = DynamicKind::from_key(key).ok_or_else(|| bad(field, format!("[{key}] is not a valid kind")))?;
+    let kind = DynamicKind::from_key(key)
+        .ok_or_else(|| bad(field, format!("[{key}] is not a valid kind")))?;
     let attr = entry(e, key).ok_or_else(|| bad(field, format!("[{key}] is missing")))?;
     let value = match (kind, attr) {
         (DynamicKind::Bool, AttributeValue::Bool(b)) => DynamicValue::Bool(*b),
-        (DynamicKind::Date, AttributeValue::S(s)) => DynamicValue::Date(Date::parse(s).map_err(|m| bad(field, m))?),
+        (DynamicKind::Date, AttributeValue::S(s)) => {
+            DynamicValue::Date(Date::parse(s).map_err(|m| bad(field, m))?)
+        }
         (DynamicKind::Float, AttributeValue::N(s)) => DynamicValue::Float(parse_float(field, s)?),
         (DynamicKind::Int, AttributeValue::N(s)) => DynamicValue::Int(parse_int(field, s)?),
         (DynamicKind::String, AttributeValue::S(s)) => DynamicValue::String(js_trim(s).to_owned()),
         (DynamicKind::Text, AttributeValue::S(s)) => DynamicValue::Text(js_trim(s).to_owned()),
-        (_, other) => return Err(bad(field, format!("[{key}] cannot be a {} attribute", other.type_name()))),
+        (_, other) => {
+            return Err(bad(
+                field,
+                format!("[{key}] cannot be a {} attribute", other.type_name()),
+            ));
+        }
     };
     DynamicField::new(name, value).map_err(|m| bad(field, m))
 }

@@ -78,9 +78,12 @@ impl JsonValue {
             Json::Number(n) => Self::Number((*n).to_owned()),
             Json::String(s) => Self::String(s.to_string()),
             Json::Array(items) => Self::Array(items.iter().map(Self::from_json).collect()),
-            Json::Object(entries) => {
-                Self::Object(entries.iter().map(|(k, v)| (k.to_string(), Self::from_json(v))).collect())
-            }
+            Json::Object(entries) => Self::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Self::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 

@@ -4,7 +4,8 @@
 #![allow(dead_code)]
 
 use pbj::{
-    DefaultValue, EnumDef, EnumValue, Field, FieldRule, FieldType, Format, Registry, Schema, SchemaVersion,
+    DefaultValue, EnumDef, EnumValue, Field, FieldRule, FieldType, Format, Registry, Schema,
+    SchemaVersion,
 };
 
 pub static PRIORITY: EnumDef = EnumDef {
@@ -34,7 +35,10 @@ pub static INT_ENUM: EnumDef = EnumDef {
 
 pub static STRING_ENUM: EnumDef = EnumDef {
     id: "gdbots:tests.pbj:string-enum",
-    options: &[("UNKNOWN", EnumValue::Str("unknown")), ("A_STRING", EnumValue::Str("string"))],
+    options: &[
+        ("UNKNOWN", EnumValue::Str("unknown")),
+        ("A_STRING", EnumValue::Str("string")),
+    ],
 };
 
 pub const EMAIL_ID: &str = "pbj:gdbots:tests.pbj:fixtures:email-message:1-0-0";
@@ -44,7 +48,10 @@ pub const ALL_ID: &str = "pbj:gdbots:tests.pbj:fixtures:all-types:1-0-0";
 pub const NESTED_CURIE: &str = "gdbots:tests.pbj:fixtures:nested-message";
 
 const fn schema_field() -> Field {
-    Field { required: true, ..Field::new("_schema", FieldType::String, FieldRule::Single) }
+    Field {
+        required: true,
+        ..Field::new("_schema", FieldType::String, FieldRule::Single)
+    }
 }
 
 pub static EMAIL_FIELDS: [Field; 19] = [
@@ -76,11 +83,26 @@ pub static EMAIL_FIELDS: [Field; 19] = [
         enum_def: Some(&PROVIDER),
         ..Field::new("provider", FieldType::StringEnum, FieldRule::Single)
     },
-    Field { format: Format::Hashtag, ..Field::new("labels", FieldType::String, FieldRule::Set) },
-    Field { format: Format::Url, ..Field::new("unsubscribe_url", FieldType::Text, FieldRule::Single) },
-    Field { any_of: &[NESTED_CURIE], ..Field::new("nested", FieldType::Message, FieldRule::Single) },
-    Field { enum_def: Some(&PROVIDER), ..Field::new("enum_in_set", FieldType::StringEnum, FieldRule::Set) },
-    Field { enum_def: Some(&PROVIDER), ..Field::new("enum_in_list", FieldType::StringEnum, FieldRule::List) },
+    Field {
+        format: Format::Hashtag,
+        ..Field::new("labels", FieldType::String, FieldRule::Set)
+    },
+    Field {
+        format: Format::Url,
+        ..Field::new("unsubscribe_url", FieldType::Text, FieldRule::Single)
+    },
+    Field {
+        any_of: &[NESTED_CURIE],
+        ..Field::new("nested", FieldType::Message, FieldRule::Single)
+    },
+    Field {
+        enum_def: Some(&PROVIDER),
+        ..Field::new("enum_in_set", FieldType::StringEnum, FieldRule::Set)
+    },
+    Field {
+        enum_def: Some(&PROVIDER),
+        ..Field::new("enum_in_list", FieldType::StringEnum, FieldRule::List)
+    },
     Field::new("any_of_message", FieldType::Message, FieldRule::List),
     Field::new("dynamic_fields", FieldType::DynamicField, FieldRule::List),
     Field::new("node_ref", FieldType::NodeRef, FieldRule::Single),
@@ -127,7 +149,10 @@ pub static NESTED: Schema = Schema {
     message: "nested-message",
     version: SchemaVersion::new(1, 0, 0),
     fields: &NESTED_FIELDS,
-    mixins: &["gdbots:tests.pbj:mixin:many:v1", "gdbots:tests.pbj:mixin:many"],
+    mixins: &[
+        "gdbots:tests.pbj:mixin:many:v1",
+        "gdbots:tests.pbj:mixin:many",
+    ],
     id_field: None,
     deprecated: false,
     description: "",
@@ -137,10 +162,22 @@ pub static NESTED: Schema = Schema {
 const fn typed(name: &'static str, kind: FieldType, rule: FieldRule) -> Field {
     let base = Field::new(name, kind, rule);
     match kind {
-        FieldType::IntEnum => Field { enum_def: Some(&INT_ENUM), ..base },
-        FieldType::StringEnum => Field { enum_def: Some(&STRING_ENUM), ..base },
-        FieldType::Identifier => Field { identifier_class: Some("TimeUuidIdentifier"), ..base },
-        FieldType::Message => Field { any_of: &[NESTED_CURIE], ..base },
+        FieldType::IntEnum => Field {
+            enum_def: Some(&INT_ENUM),
+            ..base
+        },
+        FieldType::StringEnum => Field {
+            enum_def: Some(&STRING_ENUM),
+            ..base
+        },
+        FieldType::Identifier => Field {
+            identifier_class: Some("TimeUuidIdentifier"),
+            ..base
+        },
+        FieldType::Message => Field {
+            any_of: &[NESTED_CURIE],
+            ..base
+        },
         _ => base,
     }
 }
@@ -153,10 +190,40 @@ macro_rules! maps_fields {
 
 /// One map field per type, named like the PHP type classes.
 pub static MAPS_FIELDS: [Field; 35] = maps_fields!(
-    BigInt, Binary, Blob, Boolean, Date, DateTime, Decimal, DynamicField, Float, GeoPoint, Identifier, Int,
-    IntEnum, MediumBlob, MediumInt, MediumText, Message, MessageRef, Microtime, NodeRef, SignedBigInt,
-    SignedInt, SignedMediumInt, SignedSmallInt, SignedTinyInt, SmallInt, String, StringEnum, Text, TimeUuid,
-    Timestamp, TinyInt, Trinary, Uuid,
+    BigInt,
+    Binary,
+    Blob,
+    Boolean,
+    Date,
+    DateTime,
+    Decimal,
+    DynamicField,
+    Float,
+    GeoPoint,
+    Identifier,
+    Int,
+    IntEnum,
+    MediumBlob,
+    MediumInt,
+    MediumText,
+    Message,
+    MessageRef,
+    Microtime,
+    NodeRef,
+    SignedBigInt,
+    SignedInt,
+    SignedMediumInt,
+    SignedSmallInt,
+    SignedTinyInt,
+    SmallInt,
+    String,
+    StringEnum,
+    Text,
+    TimeUuid,
+    Timestamp,
+    TinyInt,
+    Trinary,
+    Uuid,
 );
 
 pub static MAPS: Schema = Schema {

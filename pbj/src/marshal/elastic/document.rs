@@ -39,9 +39,9 @@ pub fn to_document_value(data: &MessageData) -> JsonValue {
                     FieldValue::Set(items) | FieldValue::List(items) => {
                         JsonValue::Array(items.iter().map(enc).collect())
                     }
-                    FieldValue::Map(entries) => {
-                        JsonValue::Object(entries.iter().map(|(k, v)| (k.clone(), enc(v))).collect())
-                    }
+                    FieldValue::Map(entries) => JsonValue::Object(
+                        entries.iter().map(|(k, v)| (k.clone(), enc(v))).collect(),
+                    ),
                 };
                 (field.name.to_owned(), v)
             })
@@ -102,7 +102,11 @@ pub fn from_document(input: &str, registry: &Registry) -> Result<Box<dyn Message
 }
 
 /// Decodes a document into data of `schema` (its `_schema` must have the same curie major).
-pub fn from_document_as(input: &str, schema: &'static Schema, registry: &Registry) -> Result<MessageData, Error> {
+pub fn from_document_as(
+    input: &str,
+    schema: &'static Schema,
+    registry: &Registry,
+) -> Result<MessageData, Error> {
     codec::decode_as(&as_json(input, registry)?, schema, registry)
 }
 
@@ -116,12 +120,21 @@ fn as_json(input: &str, registry: &Registry) -> Result<String, Error> {
 /// Rewrites geo-point values of a message object (and nested messages) in place. Values whose
 /// schema cannot be resolved are left alone; the decoder reports them.
 fn rewrite_message(doc: &mut JsonValue, registry: &Registry) {
-    let Some(schema) = doc.get("_schema").and_then(JsonValue::as_str).and_then(|id| registry.resolve_id_str(id).ok()).map(|e| e.schema) else {
+    let Some(schema) = doc
+        .get("_schema")
+        .and_then(JsonValue::as_str)
+        .and_then(|id| registry.resolve_id_str(id).ok())
+        .map(|e| e.schema)
+    else {
         return;
     };
-    let JsonValue::Object(entries) = doc else { return };
+    let JsonValue::Object(entries) = doc else {
+        return;
+    };
     for (key, value) in entries.iter_mut() {
-        let Some(field) = schema.field(key) else { continue };
+        let Some(field) = schema.field(key) else {
+            continue;
+        };
         let fix: fn(&mut JsonValue, &Registry) = match field.kind.family() {
             TypeFamily::GeoPoint => |v, _| geo_point(v),
             TypeFamily::Message => rewrite_message,
@@ -130,7 +143,9 @@ fn rewrite_message(doc: &mut JsonValue, registry: &Registry) {
         match (field.rule, value) {
             (FieldRule::Single, v) => fix(v, registry),
             (_, JsonValue::Array(items)) => items.iter_mut().for_each(|v| fix(v, registry)),
-            (FieldRule::Map, JsonValue::Object(items)) => items.iter_mut().for_each(|(_, v)| fix(v, registry)),
+            (FieldRule::Map, JsonValue::Object(items)) => {
+                items.iter_mut().for_each(|(_, v)| fix(v, registry))
+            }
             _ => {}
         }
     }
@@ -139,6 +154,9 @@ fn rewrite_message(doc: &mut JsonValue, registry: &Registry) {
 fn geo_point(v: &mut JsonValue) {
     if let JsonValue::Array(c) = v {
         let coordinates = JsonValue::Array(std::mem::take(c));
-        *v = JsonValue::object([("type", JsonValue::str("Point")), ("coordinates", coordinates)]);
+        *v = JsonValue::object([
+            ("type", JsonValue::str("Point")),
+            ("coordinates", coordinates),
+        ]);
     }
 }

@@ -75,7 +75,9 @@ pub fn type_mapping(kind: FieldType, legacy: bool) -> JsonValue {
         T::Float => typed("float"),
         T::GeoPoint => typed("geo_point"),
         T::Identifier | T::NodeRef | T::StringEnum | T::TimeUuid | T::Uuid => typed("keyword"),
-        T::IntEnum | T::MediumInt | T::SmallInt | T::SignedInt | T::SignedMediumInt => typed("integer"),
+        T::IntEnum | T::MediumInt | T::SmallInt | T::SignedInt | T::SignedMediumInt => {
+            typed("integer")
+        }
         T::SignedSmallInt | T::TinyInt => typed("short"),
         T::SignedTinyInt | T::Trinary => typed("byte"),
         T::String | T::Text | T::MediumText => text(),
@@ -84,7 +86,11 @@ pub fn type_mapping(kind: FieldType, legacy: bool) -> JsonValue {
             ("type", s("object")),
             (
                 "properties",
-                obj([("curie", typed("keyword")), ("id", typed("keyword")), ("tag", typed("keyword"))]),
+                obj([
+                    ("curie", typed("keyword")),
+                    ("id", typed("keyword")),
+                    ("tag", typed("keyword")),
+                ]),
             ),
         ]),
         T::DynamicField => obj([
@@ -169,7 +175,10 @@ impl<'a> MappingBuilder<'a> {
     }
 
     /// Sets the original's `filterProperties` hook.
-    pub fn filter(mut self, filter: impl Fn(&Schema, &Field, &str, JsonValue) -> JsonValue + 'a) -> Self {
+    pub fn filter(
+        mut self,
+        filter: impl Fn(&Schema, &Field, &str, JsonValue) -> JsonValue + 'a,
+    ) -> Self {
         self.filter = Some(Box::new(filter));
         self
     }
@@ -196,7 +205,10 @@ impl<'a> MappingBuilder<'a> {
         if let Some(a) = &self.analyzer {
             all.push(("analyzer".to_owned(), s(a)));
         }
-        properties.merge(obj([(TYPE_FIELD, typed("keyword")), (ALL_FIELD, JsonValue::Object(all))]));
+        properties.merge(obj([
+            (TYPE_FIELD, typed("keyword")),
+            (ALL_FIELD, JsonValue::Object(all)),
+        ]));
         let mut out = vec![("properties".to_owned(), properties)];
         if !self.templates.is_empty() {
             out.push(("dynamic_templates".to_owned(), self.dynamic_templates()));
@@ -207,13 +219,19 @@ impl<'a> MappingBuilder<'a> {
     /// The dynamic templates, `[{"<name>": {"path_match": ..., "mapping": ...}}, ...]`.
     pub fn dynamic_templates(&self) -> JsonValue {
         JsonValue::Array(
-            self.templates.iter().map(|(name, t)| JsonValue::Object(vec![(name.clone(), t.clone())])).collect(),
+            self.templates
+                .iter()
+                .map(|(name, t)| JsonValue::Object(vec![(name.clone(), t.clone())]))
+                .collect(),
         )
     }
 
     /// The custom analyzers the mapping may use (`pbj_keyword`).
     pub fn custom_analyzers() -> JsonValue {
-        obj([("pbj_keyword", obj([("tokenizer", s("keyword")), ("filter", s("lowercase"))]))])
+        obj([(
+            "pbj_keyword",
+            obj([("tokenizer", s("keyword")), ("filter", s("lowercase"))]),
+        )])
     }
 
     /// The custom normalizers the mapping uses (`pbj_keyword`: lowercase + asciifolding).
@@ -223,14 +241,20 @@ impl<'a> MappingBuilder<'a> {
             obj([
                 ("type", s("custom")),
                 ("char_filter", JsonValue::Array(Vec::new())),
-                ("filter", JsonValue::Array(vec![s("lowercase"), s("asciifolding")])),
+                (
+                    "filter",
+                    JsonValue::Array(vec![s("lowercase"), s("asciifolding")]),
+                ),
             ]),
         )])
     }
 
     /// The index `settings.analysis` object: `{"analyzer": ..., "normalizer": ...}`.
     pub fn analysis() -> JsonValue {
-        obj([("analyzer", Self::custom_analyzers()), ("normalizer", Self::custom_normalizers())])
+        obj([
+            ("analyzer", Self::custom_analyzers()),
+            ("normalizer", Self::custom_normalizers()),
+        ])
     }
 
     fn add_template(&mut self, name: String, template: JsonValue) {
@@ -240,7 +264,13 @@ impl<'a> MappingBuilder<'a> {
         }
     }
 
-    fn filtered(&self, schema: &Schema, field: &Field, path: &str, mapping: JsonValue) -> JsonValue {
+    fn filtered(
+        &self,
+        schema: &Schema,
+        field: &Field,
+        path: &str,
+        mapping: JsonValue,
+    ) -> JsonValue {
         match &self.filter {
             Some(f) => f(schema, field, path, mapping),
             None => mapping,
@@ -269,7 +299,10 @@ impl<'a> MappingBuilder<'a> {
             };
             let mapping = self.filtered(schema, field, &path, mapping);
             if field.rule == FieldRule::Map && field.name != "_schema" {
-                let template = obj([("path_match", JsonValue::String(format!("{path}.*"))), ("mapping", mapping)]);
+                let template = obj([
+                    ("path_match", JsonValue::String(format!("{path}.*"))),
+                    ("mapping", mapping),
+                ]);
                 self.add_template(template_name(&path), template);
             } else {
                 properties.push((field.name.to_owned(), mapping));
@@ -296,7 +329,11 @@ impl<'a> MappingBuilder<'a> {
             let props = self.build_schema(schema);
             properties.merge(props);
         }
-        let kind = if field.rule == FieldRule::List { "nested" } else { "object" };
+        let kind = if field.rule == FieldRule::List {
+            "nested"
+        } else {
+            "object"
+        };
         obj([("type", s(kind)), ("properties", properties)])
     }
 
@@ -333,7 +370,9 @@ impl<'a> MappingBuilder<'a> {
 
     /// Adds the analyzer to an indexed `text` mapping without one.
     fn with_analyzer(&self, mut mapping: JsonValue) -> JsonValue {
-        let Some(a) = &self.analyzer else { return mapping };
+        let Some(a) = &self.analyzer else {
+            return mapping;
+        };
         let is_text = mapping.get("type").and_then(JsonValue::as_str) == Some("text");
         let unindexed = mapping.get("index") == Some(&JsonValue::Bool(false));
         if is_text && !unindexed && mapping.get("analyzer").is_none() {
@@ -349,7 +388,11 @@ impl<'a> MappingBuilder<'a> {
 fn template_name(path: &str) -> String {
     let mut slug = String::with_capacity(path.len() + 9);
     for c in format!("{path}-template").chars() {
-        let c = if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' };
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '-'
+        };
         if c == '-' && (slug.is_empty() || slug.ends_with('-')) {
             continue;
         }

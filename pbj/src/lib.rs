@@ -15,6 +15,7 @@ pub mod codec;
 mod error;
 pub mod field;
 pub mod format;
+pub mod marshal;
 mod message;
 pub mod number;
 pub mod pattern;

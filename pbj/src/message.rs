@@ -309,7 +309,7 @@ impl MessageData {
         copy
     }
 
-    fn unfreeze_all(&mut self) {
+    pub(crate) fn unfreeze_all(&mut self) {
         self.frozen = false;
         for v in self.values.iter_mut().flatten() {
             for value in v.values_mut() {
@@ -419,6 +419,12 @@ pub trait Message: Any + Send + Sync + fmt::Debug {
     /// Checks required fields and every value, recursively.
     fn validate(&self) -> Result<(), Vec<Violation>> {
         self.data().validate()
+    }
+    /// A deep copy that is not frozen (nested messages included), like the original's clone.
+    fn clone_unfrozen(&self) -> Box<dyn Message> {
+        let mut copy = self.clone_message();
+        copy.data_mut().unfreeze_all();
+        copy
     }
     /// Freezes the message (and nested messages).
     fn freeze(&mut self) {

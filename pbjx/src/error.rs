@@ -1,0 +1,346 @@
+//! The pbjx error type, with the original's gRPC-style [`Code`] and its HTTP mapping.
+
+use std::fmt;
+use std::sync::Arc;
+
+use pbj::Message;
+
+/// gRPC-style status codes (the `gdbots:pbjx:code` enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u16)]
+#[allow(missing_docs)]
+pub enum Code {
+    Ok = 0,
+    Cancelled = 1,
+    Unknown = 2,
+    InvalidArgument = 3,
+    DeadlineExceeded = 4,
+    NotFound = 5,
+    AlreadyExists = 6,
+    PermissionDenied = 7,
+    ResourceExhausted = 8,
+    FailedPrecondition = 9,
+    Aborted = 10,
+    OutOfRange = 11,
+    Unimplemented = 12,
+    Internal = 13,
+    Unavailable = 14,
+    DataLoss = 15,
+    Unauthenticated = 16,
+}
+
+impl Code {
+    /// Every code, by value.
+    pub const ALL: [Code; 17] = [
+        Code::Ok,
+        Code::Cancelled,
+        Code::Unknown,
+        Code::InvalidArgument,
+        Code::DeadlineExceeded,
+        Code::NotFound,
+        Code::AlreadyExists,
+        Code::PermissionDenied,
+        Code::ResourceExhausted,
+        Code::FailedPrecondition,
+        Code::Aborted,
+        Code::OutOfRange,
+        Code::Unimplemented,
+        Code::Internal,
+        Code::Unavailable,
+        Code::DataLoss,
+        Code::Unauthenticated,
+    ];
+
+    /// The code for an integer value (`None` outside 0..=16).
+    pub fn from_i64(v: i64) -> Option<Self> {
+        usize::try_from(v).ok().and_then(|i| Self::ALL.get(i).copied())
+    }
+
+    /// The integer value.
+    pub fn value(self) -> i64 {
+        self as i64
+    }
+
+    /// The enum key, e.g. `INVALID_ARGUMENT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::Ok => "OK",
+            Code::Cancelled => "CANCELLED",
+            Code::Unknown => "UNKNOWN",
+            Code::InvalidArgument => "INVALID_ARGUMENT",
+            Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+            Code::NotFound => "NOT_FOUND",
+            Code::AlreadyExists => "ALREADY_EXISTS",
+            Code::PermissionDenied => "PERMISSION_DENIED",
+            Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+            Code::FailedPrecondition => "FAILED_PRECONDITION",
+            Code::Aborted => "ABORTED",
+            Code::OutOfRange => "OUT_OF_RANGE",
+            Code::Unimplemented => "UNIMPLEMENTED",
+            Code::Internal => "INTERNAL",
+            Code::Unavailable => "UNAVAILABLE",
+            Code::DataLoss => "DATA_LOSS",
+            Code::Unauthenticated => "UNAUTHENTICATED",
+        }
+    }
+
+    /// The HTTP status for this code (the original's `vendorToHttp`).
+    pub fn to_http(self) -> u16 {
+        match self {
+            Code::Ok => 200,
+            Code::Cancelled => 499,
+            Code::Unknown | Code::DataLoss | Code::Internal => 500,
+            Code::InvalidArgument | Code::OutOfRange => 400,
+            Code::DeadlineExceeded => 504,
+            Code::NotFound => 404,
+            Code::Aborted | Code::AlreadyExists => 409,
+            Code::PermissionDenied => 403,
+            Code::Unauthenticated => 401,
+            Code::ResourceExhausted => 429,
+            Code::FailedPrecondition => 412,
+            Code::Unimplemented => 501,
+            Code::Unavailable => 503,
+        }
+    }
+
+    /// The code for an HTTP status (the original's `httpToVendor`, except that every status
+    /// from 400 up is an error: the PHP original maps exactly 400 to `OK`).
+    pub fn from_http(status: u16) -> Self {
+        match status {
+            0..=399 => Code::Ok,
+            499 => Code::Cancelled,
+            500 => Code::Internal,
+            504 => Code::DeadlineExceeded,
+            404 => Code::NotFound,
+            409 => Code::AlreadyExists,
+            403 => Code::PermissionDenied,
+            401 => Code::Unauthenticated,
+            429 => Code::ResourceExhausted,
+            412 => Code::FailedPrecondition,
+            501 => Code::Unimplemented,
+            503 => Code::Unavailable,
+            501.. => Code::Internal,
+            _ => Code::InvalidArgument,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Everything that can go wrong in an exchange.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// The message is invalid (bad value, missing required field, frozen, ...).
+    Pbj(pbj::Error),
+    /// A message failed validation with these violations.
+    Invalid {
+        /// Schema id of the message.
+        schema: String,
+        /// Every violation.
+        violations: Vec<pbj::Violation>,
+    },
+    /// The operation needs a message using a mixin it does not use (e.g. `send` of an event).
+    WrongMessageKind {
+        /// The operation, e.g. `send`.
+        operation: &'static str,
+        /// The mixin required.
+        mixin: &'static str,
+        /// Schema id of the message given.
+        schema: String,
+    },
+    /// No command or request handler is registered for the curie.
+    HandlerNotFound {
+        /// The curie.
+        curie: String,
+    },
+    /// The request handler failed; the failed response (`request-failed-response`) says why.
+    RequestHandlingFailed {
+        /// The `gdbots:pbjx:request:request-failed-response` message.
+        response: Arc<dyn Message>,
+    },
+    /// Lifecycle recursion went deeper than the configured limit.
+    TooMuchRecursion {
+        /// The limit.
+        max: usize,
+        /// Schema id of the message being triggered.
+        schema: String,
+    },
+    /// An optional service (event store, event search, scheduler) is not configured.
+    NotConfigured {
+        /// The service, e.g. `EventStore`.
+        service: &'static str,
+    },
+    /// A registration problem detected by [`crate::PbjxBuilder::build`].
+    Registration {
+        /// What is wrong.
+        message: String,
+    },
+    /// The arguments are invalid (e.g. `send_at` with a timestamp in the past).
+    InvalidArgument {
+        /// What is wrong.
+        message: String,
+    },
+    /// A transport could not deliver the message.
+    Transport {
+        /// The transport name, e.g. `in_memory`.
+        transport: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// An error raised by application code (a hook, handler or subscriber).
+    Handler {
+        /// The status code.
+        code: Code,
+        /// A short name, e.g. `ArticleNotFound`.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// An application error with a code, a short name and a message.
+    pub fn handler(code: Code, name: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Handler { code, name: name.into(), message: message.into() }
+    }
+
+    /// The status code of this error.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::Pbj(_) | Error::Invalid { .. } | Error::TooMuchRecursion { .. } => Code::InvalidArgument,
+            Error::InvalidArgument { .. } => Code::InvalidArgument,
+            Error::WrongMessageKind { .. } => Code::Internal,
+            Error::HandlerNotFound { .. } | Error::NotConfigured { .. } => Code::Unimplemented,
+            Error::RequestHandlingFailed { response } => response
+                .data()
+                .get_i64(response.schema().field_index("error_code").unwrap_or(usize::MAX))
+                .and_then(Code::from_i64)
+                .unwrap_or(Code::Unknown),
+            Error::Registration { .. } => Code::Internal,
+            Error::Transport { .. } => Code::Unavailable,
+            Error::Handler { code, .. } => *code,
+        }
+    }
+
+    /// A short error name (`HandlerNotFound`, `RequestHandlingFailed`, ...), used as `error_name`.
+    pub fn name(&self) -> String {
+        match self {
+            Error::Pbj(e) => format!("Pbj{}", camel(e.kind())),
+            Error::Invalid { .. } => "InvalidMessage".into(),
+            Error::WrongMessageKind { .. } => "LogicException".into(),
+            Error::HandlerNotFound { .. } => "HandlerNotFound".into(),
+            Error::RequestHandlingFailed { .. } => "RequestHandlingFailed".into(),
+            Error::TooMuchRecursion { .. } => "TooMuchRecursion".into(),
+            Error::NotConfigured { .. } => "NotConfigured".into(),
+            Error::Registration { .. } => "InvalidRegistration".into(),
+            Error::InvalidArgument { .. } => "InvalidArgumentException".into(),
+            Error::Transport { .. } => "TransportFailed".into(),
+            Error::Handler { name, .. } => name.clone(),
+        }
+    }
+}
+
+fn camel(kind: &str) -> String {
+    kind.split('_')
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Pbj(e) => write!(f, "{e}"),
+            Error::Invalid { schema, violations } => {
+                write!(f, "message [{schema}] is invalid: ")?;
+                for (i, v) in violations.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                Ok(())
+            }
+            Error::WrongMessageKind { operation, mixin, schema } => {
+                write!(f, "Pbjx::{operation} requires a message using [{mixin}], got [{schema}]")
+            }
+            Error::HandlerNotFound { curie } => write!(f, "no handler is registered for curie [{curie}]"),
+            Error::RequestHandlingFailed { response } => {
+                let data = response.data();
+                let text = |name: &str| {
+                    response.schema().field_index(name).and_then(|i| data.get_str(i)).unwrap_or("")
+                };
+                let request_ref = response
+                    .schema()
+                    .field_index("ctx_request_ref")
+                    .and_then(|i| data.get_message_ref(i))
+                    .map(|r| r.to_string())
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "request [{request_ref}] could not be handled: {}::{}::{}",
+                    text("error_name"),
+                    self.code().value(),
+                    text("error_message")
+                )
+            }
+            Error::TooMuchRecursion { max, schema } => {
+                write!(f, "lifecycle recursion is limited to {max} levels (message [{schema}])")
+            }
+            Error::NotConfigured { service } => write!(f, "no {service} has been configured"),
+            Error::Registration { message } => write!(f, "invalid registration: {message}"),
+            Error::InvalidArgument { message } => f.write_str(message),
+            Error::Transport { transport, message } => {
+                write!(f, "the [{transport}] transport failed: {message}")
+            }
+            Error::Handler { code, name, message } => write!(f, "{name} ({code}): {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Pbj(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<pbj::Error> for Error {
+    fn from(e: pbj::Error) -> Self {
+        Error::Pbj(e)
+    }
+}
+
+/// Result type of the pbjx crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// StatusCodeUtil::vendorToHttp / httpToVendor (pbjx-features.md §8), without the PHP
+    /// `400 -> OK` bug.
+    #[test]
+    fn http_mapping() {
+        assert_eq!(Code::Ok.to_http(), 200);
+        assert_eq!(Code::Cancelled.to_http(), 499);
+        assert_eq!(Code::FailedPrecondition.to_http(), 412);
+        assert_eq!(Code::from_http(400), Code::InvalidArgument);
+        assert_eq!(Code::from_http(302), Code::Ok);
+        assert_eq!(Code::from_http(422), Code::InvalidArgument);
+        assert_eq!(Code::from_http(502), Code::Internal);
+        for code in Code::ALL {
+            assert_eq!(Code::from_i64(code.value()), Some(code));
+        }
+        assert_eq!(Code::from_i64(17), None);
+    }
+}

@@ -1,0 +1,428 @@
+//! [`Pbjx`], the exchange: `send`, `publish`, `request` and the buses behind them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use pbj::{FieldType, Message, Schema, Value};
+use tracing::Instrument;
+
+use crate::builder::PbjxBuilder;
+use crate::error::{Error, Result};
+use crate::failure;
+use crate::handler::{ErasedHandler, ErasedRequestHandler};
+use crate::lifecycle::{Hooks, PbjxEvent, run_plan, suffix};
+use crate::mixins;
+use crate::panic::catch_unwind;
+use crate::services::{EventSearch, EventStore, Scheduler};
+use crate::transport::Transport;
+
+pub(crate) struct SubscriberEntry {
+    pub(crate) priority: i32,
+    pub(crate) order: usize,
+    pub(crate) handler: ErasedHandler,
+}
+
+/// One subscriber in a resolved fan-out plan, with the name it subscribed to.
+#[derive(Clone)]
+pub(crate) struct Delivery {
+    pub(crate) name: Arc<str>,
+    pub(crate) handler: ErasedHandler,
+}
+
+/// Subscribers by name, plus a per-schema cache of the resolved fan-out order.
+pub(crate) struct Subscribers {
+    by_name: HashMap<String, Vec<SubscriberEntry>>,
+    plans: RwLock<HashMap<usize, Arc<[Delivery]>>>,
+}
+
+impl Subscribers {
+    pub(crate) fn new(mut by_name: HashMap<String, Vec<SubscriberEntry>>) -> Self {
+        for list in by_name.values_mut() {
+            list.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.order.cmp(&b.order)));
+        }
+        Self { by_name, plans: RwLock::new(HashMap::new()) }
+    }
+
+    /// Fan-out order: each mixin as listed, curie major, curie, `vendor:package:*`, `*`.
+    fn plan(&self, schema: &'static Schema) -> Arc<[Delivery]> {
+        let key = schema as *const Schema as usize;
+        if let Some(p) = self.plans.read().ok().and_then(|p| p.get(&key).cloned()) {
+            return p;
+        }
+        let package_wildcard = format!("{}:{}:*", schema.vendor, schema.package);
+        let names = schema
+            .mixins
+            .iter()
+            .copied()
+            .chain([schema.curie_major, schema.curie, package_wildcard.as_str(), "*"]);
+        let mut plan = Vec::new();
+        for name in names {
+            if let Some(list) = self.by_name.get(name) {
+                let shared: Arc<str> = Arc::from(name);
+                plan.extend(list.iter().map(|e| Delivery { name: shared.clone(), handler: e.handler.clone() }));
+            }
+        }
+        let plan: Arc<[Delivery]> = Arc::from(plan);
+        if let Ok(mut plans) = self.plans.write() {
+            plans.insert(key, plan.clone());
+        }
+        plan
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) hooks: Hooks,
+    pub(crate) commands: HashMap<&'static str, ErasedHandler>,
+    pub(crate) requests: HashMap<&'static str, ErasedRequestHandler>,
+    pub(crate) subscribers: Subscribers,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) event_store: Option<Arc<dyn EventStore>>,
+    pub(crate) event_search: Option<Arc<dyn EventSearch>>,
+    pub(crate) scheduler: Option<Arc<dyn Scheduler>>,
+    pub(crate) max_recursion: usize,
+}
+
+/// The exchange. Cheap to clone (one `Arc`), `Send + Sync`; build it with [`Pbjx::builder`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use pbjx::Pbjx;
+/// use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let pbjx = Pbjx::builder()
+///     .command(|cmd: Arc<CheckHealthV1>, _pbjx| async move {
+///         assert_eq!(cmd.msg(), Some("ping"));
+///         Ok(())
+///     })
+///     .build()?;
+/// pbjx.send(CheckHealthV1::new().with_msg("ping")?).await?;
+/// # Ok::<(), pbjx::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Pbjx {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Pbjx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pbjx")
+            .field("transport", &self.inner.transport.name())
+            .field("commands", &self.inner.commands.len())
+            .field("requests", &self.inner.requests.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn require(message: &dyn Message, operation: &'static str, mixin: &'static str) -> Result<()> {
+    if message.schema().has_mixin(mixin) {
+        Ok(())
+    } else {
+        Err(Error::WrongMessageKind { operation, mixin, schema: message.schema().id.to_owned() })
+    }
+}
+
+/// Validates, freezes and shares a message that went through its lifecycle.
+fn seal(mut message: Box<dyn Message>) -> Result<Arc<dyn Message>> {
+    if !message.is_frozen() {
+        message
+            .validate()
+            .map_err(|violations| Error::Invalid { schema: message.schema().id.to_owned(), violations })?;
+        message.freeze();
+    }
+    Ok(Arc::from(message))
+}
+
+fn message_id(message: &dyn Message) -> String {
+    message.generate_message_ref(None).id().to_owned()
+}
+
+impl Pbjx {
+    /// A builder (in-memory transport, no handlers).
+    pub fn builder() -> PbjxBuilder {
+        PbjxBuilder::new()
+    }
+
+    /// The transport's name.
+    pub fn transport_name(&self) -> &str {
+        self.inner.transport.name()
+    }
+
+    /// Runs bind, validate and enrich, freezes the command and hands it to the transport, which
+    /// delivers it to the one handler registered for its curie.
+    pub async fn send(&self, command: impl Into<Box<dyn Message>>) -> Result<()> {
+        let mut command = command.into();
+        require(&*command, "send", mixins::COMMAND)?;
+        let span = tracing::debug_span!("pbjx.send", curie = command.schema().curie, id = %message_id(&*command));
+        async move {
+            self.trigger_lifecycle(&mut *command).await?;
+            let command = seal(command)?;
+            self.inner.transport.send_command(self, command).await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Runs bind, validate and enrich, freezes the event and hands it to the transport, which
+    /// delivers it to every subscriber of its mixins, curie major, curie, `vendor:package:*`
+    /// and `*`.
+    pub async fn publish(&self, event: impl Into<Box<dyn Message>>) -> Result<()> {
+        let mut event = event.into();
+        require(&*event, "publish", mixins::EVENT)?;
+        let span = tracing::debug_span!("pbjx.publish", curie = event.schema().curie, id = %message_id(&*event));
+        async move {
+            self.trigger_lifecycle(&mut *event).await?;
+            let event = seal(event)?;
+            self.inner.transport.send_event(self, event).await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Runs bind, validate and enrich, then `before_handle` (a hook may answer from a cache),
+    /// freezes the request, has the transport deliver it to its handler, fills the response's
+    /// context (`ctx_request`, `ctx_request_ref`, `ctx_correlator_ref`, `ctx_tenant_id`), and runs
+    /// `after_handle` on the request and `created` on the response. A failed handler gives
+    /// [`Error::RequestHandlingFailed`] carrying the `request-failed-response`.
+    pub async fn request(&self, request: impl Into<Box<dyn Message>>) -> Result<Box<dyn Message>> {
+        let mut request = request.into();
+        require(&*request, "request", mixins::REQUEST)?;
+        let span = tracing::debug_span!("pbjx.request", curie = request.schema().curie, id = %message_id(&*request));
+        async move {
+            self.trigger_lifecycle(&mut *request).await?;
+            let plan = self.inner.hooks.plan(request.schema(), suffix::BEFORE_HANDLE);
+            if !plan.is_empty() {
+                let mut event = PbjxEvent::new_mut(&mut *request, suffix::BEFORE_HANDLE, 0, self);
+                event.can_respond = true;
+                run_plan(&plan, &mut event).await?;
+                if let Some(response) = event.response.take() {
+                    return Ok(response);
+                }
+            }
+            let request = seal(request)?;
+            let mut response = self.inner.transport.send_request(self, request.clone()).await?;
+            attach_request(&*request, &mut *response)?;
+            if response.schema().curie == failure::REQUEST_FAILED_RESPONSE {
+                return Err(Error::RequestHandlingFailed { response: Arc::from(response) });
+            }
+            self.trigger_created(&*request, &*response).await?;
+            Ok(response)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// [`Self::request`] returning the response as its generated type.
+    pub async fn request_as<R: pbj::MessageType>(&self, request: impl Into<Box<dyn Message>>) -> Result<R> {
+        let response = self.request(request).await?;
+        let schema = response.schema().id;
+        response.into_any().downcast::<R>().map(|r| *r).map_err(|_| Error::InvalidArgument {
+            message: format!("the response [{schema}] is not a {}", R::SCHEMA.class_name()),
+        })
+    }
+
+    async fn trigger_created(&self, request: &dyn Message, response: &dyn Message) -> Result<()> {
+        for (message, suffix) in [(request, suffix::AFTER_HANDLE), (response, suffix::CREATED)] {
+            let plan = self.inner.hooks.plan(message.schema(), suffix);
+            if !plan.is_empty() {
+                let mut event = PbjxEvent::new_shared(message, suffix, self);
+                event.created_response = Some(response);
+                run_plan(&plan, &mut event).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the hooks of `suffix` on `message`; when `recursive`, unfrozen nested messages
+    /// first (depth-first, in field order). The first hook error stops and is returned.
+    pub async fn trigger(&self, message: &mut dyn Message, suffix: &str, recursive: bool) -> Result<()> {
+        let suffix = suffix.trim_matches('.');
+        if suffix.is_empty() {
+            return Err(Error::InvalidArgument { message: "trigger requires a non-empty suffix".into() });
+        }
+        self.trigger_at(message, suffix, 0, recursive).await
+    }
+
+    async fn trigger_at(&self, message: &mut dyn Message, suffix: &str, depth: usize, recursive: bool) -> Result<()> {
+        if depth > self.inner.max_recursion {
+            return Err(Error::TooMuchRecursion { max: self.inner.max_recursion, schema: message.schema().id.to_owned() });
+        }
+        if recursive && !message.is_frozen() {
+            let schema = message.schema();
+            for (index, field) in schema.fields.iter().enumerate() {
+                if field.kind != FieldType::Message {
+                    continue;
+                }
+                let Some(stored) = message.data_mut().get_at_mut(index)? else { continue };
+                for value in stored.values_mut() {
+                    if let Value::Message(nested) = value {
+                        if !nested.is_frozen() {
+                            Box::pin(self.trigger_at(&mut **nested, suffix, depth + 1, true)).await?;
+                        }
+                    }
+                }
+            }
+        }
+        let plan = self.inner.hooks.plan(message.schema(), suffix);
+        if plan.is_empty() {
+            return Ok(());
+        }
+        let mut event = PbjxEvent::new_mut(message, suffix, depth, self);
+        run_plan(&plan, &mut event).await
+    }
+
+    /// Runs `bind`, `validate` and `enrich` (each recursive) on an unfrozen message; a frozen
+    /// message is left alone.
+    pub async fn trigger_lifecycle(&self, message: &mut dyn Message) -> Result<()> {
+        if message.is_frozen() || self.inner.hooks.is_empty() {
+            return Ok(());
+        }
+        for suffix in [suffix::BIND, suffix::VALIDATE, suffix::ENRICH] {
+            self.trigger_at(message, suffix, 0, true).await?;
+        }
+        Ok(())
+    }
+
+    /// Copies context from `from` to `to` (see [`crate::context::copy_context`]).
+    pub fn copy_context(&self, from: &dyn Message, to: &mut dyn Message) -> Result<()> {
+        crate::context::copy_context(from, to)
+    }
+
+    /// Handles a frozen command in this process: `before_handle`, the handler, `after_handle`.
+    /// Used by transports; applications call [`Self::send`].
+    pub async fn receive_command(&self, command: Arc<dyn Message>) -> Result<()> {
+        let schema = command.schema();
+        let handler = self
+            .inner
+            .commands
+            .get(schema.curie)
+            .ok_or_else(|| Error::HandlerNotFound { curie: schema.curie.to_owned() })
+            .inspect_err(|e| tracing::error!(error = %e, curie = schema.curie, "command could not be handled"))?;
+        self.trigger_shared(&*command, suffix::BEFORE_HANDLE).await?;
+        let result = catch_unwind(handler(command.clone(), self.clone())).await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, curie = schema.curie, "command handler failed");
+        }
+        result?;
+        self.trigger_shared(&*command, suffix::AFTER_HANDLE).await
+    }
+
+    async fn trigger_shared(&self, message: &dyn Message, suffix: &str) -> Result<()> {
+        let plan = self.inner.hooks.plan(message.schema(), suffix);
+        if plan.is_empty() {
+            return Ok(());
+        }
+        let mut event = PbjxEvent::new_shared(message, suffix, self);
+        run_plan(&plan, &mut event).await
+    }
+
+    /// Delivers a frozen event to its subscribers in this process. A failing (or panicking)
+    /// subscriber never stops the others: it yields an `event-execution-failed` event that is
+    /// delivered the same way. Used by transports; applications call [`Self::publish`].
+    pub async fn receive_event(&self, event: Arc<dyn Message>) -> Result<()> {
+        let plan = self.inner.subscribers.plan(event.schema());
+        let is_failure = event.schema().curie == failure::EVENT_EXECUTION_FAILED;
+        let mut skip_name: Option<Arc<str>> = None;
+        for delivery in plan.iter() {
+            if skip_name.as_ref().is_some_and(|n| Arc::ptr_eq(n, &delivery.name)) {
+                continue;
+            }
+            let Err(error) = catch_unwind((delivery.handler)(event.clone(), self.clone())).await else {
+                continue;
+            };
+            tracing::error!(error = %error, curie = event.schema().curie, subscriber = &*delivery.name, "event subscriber failed");
+            if is_failure {
+                // A failing failure handler stops the remaining subscribers of that name.
+                skip_name = Some(delivery.name.clone());
+                continue;
+            }
+            let failed = failure::event_execution_failed(&*event, &error)?;
+            Box::pin(self.receive_event(failed)).await?;
+        }
+        Ok(())
+    }
+
+    /// Handles a frozen request in this process and returns the response; a missing or
+    /// failing handler gives a `request-failed-response`. Used by transports.
+    pub async fn receive_request(&self, request: Arc<dyn Message>) -> Box<dyn Message> {
+        let curie = request.schema().curie;
+        let result = match self.inner.requests.get(curie) {
+            None => Err(Error::HandlerNotFound { curie: curie.to_owned() }),
+            Some(handler) => catch_unwind(handler(request.clone(), self.clone())).await,
+        };
+        match result {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::error!(error = %error, curie, "request could not be handled");
+                failure::request_failed_response(&*request, &error)
+            }
+        }
+    }
+
+    /// Schedules a command to be sent at unix time `timestamp` (must be in the future) through
+    /// the scheduler; returns the job id.
+    pub async fn send_at(
+        &self,
+        command: impl Into<Box<dyn Message>>,
+        timestamp: i64,
+        job_id: Option<String>,
+    ) -> Result<String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        if timestamp <= now {
+            return Err(Error::InvalidArgument { message: "send_at requires a timestamp in the future".into() });
+        }
+        let mut command = command.into();
+        require(&*command, "send_at", mixins::COMMAND)?;
+        let scheduler = self.scheduler()?.clone();
+        self.trigger_lifecycle(&mut *command).await?;
+        let command = seal(command)?;
+        scheduler.send_at(command, timestamp, job_id).await
+    }
+
+    /// Cancels scheduled jobs through the scheduler.
+    pub async fn cancel_jobs(&self, job_ids: Vec<String>) -> Result<()> {
+        self.scheduler()?.cancel_jobs(job_ids).await
+    }
+
+    /// The event store, or [`Error::NotConfigured`].
+    pub fn event_store(&self) -> Result<&Arc<dyn EventStore>> {
+        self.inner.event_store.as_ref().ok_or(Error::NotConfigured { service: "EventStore" })
+    }
+
+    /// The event search, or [`Error::NotConfigured`].
+    pub fn event_search(&self) -> Result<&Arc<dyn EventSearch>> {
+        self.inner.event_search.as_ref().ok_or(Error::NotConfigured { service: "EventSearch" })
+    }
+
+    /// The scheduler, or [`Error::NotConfigured`].
+    pub fn scheduler(&self) -> Result<&Arc<dyn Scheduler>> {
+        self.inner.scheduler.as_ref().ok_or(Error::NotConfigured { service: "Scheduler" })
+    }
+}
+
+/// Fills the response's request context when absent: `ctx_request`, `ctx_request_ref`,
+/// `ctx_correlator_ref`, `ctx_tenant_id`.
+fn attach_request(request: &dyn Message, response: &mut dyn Message) -> Result<()> {
+    if response.is_frozen() {
+        return Ok(());
+    }
+    let data = response.data_mut();
+    if data.schema().field("ctx_request_ref").is_some() && !data.has("ctx_request_ref") {
+        data.set("ctx_request_ref", request.generate_message_ref(None))?;
+    }
+    if data.schema().field("ctx_request").is_some() && !data.has("ctx_request") {
+        data.set("ctx_request", request.clone_message())?;
+    }
+    for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
+        if data.schema().field(name).is_some() && !data.has(name) {
+            if let Some(value) = request.data().get_single(name) {
+                data.set(name, value.clone())?;
+            }
+        }
+    }
+    Ok(())
+}

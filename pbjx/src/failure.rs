@@ -1,0 +1,77 @@
+//! The messages that report failures: `event-execution-failed` (a subscriber failed) and
+//! `request-failed-response` (a request handler failed).
+
+use std::sync::Arc;
+
+use pbj::{Message, MessageType};
+
+use crate::context::copy_context;
+use crate::error::{Error, Result};
+use crate::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
+use crate::schemas::gdbots::pbjx::request::RequestFailedResponseV1;
+
+/// Curie of the event published in process when a subscriber fails.
+pub const EVENT_EXECUTION_FAILED: &str = "gdbots:pbjx:event:event-execution-failed";
+/// Curie of the response returned when a request handler fails.
+pub const REQUEST_FAILED_RESPONSE: &str = "gdbots:pbjx:request:request-failed-response";
+
+/// Longest error message kept (characters), as in the original.
+const MAX_MESSAGE: usize = 2048;
+
+fn truncate(s: &str) -> &str {
+    match s.char_indices().nth(MAX_MESSAGE) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// The error name restricted to the schema's `^[\w/.:-]+$` pattern.
+fn error_name(error: &Error) -> String {
+    let name: String = error
+        .name()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "_/.:-".contains(c) { c } else { '_' })
+        .collect();
+    if name.is_empty() { "Error".into() } else { name }
+}
+
+/// Writes `error_code`, `error_name` and `error_message` into a failure message.
+fn describe(data: &mut pbj::MessageData, error: &Error) -> Result<()> {
+    data.set("error_code", error.code().value())?;
+    data.set("error_name", error_name(error))?;
+    let message = error.to_string();
+    let message = truncate(&message);
+    if !message.trim().is_empty() {
+        data.set("error_message", message)?;
+    }
+    Ok(())
+}
+
+/// An `event-execution-failed` event for `event` that a subscriber failed on; context copied
+/// from the original event.
+pub fn event_execution_failed(event: &dyn Message, error: &Error) -> Result<Arc<dyn Message>> {
+    let mut failed = EventExecutionFailedV1::new();
+    let data = failed.data_mut();
+    data.set("event", event.clone_message())?;
+    describe(data, error)?;
+    copy_context(event, &mut failed)?;
+    failed.validate().map_err(|violations| Error::Invalid { schema: EventExecutionFailedV1::SCHEMA.id.to_owned(), violations })?;
+    failed.freeze();
+    Ok(Arc::new(failed))
+}
+
+/// A `request-failed-response` for `request` whose handler failed with `error`.
+pub fn request_failed_response(request: &dyn Message, error: &Error) -> Box<dyn Message> {
+    let mut response = RequestFailedResponseV1::new();
+    let data = response.data_mut();
+    // Every value below is valid for the core schema; a failure here would only lose detail.
+    let _ = data.set("ctx_request_ref", request.generate_message_ref(None));
+    let _ = data.set("ctx_request", request.clone_message());
+    let _ = describe(data, error);
+    for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
+        if let Some(value) = request.data().get_single(name) {
+            let _ = data.set(name, value.clone());
+        }
+    }
+    Box::new(response)
+}

@@ -1,0 +1,12 @@
+//! Curies of the core mixins that decide what kind of message something is.
+
+/// Commands (`send`).
+pub const COMMAND: &str = "gdbots:pbjx:mixin:command";
+/// Events (`publish`).
+pub const EVENT: &str = "gdbots:pbjx:mixin:event";
+/// Requests (`request`).
+pub const REQUEST: &str = "gdbots:pbjx:mixin:request";
+/// Responses.
+pub const RESPONSE: &str = "gdbots:pbjx:mixin:response";
+/// Events to index in event search.
+pub const INDEXED: &str = "gdbots:pbjx:mixin:indexed";

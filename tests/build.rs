@@ -17,6 +17,9 @@ fn main() {
         .store(shared.join("schemas/gdbots-schemas"))
         .store(shared.join("schemas/acme-schemas"))
         .store(shared.join("interop/synthetic-store"))
+        // The pbjx crate ships the core schemas; reuse its types instead of generating them again.
+        .extern_path("gdbots:pbjx", "::pbjx::schemas::gdbots::pbjx")
+        .extern_path("gdbots:contexts", "::pbjx::schemas::gdbots::contexts")
         .file_name("pbj_schemas.rs")
         .compile();
     if let Err(e) = result {

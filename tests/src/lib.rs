@@ -20,6 +20,7 @@ pub mod schemas {
 pub fn registry() -> &'static Registry {
     static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
         let mut r = Registry::new();
+        pbjx::register(&mut r);
         schemas::register(&mut r);
         r
     });

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use pbj::{FieldType, Message, Schema, Value};
+use pbj::{FieldType, FieldValue, Message, Schema, Value};
 use tracing::Instrument;
 
 use crate::builder::PbjxBuilder;
@@ -254,12 +254,12 @@ impl Pbjx {
                 if field.kind != FieldType::Message {
                     continue;
                 }
-                let Some(stored) = message.data_mut().get_at_mut(index)? else { continue };
-                for value in stored.values_mut() {
-                    if let Value::Message(nested) = value {
-                        if !nested.is_frozen() {
-                            Box::pin(self.trigger_at(&mut **nested, suffix, depth + 1, true)).await?;
-                        }
+                let count = message.data().get_at(index).map_or(0, |v| v.values().count());
+                for position in 0..count {
+                    // Re-borrow per element so no iterator is held across the await.
+                    let Some(nested) = nested_message(message, index, position)? else { continue };
+                    if !nested.is_frozen() {
+                        Box::pin(self.trigger_at(nested, suffix, depth + 1, true)).await?;
                     }
                 }
             }
@@ -402,6 +402,20 @@ impl Pbjx {
     pub fn scheduler(&self) -> Result<&Arc<dyn Scheduler>> {
         self.inner.scheduler.as_ref().ok_or(Error::NotConfigured { service: "Scheduler" })
     }
+}
+
+/// The message at `position` of the message field at `index`, mutably.
+fn nested_message(message: &mut dyn Message, index: usize, position: usize) -> Result<Option<&mut dyn Message>> {
+    let value = match message.data_mut().get_at_mut(index)? {
+        Some(FieldValue::Single(v)) if position == 0 => Some(v),
+        Some(FieldValue::Set(items) | FieldValue::List(items)) => items.get_mut(position),
+        Some(FieldValue::Map(entries)) => entries.get_mut(position).map(|(_, v)| v),
+        _ => None,
+    };
+    Ok(match value {
+        Some(Value::Message(m)) => Some(&mut **m),
+        _ => None,
+    })
 }
 
 /// Fills the response's request context when absent: `ctx_request`, `ctx_request_ref`,

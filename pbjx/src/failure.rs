@@ -39,7 +39,10 @@ fn error_name(error: &Error) -> String {
 fn describe(data: &mut pbj::MessageData, error: &Error) -> Result<()> {
     data.set("error_code", error.code().value())?;
     data.set("error_name", error_name(error))?;
-    let message = error.to_string();
+    let message = match error {
+        Error::Handler { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
     let message = truncate(&message);
     if !message.trim().is_empty() {
         data.set("error_message", message)?;

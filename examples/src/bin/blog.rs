@@ -1,65 +1,136 @@
-//! A tour of the pbj message model with the example blog store (no cloud account needed).
+//! A small blog on pbjx with the embedded defaults (no cloud account needed):
+//! `publish-article` command -> handler -> `article-published` event -> subscribers, and a
+//! `get-article` request answered from what the subscriber stored.
 //!
 //! Run with `cargo run -p pbjx-examples --bin blog`.
 
-use pbj::{Flavor, Message, MessageType, Registry};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use pbj::{Flavor, Message, MessageType};
+use pbjx::{Code, Error, Pbjx, Selector};
 use pbjx_examples::schemas::acme::blog::ArticleStatus;
 use pbjx_examples::schemas::acme::blog::command::PublishArticleV1;
 use pbjx_examples::schemas::acme::blog::event::ArticlePublishedV1;
 use pbjx_examples::schemas::acme::blog::mixin::Article;
+use pbjx_examples::schemas::acme::blog::request::{GetArticleRequestV1, GetArticleResponseV1};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // 1. Build a command with typed, validated setters. Ids and timestamps are generated.
-    let command = PublishArticleV1::new()
+/// The read model: article id -> its article-published event.
+type Articles = Arc<Mutex<HashMap<String, Arc<ArticlePublishedV1>>>>;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let articles = Articles::default();
+    let pbjx = build(articles.clone())?;
+
+    // 1. A command built with typed, validated setters; ids and timestamps are generated.
+    let mut command = PublishArticleV1::new()
         .with_article_id("0e8f2d10-8a3b-41ee-8c99-0242ac120002")?
-        .with_title("  Hello, pbj!  ")?
-        .with_publish_at(pbj::DateTime::parse("2026-11-23T10:00:00.123456Z")?)?;
-    let mut command = command;
+        .with_title("  Hello, pbjx!  ")?
+        .with_ctx_tenant_id("tenant-1")?;
     command.add_to_tags("Rust")?.add_to_tags("rust")?.add_to_tags("Pbj")?;
-    println!("command id      : {}", command.command_id().unwrap_or_default());
-    println!("title (trimmed) : {:?}", command.title());
-    println!("tags (deduped)  : {}", command.tags().len());
-
-    // 2. Bad input is rejected with the field's name, and nothing changes.
+    println!("command         : {}", command.to_json());
+    println!("PHP JSON        : {}", command.to_json_with(Flavor::Php));
+    println!("etag            : {}", command.generate_etag(&[]));
     if let Err(e) = command.set_title("x".repeat(121)) {
         println!("rejected        : {e}");
     }
-    if let Err(e) = command.add_to_tags("not a hashtag!") {
-        println!("rejected        : {e}");
+
+    // 2. send: bind / validate / enrich hooks, then the handler publishes an event that the
+    //    subscribers store and print.
+    pbjx.send(command).await?;
+
+    // 3. request: answered from the read model.
+    let request = GetArticleRequestV1::new().with_article_id("0e8f2d10-8a3b-41ee-8c99-0242ac120002")?;
+    let response = pbjx.request_as::<GetArticleResponseV1>(request).await?;
+    let article = response.article().and_then(|a| a.downcast_ref::<ArticlePublishedV1>());
+    println!("get-article     : {:?} ({:?})", article.and_then(|a| Article::title(a)), article.and_then(|a| a.status()));
+
+    // 4. A validate hook rejects a command: nothing is handled.
+    let spam = PublishArticleV1::new().with_article_id("1e8f2d10-8a3b-41ee-8c99-0242ac120002")?.with_title("Buy SPAM now")?;
+    match pbjx.send(spam).await {
+        Err(e) => println!("validate hook   : {e} (code {})", e.code()),
+        Ok(()) => unreachable!("the validate hook rejects spam"),
     }
 
-    // 3. The same bytes as the JS and PHP implementations, and their etags.
-    println!("JS JSON         : {}", command.to_json());
-    println!("PHP JSON        : {}", command.to_json_with(Flavor::Php));
-    println!("etag            : {}", command.generate_etag(&[]));
-
-    // 4. An event built from the command, through the mixin trait both types implement.
-    let mut event = ArticlePublishedV1::new()
-        .with_article_id(command.article_id().unwrap_or_default())?
-        .with_title(Article::title(&command).unwrap_or_default())?
-        .with_word_count(1234)?;
-    println!("event status    : {:?} (schema default)", event.status());
-    assert_eq!(event.status(), Some(ArticleStatus::Published));
-    event.freeze();
-    if let Err(e) = event.set_word_count(1) {
-        println!("frozen          : {e}");
+    // 5. A failing request handler comes back as RequestHandlingFailed with its code.
+    let missing = GetArticleRequestV1::new().with_article_id("2e8f2d10-8a3b-41ee-8c99-0242ac120002")?;
+    match pbjx.request(missing).await {
+        Err(e @ Error::RequestHandlingFailed { .. }) => println!("request failed  : {e} -> HTTP {}", e.code().to_http()),
+        other => unreachable!("unexpected {other:?}"),
     }
 
-    // 5. Decode JSON back: strictly, with typed errors naming the field.
-    let json = event.to_json();
-    let back = ArticlePublishedV1::from_json(&json)?;
-    assert_eq!(back.to_json(), json);
-    let bad = json.replace("\"word_count\":1234", "\"word_count\":\"1234\"");
-    match ArticlePublishedV1::from_json(&bad) {
-        Err(e) => println!("decode error    : {e}"),
-        Ok(_) => unreachable!("a string is not an int"),
+    // 6. Decoding is strict and names the field.
+    let bad = r#"{"_schema":"pbj:acme:blog:event:article-published:1-0-0","event_id":"x"}"#;
+    if let Err(e) = ArticlePublishedV1::from_json(bad) {
+        println!("decode error    : {e}");
     }
-
-    // 6. Any message, resolved by its `_schema` through a registry.
-    let mut registry = Registry::new();
-    pbjx_examples::schemas::register(&mut registry);
-    let any = pbj::codec::decode(&json, &registry)?;
-    println!("resolved        : {} ({})", any.schema().curie_major, any.schema().class_name());
-    println!("message ref     : {}", any.generate_message_ref(Some("Demo")));
     Ok(())
+}
+
+fn build(articles: Articles) -> Result<Pbjx, Error> {
+    let store = articles.clone();
+    Pbjx::builder()
+        // bind: cheap context from the environment, on every command.
+        .hook("bind", Selector::mixin("gdbots:pbjx:mixin:command"), |event| {
+            if let Some(message) = event.message_mut() {
+                if !message.data().has("ctx_ua") {
+                    message.data_mut().set("ctx_ua", "blog-example/1.0")?;
+                }
+            }
+            Ok(())
+        })
+        // validate: business rules; an error stops the exchange.
+        .hook("validate", Selector::message("acme:blog:command:publish-article"), |event| {
+            let command = event.message().downcast_ref::<PublishArticleV1>();
+            let title = command.and_then(|c| c.title()).unwrap_or_default().to_lowercase();
+            if title.contains("spam") {
+                return Err(Error::handler(Code::InvalidArgument, "SpamRejected", "titles cannot contain spam"));
+            }
+            Ok(())
+        })
+        .command(|command: Arc<PublishArticleV1>, pbjx: Pbjx| async move {
+            let mut event = ArticlePublishedV1::new()
+                .with_article_id(command.article_id().unwrap_or_default())?
+                .with_title(command.title().unwrap_or_default())?
+                .with_word_count(2)?;
+            for tag in command.tags() {
+                if let Some(tag) = tag.as_str() {
+                    event.add_to_tags(tag)?;
+                }
+            }
+            pbjx.copy_context(&*command, &mut event)?;
+            pbjx.publish(event).await
+        })
+        .subscribe(move |event: Arc<ArticlePublishedV1>, _pbjx| {
+            let store = store.clone();
+            async move {
+                let id = event.article_id().unwrap_or_default().to_owned();
+                println!("subscriber      : stored [{id}] status {:?}", event.status());
+                assert_eq!(event.status(), Some(ArticleStatus::Published));
+                store.lock().map_err(|_| Error::handler(Code::Internal, "Poisoned", "lock"))?.insert(id, event);
+                Ok(())
+            }
+        })
+        .subscribe_to("*", |event: Arc<dyn Message>, _pbjx| async move {
+            let causator = event.data().get_single("ctx_causator_ref");
+            let causator = match causator {
+                Some(pbj::Value::MessageRef(r)) => r.to_string(),
+                _ => "-".to_owned(),
+            };
+            println!("audit (*)       : {} caused by {causator}", event.schema().curie);
+            Ok(())
+        })
+        .request(move |request: Arc<GetArticleRequestV1>, _pbjx| {
+            let articles = articles.clone();
+            async move {
+                let id = request.article_id().unwrap_or_default();
+                let found = articles.lock().map_err(|_| Error::handler(Code::Internal, "Poisoned", "lock"))?.get(id).cloned();
+                let Some(article) = found else {
+                    return Err(Error::handler(Code::NotFound, "ArticleNotFound", format!("article [{id}] does not exist")));
+                };
+                Ok(GetArticleResponseV1::new().with_article(article.clone_message())?)
+            }
+        })
+        .build()
 }

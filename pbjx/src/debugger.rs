@@ -68,16 +68,26 @@ impl Debugger {
     /// Writes lines (each ending with `\n`, flushed) to `writer`. Write errors are reported
     /// with `tracing::warn!` and otherwise ignored.
     pub fn to_writer(writer: impl Write + Send + 'static) -> Self {
-        Self { sink: Sink::Writer(Mutex::new(Box::new(writer))) }
+        Self {
+            sink: Sink::Writer(Mutex::new(Box::new(writer))),
+        }
     }
 
     /// Emits lines as `tracing` debug events on the target [`DEBUGGER_TARGET`].
     pub fn to_tracing() -> Self {
-        Self { sink: Sink::Tracing }
+        Self {
+            sink: Sink::Tracing,
+        }
     }
 
     /// Records one line: `{"event":event[,"transport":transport][,"error":error],"message":..}`.
-    pub fn record(&self, event: &str, transport: Option<&str>, error: Option<&str>, message: &dyn Message) {
+    pub fn record(
+        &self,
+        event: &str,
+        transport: Option<&str>,
+        error: Option<&str>,
+        message: &dyn Message,
+    ) {
         let json = message.to_json();
         let mut line = String::with_capacity(json.len() + 96);
         line.push_str(r#"{"event":"#);
@@ -97,8 +107,13 @@ impl Debugger {
             Sink::Tracing => tracing::debug!(target: DEBUGGER_TARGET, "{line}"),
             Sink::Writer(writer) => {
                 line.push('\n');
-                let mut writer = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if let Err(e) = writer.write_all(line.as_bytes()).and_then(|()| writer.flush()) {
+                let mut writer = writer
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if let Err(e) = writer
+                    .write_all(line.as_bytes())
+                    .and_then(|()| writer.flush())
+                {
                     tracing::warn!(target: DEBUGGER_TARGET, error = %e, "the debugger could not write");
                 }
             }
@@ -107,7 +122,9 @@ impl Debugger {
 
     /// A subscriber recording `event.published` lines; subscribe it to `*` with
     /// [`crate::PbjxBuilder::subscribe_to`] to see every published event (it never fails).
-    pub fn subscriber(self: &Arc<Self>) -> impl Fn(Arc<dyn Message>, Pbjx) -> Ready<Result<()>> + Send + Sync + 'static {
+    pub fn subscriber(
+        self: &Arc<Self>,
+    ) -> impl Fn(Arc<dyn Message>, Pbjx) -> Ready<Result<()>> + Send + Sync + 'static {
         let debugger = self.clone();
         move |event, _pbjx| {
             debugger.record("event.published", None, None, &*event);
@@ -125,7 +142,10 @@ pub struct DebugTransport<T> {
 
 impl<T: std::fmt::Debug> std::fmt::Debug for DebugTransport<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DebugTransport").field("inner", &self.inner).field("debugger", &self.debugger).finish()
+        f.debug_struct("DebugTransport")
+            .field("inner", &self.inner)
+            .field("debugger", &self.debugger)
+            .finish()
     }
 }
 
@@ -141,17 +161,31 @@ impl<T: Transport> DebugTransport<T> {
     }
 
     fn before(&self, message: &dyn Message) {
-        self.debugger.record("transport.before_send", Some(self.inner.name()), None, message);
+        self.debugger.record(
+            "transport.before_send",
+            Some(self.inner.name()),
+            None,
+            message,
+        );
     }
 
-    fn after<R>(&self, message: &dyn Message, result: &Result<R>, sent: impl Fn(&R) -> Option<&dyn Message>) {
+    fn after<R>(
+        &self,
+        message: &dyn Message,
+        result: &Result<R>,
+        sent: impl Fn(&R) -> Option<&dyn Message>,
+    ) {
         let name = Some(self.inner.name());
         match result {
             Ok(value) => {
                 let shown = sent(value).unwrap_or(message);
-                self.debugger.record("transport.after_send", name, None, shown);
+                self.debugger
+                    .record("transport.after_send", name, None, shown);
             }
-            Err(e) => self.debugger.record("transport.exception", name, Some(&e.to_string()), message),
+            Err(e) => {
+                self.debugger
+                    .record("transport.exception", name, Some(&e.to_string()), message)
+            }
         }
     }
 }
@@ -161,7 +195,11 @@ impl<T: Transport> Transport for DebugTransport<T> {
         self.inner.name()
     }
 
-    fn send_command<'a>(&'a self, pbjx: &'a Pbjx, command: Arc<dyn Message>) -> BoxFuture<'a, Result<()>> {
+    fn send_command<'a>(
+        &'a self,
+        pbjx: &'a Pbjx,
+        command: Arc<dyn Message>,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             self.before(&*command);
             let result = self.inner.send_command(pbjx, command.clone()).await;
@@ -170,7 +208,11 @@ impl<T: Transport> Transport for DebugTransport<T> {
         })
     }
 
-    fn send_event<'a>(&'a self, pbjx: &'a Pbjx, event: Arc<dyn Message>) -> BoxFuture<'a, Result<()>> {
+    fn send_event<'a>(
+        &'a self,
+        pbjx: &'a Pbjx,
+        event: Arc<dyn Message>,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             self.before(&*event);
             let result = self.inner.send_event(pbjx, event.clone()).await;

@@ -27,7 +27,11 @@ fn golden_value() {
     assert!(envelope.message().is_none());
     assert_eq!(envelope.message_json(), USER);
     let replay = TransportEnvelope::from_message_json(USER.to_owned(), true);
-    assert!(replay.to_json().starts_with(r#"{"serializer":"json","is_replay":true,"message":"{\"_schema\""#));
+    assert!(
+        replay
+            .to_json()
+            .starts_with(r#"{"serializer":"json","is_replay":true,"message":"{\"_schema\""#)
+    );
 }
 
 #[test]
@@ -41,7 +45,9 @@ fn golden_value_needs_the_acme_schema_to_decode() {
 fn round_trip_core_messages() {
     let registry = registry();
     for is_replay in [false, true] {
-        let command = CheckHealthV1::new().with_msg("line\n\"quoted\" é 💩 \\ /").expect("msg");
+        let command = CheckHealthV1::new()
+            .with_msg("line\n\"quoted\" é 💩 \\ /")
+            .expect("msg");
         let command: Arc<dyn Message> = Arc::new(command);
         let envelope = TransportEnvelope::new(command.clone(), is_replay);
         let json = envelope.to_json();
@@ -54,7 +60,7 @@ fn round_trip_core_messages() {
         assert_eq!(back.to_json(), json);
         let typed = back.into_message().expect("message");
         let any: Arc<dyn std::any::Any + Send + Sync> = typed;
-        let typed = any.downcast::<CheckHealthV1>().ok().expect("a CheckHealthV1");
+        let typed = any.downcast::<CheckHealthV1>().expect("a CheckHealthV1");
         assert_eq!(typed.msg(), Some("line\n\"quoted\" é 💩 \\ /"));
     }
     let event: Arc<dyn Message> = Arc::new(HealthCheckedV1::new().with_msg("ok").expect("msg"));
@@ -75,7 +81,8 @@ fn is_replay_parsing() {
         quoted.push(c);
     }
     for (is_replay, expected) in [("true", true), ("false", false), ("null", false)] {
-        let json = format!(r#"{{"serializer":"json","is_replay":{is_replay},"message":"{quoted}"}}"#);
+        let json =
+            format!(r#"{{"serializer":"json","is_replay":{is_replay},"message":"{quoted}"}}"#);
         let envelope = TransportEnvelope::from_json(&json, &registry).expect(&json);
         assert_eq!(envelope.is_replay(), expected);
     }

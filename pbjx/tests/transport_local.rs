@@ -44,13 +44,15 @@ async fn drains_ten_thousand_commands_and_events() {
     // yet, see the report).
     let publish = async {
         for i in 0..N {
-            pbjx.publish(HealthCheckedV1::new().with_msg(i.to_string())?).await?;
+            pbjx.publish(HealthCheckedV1::new().with_msg(i.to_string())?)
+                .await?;
         }
         Ok::<(), Error>(())
     };
     let send = async {
         for i in 0..N {
-            pbjx.send(CheckHealthV1::new().with_msg(i.to_string())?).await?;
+            pbjx.send(CheckHealthV1::new().with_msg(i.to_string())?)
+                .await?;
         }
         Ok::<(), Error>(())
     };
@@ -61,11 +63,20 @@ async fn drains_ten_thousand_commands_and_events() {
     let report = local.shutdown().await;
     assert_eq!(commands.load(Ordering::SeqCst), N);
     assert_eq!(events.load(Ordering::SeqCst), N);
-    assert_eq!(report, LocalReport { processed: 2 * N as u64, failed: 0 });
+    assert_eq!(
+        report,
+        LocalReport {
+            processed: 2 * N as u64,
+            failed: 0
+        }
+    );
     assert!(local.is_shut_down());
 
     let err = pbjx.send(CheckHealthV1::new()).await.expect_err("closed");
-    assert!(matches!(err, Error::Transport { ref transport, .. } if transport == "local"), "{err}");
+    assert!(
+        matches!(err, Error::Transport { ref transport, .. } if transport == "local"),
+        "{err}"
+    );
     assert_eq!(err.code(), Code::Unavailable);
     assert!(pbjx.publish(HealthCheckedV1::new()).await.is_err());
     // Shutting down again just reports.
@@ -97,7 +108,9 @@ async fn shutdown_waits_for_slow_handlers_and_blocked_senders() {
             let mut senders = Vec::new();
             for _ in 0..5 {
                 let pbjx = pbjx.clone();
-                senders.push(tokio::task::spawn_local(async move { pbjx.send(CheckHealthV1::new()).await }));
+                senders.push(tokio::task::spawn_local(async move {
+                    pbjx.send(CheckHealthV1::new()).await
+                }));
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
             let report = local.shutdown().await;
@@ -145,13 +158,21 @@ async fn failures_are_counted_and_panics_do_not_kill_workers() {
         .build()
         .expect("pbjx");
     for msg in ["panic", "ok", "fail", "ok", "panic", "ok"] {
-        pbjx.send(CheckHealthV1::new().with_msg(msg).expect("msg")).await.expect("queued");
+        pbjx.send(CheckHealthV1::new().with_msg(msg).expect("msg"))
+            .await
+            .expect("queued");
     }
     // No handler for events: not a failure (no subscriber), counted as processed.
     pbjx.publish(HealthCheckedV1::new()).await.expect("queued");
     let report = local.shutdown().await;
     assert_eq!(ok.load(Ordering::SeqCst), 3);
-    assert_eq!(report, LocalReport { processed: 4, failed: 3 });
+    assert_eq!(
+        report,
+        LocalReport {
+            processed: 4,
+            failed: 3
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,15 +181,23 @@ async fn requests_are_handled_inline() {
     let pbjx = Pbjx::builder()
         .transport(local.clone())
         .request(|req: Arc<EchoRequestV1>, _pbjx| async move {
-            EchoResponseV1::new().with_msg(req.msg().unwrap_or_default()).map_err(Error::from)
+            EchoResponseV1::new()
+                .with_msg(req.msg().unwrap_or_default())
+                .map_err(Error::from)
         })
         .build()
         .expect("pbjx");
-    let response: EchoResponseV1 = pbjx.request_as(EchoRequestV1::new().with_msg("hi").expect("msg")).await.expect("response");
+    let response: EchoResponseV1 = pbjx
+        .request_as(EchoRequestV1::new().with_msg("hi").expect("msg"))
+        .await
+        .expect("response");
     assert_eq!(response.msg(), Some("hi"));
     assert_eq!(local.shutdown().await, LocalReport::default());
     // Requests still work after shutdown: they never touch the queue.
-    let response: EchoResponseV1 = pbjx.request_as(EchoRequestV1::new().with_msg("again").expect("msg")).await.expect("response");
+    let response: EchoResponseV1 = pbjx
+        .request_as(EchoRequestV1::new().with_msg("again").expect("msg"))
+        .await
+        .expect("response");
     assert_eq!(response.msg(), Some("again"));
 }
 
@@ -203,7 +232,10 @@ async fn current_thread_runtime_and_drop_without_shutdown() {
 #[test]
 fn sending_without_a_runtime_fails() {
     let local = LocalTransport::new(4, 1);
-    let pbjx = Pbjx::builder().transport(local.clone()).build().expect("pbjx");
+    let pbjx = Pbjx::builder()
+        .transport(local.clone())
+        .build()
+        .expect("pbjx");
     // Polled without any tokio runtime: the workers cannot be spawned.
     let message: Arc<dyn pbjx::pbj::Message> = Arc::new({
         let mut m = CheckHealthV1::new();

@@ -23,10 +23,22 @@ fn static_router() {
         // Deterministic per message.
         assert_eq!(router.partition_key(message), router.partition_key(message));
     }
-    assert_eq!(router.partition_for_command(&command), router.partition_key(&command));
-    assert_eq!(router.partition_for_event(&event), router.partition_key(&event));
-    assert_eq!(router.partition_for_request(&request), router.partition_key(&request));
+    assert_eq!(
+        router.partition_for_command(&command),
+        router.partition_key(&command)
+    );
+    assert_eq!(
+        router.partition_for_event(&event),
+        router.partition_key(&event)
+    );
+    assert_eq!(
+        router.partition_for_request(&request),
+        router.partition_key(&request)
+    );
     let wide = StaticRouter::new("c", "e", "r");
-    let p: u16 = wide.partition_for_command(&command).parse().expect("a number");
+    let p: u16 = wide
+        .partition_for_command(&command)
+        .parse()
+        .expect("a number");
     assert!(p < 256);
 }

@@ -38,14 +38,22 @@ pub struct TransportEnvelope {
 impl TransportEnvelope {
     /// Wraps a message (encoded with [`Message::to_json`], the JS flavour).
     pub fn new(message: Arc<dyn Message>, is_replay: bool) -> Self {
-        Self { message_json: message.to_json(), message: Some(message), is_replay }
+        Self {
+            message_json: message.to_json(),
+            message: Some(message),
+            is_replay,
+        }
     }
 
     /// Wraps an already encoded message. The string is embedded as given (it is not checked,
     /// and [`Self::message`] is `None`); use it to forward messages of schemas this process
     /// does not know.
     pub fn from_message_json(json: String, is_replay: bool) -> Self {
-        Self { message_json: json, message: None, is_replay }
+        Self {
+            message_json: json,
+            message: None,
+            is_replay,
+        }
     }
 
     /// Parses an envelope and decodes its message with `registry`.
@@ -88,23 +96,44 @@ impl TransportEnvelope {
         match serializer {
             Some(Json::String(s)) if s == SERIALIZER_JSON => {}
             Some(Json::String(s)) => {
-                return Err(invalid(&format!("the serializer [{s}] is not supported (only [json] is)")));
+                return Err(invalid(&format!(
+                    "the serializer [{s}] is not supported (only [json] is)"
+                )));
             }
-            Some(other) => return Err(invalid(&format!("serializer must be a string, got {}", other.type_name()))),
+            Some(other) => {
+                return Err(invalid(&format!(
+                    "serializer must be a string, got {}",
+                    other.type_name()
+                )));
+            }
             None => return Err(invalid("serializer is missing")),
         }
         let is_replay = match is_replay {
             None | Some(Json::Null) => false,
             Some(Json::Bool(b)) => *b,
-            Some(other) => return Err(invalid(&format!("is_replay must be a boolean, got {}", other.type_name()))),
+            Some(other) => {
+                return Err(invalid(&format!(
+                    "is_replay must be a boolean, got {}",
+                    other.type_name()
+                )));
+            }
         };
         let message_json = match message {
             Some(Json::String(s)) => s.clone().into_owned(),
-            Some(other) => return Err(invalid(&format!("message must be a string, got {}", other.type_name()))),
+            Some(other) => {
+                return Err(invalid(&format!(
+                    "message must be a string, got {}",
+                    other.type_name()
+                )));
+            }
             None => return Err(invalid("message is missing")),
         };
         let decoded = pbj::codec::decode(&message_json, registry)?;
-        Ok(Self { message_json, message: Some(Arc::from(decoded)), is_replay })
+        Ok(Self {
+            message_json,
+            message: Some(Arc::from(decoded)),
+            is_replay,
+        })
     }
 
     /// The envelope JSON: `{"serializer":"json","is_replay":..,"message":".."}` (keys in this
@@ -152,7 +181,9 @@ impl std::fmt::Display for TransportEnvelope {
 }
 
 fn invalid(reason: &str) -> Error {
-    Error::InvalidArgument { message: format!("Envelope is invalid: {reason}.") }
+    Error::InvalidArgument {
+        message: format!("Envelope is invalid: {reason}."),
+    }
 }
 
 /// Appends `s` as a JSON string escaped like `JSON.stringify`: `"`, `\`, `\b`, `\f`, `\n`,

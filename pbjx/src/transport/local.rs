@@ -59,11 +59,16 @@ struct Shared {
 impl Shared {
     fn state(&self) -> MutexGuard<'_, State> {
         // Nothing can panic while the lock is held; recover from poisoning anyway.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn report(&self) -> LocalReport {
-        LocalReport { processed: self.processed.load(Ordering::Acquire), failed: self.failed.load(Ordering::Acquire) }
+        LocalReport {
+            processed: self.processed.load(Ordering::Acquire),
+            failed: self.failed.load(Ordering::Acquire),
+        }
     }
 }
 
@@ -142,7 +147,11 @@ impl LocalTransport {
     /// least 1).
     pub fn new(capacity: usize, workers: usize) -> Self {
         let (sender, receiver) = mpsc::channel(capacity.max(1));
-        let state = State { sender: Some(sender), receiver: Some(receiver), workers: Vec::new() };
+        let state = State {
+            sender: Some(sender),
+            receiver: Some(receiver),
+            workers: Vec::new(),
+        };
         Self {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
@@ -204,7 +213,9 @@ impl LocalTransport {
             };
             let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
             for _ in 0..self.shared.worker_count {
-                state.workers.push(runtime.spawn(work(receiver.clone(), self.shared.clone())));
+                state
+                    .workers
+                    .push(runtime.spawn(work(receiver.clone(), self.shared.clone())));
             }
         }
         Ok(sender)
@@ -212,10 +223,17 @@ impl LocalTransport {
 
     async fn enqueue(&self, kind: Kind, message: Arc<dyn Message>, pbjx: &Pbjx) -> Result<()> {
         let sender = self.sender()?;
-        sender.send(Job { kind, message, pbjx: pbjx.clone() }).await.map_err(|_| Error::Transport {
-            transport: LOCAL_TRANSPORT.to_owned(),
-            message: "the transport's workers are gone".to_owned(),
-        })
+        sender
+            .send(Job {
+                kind,
+                message,
+                pbjx: pbjx.clone(),
+            })
+            .await
+            .map_err(|_| Error::Transport {
+                transport: LOCAL_TRANSPORT.to_owned(),
+                message: "the transport's workers are gone".to_owned(),
+            })
     }
 }
 
@@ -223,7 +241,14 @@ impl LocalTransport {
 async fn work(receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>, shared: Arc<Shared>) {
     loop {
         let job = receiver.lock().await.recv().await;
-        let Some(Job { kind, message, pbjx }) = job else { break };
+        let Some(Job {
+            kind,
+            message,
+            pbjx,
+        }) = job
+        else {
+            break;
+        };
         let result = match kind {
             Kind::Command => catch_unwind(pbjx.receive_command(message.clone())).await,
             Kind::Event => catch_unwind(pbjx.receive_event(message.clone())).await,
@@ -254,11 +279,19 @@ impl Transport for LocalTransport {
         LOCAL_TRANSPORT
     }
 
-    fn send_command<'a>(&'a self, pbjx: &'a Pbjx, command: Arc<dyn Message>) -> BoxFuture<'a, Result<()>> {
+    fn send_command<'a>(
+        &'a self,
+        pbjx: &'a Pbjx,
+        command: Arc<dyn Message>,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(self.enqueue(Kind::Command, command, pbjx))
     }
 
-    fn send_event<'a>(&'a self, pbjx: &'a Pbjx, event: Arc<dyn Message>) -> BoxFuture<'a, Result<()>> {
+    fn send_event<'a>(
+        &'a self,
+        pbjx: &'a Pbjx,
+        event: Arc<dyn Message>,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(self.enqueue(Kind::Event, event, pbjx))
     }
 

@@ -32,8 +32,17 @@ pub struct StaticRouter {
 
 impl StaticRouter {
     /// A router with these channels and [`DEFAULT_SHARDS`] partitions.
-    pub fn new(command: impl Into<String>, event: impl Into<String>, request: impl Into<String>) -> Self {
-        Self { command: command.into(), event: event.into(), request: request.into(), shards: DEFAULT_SHARDS }
+    pub fn new(
+        command: impl Into<String>,
+        event: impl Into<String>,
+        request: impl Into<String>,
+    ) -> Self {
+        Self {
+            command: command.into(),
+            event: event.into(),
+            request: request.into(),
+            shards: DEFAULT_SHARDS,
+        }
     }
 
     /// Sets the number of partitions (`0`: the raw 16-bit shard key, 0..=65535).

@@ -36,8 +36,16 @@ mod tests {
     fn vectors() {
         let cases: [(&str, u16, [u16; 4]); 3] = [
             ("test", 0x098f, [143, 15, 15, 2447]),
-            ("4ab60690-7d66-11e7-bb31-be2e44b06b34", 0x8d06, [6, 6, 6, 36102]),
-            ("(╯°□°)╯︵ ┻━┻, ice 🍦 poop 💩 doh 😳", 0x3432, [50, 18, 2, 13362]),
+            (
+                "4ab60690-7d66-11e7-bb31-be2e44b06b34",
+                0x8d06,
+                [6, 6, 6, 36102],
+            ),
+            (
+                "(╯°□°)╯︵ ┻━┻, ice 🍦 poop 💩 doh 😳",
+                0x3432,
+                [50, 18, 2, 13362],
+            ),
         ];
         for (input, key, expected) in cases {
             assert_eq!(shard_key(input), key, "{input}");

@@ -21,6 +21,7 @@
 
 mod builder;
 pub mod context;
+pub mod debugger;
 mod error;
 mod exchange;
 pub mod failure;

@@ -1,9 +1,17 @@
 //! Transports move frozen messages to where they are handled; routers pick channels and
 //! partitions for them.
 
+pub mod envelope;
 mod in_memory;
+pub mod local;
+pub mod router;
+pub mod shard;
 
+pub use envelope::{SERIALIZER_JSON, TransportEnvelope};
 pub use in_memory::InMemoryTransport;
+pub use local::{LocalReport, LocalTransport};
+pub use router::StaticRouter;
+pub use shard::{DEFAULT_SHARDS, determine_shard, shard_key};
 
 use std::sync::Arc;
 

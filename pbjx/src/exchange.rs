@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use pbj::{FieldType, Message, Schema, Value};
+use pbj::{FieldType, FieldValue, Message, Schema, Value};
 use tracing::Instrument;
 
 use crate::builder::PbjxBuilder;
@@ -254,9 +254,12 @@ impl Pbjx {
                 if field.kind != FieldType::Message {
                     continue;
                 }
-                let Some(stored) = message.data_mut().get_at_mut(index)? else { continue };
-                for value in stored.values_mut() {
-                    if let Value::Message(nested) = value {
+                let count = message.data().get_at(index).map_or(0, |stored| stored.values().count());
+                // Index by position rather than holding `values_mut()` (a non-`Send` boxed
+                // iterator) across the await: the exchange futures must stay `Send`.
+                for position in 0..count {
+                    let Some(stored) = message.data_mut().get_at_mut(index)? else { break };
+                    if let Some(Value::Message(nested)) = nth_value_mut(stored, position) {
                         if !nested.is_frozen() {
                             Box::pin(self.trigger_at(&mut **nested, suffix, depth + 1, true)).await?;
                         }
@@ -401,6 +404,15 @@ impl Pbjx {
     /// The scheduler, or [`Error::NotConfigured`].
     pub fn scheduler(&self) -> Result<&Arc<dyn Scheduler>> {
         self.inner.scheduler.as_ref().ok_or(Error::NotConfigured { service: "Scheduler" })
+    }
+}
+
+/// The value at `position` of a stored field (single, set, list or map), mutably.
+fn nth_value_mut(stored: &mut FieldValue, position: usize) -> Option<&mut Value> {
+    match stored {
+        FieldValue::Single(v) => (position == 0).then_some(v),
+        FieldValue::Set(v) | FieldValue::List(v) => v.get_mut(position),
+        FieldValue::Map(m) => m.get_mut(position).map(|(_, v)| v),
     }
 }
 

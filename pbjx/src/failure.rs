@@ -6,7 +6,7 @@ use std::sync::Arc;
 use pbj::{Message, MessageType};
 
 use crate::context::copy_context;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
 use crate::schemas::gdbots::pbjx::request::RequestFailedResponseV1;
 
@@ -37,9 +37,19 @@ fn error_name(error: &Error) -> String {
 
 /// Writes `error_code`, `error_name` and `error_message` into a failure message.
 fn describe(data: &mut pbj::MessageData, error: &Error) -> Result<()> {
-    data.set("error_code", error.code().value())?;
+    // The original keeps the exception code when > 0, else 2 (UNKNOWN).
+    let code = match error.code() {
+        Code::Ok => Code::Unknown,
+        code => code,
+    };
+    data.set("error_code", code.value())?;
     data.set("error_name", error_name(error))?;
-    let message = error.to_string();
+    // Like the original's `getMessage()`: an application error's own message, without the
+    // name and code that `error_name` and `error_code` already carry.
+    let message = match error {
+        Error::Handler { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
     let message = truncate(&message);
     if !message.trim().is_empty() {
         data.set("error_message", message)?;

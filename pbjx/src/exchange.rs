@@ -196,7 +196,11 @@ impl Pbjx {
                 let mut event = PbjxEvent::new_mut(&mut *request, suffix::BEFORE_HANDLE, 0, self);
                 event.can_respond = true;
                 run_plan(&plan, &mut event).await?;
-                if let Some(response) = event.response.take() {
+                if let Some(mut response) = event.response.take() {
+                    // The original's GetResponseEvent::setResponse fills the request context
+                    // of a response answered from a hook too.
+                    drop(event);
+                    attach_request(&*request, &mut *response)?;
                     return Ok(response);
                 }
             }
@@ -355,7 +359,14 @@ impl Pbjx {
             Some(handler) => catch_unwind(handler(request.clone(), self.clone())).await,
         };
         match result {
-            Ok(response) => response,
+            Ok(mut response) => {
+                // Like the original's receiveRequest: the response always references its
+                // request and carries its correlator and tenant (for every transport).
+                if let Err(error) = link_response(&*request, &mut *response) {
+                    tracing::warn!(error = %error, curie, "could not link the response to its request");
+                }
+                response
+            }
             Err(error) => {
                 tracing::error!(error = %error, curie, "request could not be handled");
                 failure::request_failed_response(&*request, &error)
@@ -405,6 +416,26 @@ impl Pbjx {
     pub fn scheduler(&self) -> Result<&Arc<dyn Scheduler>> {
         self.inner.scheduler.as_ref().ok_or(Error::NotConfigured { service: "Scheduler" })
     }
+}
+
+/// Sets `ctx_request_ref` on the response and copies `ctx_correlator_ref` and `ctx_tenant_id`
+/// from the request when it has them (the original's `SimpleRequestBus::receiveRequest`).
+fn link_response(request: &dyn Message, response: &mut dyn Message) -> Result<()> {
+    if response.is_frozen() {
+        return Ok(());
+    }
+    let data = response.data_mut();
+    if data.schema().field("ctx_request_ref").is_some() {
+        data.set("ctx_request_ref", request.generate_message_ref(None))?;
+    }
+    for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
+        if data.schema().field(name).is_some() {
+            if let Some(value) = request.data().get_single(name) {
+                data.set(name, value.clone())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The value at `position` of a stored field (single, set, list or map), mutably.

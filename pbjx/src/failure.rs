@@ -30,9 +30,19 @@ fn error_name(error: &Error) -> String {
     let name: String = error
         .name()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "_/.:-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_/.:-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if name.is_empty() { "Error".into() } else { name }
+    if name.is_empty() {
+        "Error".into()
+    } else {
+        name
+    }
 }
 
 /// Writes `error_code`, `error_name` and `error_message` into a failure message.
@@ -65,7 +75,10 @@ pub fn event_execution_failed(event: &dyn Message, error: &Error) -> Result<Arc<
     data.set("event", event.clone_message())?;
     describe(data, error)?;
     copy_context(event, &mut failed)?;
-    failed.validate().map_err(|violations| Error::Invalid { schema: EventExecutionFailedV1::SCHEMA.id.to_owned(), violations })?;
+    failed.validate().map_err(|violations| Error::Invalid {
+        schema: EventExecutionFailedV1::SCHEMA.id.to_owned(),
+        violations,
+    })?;
     failed.freeze();
     Ok(Arc::new(failed))
 }

@@ -12,12 +12,23 @@ use pbjx::{Code, Error, Pbjx, PbjxEvent, Selector};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
-fn logger(log: &Log, label: &'static str) -> impl Fn(&mut PbjxEvent<'_>) -> pbjx::Result<()> + Send + Sync + 'static {
+fn logger(
+    log: &Log,
+    label: &'static str,
+) -> impl Fn(&mut PbjxEvent<'_>) -> pbjx::Result<()> + Send + Sync + 'static {
     let log = log.clone();
     move |event: &mut PbjxEvent<'_>| {
-        let id = event.message().data().get_single("command_id").and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let id = event
+            .message()
+            .data()
+            .get_single("command_id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned();
         let frozen = event.message().is_frozen();
-        log.lock().unwrap().push(format!("{label}:{}:frozen={frozen}:{id}", event.suffix()));
+        log.lock()
+            .unwrap()
+            .push(format!("{label}:{}:frozen={frozen}:{id}", event.suffix()));
         Ok(())
     }
 }
@@ -32,13 +43,32 @@ async fn send_delivers_the_command_to_its_handler() {
     let command = CheckHealthV1::new().with_msg("ping").unwrap();
     let id = command.command_id().unwrap().to_owned();
     let pbjx = Pbjx::builder()
-        .hook("bind", Selector::mixin("gdbots:pbjx:mixin:command"), logger(&log, "hook"))
+        .hook(
+            "bind",
+            Selector::mixin("gdbots:pbjx:mixin:command"),
+            logger(&log, "hook"),
+        )
         .hook("validate", Selector::all(), logger(&log, "hook"))
-        .hook("enrich", Selector::message("gdbots:pbjx:command:check-health"), logger(&log, "hook"))
-        .hook("before_handle", Selector::mixin("gdbots:pbjx:mixin:command"), logger(&log, "hook"))
-        .hook("after_handle", Selector::message("gdbots:pbjx:command:check-health:v1"), logger(&log, "hook"))
+        .hook(
+            "enrich",
+            Selector::message("gdbots:pbjx:command:check-health"),
+            logger(&log, "hook"),
+        )
+        .hook(
+            "before_handle",
+            Selector::mixin("gdbots:pbjx:mixin:command"),
+            logger(&log, "hook"),
+        )
+        .hook(
+            "after_handle",
+            Selector::message("gdbots:pbjx:command:check-health:v1"),
+            logger(&log, "hook"),
+        )
         .hook("before_handle", Selector::all(), |event| {
-            assert!(event.message_mut().is_none(), "the command is frozen once handed to the bus");
+            assert!(
+                event.message_mut().is_none(),
+                "the command is frozen once handed to the bus"
+            );
             assert!(event.is_root());
             Ok(())
         })
@@ -46,7 +76,11 @@ async fn send_delivers_the_command_to_its_handler() {
             let l = l.clone();
             async move {
                 assert_eq!(cmd.msg(), Some("ping"));
-                l.lock().unwrap().push(format!("handler:frozen={}:{}", cmd.is_frozen(), cmd.command_id().unwrap()));
+                l.lock().unwrap().push(format!(
+                    "handler:frozen={}:{}",
+                    cmd.is_frozen(),
+                    cmd.command_id().unwrap()
+                ));
                 Ok(())
             }
         })
@@ -75,12 +109,19 @@ async fn failing_handler_error_is_returned_without_after_handle() {
         .hook("before_handle", Selector::all(), logger(&log, "hook"))
         .hook("after_handle", Selector::all(), logger(&log, "hook"))
         .command(|_cmd: Arc<CheckHealthV1>, _pbjx| async move {
-            Err(Error::handler(Code::FailedPrecondition, "LogicException", "handler failed"))
+            Err(Error::handler(
+                Code::FailedPrecondition,
+                "LogicException",
+                "handler failed",
+            ))
         })
         .build()
         .unwrap();
     let err = pbjx.send(CheckHealthV1::new()).await.unwrap_err();
-    assert!(matches!(&err, Error::Handler { name, .. } if name == "LogicException"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Handler { name, .. } if name == "LogicException"),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Code::FailedPrecondition);
     let log = log.lock().unwrap();
     assert_eq!(log.len(), 1);
@@ -115,7 +156,10 @@ async fn panicking_handler_becomes_an_error() {
 #[tokio::test]
 async fn missing_handler_is_handler_not_found() {
     let log: Log = Arc::default();
-    let pbjx = Pbjx::builder().hook("before_handle", Selector::all(), logger(&log, "hook")).build().unwrap();
+    let pbjx = Pbjx::builder()
+        .hook("before_handle", Selector::all(), logger(&log, "hook"))
+        .build()
+        .unwrap();
     let err = pbjx.send(CheckHealthV1::new()).await.unwrap_err();
     match &err {
         Error::HandlerNotFound { curie } => assert_eq!(curie, "gdbots:pbjx:command:check-health"),
@@ -137,11 +181,18 @@ async fn missing_handler_is_handler_not_found() {
 #[tokio::test]
 async fn wrong_message_kind() {
     let log: Log = Arc::default();
-    let pbjx = Pbjx::builder().hook("bind", Selector::all(), logger(&log, "hook")).build().unwrap();
+    let pbjx = Pbjx::builder()
+        .hook("bind", Selector::all(), logger(&log, "hook"))
+        .build()
+        .unwrap();
 
     let err = pbjx.send(HealthCheckedV1::new()).await.unwrap_err();
     match &err {
-        Error::WrongMessageKind { operation, mixin, schema } => {
+        Error::WrongMessageKind {
+            operation,
+            mixin,
+            schema,
+        } => {
             assert_eq!((*operation, *mixin), ("send", "gdbots:pbjx:mixin:command"));
             assert_eq!(schema, "pbj:gdbots:pbjx:event:health-checked:1-0-0");
         }
@@ -150,11 +201,31 @@ async fn wrong_message_kind() {
     assert_eq!(err.code(), Code::Internal);
 
     let err = pbjx.send(EchoRequestV1::new()).await.unwrap_err();
-    assert!(matches!(err, Error::WrongMessageKind { operation: "send", .. }));
+    assert!(matches!(
+        err,
+        Error::WrongMessageKind {
+            operation: "send",
+            ..
+        }
+    ));
     let err = pbjx.publish(CheckHealthV1::new()).await.unwrap_err();
-    assert!(matches!(err, Error::WrongMessageKind { operation: "publish", mixin: "gdbots:pbjx:mixin:event", .. }));
+    assert!(matches!(
+        err,
+        Error::WrongMessageKind {
+            operation: "publish",
+            mixin: "gdbots:pbjx:mixin:event",
+            ..
+        }
+    ));
     let err = pbjx.request(CheckHealthV1::new()).await.unwrap_err();
-    assert!(matches!(err, Error::WrongMessageKind { operation: "request", mixin: "gdbots:pbjx:mixin:request", .. }));
+    assert!(matches!(
+        err,
+        Error::WrongMessageKind {
+            operation: "request",
+            mixin: "gdbots:pbjx:mixin:request",
+            ..
+        }
+    ));
     assert!(log.lock().unwrap().is_empty());
 }
 
@@ -175,15 +246,26 @@ async fn handler_can_publish_follow_up_events() {
             async move {
                 g.lock().unwrap().push((
                     event.msg().unwrap_or("").to_owned(),
-                    event.ctx_causator_ref().map(|r| r.curie().to_owned()).unwrap_or_default(),
+                    event
+                        .ctx_causator_ref()
+                        .map(|r| r.curie().to_owned())
+                        .unwrap_or_default(),
                 ));
                 Ok(())
             }
         })
         .build()
         .unwrap();
-    pbjx.send(CheckHealthV1::new().with_msg("hi").unwrap()).await.unwrap();
-    assert_eq!(*got.lock().unwrap(), [("hi".to_owned(), "gdbots:pbjx:command:check-health".to_owned())]);
+    pbjx.send(CheckHealthV1::new().with_msg("hi").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        *got.lock().unwrap(),
+        [(
+            "hi".to_owned(),
+            "gdbots:pbjx:command:check-health".to_owned()
+        )]
+    );
 }
 
 /// A frozen command skips the lifecycle (§1 triggerLifecycle) but is still delivered.
@@ -224,11 +306,24 @@ async fn exchange_futures_are_send() {
         .build()
         .unwrap();
     let mut command = CheckHealthV1::new();
-    assert_send(pbjx.trigger_lifecycle(&mut command)).await.unwrap();
-    assert_send(pbjx.trigger(&mut command, "bind", true)).await.unwrap();
+    assert_send(pbjx.trigger_lifecycle(&mut command))
+        .await
+        .unwrap();
+    assert_send(pbjx.trigger(&mut command, "bind", true))
+        .await
+        .unwrap();
     assert_send(pbjx.send(CheckHealthV1::new())).await.unwrap();
-    assert_send(pbjx.publish(HealthCheckedV1::new())).await.unwrap();
-    assert!(assert_send(pbjx.request(EchoRequestV1::new())).await.is_err());
+    assert_send(pbjx.publish(HealthCheckedV1::new()))
+        .await
+        .unwrap();
+    assert!(
+        assert_send(pbjx.request(EchoRequestV1::new()))
+            .await
+            .is_err()
+    );
     let p = pbjx.clone();
-    tokio::spawn(async move { p.send(CheckHealthV1::new()).await }).await.unwrap().unwrap();
+    tokio::spawn(async move { p.send(CheckHealthV1::new()).await })
+        .await
+        .unwrap()
+        .unwrap();
 }

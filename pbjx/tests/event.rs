@@ -25,7 +25,13 @@ fn add(builder: PbjxBuilder, name: &str, log: &Log, label: &str) -> PbjxBuilder 
 }
 
 /// A subscriber that always fails with `message`.
-fn add_failing(builder: PbjxBuilder, name: &str, log: &Log, label: &str, error: Error) -> PbjxBuilder {
+fn add_failing(
+    builder: PbjxBuilder,
+    name: &str,
+    log: &Log,
+    label: &str,
+    error: Error,
+) -> PbjxBuilder {
     let log = log.clone();
     let label = label.to_owned();
     builder.subscribe_to(name, move |event: Arc<dyn Message>, _pbjx| {
@@ -40,7 +46,11 @@ fn add_failing(builder: PbjxBuilder, name: &str, log: &Log, label: &str, error: 
 }
 
 fn count(log: &Log, prefix: &str) -> usize {
-    log.lock().unwrap().iter().filter(|e| e.starts_with(prefix)).count()
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.starts_with(prefix))
+        .count()
 }
 
 const HC: &str = "gdbots:pbjx:event:health-checked";
@@ -74,7 +84,14 @@ async fn publish_fans_out_in_order() {
         let i = i.clone();
         async move {
             assert!(event.is_frozen());
-            i.lock().unwrap().push(event.data().get_single("event_id").and_then(|v| v.as_str()).unwrap().to_owned());
+            i.lock().unwrap().push(
+                event
+                    .data()
+                    .get_single("event_id")
+                    .and_then(|v| v.as_str())
+                    .unwrap()
+                    .to_owned(),
+            );
             Ok(())
         }
     });
@@ -106,7 +123,9 @@ async fn typed_subscribers_and_priorities() {
     let mut builder = Pbjx::builder().subscribe(move |event: Arc<HealthCheckedV1>, _pbjx| {
         let l = l.clone();
         async move {
-            l.lock().unwrap().push(format!("typed:{}", event.msg().unwrap_or("")));
+            l.lock()
+                .unwrap()
+                .push(format!("typed:{}", event.msg().unwrap_or("")));
             Ok(())
         }
     });
@@ -121,14 +140,21 @@ async fn typed_subscribers_and_priorities() {
         });
     }
     let pbjx = builder.build().unwrap();
-    pbjx.publish(HealthCheckedV1::new().with_msg("x").unwrap()).await.unwrap();
+    pbjx.publish(HealthCheckedV1::new().with_msg("x").unwrap())
+        .await
+        .unwrap();
     assert_eq!(*log.lock().unwrap(), ["typed:x", "p10", "p0", "p0b", "p-1"]);
 }
 
 /// §1 "What happens when no handler exists": zero subscribers is fine.
 #[tokio::test]
 async fn publish_without_subscribers_is_fine() {
-    Pbjx::builder().build().unwrap().publish(HealthCheckedV1::new()).await.unwrap();
+    Pbjx::builder()
+        .build()
+        .unwrap()
+        .publish(HealthCheckedV1::new())
+        .await
+        .unwrap();
 }
 
 /// §3 listener failure: a failing subscriber (and a panicking one) never stops the others;
@@ -144,7 +170,9 @@ async fn failing_subscribers_produce_event_execution_failed() {
     let b = binds.clone();
     let mut builder = Pbjx::builder().hook("bind", Selector::all(), move |event| {
         if event.is_root() {
-            b.lock().unwrap().push(event.message().schema().curie.to_owned());
+            b.lock()
+                .unwrap()
+                .push(event.message().schema().curie.to_owned());
         }
         Ok(())
     });
@@ -192,9 +220,23 @@ async fn failing_subscribers_produce_event_execution_failed() {
     // The star subscriber got the original and both failures; the failer failed once on the
     // original and once on each failure event (those stop at the failer's name, no loop).
     let log = log.lock().unwrap().clone();
-    assert_eq!(log.iter().filter(|e| *e == &format!("star<-{HC}")).count(), 1, "{log:?}");
-    assert_eq!(log.iter().filter(|e| *e == &format!("star<-{EEF}")).count(), 2, "{log:?}");
-    assert_eq!(log.iter().filter(|e| *e == &format!("failer<-{EEF}")).count(), 2, "{log:?}");
+    assert_eq!(
+        log.iter().filter(|e| *e == &format!("star<-{HC}")).count(),
+        1,
+        "{log:?}"
+    );
+    assert_eq!(
+        log.iter().filter(|e| *e == &format!("star<-{EEF}")).count(),
+        2,
+        "{log:?}"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|e| *e == &format!("failer<-{EEF}"))
+            .count(),
+        2,
+        "{log:?}"
+    );
     // The lifecycle ran on the published event only.
     assert_eq!(*binds.lock().unwrap(), [HC]);
 
@@ -211,13 +253,19 @@ async fn failing_subscribers_produce_event_execution_failed() {
         assert!(failed.is_frozen());
         let original = failed.event().unwrap();
         assert_eq!(original.generate_message_ref(None), event_ref);
-        assert_eq!(original.data().get_single("msg").and_then(|v| v.as_str()), Some("test"));
+        assert_eq!(
+            original.data().get_single("msg").and_then(|v| v.as_str()),
+            Some("test")
+        );
         assert_eq!(failed.ctx_causator_ref(), Some(&event_ref));
         assert_eq!(failed.ctx_tenant_id(), Some("tenant1"));
         assert_eq!(failed.ctx_user_ref(), Some(&user));
         assert_eq!(failed.ctx_correlator_ref(), Some(&correlator));
         assert_eq!(failed.ctx_ip(), Some("10.0.0.1"));
-        assert_eq!(failed.ctx_app().unwrap().to_json(), AppV1::new().with_name("app").unwrap().to_json());
+        assert_eq!(
+            failed.ctx_app().unwrap().to_json(),
+            AppV1::new().with_name("app").unwrap().to_json()
+        );
     }
 }
 
@@ -228,11 +276,19 @@ async fn pbjx_js_two_failing_listeners() {
     let log: Log = Arc::default();
     let failing = || Error::handler(Code::Internal, "LogicException", "failing:test");
     let mut builder = add(Pbjx::builder(), HC, &log, "checker");
-    builder = add_failing(builder, "gdbots:pbjx:event:health-checked:v1", &log, "failer", failing());
+    builder = add_failing(
+        builder,
+        "gdbots:pbjx:event:health-checked:v1",
+        &log,
+        "failer",
+        failing(),
+    );
     builder = add_failing(builder, HC, &log, "failer", failing());
     builder = add(builder, EEF, &log, "checker");
     let pbjx = builder.build().unwrap();
-    pbjx.publish(HealthCheckedV1::new().with_msg("test").unwrap()).await.unwrap();
+    pbjx.publish(HealthCheckedV1::new().with_msg("test").unwrap())
+        .await
+        .unwrap();
     assert_eq!(count(&log, "checker"), 3);
     assert_eq!(count(&log, "failer"), 2);
     assert_eq!(
@@ -253,15 +309,32 @@ async fn pbjx_js_two_failing_listeners() {
 #[tokio::test]
 async fn failing_failure_subscriber_stops_only_its_name() {
     let log: Log = Arc::default();
-    let mut builder = add_failing(Pbjx::builder(), HC, &log, "original-failer", Error::handler(Code::Unknown, "E", "1"));
-    builder = add_failing(builder, EEF, &log, "eef-failer", Error::handler(Code::Unknown, "E", "2"));
+    let mut builder = add_failing(
+        Pbjx::builder(),
+        HC,
+        &log,
+        "original-failer",
+        Error::handler(Code::Unknown, "E", "1"),
+    );
+    builder = add_failing(
+        builder,
+        EEF,
+        &log,
+        "eef-failer",
+        Error::handler(Code::Unknown, "E", "2"),
+    );
     builder = add(builder, EEF, &log, "eef-after-failer");
     builder = add(builder, "gdbots:pbjx:*", &log, "package");
     let pbjx = builder.build().unwrap();
     pbjx.publish(HealthCheckedV1::new()).await.unwrap();
     assert_eq!(
         *log.lock().unwrap(),
-        [format!("original-failer<-{HC}"), format!("eef-failer<-{EEF}"), format!("package<-{EEF}"), format!("package<-{HC}")]
+        [
+            format!("original-failer<-{HC}"),
+            format!("eef-failer<-{EEF}"),
+            format!("package<-{EEF}"),
+            format!("package<-{HC}")
+        ]
     );
 }
 
@@ -270,21 +343,34 @@ async fn failing_failure_subscriber_stops_only_its_name() {
 #[tokio::test]
 async fn always_failing_wildcard_subscriber_does_not_loop() {
     let log: Log = Arc::default();
-    let builder = add_failing(Pbjx::builder(), "*", &log, "star", Error::handler(Code::Unknown, "E", "always"));
+    let builder = add_failing(
+        Pbjx::builder(),
+        "*",
+        &log,
+        "star",
+        Error::handler(Code::Unknown, "E", "always"),
+    );
     let pbjx = builder.build().unwrap();
     pbjx.publish(HealthCheckedV1::new()).await.unwrap();
-    assert_eq!(*log.lock().unwrap(), [format!("star<-{HC}"), format!("star<-{EEF}")]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        [format!("star<-{HC}"), format!("star<-{EEF}")]
+    );
 }
 
 /// §3 listener failure: `error_code` = the error's code if > 0 else 2 (UNKNOWN);
 /// `error_message` keeps the first 2048 characters.
 #[tokio::test]
 async fn failure_error_code_and_message_limits() {
-    let failures: Arc<Mutex<Vec<(Option<i64>, usize)>>> = Arc::default();
+    // (error_code, error_message length in characters)
+    type Seen = Arc<Mutex<Vec<(Option<i64>, usize)>>>;
+    let failures: Seen = Arc::default();
     let f = failures.clone();
     let long = "é".repeat(3000);
     let pbjx = Pbjx::builder()
-        .subscribe_to(HC, |_e, _p| async move { Err(Error::handler(Code::Ok, "Weird", "code zero")) })
+        .subscribe_to(HC, |_e, _p| async move {
+            Err(Error::handler(Code::Ok, "Weird", "code zero"))
+        })
         .subscribe_to(HC, move |_e, _p| {
             let long = long.clone();
             async move { Err(Error::handler(Code::Aborted, "Long", long)) }
@@ -292,7 +378,10 @@ async fn failure_error_code_and_message_limits() {
         .subscribe(move |failed: Arc<EventExecutionFailedV1>, _pbjx| {
             let f = f.clone();
             async move {
-                f.lock().unwrap().push((failed.error_code(), failed.error_message().unwrap_or("").chars().count()));
+                f.lock().unwrap().push((
+                    failed.error_code(),
+                    failed.error_message().unwrap_or("").chars().count(),
+                ));
                 Ok(())
             }
         })

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use pbjx::pbj::{Message, MessageRef};
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
-use pbjx::schemas::gdbots::pbjx::request::{EchoRequestV1, EchoResponseV1, RequestFailedResponseV1};
+use pbjx::schemas::gdbots::pbjx::request::{
+    EchoRequestV1, EchoResponseV1, RequestFailedResponseV1,
+};
 use pbjx::{Code, Error, Pbjx, PbjxBuilder, PbjxEvent, Selector};
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -14,7 +16,10 @@ type Log = Arc<Mutex<Vec<String>>>;
 fn logger(log: &Log) -> impl Fn(&mut PbjxEvent<'_>) -> pbjx::Result<()> + Send + Sync + 'static {
     let log = log.clone();
     move |event: &mut PbjxEvent<'_>| {
-        let response = event.response().map(|r| r.schema().curie.to_owned()).unwrap_or_else(|| "-".into());
+        let response = event
+            .response()
+            .map(|r| r.schema().curie.to_owned())
+            .unwrap_or_else(|| "-".into());
         log.lock().unwrap().push(format!(
             "{}.{}:{}:response={response}",
             event.selector(),
@@ -32,7 +37,9 @@ fn echo_builder(handled: &Arc<Mutex<usize>>) -> PbjxBuilder {
         async move {
             *handled.lock().unwrap() += 1;
             assert!(request.is_frozen());
-            EchoResponseV1::new().with_msg(request.msg().unwrap_or_default()).map_err(Error::from)
+            EchoResponseV1::new()
+                .with_msg(request.msg().unwrap_or_default())
+                .map_err(Error::from)
         }
     })
 }
@@ -58,12 +65,31 @@ async fn request_returns_the_handler_response() {
     let handled = Arc::new(Mutex::new(0));
     let log: Log = Arc::default();
     let pbjx = echo_builder(&handled)
-        .hook("before_handle", Selector::mixin("gdbots:pbjx:mixin:request"), logger(&log))
-        .hook("after_handle", Selector::message("gdbots:pbjx:request:echo-request"), logger(&log))
-        .hook("created", Selector::mixin("gdbots:pbjx:mixin:response"), logger(&log))
-        .hook("created", Selector::message("gdbots:pbjx:request:echo-response"), logger(&log))
+        .hook(
+            "before_handle",
+            Selector::mixin("gdbots:pbjx:mixin:request"),
+            logger(&log),
+        )
+        .hook(
+            "after_handle",
+            Selector::message("gdbots:pbjx:request:echo-request"),
+            logger(&log),
+        )
+        .hook(
+            "created",
+            Selector::mixin("gdbots:pbjx:mixin:response"),
+            logger(&log),
+        )
+        .hook(
+            "created",
+            Selector::message("gdbots:pbjx:request:echo-response"),
+            logger(&log),
+        )
         .hook("created", Selector::all(), |event| {
-            assert!(event.message_mut().is_none(), "created hooks see the response, not mutably");
+            assert!(
+                event.message_mut().is_none(),
+                "created hooks see the response, not mutably"
+            );
             Ok(())
         })
         .build()
@@ -75,7 +101,13 @@ async fn request_returns_the_handler_response() {
     assert_eq!(response.ctx_request_ref(), Some(&request_ref));
     let ctx_request = response.ctx_request().unwrap();
     assert_eq!(ctx_request.generate_message_ref(None), request_ref);
-    assert_eq!(ctx_request.data().get_single("msg").and_then(|v| v.as_str()), Some("hello"));
+    assert_eq!(
+        ctx_request
+            .data()
+            .get_single("msg")
+            .and_then(|v| v.as_str()),
+        Some("hello")
+    );
     assert_eq!(response.ctx_correlator_ref(), Some(&correlator));
     assert_eq!(response.ctx_tenant_id(), Some("tenant1"));
     assert!(!response.is_frozen());
@@ -109,7 +141,10 @@ async fn response_context_is_only_filled_when_absent() {
     assert_eq!(response.ctx_correlator_ref(), Some(&correlator));
 
     // Without tenant on the request, the handler's value stays.
-    let response = pbjx.request_as::<EchoResponseV1>(EchoRequestV1::new()).await.unwrap();
+    let response = pbjx
+        .request_as::<EchoResponseV1>(EchoRequestV1::new())
+        .await
+        .unwrap();
     assert_eq!(response.ctx_tenant_id(), Some("handler-tenant"));
     assert_eq!(response.ctx_correlator_ref(), None);
 }
@@ -131,7 +166,11 @@ async fn before_handle_can_answer_from_a_cache() {
             assert!(matches!(again, Err(Error::InvalidArgument { .. })));
             Ok(())
         })
-        .hook("before_handle", Selector::message("gdbots:pbjx:request:echo-request"), logger(&log))
+        .hook(
+            "before_handle",
+            Selector::message("gdbots:pbjx:request:echo-request"),
+            logger(&log),
+        )
         .hook("after_handle", Selector::all(), logger(&log))
         .hook("created", Selector::all(), logger(&log))
         .build()
@@ -143,7 +182,10 @@ async fn before_handle_can_answer_from_a_cache() {
     assert_eq!(*handled.lock().unwrap(), 0);
     assert!(log.lock().unwrap().is_empty(), "{:?}", log.lock().unwrap());
     assert_eq!(response.ctx_request_ref(), Some(&request_ref));
-    assert_eq!(response.ctx_request().map(|r| r.generate_message_ref(None)), Some(request_ref));
+    assert_eq!(
+        response.ctx_request().map(|r| r.generate_message_ref(None)),
+        Some(request_ref)
+    );
     assert_eq!(response.ctx_correlator_ref(), Some(&correlator));
     assert_eq!(response.ctx_tenant_id(), Some("tenant1"));
 }
@@ -152,7 +194,9 @@ async fn before_handle_can_answer_from_a_cache() {
 #[tokio::test]
 async fn set_response_outside_request_before_handle_is_refused() {
     let pbjx = Pbjx::builder()
-        .hook("bind", Selector::all(), |event| event.set_response(Box::new(EchoResponseV1::new())))
+        .hook("bind", Selector::all(), |event| {
+            event.set_response(Box::new(EchoResponseV1::new()))
+        })
         .build()
         .unwrap();
     let err = pbjx.request(EchoRequestV1::new()).await.unwrap_err();
@@ -160,7 +204,9 @@ async fn set_response_outside_request_before_handle_is_refused() {
 
     let pbjx = Pbjx::builder()
         .command(|_c: Arc<CheckHealthV1>, _p| async move { Ok(()) })
-        .hook("before_handle", Selector::all(), |event| event.set_response(Box::new(EchoResponseV1::new())))
+        .hook("before_handle", Selector::all(), |event| {
+            event.set_response(Box::new(EchoResponseV1::new()))
+        })
         .build()
         .unwrap();
     let err = pbjx.send(CheckHealthV1::new()).await.unwrap_err();
@@ -169,7 +215,9 @@ async fn set_response_outside_request_before_handle_is_refused() {
 
 fn failed_response(err: &Error) -> &RequestFailedResponseV1 {
     match err {
-        Error::RequestHandlingFailed { response } => response.downcast_ref::<RequestFailedResponseV1>().unwrap(),
+        Error::RequestHandlingFailed { response } => {
+            response.downcast_ref::<RequestFailedResponseV1>().unwrap()
+        }
         other => panic!("unexpected {other:?}"),
     }
 }
@@ -183,7 +231,11 @@ async fn failing_handler_gives_request_handling_failed() {
     let log: Log = Arc::default();
     let pbjx = Pbjx::builder()
         .request(|_request: Arc<EchoRequestV1>, _pbjx| async move {
-            Err::<EchoResponseV1, _>(Error::handler(Code::PermissionDenied, "AccessDenied", "not yours"))
+            Err::<EchoResponseV1, _>(Error::handler(
+                Code::PermissionDenied,
+                "AccessDenied",
+                "not yours",
+            ))
         })
         .hook("after_handle", Selector::all(), logger(&log))
         .hook("created", Selector::all(), logger(&log))
@@ -197,17 +249,32 @@ async fn failing_handler_gives_request_handling_failed() {
     assert_eq!(response.error_name(), Some("AccessDenied"));
     assert_eq!(response.error_message(), Some("not yours"));
     assert_eq!(response.ctx_request_ref(), Some(&request_ref));
-    assert_eq!(response.ctx_request().unwrap().data().get_single("msg").and_then(|v| v.as_str()), Some("hello"));
+    assert_eq!(
+        response
+            .ctx_request()
+            .unwrap()
+            .data()
+            .get_single("msg")
+            .and_then(|v| v.as_str()),
+        Some("hello")
+    );
     assert_eq!(response.ctx_correlator_ref(), Some(&correlator));
     assert_eq!(response.ctx_tenant_id(), Some("tenant1"));
     assert_eq!(err.code(), Code::PermissionDenied);
     assert_eq!(err.name(), "RequestHandlingFailed");
     let text = err.to_string();
-    assert!(text.contains(&request_ref.to_string()) && text.contains("AccessDenied::7::not yours"), "{text}");
+    assert!(
+        text.contains(&request_ref.to_string()) && text.contains("AccessDenied::7::not yours"),
+        "{text}"
+    );
     assert!(log.lock().unwrap().is_empty());
 
     // request_as fails the same way.
-    assert!(matches!(pbjx.request_as::<EchoResponseV1>(EchoRequestV1::new()).await, Err(Error::RequestHandlingFailed { .. })));
+    assert!(matches!(
+        pbjx.request_as::<EchoResponseV1>(EchoRequestV1::new())
+            .await,
+        Err(Error::RequestHandlingFailed { .. })
+    ));
 }
 
 /// §1 "What happens when no handler exists" (request) + pbjx-js: no handler →
@@ -216,13 +283,32 @@ async fn failing_handler_gives_request_handling_failed() {
 #[tokio::test]
 async fn missing_handler_gives_request_handling_failed() {
     let log: Log = Arc::default();
-    let pbjx = Pbjx::builder().hook("after_handle", Selector::all(), logger(&log)).build().unwrap();
-    let err = pbjx.request(EchoRequestV1::new().with_msg("where").unwrap()).await.unwrap_err();
+    let pbjx = Pbjx::builder()
+        .hook("after_handle", Selector::all(), logger(&log))
+        .build()
+        .unwrap();
+    let err = pbjx
+        .request(EchoRequestV1::new().with_msg("where").unwrap())
+        .await
+        .unwrap_err();
     let response = failed_response(&err);
     assert_eq!(response.error_code(), Some(12));
     assert_eq!(response.error_name(), Some("HandlerNotFound"));
-    assert!(response.error_message().unwrap().contains("gdbots:pbjx:request:echo-request"));
-    assert_eq!(response.ctx_request().unwrap().data().get_single("msg").and_then(|v| v.as_str()), Some("where"));
+    assert!(
+        response
+            .error_message()
+            .unwrap()
+            .contains("gdbots:pbjx:request:echo-request")
+    );
+    assert_eq!(
+        response
+            .ctx_request()
+            .unwrap()
+            .data()
+            .get_single("msg")
+            .and_then(|v| v.as_str()),
+        Some("where")
+    );
     assert_eq!(err.code(), Code::Unimplemented);
     assert!(log.lock().unwrap().is_empty());
 }
@@ -251,9 +337,11 @@ async fn panicking_handler_gives_request_handling_failed() {
 async fn created_hook_error_is_returned() {
     let handled = Arc::new(Mutex::new(0));
     let pbjx = echo_builder(&handled)
-        .hook("created", Selector::message("gdbots:pbjx:request:echo-response"), |_| {
-            Err(Error::handler(Code::DataLoss, "CacheWriteFailed", "nope"))
-        })
+        .hook(
+            "created",
+            Selector::message("gdbots:pbjx:request:echo-response"),
+            |_| Err(Error::handler(Code::DataLoss, "CacheWriteFailed", "nope")),
+        )
         .build()
         .unwrap();
     let err = pbjx.request(EchoRequestV1::new()).await.unwrap_err();
@@ -266,7 +354,10 @@ async fn created_hook_error_is_returned() {
 async fn request_as_wrong_type() {
     let handled = Arc::new(Mutex::new(0));
     let pbjx = echo_builder(&handled).build().unwrap();
-    let err = pbjx.request_as::<RequestFailedResponseV1>(EchoRequestV1::new()).await.unwrap_err();
+    let err = pbjx
+        .request_as::<RequestFailedResponseV1>(EchoRequestV1::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
 }
 

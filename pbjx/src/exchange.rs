@@ -401,8 +401,13 @@ impl Pbjx {
                 skip_name = Some(delivery.name.clone());
                 continue;
             }
-            let failed = failure::event_execution_failed(&*event, &error)?;
-            Box::pin(self.receive_event(failed)).await?;
+            // Never let the failure report stop the remaining subscribers.
+            match failure::event_execution_failed(&*event, &error) {
+                Ok(failed) => Box::pin(self.receive_event(failed)).await?,
+                Err(e) => {
+                    tracing::error!(error = %e, curie = event.schema().curie, "could not build event-execution-failed");
+                }
+            }
         }
         Ok(())
     }

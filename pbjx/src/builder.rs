@@ -81,14 +81,21 @@ impl PbjxBuilder {
 
     /// Registers the handler of request type `T` answering with `R` (`T` must use
     /// `gdbots:pbjx:mixin:request`).
-    pub fn request<T: MessageType, R: Message>(mut self, handler: impl RequestHandler<T, R>) -> Self {
+    pub fn request<T: MessageType, R: Message>(
+        mut self,
+        handler: impl RequestHandler<T, R>,
+    ) -> Self {
         self.requests.push((T::SCHEMA, erase_request(handler)));
         self
     }
 
     /// Subscribes to published events of type `T` (by its curie major).
     pub fn subscribe<T: MessageType>(self, subscriber: impl Subscriber<T>) -> Self {
-        self.add_subscriber(T::SCHEMA.curie_major.to_owned(), 0, erase_subscriber(subscriber))
+        self.add_subscriber(
+            T::SCHEMA.curie_major.to_owned(),
+            0,
+            erase_subscriber(subscriber),
+        )
     }
 
     /// Subscribes to every published event matching `name`: a mixin (curie or curie major),
@@ -102,19 +109,32 @@ impl PbjxBuilder {
     }
 
     /// Like [`Self::subscribe_to`]; higher priorities run first.
-    pub fn subscribe_to_with_priority<F, Fut>(self, name: impl Into<String>, priority: i32, subscriber: F) -> Self
+    pub fn subscribe_to_with_priority<F, Fut>(
+        self,
+        name: impl Into<String>,
+        priority: i32,
+        subscriber: F,
+    ) -> Self
     where
         F: Fn(Arc<dyn Message>, Pbjx) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<()>> + Send + 'static,
     {
-        let erased: ErasedHandler = Arc::new(move |message, pbjx| Box::pin(subscriber(message, pbjx)));
+        let erased: ErasedHandler =
+            Arc::new(move |message, pbjx| Box::pin(subscriber(message, pbjx)));
         self.add_subscriber(name.into(), priority, erased)
     }
 
     fn add_subscriber(mut self, name: String, priority: i32, handler: ErasedHandler) -> Self {
         let order = self.subscriber_count;
         self.subscriber_count += 1;
-        self.subscribers.entry(name).or_default().push(SubscriberEntry { priority, order, handler });
+        self.subscribers
+            .entry(name)
+            .or_default()
+            .push(SubscriberEntry {
+                priority,
+                order,
+                handler,
+            });
         self
     }
 
@@ -128,17 +148,31 @@ impl PbjxBuilder {
     }
 
     /// Like [`Self::hook`]; higher priorities run first within one selector.
-    pub fn hook_with_priority<F>(mut self, suffix: &str, selector: Selector, priority: i32, hook: F) -> Self
+    pub fn hook_with_priority<F>(
+        mut self,
+        suffix: &str,
+        selector: Selector,
+        priority: i32,
+        hook: F,
+    ) -> Self
     where
         F: Fn(&mut PbjxEvent<'_>) -> Result<()> + Send + Sync + 'static,
     {
-        self.hooks.add(suffix, &selector, priority, HookFn::Sync(Arc::new(hook)));
+        self.hooks
+            .add(suffix, &selector, priority, HookFn::Sync(Arc::new(hook)));
         self
     }
 
     /// Adds an asynchronous lifecycle hook.
-    pub fn async_hook(mut self, suffix: &str, selector: Selector, priority: i32, hook: impl Hook) -> Self {
-        self.hooks.add(suffix, &selector, priority, HookFn::Async(Arc::new(hook)));
+    pub fn async_hook(
+        mut self,
+        suffix: &str,
+        selector: Selector,
+        priority: i32,
+        hook: impl Hook,
+    ) -> Self {
+        self.hooks
+            .add(suffix, &selector, priority, HookFn::Async(Arc::new(hook)));
         self
     }
 
@@ -185,24 +219,32 @@ impl PbjxBuilder {
         let requests = index_handlers(self.requests, mixins::REQUEST, "request", &mut problems);
         for schema in commands.keys() {
             if requests.contains_key(schema) {
-                problems.push(format!("[{schema}] has both a command and a request handler"));
+                problems.push(format!(
+                    "[{schema}] has both a command and a request handler"
+                ));
             }
         }
         if !problems.is_empty() {
-            return Err(Error::Registration { message: problems.join("; ") });
+            return Err(Error::Registration {
+                message: problems.join("; "),
+            });
         }
         let inner = Inner {
             hooks: self.hooks,
             commands,
             requests,
             subscribers: Subscribers::new(self.subscribers),
-            transport: self.transport.unwrap_or_else(|| Arc::new(InMemoryTransport)),
+            transport: self
+                .transport
+                .unwrap_or_else(|| Arc::new(InMemoryTransport)),
             event_store: self.event_store,
             event_search: self.event_search,
             scheduler: self.scheduler,
             max_recursion: self.max_recursion,
         };
-        Ok(Pbjx { inner: Arc::new(inner) })
+        Ok(Pbjx {
+            inner: Arc::new(inner),
+        })
     }
 }
 
@@ -215,7 +257,10 @@ fn index_handlers<H>(
     let mut out: HashMap<&'static str, H> = HashMap::with_capacity(handlers.len());
     for (schema, handler) in handlers {
         if !schema.has_mixin(mixin) {
-            problems.push(format!("[{}] is not a {kind} (it does not use [{mixin}])", schema.curie));
+            problems.push(format!(
+                "[{}] is not a {kind} (it does not use [{mixin}])",
+                schema.curie
+            ));
             continue;
         }
         if out.insert(schema.curie, handler).is_some() {

@@ -53,7 +53,9 @@ impl Code {
 
     /// The code for an integer value (`None` outside 0..=16).
     pub fn from_i64(v: i64) -> Option<Self> {
-        usize::try_from(v).ok().and_then(|i| Self::ALL.get(i).copied())
+        usize::try_from(v)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
     }
 
     /// The integer value.
@@ -119,7 +121,7 @@ impl Code {
             412 => Code::FailedPrecondition,
             501 => Code::Unimplemented,
             503 => Code::Unavailable,
-            501.. => Code::Internal,
+            502.. => Code::Internal,
             _ => Code::InvalidArgument,
         }
     }
@@ -206,19 +208,30 @@ pub enum Error {
 impl Error {
     /// An application error with a code, a short name and a message.
     pub fn handler(code: Code, name: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Handler { code, name: name.into(), message: message.into() }
+        Error::Handler {
+            code,
+            name: name.into(),
+            message: message.into(),
+        }
     }
 
     /// The status code of this error.
     pub fn code(&self) -> Code {
         match self {
-            Error::Pbj(_) | Error::Invalid { .. } | Error::TooMuchRecursion { .. } => Code::InvalidArgument,
+            Error::Pbj(_) | Error::Invalid { .. } | Error::TooMuchRecursion { .. } => {
+                Code::InvalidArgument
+            }
             Error::InvalidArgument { .. } => Code::InvalidArgument,
             Error::WrongMessageKind { .. } => Code::Internal,
             Error::HandlerNotFound { .. } | Error::NotConfigured { .. } => Code::Unimplemented,
             Error::RequestHandlingFailed { response } => response
                 .data()
-                .get_i64(response.schema().field_index("error_code").unwrap_or(usize::MAX))
+                .get_i64(
+                    response
+                        .schema()
+                        .field_index("error_code")
+                        .unwrap_or(usize::MAX),
+                )
                 .and_then(Code::from_i64)
                 .unwrap_or(Code::Unknown),
             Error::Registration { .. } => Code::Internal,
@@ -249,7 +262,9 @@ fn camel(kind: &str) -> String {
     kind.split('_')
         .map(|p| {
             let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -268,14 +283,27 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::WrongMessageKind { operation, mixin, schema } => {
-                write!(f, "Pbjx::{operation} requires a message using [{mixin}], got [{schema}]")
+            Error::WrongMessageKind {
+                operation,
+                mixin,
+                schema,
+            } => {
+                write!(
+                    f,
+                    "Pbjx::{operation} requires a message using [{mixin}], got [{schema}]"
+                )
             }
-            Error::HandlerNotFound { curie } => write!(f, "no handler is registered for curie [{curie}]"),
+            Error::HandlerNotFound { curie } => {
+                write!(f, "no handler is registered for curie [{curie}]")
+            }
             Error::RequestHandlingFailed { response } => {
                 let data = response.data();
                 let text = |name: &str| {
-                    response.schema().field_index(name).and_then(|i| data.get_str(i)).unwrap_or("")
+                    response
+                        .schema()
+                        .field_index(name)
+                        .and_then(|i| data.get_str(i))
+                        .unwrap_or("")
                 };
                 let request_ref = response
                     .schema()
@@ -292,7 +320,10 @@ impl fmt::Display for Error {
                 )
             }
             Error::TooMuchRecursion { max, schema } => {
-                write!(f, "lifecycle recursion is limited to {max} levels (message [{schema}])")
+                write!(
+                    f,
+                    "lifecycle recursion is limited to {max} levels (message [{schema}])"
+                )
             }
             Error::NotConfigured { service } => write!(f, "no {service} has been configured"),
             Error::Registration { message } => write!(f, "invalid registration: {message}"),
@@ -300,7 +331,11 @@ impl fmt::Display for Error {
             Error::Transport { transport, message } => {
                 write!(f, "the [{transport}] transport failed: {message}")
             }
-            Error::Handler { code, name, message } => write!(f, "{name} ({code}): {message}"),
+            Error::Handler {
+                code,
+                name,
+                message,
+            } => write!(f, "{name} ({code}): {message}"),
         }
     }
 }

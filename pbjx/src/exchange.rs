@@ -40,7 +40,10 @@ impl Subscribers {
         for list in by_name.values_mut() {
             list.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.order.cmp(&b.order)));
         }
-        Self { by_name, plans: RwLock::new(HashMap::new()) }
+        Self {
+            by_name,
+            plans: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Fan-out order: each mixin as listed, curie major, curie, `vendor:package:*`, `*`.
@@ -50,16 +53,20 @@ impl Subscribers {
             return p;
         }
         let package_wildcard = format!("{}:{}:*", schema.vendor, schema.package);
-        let names = schema
-            .mixins
-            .iter()
-            .copied()
-            .chain([schema.curie_major, schema.curie, package_wildcard.as_str(), "*"]);
+        let names = schema.mixins.iter().copied().chain([
+            schema.curie_major,
+            schema.curie,
+            package_wildcard.as_str(),
+            "*",
+        ]);
         let mut plan = Vec::new();
         for name in names {
             if let Some(list) = self.by_name.get(name) {
                 let shared: Arc<str> = Arc::from(name);
-                plan.extend(list.iter().map(|e| Delivery { name: shared.clone(), handler: e.handler.clone() }));
+                plan.extend(list.iter().map(|e| Delivery {
+                    name: shared.clone(),
+                    handler: e.handler.clone(),
+                }));
             }
         }
         let plan: Arc<[Delivery]> = Arc::from(plan);
@@ -119,16 +126,21 @@ fn require(message: &dyn Message, operation: &'static str, mixin: &'static str) 
     if message.schema().has_mixin(mixin) {
         Ok(())
     } else {
-        Err(Error::WrongMessageKind { operation, mixin, schema: message.schema().id.to_owned() })
+        Err(Error::WrongMessageKind {
+            operation,
+            mixin,
+            schema: message.schema().id.to_owned(),
+        })
     }
 }
 
 /// Validates, freezes and shares a message that went through its lifecycle.
 fn seal(mut message: Box<dyn Message>) -> Result<Arc<dyn Message>> {
     if !message.is_frozen() {
-        message
-            .validate()
-            .map_err(|violations| Error::Invalid { schema: message.schema().id.to_owned(), violations })?;
+        message.validate().map_err(|violations| Error::Invalid {
+            schema: message.schema().id.to_owned(),
+            violations,
+        })?;
         message.freeze();
     }
     Ok(Arc::from(message))
@@ -191,20 +203,33 @@ impl Pbjx {
         let span = tracing::debug_span!("pbjx.request", curie = request.schema().curie, id = %message_id(&*request));
         async move {
             self.trigger_lifecycle(&mut *request).await?;
-            let plan = self.inner.hooks.plan(request.schema(), suffix::BEFORE_HANDLE);
+            let plan = self
+                .inner
+                .hooks
+                .plan(request.schema(), suffix::BEFORE_HANDLE);
             if !plan.is_empty() {
                 let mut event = PbjxEvent::new_mut(&mut *request, suffix::BEFORE_HANDLE, 0, self);
                 event.can_respond = true;
                 run_plan(&plan, &mut event).await?;
-                if let Some(response) = event.response.take() {
+                if let Some(mut response) = event.response.take() {
+                    // The original's GetResponseEvent::setResponse fills the request context
+                    // of a response answered from a hook too.
+                    drop(event);
+                    attach_request(&*request, &mut *response)?;
                     return Ok(response);
                 }
             }
             let request = seal(request)?;
-            let mut response = self.inner.transport.send_request(self, request.clone()).await?;
+            let mut response = self
+                .inner
+                .transport
+                .send_request(self, request.clone())
+                .await?;
             attach_request(&*request, &mut *response)?;
             if response.schema().curie == failure::REQUEST_FAILED_RESPONSE {
-                return Err(Error::RequestHandlingFailed { response: Arc::from(response) });
+                return Err(Error::RequestHandlingFailed {
+                    response: Arc::from(response),
+                });
             }
             self.trigger_created(&*request, &*response).await?;
             Ok(response)
@@ -214,12 +239,22 @@ impl Pbjx {
     }
 
     /// [`Self::request`] returning the response as its generated type.
-    pub async fn request_as<R: pbj::MessageType>(&self, request: impl Into<Box<dyn Message>>) -> Result<R> {
+    pub async fn request_as<R: pbj::MessageType>(
+        &self,
+        request: impl Into<Box<dyn Message>>,
+    ) -> Result<R> {
         let response = self.request(request).await?;
         let schema = response.schema().id;
-        response.into_any().downcast::<R>().map(|r| *r).map_err(|_| Error::InvalidArgument {
-            message: format!("the response [{schema}] is not a {}", R::SCHEMA.class_name()),
-        })
+        response
+            .into_any()
+            .downcast::<R>()
+            .map(|r| *r)
+            .map_err(|_| Error::InvalidArgument {
+                message: format!(
+                    "the response [{schema}] is not a {}",
+                    R::SCHEMA.class_name()
+                ),
+            })
     }
 
     async fn trigger_created(&self, request: &dyn Message, response: &dyn Message) -> Result<()> {
@@ -236,17 +271,33 @@ impl Pbjx {
 
     /// Runs the hooks of `suffix` on `message`; when `recursive`, unfrozen nested messages
     /// first (depth-first, in field order). The first hook error stops and is returned.
-    pub async fn trigger(&self, message: &mut dyn Message, suffix: &str, recursive: bool) -> Result<()> {
+    pub async fn trigger(
+        &self,
+        message: &mut dyn Message,
+        suffix: &str,
+        recursive: bool,
+    ) -> Result<()> {
         let suffix = suffix.trim_matches('.');
         if suffix.is_empty() {
-            return Err(Error::InvalidArgument { message: "trigger requires a non-empty suffix".into() });
+            return Err(Error::InvalidArgument {
+                message: "trigger requires a non-empty suffix".into(),
+            });
         }
         self.trigger_at(message, suffix, 0, recursive).await
     }
 
-    async fn trigger_at(&self, message: &mut dyn Message, suffix: &str, depth: usize, recursive: bool) -> Result<()> {
+    async fn trigger_at(
+        &self,
+        message: &mut dyn Message,
+        suffix: &str,
+        depth: usize,
+        recursive: bool,
+    ) -> Result<()> {
         if depth > self.inner.max_recursion {
-            return Err(Error::TooMuchRecursion { max: self.inner.max_recursion, schema: message.schema().id.to_owned() });
+            return Err(Error::TooMuchRecursion {
+                max: self.inner.max_recursion,
+                schema: message.schema().id.to_owned(),
+            });
         }
         if recursive && !message.is_frozen() {
             let schema = message.schema();
@@ -254,12 +305,20 @@ impl Pbjx {
                 if field.kind != FieldType::Message {
                     continue;
                 }
-                let count = message.data().get_at(index).map_or(0, |v| v.values().count());
+                let count = message
+                    .data()
+                    .get_at(index)
+                    .map_or(0, |stored| stored.values().count());
+                // Index by position rather than holding `values_mut()` (a non-`Send` boxed
+                // iterator) across the await: the exchange futures must stay `Send`.
                 for position in 0..count {
-                    // Re-borrow per element so no iterator is held across the await.
-                    let Some(nested) = nested_message(message, index, position)? else { continue };
-                    if !nested.is_frozen() {
-                        Box::pin(self.trigger_at(nested, suffix, depth + 1, true)).await?;
+                    let Some(stored) = message.data_mut().get_at_mut(index)? else {
+                        break;
+                    };
+                    if let Some(Value::Message(nested)) = nth_value_mut(stored, position)
+                        && !nested.is_frozen()
+                    {
+                        Box::pin(self.trigger_at(&mut **nested, suffix, depth + 1, true)).await?;
                     }
                 }
             }
@@ -299,7 +358,8 @@ impl Pbjx {
             .get(schema.curie)
             .ok_or_else(|| Error::HandlerNotFound { curie: schema.curie.to_owned() })
             .inspect_err(|e| tracing::error!(error = %e, curie = schema.curie, "command could not be handled"))?;
-        self.trigger_shared(&*command, suffix::BEFORE_HANDLE).await?;
+        self.trigger_shared(&*command, suffix::BEFORE_HANDLE)
+            .await?;
         let result = catch_unwind(handler(command.clone(), self.clone())).await;
         if let Err(e) = &result {
             tracing::error!(error = %e, curie = schema.curie, "command handler failed");
@@ -325,10 +385,14 @@ impl Pbjx {
         let is_failure = event.schema().curie == failure::EVENT_EXECUTION_FAILED;
         let mut skip_name: Option<Arc<str>> = None;
         for delivery in plan.iter() {
-            if skip_name.as_ref().is_some_and(|n| Arc::ptr_eq(n, &delivery.name)) {
+            if skip_name
+                .as_ref()
+                .is_some_and(|n| Arc::ptr_eq(n, &delivery.name))
+            {
                 continue;
             }
-            let Err(error) = catch_unwind((delivery.handler)(event.clone(), self.clone())).await else {
+            let Err(error) = catch_unwind((delivery.handler)(event.clone(), self.clone())).await
+            else {
                 continue;
             };
             tracing::error!(error = %error, curie = event.schema().curie, subscriber = &*delivery.name, "event subscriber failed");
@@ -337,8 +401,13 @@ impl Pbjx {
                 skip_name = Some(delivery.name.clone());
                 continue;
             }
-            let failed = failure::event_execution_failed(&*event, &error)?;
-            Box::pin(self.receive_event(failed)).await?;
+            // Never let the failure report stop the remaining subscribers.
+            match failure::event_execution_failed(&*event, &error) {
+                Ok(failed) => Box::pin(self.receive_event(failed)).await?,
+                Err(e) => {
+                    tracing::error!(error = %e, curie = event.schema().curie, "could not build event-execution-failed");
+                }
+            }
         }
         Ok(())
     }
@@ -348,11 +417,20 @@ impl Pbjx {
     pub async fn receive_request(&self, request: Arc<dyn Message>) -> Box<dyn Message> {
         let curie = request.schema().curie;
         let result = match self.inner.requests.get(curie) {
-            None => Err(Error::HandlerNotFound { curie: curie.to_owned() }),
+            None => Err(Error::HandlerNotFound {
+                curie: curie.to_owned(),
+            }),
             Some(handler) => catch_unwind(handler(request.clone(), self.clone())).await,
         };
         match result {
-            Ok(response) => response,
+            Ok(mut response) => {
+                // Like the original's receiveRequest: the response always references its
+                // request and carries its correlator and tenant (for every transport).
+                if let Err(error) = link_response(&*request, &mut *response) {
+                    tracing::warn!(error = %error, curie, "could not link the response to its request");
+                }
+                response
+            }
             Err(error) => {
                 tracing::error!(error = %error, curie, "request could not be handled");
                 failure::request_failed_response(&*request, &error)
@@ -373,7 +451,9 @@ impl Pbjx {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
         if timestamp <= now {
-            return Err(Error::InvalidArgument { message: "send_at requires a timestamp in the future".into() });
+            return Err(Error::InvalidArgument {
+                message: "send_at requires a timestamp in the future".into(),
+            });
         }
         let mut command = command.into();
         require(&*command, "send_at", mixins::COMMAND)?;
@@ -390,32 +470,56 @@ impl Pbjx {
 
     /// The event store, or [`Error::NotConfigured`].
     pub fn event_store(&self) -> Result<&Arc<dyn EventStore>> {
-        self.inner.event_store.as_ref().ok_or(Error::NotConfigured { service: "EventStore" })
+        self.inner.event_store.as_ref().ok_or(Error::NotConfigured {
+            service: "EventStore",
+        })
     }
 
     /// The event search, or [`Error::NotConfigured`].
     pub fn event_search(&self) -> Result<&Arc<dyn EventSearch>> {
-        self.inner.event_search.as_ref().ok_or(Error::NotConfigured { service: "EventSearch" })
+        self.inner
+            .event_search
+            .as_ref()
+            .ok_or(Error::NotConfigured {
+                service: "EventSearch",
+            })
     }
 
     /// The scheduler, or [`Error::NotConfigured`].
     pub fn scheduler(&self) -> Result<&Arc<dyn Scheduler>> {
-        self.inner.scheduler.as_ref().ok_or(Error::NotConfigured { service: "Scheduler" })
+        self.inner.scheduler.as_ref().ok_or(Error::NotConfigured {
+            service: "Scheduler",
+        })
     }
 }
 
-/// The message at `position` of the message field at `index`, mutably.
-fn nested_message(message: &mut dyn Message, index: usize, position: usize) -> Result<Option<&mut dyn Message>> {
-    let value = match message.data_mut().get_at_mut(index)? {
-        Some(FieldValue::Single(v)) if position == 0 => Some(v),
-        Some(FieldValue::Set(items) | FieldValue::List(items)) => items.get_mut(position),
-        Some(FieldValue::Map(entries)) => entries.get_mut(position).map(|(_, v)| v),
-        _ => None,
-    };
-    Ok(match value {
-        Some(Value::Message(m)) => Some(&mut **m),
-        _ => None,
-    })
+/// Sets `ctx_request_ref` on the response and copies `ctx_correlator_ref` and `ctx_tenant_id`
+/// from the request when it has them (the original's `SimpleRequestBus::receiveRequest`).
+fn link_response(request: &dyn Message, response: &mut dyn Message) -> Result<()> {
+    if response.is_frozen() {
+        return Ok(());
+    }
+    let data = response.data_mut();
+    if data.schema().field("ctx_request_ref").is_some() {
+        data.set("ctx_request_ref", request.generate_message_ref(None))?;
+    }
+    for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
+        if data.schema().field(name).is_some()
+            && let Some(value) = request.data().get_single(name)
+        {
+            data.set(name, value.clone())?;
+        }
+    }
+    Ok(())
+}
+
+/// The value at `position` of a stored field (single, set, list or map), mutably.
+fn nth_value_mut(stored: &mut FieldValue, position: usize) -> Option<&mut Value> {
+    match stored {
+        FieldValue::Single(v) => (position == 0).then_some(v),
+        FieldValue::Set(v) | FieldValue::List(v) => v.get_mut(position),
+        FieldValue::Map(m) => m.get_mut(position).map(|(_, v)| v),
+    }
 }
 
 /// Fills the response's request context when absent: `ctx_request`, `ctx_request_ref`,
@@ -432,10 +536,11 @@ fn attach_request(request: &dyn Message, response: &mut dyn Message) -> Result<(
         data.set("ctx_request", request.clone_message())?;
     }
     for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
-        if data.schema().field(name).is_some() && !data.has(name) {
-            if let Some(value) = request.data().get_single(name) {
-                data.set(name, value.clone())?;
-            }
+        if data.schema().field(name).is_some()
+            && !data.has(name)
+            && let Some(value) = request.data().get_single(name)
+        {
+            data.set(name, value.clone())?;
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use pbj::{Message, MessageType};
 
 use crate::context::copy_context;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
 use crate::schemas::gdbots::pbjx::request::RequestFailedResponseV1;
 
@@ -30,15 +30,32 @@ fn error_name(error: &Error) -> String {
     let name: String = error
         .name()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "_/.:-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_/.:-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if name.is_empty() { "Error".into() } else { name }
+    if name.is_empty() {
+        "Error".into()
+    } else {
+        name
+    }
 }
 
 /// Writes `error_code`, `error_name` and `error_message` into a failure message.
 fn describe(data: &mut pbj::MessageData, error: &Error) -> Result<()> {
-    data.set("error_code", error.code().value())?;
+    // The original keeps the exception code when > 0, else 2 (UNKNOWN).
+    let code = match error.code() {
+        Code::Ok => Code::Unknown,
+        code => code,
+    };
+    data.set("error_code", code.value())?;
     data.set("error_name", error_name(error))?;
+    // Like the original's `getMessage()`: an application error's own message, without the
+    // name and code that `error_name` and `error_code` already carry.
     let message = match error {
         Error::Handler { message, .. } => message.clone(),
         other => other.to_string(),
@@ -58,7 +75,10 @@ pub fn event_execution_failed(event: &dyn Message, error: &Error) -> Result<Arc<
     data.set("event", event.clone_message())?;
     describe(data, error)?;
     copy_context(event, &mut failed)?;
-    failed.validate().map_err(|violations| Error::Invalid { schema: EventExecutionFailedV1::SCHEMA.id.to_owned(), violations })?;
+    failed.validate().map_err(|violations| Error::Invalid {
+        schema: EventExecutionFailedV1::SCHEMA.id.to_owned(),
+        violations,
+    })?;
     failed.freeze();
     Ok(Arc::new(failed))
 }

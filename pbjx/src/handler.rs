@@ -68,8 +68,9 @@ pub(crate) type ErasedHandler =
     Arc<dyn Fn(Arc<dyn Message>, Pbjx) -> BoxFuture<'static, Result<()>> + Send + Sync>;
 
 /// A request handler with its types erased.
-pub(crate) type ErasedRequestHandler =
-    Arc<dyn Fn(Arc<dyn Message>, Pbjx) -> BoxFuture<'static, Result<Box<dyn Message>>> + Send + Sync>;
+pub(crate) type ErasedRequestHandler = Arc<
+    dyn Fn(Arc<dyn Message>, Pbjx) -> BoxFuture<'static, Result<Box<dyn Message>>> + Send + Sync,
+>;
 
 /// Downcasts a shared message to its generated type.
 pub(crate) fn downcast<T: MessageType>(message: Arc<dyn Message>) -> Result<Arc<T>> {
@@ -96,7 +97,9 @@ pub(crate) fn erase_subscriber<T: MessageType>(subscriber: impl Subscriber<T>) -
     })
 }
 
-pub(crate) fn erase_request<T: MessageType, R: Message>(handler: impl RequestHandler<T, R>) -> ErasedRequestHandler {
+pub(crate) fn erase_request<T: MessageType, R: Message>(
+    handler: impl RequestHandler<T, R>,
+) -> ErasedRequestHandler {
     let handler = Arc::new(handler);
     Arc::new(move |message, pbjx| {
         let handler = handler.clone();

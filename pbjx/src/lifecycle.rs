@@ -95,7 +95,12 @@ pub struct PbjxEvent<'a> {
 }
 
 impl<'a> PbjxEvent<'a> {
-    pub(crate) fn new_mut(message: &'a mut dyn Message, suffix: &'a str, depth: usize, pbjx: &'a Pbjx) -> Self {
+    pub(crate) fn new_mut(
+        message: &'a mut dyn Message,
+        suffix: &'a str,
+        depth: usize,
+        pbjx: &'a Pbjx,
+    ) -> Self {
         Self {
             slot: Slot::Mut(message),
             suffix,
@@ -173,11 +178,16 @@ impl<'a> PbjxEvent<'a> {
     pub fn set_response(&mut self, response: Box<dyn Message>) -> Result<()> {
         if !self.can_respond {
             return Err(Error::InvalidArgument {
-                message: format!("a response can only be set in a request's before_handle hook, not in [{}]", self.suffix),
+                message: format!(
+                    "a response can only be set in a request's before_handle hook, not in [{}]",
+                    self.suffix
+                ),
             });
         }
         if self.response.is_some() {
-            return Err(Error::InvalidArgument { message: "a response can only be set one time".into() });
+            return Err(Error::InvalidArgument {
+                message: "a response can only be set one time".into(),
+            });
         }
         self.response = Some(response);
         Ok(())
@@ -213,12 +223,15 @@ pub(crate) struct HookEntry {
     pub(crate) body: HookFn,
 }
 
+/// Resolved hook plans of one schema, by suffix.
+type PlansBySuffix = HashMap<String, Arc<[HookEntry]>>;
+
 /// Every hook, by suffix then selector name, plus a per-schema cache of the resolved order.
 #[derive(Default)]
 pub(crate) struct Hooks {
     by_name: HashMap<String, HashMap<String, Vec<HookEntry>>>,
     count: usize,
-    plans: RwLock<HashMap<usize, HashMap<String, Arc<[HookEntry]>>>>,
+    plans: RwLock<HashMap<usize, PlansBySuffix>>,
 }
 
 impl Hooks {
@@ -226,9 +239,19 @@ impl Hooks {
         let suffix = suffix.trim_matches('.').to_owned();
         let name = selector.name().to_owned();
         let selector: Arc<str> = Arc::from(name.as_str());
-        let entry = HookEntry { priority, order: self.count, selector, body };
+        let entry = HookEntry {
+            priority,
+            order: self.count,
+            selector,
+            body,
+        };
         self.count += 1;
-        self.by_name.entry(suffix).or_default().entry(name).or_default().push(entry);
+        self.by_name
+            .entry(suffix)
+            .or_default()
+            .entry(name)
+            .or_default()
+            .push(entry);
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -238,10 +261,12 @@ impl Hooks {
     /// The ordered hooks for `schema` and `suffix` (cached).
     pub(crate) fn plan(&self, schema: &'static Schema, suffix: &str) -> Arc<[HookEntry]> {
         let key_ptr = schema as *const Schema as usize;
-        if let Ok(plans) = self.plans.read() {
-            if let Some(p) = plans.get(&key_ptr).and_then(|by_suffix| by_suffix.get(suffix)) {
-                return p.clone();
-            }
+        if let Ok(plans) = self.plans.read()
+            && let Some(p) = plans
+                .get(&key_ptr)
+                .and_then(|by_suffix| by_suffix.get(suffix))
+        {
+            return p.clone();
         }
         let plan: Arc<[HookEntry]> = match self.by_name.get(suffix) {
             None => Arc::from(Vec::new()),
@@ -250,7 +275,9 @@ impl Hooks {
                 let mut push = |name: &str| {
                     if let Some(list) = names.get(name) {
                         let mut list = list.clone();
-                        list.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.order.cmp(&b.order)));
+                        list.sort_by(|a, b| {
+                            b.priority.cmp(&a.priority).then(a.order.cmp(&b.order))
+                        });
                         out.extend(list);
                     }
                 };
@@ -264,7 +291,10 @@ impl Hooks {
             }
         };
         if let Ok(mut plans) = self.plans.write() {
-            plans.entry(key_ptr).or_default().insert(suffix.to_owned(), plan.clone());
+            plans
+                .entry(key_ptr)
+                .or_default()
+                .insert(suffix.to_owned(), plan.clone());
         }
         plan
     }

@@ -1,0 +1,186 @@
+//! `send_at`, `cancel_jobs` and the optional services (pbjx-features.md §1 "sendAt",
+//! "getEventStore / getEventSearch", §7, §10 pbjx-php "PbjxSendAtTest").
+
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use pbjx::pbj::Message;
+use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+use pbjx::services::Scheduler;
+use pbjx::{BoxFuture, Code, Error, Pbjx, Selector};
+
+#[derive(Default)]
+struct Calls {
+    send_at: Vec<(Arc<dyn Message>, i64, Option<String>)>,
+    cancel: Vec<Vec<String>>,
+}
+
+#[derive(Clone, Default)]
+struct RecordingScheduler(Arc<Mutex<Calls>>);
+
+impl Scheduler for RecordingScheduler {
+    fn send_at(
+        &self,
+        command: Arc<dyn Message>,
+        timestamp: i64,
+        job_id: Option<String>,
+    ) -> BoxFuture<'_, pbjx::Result<String>> {
+        Box::pin(async move {
+            let id = job_id
+                .clone()
+                .unwrap_or_else(|| format!("generated-{timestamp}"));
+            self.0
+                .lock()
+                .unwrap()
+                .send_at
+                .push((command, timestamp, job_id));
+            Ok(id)
+        })
+    }
+
+    fn cancel_jobs(&self, job_ids: Vec<String>) -> BoxFuture<'_, pbjx::Result<()>> {
+        Box::pin(async move {
+            self.0.lock().unwrap().cancel.push(job_ids);
+            Ok(())
+        })
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// §10 `PbjxSendAtTest::testWithValidInput`: `send_at(CheckHealthV1, +1 month, 'next-month')`
+/// returns `next-month`; the scheduler got the same (frozen, lifecycle-run) command and the
+/// timestamp. Without a job id the scheduler's id is returned.
+#[tokio::test]
+async fn send_at_with_valid_input() {
+    let scheduler = RecordingScheduler::default();
+    let pbjx = Pbjx::builder()
+        .scheduler(scheduler.clone())
+        .hook(
+            "enrich",
+            Selector::mixin("gdbots:pbjx:mixin:command"),
+            |event| {
+                event
+                    .message_mut()
+                    .unwrap()
+                    .data_mut()
+                    .set("ctx_ua", "enriched")?;
+                Ok(())
+            },
+        )
+        .build()
+        .unwrap();
+    let command = CheckHealthV1::new().with_msg("later").unwrap();
+    let id = command.command_id().unwrap().to_owned();
+    let at = now() + 30 * 24 * 3600;
+    let job = pbjx
+        .send_at(command, at, Some("next-month".into()))
+        .await
+        .unwrap();
+    assert_eq!(job, "next-month");
+    let job = pbjx
+        .send_at(CheckHealthV1::new(), at + 1, None)
+        .await
+        .unwrap();
+    assert_eq!(job, format!("generated-{}", at + 1));
+
+    let calls = scheduler.0.lock().unwrap();
+    assert_eq!(calls.send_at.len(), 2);
+    let (sent, timestamp, job_id) = &calls.send_at[0];
+    assert_eq!((*timestamp, job_id.as_deref()), (at, Some("next-month")));
+    assert!(sent.is_frozen());
+    let sent = sent.downcast_ref::<CheckHealthV1>().unwrap();
+    assert_eq!(sent.command_id(), Some(id.as_str()));
+    assert_eq!(sent.msg(), Some("later"));
+    assert_eq!(sent.ctx_ua(), Some("enriched"));
+}
+
+/// §10 `PbjxSendAtTest::testWithTimestampInPast`: a timestamp now or in the past is refused
+/// (checked before the message kind, like the original), and the scheduler is not called.
+#[tokio::test]
+async fn send_at_in_the_past() {
+    let scheduler = RecordingScheduler::default();
+    let pbjx = Pbjx::builder()
+        .scheduler(scheduler.clone())
+        .build()
+        .unwrap();
+    for at in [now() - 1, now() - 3600, 0] {
+        let err = pbjx
+            .send_at(CheckHealthV1::new(), at, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    }
+    let err = pbjx
+        .send_at(HealthCheckedV1::new(), now() - 1, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    // In the future, an event is the wrong kind of message.
+    let err = pbjx
+        .send_at(HealthCheckedV1::new(), now() + 60, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::WrongMessageKind {
+                operation: "send_at",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(scheduler.0.lock().unwrap().send_at.is_empty());
+}
+
+/// §1 getEventStore / getEventSearch / Scheduler: unconfigured → NotConfigured (code 12)
+/// naming the service; `send_at` and `cancel_jobs` need the scheduler.
+#[tokio::test]
+async fn unconfigured_services() {
+    let pbjx = Pbjx::builder().build().unwrap();
+    for (result, service) in [
+        (pbjx.event_store().err(), "EventStore"),
+        (pbjx.event_search().err(), "EventSearch"),
+        (pbjx.scheduler().err(), "Scheduler"),
+        (
+            pbjx.send_at(CheckHealthV1::new(), now() + 60, None)
+                .await
+                .err(),
+            "Scheduler",
+        ),
+        (pbjx.cancel_jobs(vec!["a".into()]).await.err(), "Scheduler"),
+    ] {
+        let err = result.expect("an error");
+        assert!(
+            matches!(&err, Error::NotConfigured { service: s } if *s == service),
+            "{err:?}"
+        );
+        assert_eq!(err.code(), Code::Unimplemented);
+        assert!(err.to_string().contains(service), "{err}");
+    }
+}
+
+/// §1 cancelJobs delegates straight to the scheduler (no lifecycle).
+#[tokio::test]
+async fn cancel_jobs_delegates() {
+    let scheduler = RecordingScheduler::default();
+    let pbjx = Pbjx::builder()
+        .scheduler(scheduler.clone())
+        .build()
+        .unwrap();
+    pbjx.cancel_jobs(vec!["job-1".into(), "job-2".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        scheduler.0.lock().unwrap().cancel,
+        [vec!["job-1".to_owned(), "job-2".to_owned()]]
+    );
+    assert!(pbjx.scheduler().is_ok());
+}

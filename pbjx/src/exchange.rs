@@ -150,6 +150,14 @@ fn message_id(message: &dyn Message) -> String {
     message.generate_message_ref(None).id().to_owned()
 }
 
+/// The message's `ctx_correlator_ref` (`-` when absent), for tracing spans.
+fn correlation(message: &dyn Message) -> String {
+    match message.data().get_single("ctx_correlator_ref") {
+        Some(pbj::Value::MessageRef(r)) => r.to_string(),
+        _ => "-".to_owned(),
+    }
+}
+
 impl Pbjx {
     /// A builder (in-memory transport, no handlers).
     pub fn builder() -> PbjxBuilder {
@@ -166,7 +174,12 @@ impl Pbjx {
     pub async fn send(&self, command: impl Into<Box<dyn Message>>) -> Result<()> {
         let mut command = command.into();
         require(&*command, "send", mixins::COMMAND)?;
-        let span = tracing::debug_span!("pbjx.send", curie = command.schema().curie, id = %message_id(&*command));
+        let span = tracing::debug_span!(
+            "pbjx.send",
+            curie = command.schema().curie,
+            id = %message_id(&*command),
+            correlation = %correlation(&*command)
+        );
         async move {
             self.trigger_lifecycle(&mut *command).await?;
             let command = seal(command)?;
@@ -182,7 +195,12 @@ impl Pbjx {
     pub async fn publish(&self, event: impl Into<Box<dyn Message>>) -> Result<()> {
         let mut event = event.into();
         require(&*event, "publish", mixins::EVENT)?;
-        let span = tracing::debug_span!("pbjx.publish", curie = event.schema().curie, id = %message_id(&*event));
+        let span = tracing::debug_span!(
+            "pbjx.publish",
+            curie = event.schema().curie,
+            id = %message_id(&*event),
+            correlation = %correlation(&*event)
+        );
         async move {
             self.trigger_lifecycle(&mut *event).await?;
             let event = seal(event)?;
@@ -200,7 +218,12 @@ impl Pbjx {
     pub async fn request(&self, request: impl Into<Box<dyn Message>>) -> Result<Box<dyn Message>> {
         let mut request = request.into();
         require(&*request, "request", mixins::REQUEST)?;
-        let span = tracing::debug_span!("pbjx.request", curie = request.schema().curie, id = %message_id(&*request));
+        let span = tracing::debug_span!(
+            "pbjx.request",
+            curie = request.schema().curie,
+            id = %message_id(&*request),
+            correlation = %correlation(&*request)
+        );
         async move {
             self.trigger_lifecycle(&mut *request).await?;
             let plan = self

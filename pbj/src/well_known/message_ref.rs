@@ -32,8 +32,13 @@ impl MessageRef {
     /// is JS-trimmed, empty becomes `"null"` (`"0"` is kept) and must match `^[\w\/\.:-]+$`; the
     /// tag is trimmed, `[^\w.-]` becomes `-`, lowercased, and empty gives no tag.
     pub fn new(curie: &str, id: &str, tag: Option<&str>) -> Result<Self, String> {
-        let parsed = crate::SchemaCurie::parse(curie).map_err(|e| e.to_string())?;
-        if parsed.is_mixin() {
+        let is_mixin = match crate::schema_id::check_curie(curie) {
+            Some(is_mixin) => is_mixin,
+            None => crate::SchemaCurie::parse(curie)
+                .map_err(|e| e.to_string())?
+                .is_mixin(),
+        };
+        if is_mixin {
             return Err(format!("Mixins cannot be used in a MessageRef [{curie}]"));
         }
         let id = crate::text::js_trim(id);

@@ -14,6 +14,21 @@ pub const SCHEMA_ID_MAX_LEN: usize = 150;
 /// Maximum length of a schema curie string (characters).
 pub const SCHEMA_CURIE_MAX_LEN: usize = 145;
 
+/// `[a-z0-9-]` by table lookup.
+fn is_segment_byte(b: u8) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+            i += 1;
+        }
+        t
+    };
+    TABLE[usize::from(b)]
+}
+
 fn is_segment(s: &str, allow_dot: bool) -> bool {
     !s.is_empty()
         && s.bytes().all(|b| {
@@ -35,7 +50,9 @@ pub(crate) fn check_curie(s: &str) -> Option<bool> {
     // only the category may be empty.
     let (mut part, mut len, mut cat_start) = (0usize, 0usize, 0usize);
     for (i, &b) in s.as_bytes().iter().enumerate() {
-        if b == b':' {
+        if is_segment_byte(b) {
+            len += 1;
+        } else if b == b':' {
             if (len == 0 && part != 2) || part == 3 {
                 return None;
             }
@@ -44,11 +61,7 @@ pub(crate) fn check_curie(s: &str) -> Option<bool> {
             if part == 2 {
                 cat_start = i + 1;
             }
-        } else if b.is_ascii_lowercase()
-            || b.is_ascii_digit()
-            || b == b'-'
-            || (b == b'.' && part == 1)
-        {
+        } else if b == b'.' && part == 1 {
             len += 1;
         } else {
             return None;

@@ -130,6 +130,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Consumes the string token `"name"` if it is next, spelled without escapes.
+    pub(crate) fn eat_plain_string(&mut self, name: &str) -> bool {
+        let end = self.pos + name.len() + 1;
+        let hit = self.b.get(self.pos) == Some(&b'"')
+            && self.b.get(self.pos + 1..end) == Some(name.as_bytes())
+            && self.b.get(end) == Some(&b'"')
+            && plain_run(name.as_bytes()) == name.len();
+        if hit {
+            self.pos = end + 1;
+        }
+        hit
+    }
+
     /// Whether all input was consumed.
     pub(crate) fn at_end(&self) -> bool {
         self.pos == self.b.len()

@@ -115,24 +115,29 @@ fn body(
     let mut data = MessageData::empty(schema);
     let mut cursor = 1;
     while next_member(p, b'}')? {
-        if p.peek() != Some(b'"') {
-            return None;
-        }
-        let key = p.string().ok()?;
-        colon(p)?;
-        if key == "_schema" {
-            return None;
-        }
         // Canonical writers emit keys in schema order: try the next field first.
         let index = match schema.fields.get(cursor) {
-            Some(f) if f.name == key => cursor,
-            _ => match schema.field_index(&key) {
-                Some(i) => i,
-                None => {
-                    p.value(json_depth + 1).ok()?;
-                    continue;
+            Some(f) if f.name != "_schema" && p.eat_plain_string(f.name) => {
+                colon(p)?;
+                cursor
+            }
+            _ => {
+                if p.peek() != Some(b'"') {
+                    return None;
                 }
-            },
+                let key = p.string().ok()?;
+                colon(p)?;
+                if key == "_schema" {
+                    return None;
+                }
+                match schema.field_index(&key) {
+                    Some(i) => i,
+                    None => {
+                        p.value(json_depth + 1).ok()?;
+                        continue;
+                    }
+                }
+            }
         };
         cursor = index + 1;
         let field = schema.fields.get(index)?;
@@ -237,23 +242,32 @@ fn message_ref(p: &mut Parser<'_>, json_depth: usize) -> Option<MessageRef> {
     let (mut curie, mut id, mut tag) = (None, None, None);
     if !p.eat_byte(b'}') {
         loop {
-            if p.peek() != Some(b'"') {
-                return None;
-            }
-            let key = p.string().ok()?;
-            colon(p)?;
-            let slot = match &*key {
-                "curie" => &mut curie,
-                "id" => &mut id,
-                "tag" => &mut tag,
-                _ => {
-                    p.value(json_depth + 1).ok()?;
-                    if !next_member(p, b'}')? {
-                        break;
+            let slot = if p.eat_plain_string("curie") {
+                &mut curie
+            } else if p.eat_plain_string("id") {
+                &mut id
+            } else if p.eat_plain_string("tag") {
+                &mut tag
+            } else {
+                if p.peek() != Some(b'"') {
+                    return None;
+                }
+                let key = p.string().ok()?;
+                match &*key {
+                    "curie" => &mut curie,
+                    "id" => &mut id,
+                    "tag" => &mut tag,
+                    _ => {
+                        colon(p)?;
+                        p.value(json_depth + 1).ok()?;
+                        if !next_member(p, b'}')? {
+                            break;
+                        }
+                        continue;
                     }
-                    continue;
                 }
             };
+            colon(p)?;
             *slot = match p.value(json_depth + 1).ok()? {
                 Json::Null => None,
                 Json::String(s) => Some(s),

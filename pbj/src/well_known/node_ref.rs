@@ -10,10 +10,17 @@ pub struct NodeRef {
 
 /// Whether `id` is a valid node/message-ref id: `^[\w\/\.:-]+$` with ASCII `\w`.
 pub(crate) fn is_valid_ref_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_/.:-".contains(&b))
+    const TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/' | b'.' | b':' | b'-');
+            i += 1;
+        }
+        t
+    };
+    !id.is_empty() && id.bytes().all(|b| TABLE[usize::from(b)])
 }
 
 fn is_qname_part(s: &str) -> bool {

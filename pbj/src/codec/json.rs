@@ -67,7 +67,7 @@ const fn is_special(b: u8) -> bool {
 }
 
 /// Length of the leading run of `b` without `"`, `\` or control characters.
-fn plain_run(b: &[u8]) -> usize {
+pub(crate) fn plain_run(b: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;

@@ -132,13 +132,18 @@ impl<'a> Parser<'a> {
 
     /// Consumes the string token `"name"` if it is next, spelled without escapes.
     pub(crate) fn eat_plain_string(&mut self, name: &str) -> bool {
-        let end = self.pos + name.len() + 1;
-        let hit = self.b.get(self.pos) == Some(&b'"')
-            && self.b.get(self.pos + 1..end) == Some(name.as_bytes())
-            && self.b.get(end) == Some(&b'"')
-            && plain_run(name.as_bytes()) == name.len();
+        let n = name.as_bytes();
+        let Some(raw) = self.b.get(self.pos..self.pos + n.len() + 2) else {
+            return false;
+        };
+        let hit = raw.first() == Some(&b'"')
+            && raw.last() == Some(&b'"')
+            && raw[1..]
+                .iter()
+                .zip(n)
+                .all(|(a, b)| a == b && !is_special(*b));
         if hit {
-            self.pos = end + 1;
+            self.pos += n.len() + 2;
         }
         hit
     }

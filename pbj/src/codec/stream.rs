@@ -98,6 +98,10 @@ fn boxed(
     depth: usize,
     json_depth: usize,
 ) -> Option<Box<dyn Message>> {
+    // `_schema` is read at `json_depth + 1` without the parser's depth check.
+    if json_depth + 1 > MAX_DEPTH {
+        return None;
+    }
     let raw = schema_key(p)?;
     let entry = d.registry.resolve_id_str(&raw).ok()?;
     let data = body(d, p, entry.schema, depth, json_depth)?;
@@ -216,9 +220,13 @@ fn value(
     depth: usize,
     json_depth: usize,
 ) -> Option<Option<Value>> {
+    // The tree parser's nesting limit, for the tokens read directly below.
+    if json_depth > MAX_DEPTH {
+        return None;
+    }
     let raw = match (field.kind.family(), p.peek()?) {
         (TypeFamily::Message, b'{') => {
-            if depth >= MAX_MESSAGE_DEPTH || json_depth > MAX_DEPTH {
+            if depth >= MAX_MESSAGE_DEPTH {
                 return None;
             }
             Value::Message(boxed(d, p, depth + 1, json_depth)?)
@@ -241,7 +249,8 @@ fn value(
 
 /// `{"curie","id","tag"?}` (other keys are ignored; the last of a duplicate key wins).
 fn message_ref(p: &mut Parser<'_>, json_depth: usize) -> Option<MessageRef> {
-    if json_depth > MAX_DEPTH {
+    // Member values are read at `json_depth + 1`, some without the parser's depth check.
+    if json_depth + 1 > MAX_DEPTH {
         return None;
     }
     p.eat_byte(b'{');
@@ -275,10 +284,13 @@ fn message_ref(p: &mut Parser<'_>, json_depth: usize) -> Option<MessageRef> {
                 }
             };
             colon(p)?;
-            *slot = match p.value(json_depth + 1).ok()? {
-                Json::Null => None,
-                Json::String(s) => Some(s),
-                _ => return None,
+            *slot = if p.peek() == Some(b'"') {
+                Some(p.string().ok()?)
+            } else {
+                match p.value(json_depth + 1).ok()? {
+                    Json::Null => None,
+                    _ => return None,
+                }
             };
             if !next_member(p, b'}')? {
                 break;

@@ -6,9 +6,10 @@ use super::node_ref::is_valid_ref_id;
 /// as a string `curie:id#tag`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessageRef {
-    curie: String,
-    id: String,
-    tag: Option<String>,
+    // Boxed strings keep `Value` (and so every message's storage) small.
+    curie: Box<str>,
+    id: Box<str>,
+    tag: Option<Box<str>>,
 }
 
 /// JS tag normalization: trim, every UTF-16 unit outside `[\w.-]` becomes `-` (an astral char
@@ -47,9 +48,9 @@ impl MessageRef {
             return Err(format!("MessageRef.id [{id}] is invalid"));
         }
         Ok(Self {
-            curie: curie.to_owned(),
-            id: id.to_owned(),
-            tag: tag.and_then(normalize_tag),
+            curie: curie.into(),
+            id: id.into(),
+            tag: tag.and_then(normalize_tag).map(String::into_boxed_str),
         })
     }
     /// Parses `vendor:package:category:message:id[#tag]` as JS `fromString` does: the first `#`
@@ -77,7 +78,7 @@ impl MessageRef {
     }
     /// Whether the id is not `"null"`.
     pub fn has_id(&self) -> bool {
-        self.id != "null"
+        &*self.id != "null"
     }
     /// The tag.
     pub fn tag(&self) -> Option<&str> {

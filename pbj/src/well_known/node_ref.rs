@@ -3,9 +3,10 @@ use std::fmt;
 /// A reference to a node: `vendor:label:id` (on the wire that string).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeRef {
-    vendor: String,
-    label: String,
-    id: String,
+    // Boxed strings keep `Value` (and so every message's storage) small.
+    vendor: Box<str>,
+    label: Box<str>,
+    id: Box<str>,
 }
 
 /// Whether `id` is a valid node/message-ref id: `^[\w\/\.:-]+$` with ASCII `\w`.
@@ -47,9 +48,9 @@ impl NodeRef {
             return Err(format!("NodeRef [{s}]: id [{id}] is invalid"));
         }
         Ok(Self {
-            vendor: vendor.to_owned(),
-            label: label.to_owned(),
-            id: id.to_owned(),
+            vendor: vendor.into(),
+            label: label.into(),
+            id: id.into(),
         })
     }
     /// The vendor.

@@ -60,29 +60,91 @@ pub fn is_slug_format(value: &str) -> bool {
 
 const IPV4_OCTET: &str = "([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])";
 
-static IPV4: LazyLock<Option<Regex>> =
-    LazyLock::new(|| compiled(&format!(r"^(?:{IPV4_OCTET}\.){{3}}{IPV4_OCTET}$")));
+/// A dotted-quad octet: `([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])`.
+fn is_octet(s: &[u8]) -> bool {
+    match *s {
+        [a] => a.is_ascii_digit(),
+        [a, b] => (b'1'..=b'9').contains(&a) && b.is_ascii_digit(),
+        [a, b, c] => {
+            b.is_ascii_digit()
+                && c.is_ascii_digit()
+                && (a == b'1' || (a == b'2' && (b < b'5' || (b == b'5' && c <= b'5'))))
+        }
+        _ => false,
+    }
+}
+
+fn is_ipv4_bytes(value: &[u8]) -> bool {
+    let mut n = 0;
+    for part in value.split(|&b| b == b'.') {
+        n += 1;
+        if n > 4 || !is_octet(part) {
+            return false;
+        }
+    }
+    n == 4
+}
 
 /// JS `IPV4_PATTERN`: dotted quad, no leading zeros (`01.2.3.4` is invalid).
 pub fn is_ipv4(value: &str) -> bool {
-    matches(&IPV4, value)
+    is_ipv4_bytes(value.as_bytes())
 }
 
-static IPV6: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    let h = "[0-9A-Fa-f]{1,4}";
-    let v4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})";
-    let src = format!(
-        "^((({h}:){{7}}({h}|:))|(({h}:){{6}}(:{h}|{v4}|:))|(({h}:){{5}}(((:{h}){{1,2}})|:{v4}|:))\
-         |(({h}:){{4}}(((:{h}){{1,3}})|((:{h})?:{v4})|:))|(({h}:){{3}}(((:{h}){{1,4}})|((:{h}){{0,2}}:{v4})|:))\
-         |(({h}:){{2}}(((:{h}){{1,5}})|((:{h}){{0,3}}:{v4})|:))|(({h}:){{1}}(((:{h}){{1,6}})|((:{h}){{0,4}}:{v4})|:))\
-         |(:(((:{h}){{1,7}})|((:{h}){{0,5}}:{v4})|:)))(%.+)?$"
-    );
-    compiled(&src)
-});
+/// One pass over an IPv6 address without zone: groups of 1-4 hex digits separated by `:`, at
+/// most one `::`, optionally ending in a dotted quad (counted as two groups).
+fn is_ipv6_addr(b: &[u8]) -> bool {
+    let (mut count, mut gap, mut i) = (0usize, false, 0usize);
+    if b.starts_with(b"::") {
+        gap = true;
+        i = 2;
+    }
+    while i < b.len() {
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_hexdigit) {
+            i += 1;
+        }
+        if b.get(i) == Some(&b'.') {
+            // A dotted quad can only be the last part.
+            if !is_ipv4_bytes(&b[start..]) {
+                return false;
+            }
+            count += 2;
+            break;
+        }
+        if i == start || i - start > 4 {
+            return false;
+        }
+        count += 1;
+        match b.get(i) {
+            None => break,
+            Some(b':') => i += 1,
+            Some(_) => return false,
+        }
+        if b.get(i) == Some(&b':') {
+            if gap {
+                return false;
+            }
+            gap = true;
+            i += 1;
+        } else if i == b.len() {
+            return false;
+        }
+    }
+    if gap { count <= 7 } else { count == 8 }
+}
 
-/// JS `IPV6_PATTERN` (full, compressed and IPv4-suffixed forms; a `%zone` suffix is allowed).
+/// JS `IPV6_PATTERN` (full, compressed and IPv4-suffixed forms; a `%zone` suffix is allowed):
+/// eight groups, or at most seven around one `::`; a trailing dotted quad counts as two groups.
 pub fn is_ipv6(value: &str) -> bool {
-    matches(&IPV6, value)
+    let (addr, zone) = match value.split_once('%') {
+        Some((addr, zone)) => (addr, Some(zone)),
+        None => (value, None),
+    };
+    // `(%.+)?` where `.` is any character but a line terminator.
+    if zone.is_some_and(|z| z.is_empty() || z.contains(['\n', '\r', '\u{2028}', '\u{2029}'])) {
+        return false;
+    }
+    is_ipv6_addr(addr.as_bytes())
 }
 
 static HOSTNAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -258,8 +320,6 @@ mod tests {
     #[test]
     fn all_regexes_compile() {
         for re in [
-            &IPV4,
-            &IPV6,
             &HOSTNAME,
             &EMAIL_IP,
             &EMAIL,
@@ -356,6 +416,61 @@ mod tests {
             "a@b.com\n",
         ] {
             assert!(!check(Format::Email, v), "{v}");
+        }
+    }
+
+    /// The JS regexes the hand-written IP checks replace.
+    fn ip_regexes() -> (Regex, Regex) {
+        let o = "([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])";
+        let v4 = compiled(&format!(r"^(?:{o}\.){{3}}{o}$")).unwrap();
+        let h = "[0-9A-Fa-f]{1,4}";
+        let q = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})";
+        let src = format!(
+            "^((({h}:){{7}}({h}|:))|(({h}:){{6}}(:{h}|{q}|:))|(({h}:){{5}}(((:{h}){{1,2}})|:{q}|:))\
+             |(({h}:){{4}}(((:{h}){{1,3}})|((:{h})?:{q})|:))|(({h}:){{3}}(((:{h}){{1,4}})|((:{h}){{0,2}}:{q})|:))\
+             |(({h}:){{2}}(((:{h}){{1,5}})|((:{h}){{0,3}}:{q})|:))|(({h}:){{1}}(((:{h}){{1,6}})|((:{h}){{0,4}}:{q})|:))\
+             |(:(((:{h}){{1,7}})|((:{h}){{0,5}}:{q})|:)))(%.+)?$"
+        );
+        (v4, compiled(&src).unwrap())
+    }
+
+    #[test]
+    fn ip_checks_agree_with_js_regexes() {
+        let (v4, v6) = ip_regexes();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as usize
+        };
+        let pieces = [
+            "0", "1", "9", "a", "F", "ff", "0db8", "fffff", "255", "256", "01", "1.2.3.4", "", "g",
+        ];
+        let seps = [":", "::", ".", ":", ":", "%", "%e0", "\n", ":::"];
+        let mut valid = 0;
+        for _ in 0..200_000 {
+            let mut s = String::new();
+            for _ in 0..next(12) {
+                s.push_str(pieces[next(pieces.len() as u64)]);
+                s.push_str(seps[next(seps.len() as u64)]);
+            }
+            if next(2) == 0 {
+                s.pop();
+            }
+            assert_eq!(is_ipv4(&s), v4.is_match(&s), "ipv4 {s:?}");
+            assert_eq!(is_ipv6(&s), v6.is_match(&s), "ipv6 {s:?}");
+            valid += usize::from(v6.is_match(&s));
+        }
+        assert!(valid > 1_000, "only {valid} valid ipv6 samples");
+        for s in [
+            "1:2:3:4:5:6:7::",
+            "::1:2:3:4:5:6:7",
+            "1:2:3:4:5::1.2.3.4",
+            "1:2:3:4:5:6::1.2.3.4",
+            "1::%a%b",
+        ] {
+            assert_eq!(is_ipv6(s), v6.is_match(s), "ipv6 {s:?}");
         }
     }
 

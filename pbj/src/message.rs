@@ -29,7 +29,11 @@ impl MessageData {
         if let Some(first) = values.first_mut() {
             *first = Some(FieldValue::Single(Value::String(schema.id.to_owned())));
         }
-        Self { schema, values, frozen: false }
+        Self {
+            schema,
+            values,
+            frozen: false,
+        }
     }
 
     /// A new message of `schema` with every default populated (generated ids, now, ...).
@@ -50,15 +54,19 @@ impl MessageData {
     }
 
     fn index(&self, name: &str) -> Result<usize, Error> {
-        self.schema.field_index(name).ok_or_else(|| Error::UnknownField {
-            field: name.to_owned(),
-            schema: self.schema.id.to_owned(),
-        })
+        self.schema
+            .field_index(name)
+            .ok_or_else(|| Error::UnknownField {
+                field: name.to_owned(),
+                schema: self.schema.id.to_owned(),
+            })
     }
 
     fn writable(&self) -> Result<(), Error> {
         if self.frozen {
-            return Err(Error::Frozen { schema: self.schema.id.to_owned() });
+            return Err(Error::Frozen {
+                schema: self.schema.id.to_owned(),
+            });
         }
         Ok(())
     }
@@ -118,10 +126,13 @@ impl MessageData {
     }
 
     fn field_at(&self, index: usize) -> Result<&'static Field, Error> {
-        self.schema.fields.get(index).ok_or_else(|| Error::UnknownField {
-            field: format!("#{index}"),
-            schema: self.schema.id.to_owned(),
-        })
+        self.schema
+            .fields
+            .get(index)
+            .ok_or_else(|| Error::UnknownField {
+                field: format!("#{index}"),
+                schema: self.schema.id.to_owned(),
+            })
     }
 
     /// Clears field `name` and re-applies its default.
@@ -141,7 +152,11 @@ impl MessageData {
         Ok(())
     }
 
-    fn collection(&mut self, name: &str, rule: FieldRule) -> Result<(usize, &'static Field), Error> {
+    fn collection(
+        &mut self,
+        name: &str,
+        rule: FieldRule,
+    ) -> Result<(usize, &'static Field), Error> {
         self.writable()?;
         let i = self.index(name)?;
         let field = self.field_at(i)?;
@@ -164,7 +179,9 @@ impl MessageData {
         let (i, field) = self.collection(name, FieldRule::Set)?;
         let mut checked = Vec::new();
         for v in values {
-            if let Some(v) = validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m))? {
+            if let Some(v) =
+                validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m))?
+            {
                 checked.push(v);
             }
         }
@@ -190,7 +207,9 @@ impl MessageData {
         let (i, field) = self.collection(name, FieldRule::List)?;
         let mut checked = Vec::new();
         for v in values {
-            if let Some(v) = validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m))? {
+            if let Some(v) =
+                validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m))?
+            {
                 checked.push(v);
             }
         }
@@ -202,9 +221,15 @@ impl MessageData {
     }
 
     /// Puts `key -> value` in a map field (an existing key keeps its position).
-    pub fn add_to_map(&mut self, name: &str, key: &str, value: impl Into<Value>) -> Result<(), Error> {
+    pub fn add_to_map(
+        &mut self,
+        name: &str,
+        key: &str,
+        value: impl Into<Value>,
+    ) -> Result<(), Error> {
         let (i, field) = self.collection(name, FieldRule::Map)?;
-        let Some(v) = validate::normalize(field, value.into()).map_err(|m| Error::invalid(format!("{}.{key}", field.name), m))?
+        let Some(v) = validate::normalize(field, value.into())
+            .map_err(|m| Error::invalid(format!("{}.{key}", field.name), m))?
         else {
             return self.remove_from_map(name, key);
         };
@@ -240,10 +265,10 @@ impl MessageData {
     /// Removes the element at `position` of a list field (no-op when out of range).
     pub fn remove_from_list_at(&mut self, name: &str, position: usize) -> Result<(), Error> {
         let (i, _) = self.collection(name, FieldRule::List)?;
-        if let Some(FieldValue::List(items)) = &mut self.values[i] {
-            if position < items.len() {
-                items.remove(position);
-            }
+        if let Some(FieldValue::List(items)) = &mut self.values[i]
+            && position < items.len()
+        {
+            items.remove(position);
         }
         Ok(())
     }
@@ -271,7 +296,9 @@ impl MessageData {
     }
 
     fn populate_default(&mut self, index: usize) {
-        let Some(field) = self.schema.fields.get(index) else { return };
+        let Some(field) = self.schema.fields.get(index) else {
+            return;
+        };
         if field.rule != FieldRule::Single {
             return;
         }
@@ -339,10 +366,26 @@ impl MessageData {
 
 /// Adds `value` to a set: a duplicate (same key) keeps its position and takes the new value.
 pub(crate) fn push_unique(items: &mut Vec<Value>, value: Value) {
-    let key = set_key_of(&value);
-    match items.iter_mut().find(|e| set_key_of(e) == key) {
+    match items.iter_mut().find(|e| same_set_key(e, &value)) {
         Some(existing) => *existing = value,
         None => items.push(value),
+    }
+}
+
+/// Whether two set elements have the same uniqueness key (without building it when possible).
+fn same_set_key(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::String(x), Value::String(y)) => {
+            let (x, y) = (crate::text::js_trim(x), crate::text::js_trim(y));
+            // Non-ASCII text may lowercase to ASCII (e.g. the Kelvin sign): build the keys.
+            if x.is_ascii() && y.is_ascii() {
+                x.eq_ignore_ascii_case(y)
+            } else {
+                set_key(x) == set_key(y)
+            }
+        }
+        _ => set_key_of(a) == set_key_of(b),
     }
 }
 

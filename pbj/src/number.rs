@@ -11,6 +11,32 @@ pub fn js_number(v: f64) -> String {
     buf.format(v).to_owned()
 }
 
+/// Appends the decimal digits of `v`, zero-padded to at least `width` (max 20) digits.
+pub(crate) fn push_uint(out: &mut String, mut v: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    if let Ok(digits) = std::str::from_utf8(&buf[start..]) {
+        out.push_str(digits);
+    }
+}
+
+/// Appends `v` in decimal (what `{v}` formats).
+pub(crate) fn push_int(out: &mut String, v: i64) {
+    if v < 0 {
+        out.push('-');
+    }
+    push_uint(out, v.unsigned_abs(), 1);
+}
+
 /// Appends `v` formatted like ECMAScript `Number.prototype.toString` to `out`.
 pub fn push_js_number(out: &mut String, v: f64) {
     if v == 0.0 {

@@ -14,6 +14,21 @@ pub const SCHEMA_ID_MAX_LEN: usize = 150;
 /// Maximum length of a schema curie string (characters).
 pub const SCHEMA_CURIE_MAX_LEN: usize = 145;
 
+/// `[a-z0-9-]` by table lookup.
+fn is_segment_byte(b: u8) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+            i += 1;
+        }
+        t
+    };
+    TABLE[usize::from(b)]
+}
+
 fn is_segment(s: &str, allow_dot: bool) -> bool {
     !s.is_empty()
         && s.bytes().all(|b| {
@@ -23,6 +38,39 @@ fn is_segment(s: &str, allow_dot: bool) -> bool {
 
 fn is_category(s: &str) -> bool {
     s.is_empty() || is_segment(s, false)
+}
+
+/// Checks a curie without allocating: `Some(is_mixin)` when [`SchemaCurie::parse`] accepts it.
+pub(crate) fn check_curie(s: &str) -> Option<bool> {
+    // A valid curie is ASCII, so its byte length is its character count.
+    if s.len() > SCHEMA_CURIE_MAX_LEN {
+        return None;
+    }
+    // One pass over `vendor:package:category:message`; only the package may hold dots and
+    // only the category may be empty.
+    let (mut part, mut len, mut cat_start) = (0usize, 0usize, 0usize);
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if is_segment_byte(b) {
+            len += 1;
+        } else if b == b':' {
+            if (len == 0 && part != 2) || part == 3 {
+                return None;
+            }
+            part += 1;
+            len = 0;
+            if part == 2 {
+                cat_start = i + 1;
+            }
+        } else if b == b'.' && part == 1 {
+            len += 1;
+        } else {
+            return None;
+        }
+    }
+    if part != 3 || len == 0 {
+        return None;
+    }
+    Some(s.get(cat_start..)?.starts_with("mixin:"))
 }
 
 /// A schema version `major-minor-patch`, e.g. `1-0-0`.
@@ -39,12 +87,18 @@ pub struct SchemaVersion {
 impl SchemaVersion {
     /// Creates a version from its three parts.
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        Self { major, minor, patch }
+        Self {
+            major,
+            minor,
+            patch,
+        }
     }
 
     /// Parses `M-m-p` (digits only, exactly three parts).
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let err = || Error::InvalidSchemaVersion { value: s.to_owned() };
+        let err = || Error::InvalidSchemaVersion {
+            value: s.to_owned(),
+        };
         let mut parts = s.split('-');
         let mut next = || -> Result<u32, Error> {
             let p = parts.next().ok_or_else(err)?;
@@ -86,7 +140,9 @@ pub struct SchemaCurie {
 impl SchemaCurie {
     /// Parses a curie, e.g. `acme:blog:node:article` or `acme:blog::article`.
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let err = || Error::InvalidSchemaCurie { value: s.to_owned() };
+        let err = || Error::InvalidSchemaCurie {
+            value: s.to_owned(),
+        };
         if s.chars().count() > SCHEMA_CURIE_MAX_LEN {
             return Err(err());
         }
@@ -135,7 +191,10 @@ impl SchemaCurie {
     }
     /// The qualified name `vendor:message`.
     pub fn qname(&self) -> SchemaQName {
-        SchemaQName { vendor: self.vendor.clone(), message: self.message.clone() }
+        SchemaQName {
+            vendor: self.vendor.clone(),
+            message: self.message.clone(),
+        }
     }
 }
 
@@ -169,7 +228,9 @@ pub struct SchemaId {
 impl SchemaId {
     /// Parses and validates a schema id string (max 150 characters).
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let err = || Error::InvalidSchemaId { value: s.to_owned() };
+        let err = || Error::InvalidSchemaId {
+            value: s.to_owned(),
+        };
         if s.chars().count() > SCHEMA_ID_MAX_LEN {
             return Err(err());
         }
@@ -241,12 +302,17 @@ pub struct SchemaQName {
 impl SchemaQName {
     /// Parses `vendor:message` (no dots, lowercase).
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let err = || Error::InvalidSchemaQName { value: s.to_owned() };
+        let err = || Error::InvalidSchemaQName {
+            value: s.to_owned(),
+        };
         let (vendor, message) = s.split_once(':').ok_or_else(err)?;
         if !is_segment(vendor, false) || !is_segment(message, false) {
             return Err(err());
         }
-        Ok(Self { vendor: vendor.to_owned(), message: message.to_owned() })
+        Ok(Self {
+            vendor: vendor.to_owned(),
+            message: message.to_owned(),
+        })
     }
     /// The vendor.
     pub fn vendor(&self) -> &str {
@@ -276,11 +342,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn check_curie_agrees_with_parse() {
+        for s in [
+            "acme:blog:node:article",
+            "acme:blog::article",
+            "acme:b.l.og:mixin:x",
+            "acme:blog:mixin:x",
+            "acme:blog:mixin",
+            "a:b:c:d:e",
+            ":b:c:d",
+            "a::c:d",
+            "a:b:c:",
+            "a:b.c:d.e:f",
+            "A:b:c:d",
+            "a:b:c:d ",
+            "",
+            ":::",
+            "a:b:mixinx:c",
+            "a:b:xmixin:c",
+        ] {
+            let parsed = SchemaCurie::parse(s).ok().map(|c| c.is_mixin());
+            assert_eq!(check_curie(s), parsed, "{s}");
+        }
+        assert_eq!(check_curie(&format!("a:b:c:{}", "x".repeat(200))), None);
+    }
+
+    #[test]
     fn versions() {
         for v in ["1-0-0", "1-1-1", "2-20-0", "300-4000-5000"] {
             assert_eq!(SchemaVersion::parse(v).unwrap().to_string(), v);
         }
-        for v in ["Not A version", "1-0-0.1", "1.0.0", "1-1-1-dev", " 1-0-0 ", "1", "0", ""] {
+        for v in [
+            "Not A version",
+            "1-0-0.1",
+            "1.0.0",
+            "1-1-1-dev",
+            " 1-0-0 ",
+            "1",
+            "0",
+            "",
+        ] {
             assert!(SchemaVersion::parse(v).is_err(), "{v}");
         }
     }
@@ -327,16 +428,31 @@ mod tests {
 
     #[test]
     fn curies_and_qnames() {
-        for c in ["acme:blog:node:article", "acme:blog::article", "acme-widgets:web.v1:node:article"]
-        {
+        for c in [
+            "acme:blog:node:article",
+            "acme:blog::article",
+            "acme-widgets:web.v1:node:article",
+        ] {
             assert_eq!(SchemaCurie::parse(c).unwrap().to_string(), c);
         }
-        assert!(SchemaCurie::parse("gdbots:tests.pbj:mixin:many").unwrap().is_mixin());
+        assert!(
+            SchemaCurie::parse("gdbots:tests.pbj:mixin:many")
+                .unwrap()
+                .is_mixin()
+        );
         assert!(SchemaCurie::parse(&format!("acme:blog:node:{}", "a".repeat(140))).is_err());
         for q in ["acme:article", "youtube:video", "acme-widgets:widget-thing"] {
             assert_eq!(SchemaQName::parse(q).unwrap().to_string(), q);
         }
-        for q in ["Not A qname", "acme.widgets:widget", " acme:widget ", ":", " : ", " ", ""] {
+        for q in [
+            "Not A qname",
+            "acme.widgets:widget",
+            " acme:widget ",
+            ":",
+            " : ",
+            " ",
+            "",
+        ] {
             assert!(SchemaQName::parse(q).is_err(), "{q}");
         }
     }

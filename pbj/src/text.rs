@@ -17,6 +17,11 @@ pub fn is_js_whitespace(c: char) -> bool {
 
 /// Trims JS whitespace from both ends.
 pub fn js_trim(s: &str) -> &str {
+    // Every JS whitespace is either ASCII <= ' ' or non-ASCII: printable ASCII ends need no trim.
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    if plain(s.as_bytes().first()) && plain(s.as_bytes().last()) {
+        return s;
+    }
     s.trim_matches(is_js_whitespace)
 }
 

@@ -4,7 +4,10 @@ use pbj::{Field, FieldRule, FieldType, Registry, Schema, SchemaVersion};
 use proptest::prelude::*;
 
 static FIELDS: [Field; 8] = [
-    Field { required: true, ..Field::new("_schema", FieldType::String, FieldRule::Single) },
+    Field {
+        required: true,
+        ..Field::new("_schema", FieldType::String, FieldRule::Single)
+    },
     Field::new("i", FieldType::TinyInt, FieldRule::Single),
     Field::new("s", FieldType::String, FieldRule::Set),
     Field::new("m", FieldType::Message, FieldRule::Map),
@@ -60,12 +63,12 @@ proptest! {
         let pos = pos % bytes.len();
         bytes[pos] = byte;
         bytes.truncate(bytes.len().min(cut.max(pos + 1)));
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            if let Ok(data) = pbj::codec::decode_as(text, &SCHEMA, &registry()) {
-                // Whatever is accepted re-encodes and decodes again.
-                let json = pbj::codec::encode(&data, pbj::Flavor::Js);
-                prop_assert!(pbj::codec::decode_as(&json, &SCHEMA, &registry()).is_ok(), "{}", json);
-            }
+        if let Ok(text) = std::str::from_utf8(&bytes)
+            && let Ok(data) = pbj::codec::decode_as(text, &SCHEMA, &registry())
+        {
+            // Whatever is accepted re-encodes and decodes again.
+            let json = pbj::codec::encode(&data, pbj::Flavor::Js);
+            prop_assert!(pbj::codec::decode_as(&json, &SCHEMA, &registry()).is_ok(), "{}", json);
         }
     }
 }

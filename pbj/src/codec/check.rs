@@ -20,14 +20,22 @@ pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, St
             if t.is_empty() {
                 return Ok(None);
             }
-            if t.len() == s.len() { Value::String(s) } else { Value::String(t.to_owned()) }
+            if t.len() == s.len() {
+                Value::String(s)
+            } else {
+                Value::String(t.to_owned())
+            }
         }
         Value::Binary(b) => {
             let trimmed = trim_binary(&b);
             if trimmed.is_empty() {
                 return Ok(None);
             }
-            if trimmed.len() == b.len() { Value::Binary(b) } else { Value::Binary(trimmed.to_vec()) }
+            if trimmed.len() == b.len() {
+                Value::Binary(b)
+            } else {
+                Value::Binary(trimmed.to_vec())
+            }
         }
         other => other,
     };
@@ -44,7 +52,11 @@ fn trim_binary(b: &[u8]) -> &[u8] {
 }
 
 fn mismatch(field: &Field, value: &Value) -> String {
-    format!("a {} field cannot hold a {} value", field.kind, value.variant_name())
+    format!(
+        "a {} field cannot hold a {} value",
+        field.kind,
+        value.variant_name()
+    )
 }
 
 /// Checks one (normalized) value against every rule of `field`.
@@ -64,7 +76,11 @@ pub(crate) fn check(field: &Field, value: &Value) -> Result<(), String> {
             Ok(())
         }
         (TypeFamily::Float, Value::Float(v)) => {
-            if v.is_finite() { Ok(()) } else { Err("number must be finite".into()) }
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err("number must be finite".into())
+            }
         }
         (TypeFamily::String, Value::String(s)) => check_string(field, s),
         (TypeFamily::Uuid, Value::String(s)) => {
@@ -73,7 +89,11 @@ pub(crate) fn check(field: &Field, value: &Value) -> Result<(), String> {
             } else {
                 identifier::is_valid_uuid(s)
             };
-            if ok { Ok(()) } else { Err(format!("[{s}] is not a valid {}", field.kind)) }
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("[{s}] is not a valid {}", field.kind))
+            }
         }
         (TypeFamily::Binary, Value::Binary(b)) => {
             let len = b.len().div_ceil(3) * 4;
@@ -104,7 +124,10 @@ pub(crate) fn check(field: &Field, value: &Value) -> Result<(), String> {
 
 fn check_int(field: &Field, v: i64) -> Result<(), String> {
     if v < field.min || v > field.max {
-        return Err(format!("number {v} must be between {} and {}", field.min, field.max));
+        return Err(format!(
+            "number {v} must be between {} and {}",
+            field.min, field.max
+        ));
     }
     if field.kind == FieldType::IntEnum {
         let known = field.enum_def.is_some_and(|e| e.has_int(v));
@@ -122,7 +145,9 @@ fn enum_id(field: &Field) -> &'static str {
 fn check_len(field: &Field, len: usize) -> Result<(), String> {
     let (min, max) = (field.min_length as usize, field.max_length as usize);
     if len < min || len > max {
-        return Err(format!("must be between {min} and {max} bytes, {len} bytes given"));
+        return Err(format!(
+            "must be between {min} and {max} bytes, {len} bytes given"
+        ));
     }
     Ok(())
 }
@@ -146,10 +171,10 @@ fn check_string(field: &Field, s: &str) -> Result<(), String> {
         _ => {}
     }
     check_len(field, s.len())?;
-    if let Some(p) = &field.pattern {
-        if !p.is_match(s) {
-            return Err(format!("value [{s}] does not match pattern [{}]", p.source));
-        }
+    if let Some(p) = &field.pattern
+        && !p.is_match(s)
+    {
+        return Err(format!("value [{s}] does not match pattern [{}]", p.source));
     }
     if !format::check(field.format, s) {
         return Err(format!("value [{s}] is not a valid {}", field.format));

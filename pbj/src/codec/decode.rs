@@ -2,6 +2,7 @@
 
 use crate::codec::check::normalize;
 use crate::codec::json::{self, Json};
+use crate::codec::stream;
 use crate::error::Error;
 use crate::field::Field;
 use crate::message::MessageData;
@@ -12,45 +13,75 @@ use crate::text::js_trim;
 use crate::time::{Date, DateTime};
 use crate::types::{FieldRule, FieldType, TypeFamily};
 use crate::value::{FieldValue, Value};
-use crate::well_known::{DynamicField, DynamicKind, DynamicValue, GeoPoint, MessageRef, Microtime, NodeRef};
+use crate::well_known::{
+    DynamicField, DynamicKind, DynamicValue, GeoPoint, MessageRef, Microtime, NodeRef,
+};
 
 /// Maximum depth of nested messages.
 pub const MAX_MESSAGE_DEPTH: usize = 32;
 
 /// Decodes a JSON document into data of `schema` (its `_schema` must name the same curie major).
-pub fn decode_as(input: &str, schema: &'static Schema, registry: &Registry) -> Result<MessageData, Error> {
+pub fn decode_as(
+    input: &str,
+    schema: &'static Schema,
+    registry: &Registry,
+) -> Result<MessageData, Error> {
+    if let Some(data) = stream::decode_as(input, schema, registry) {
+        return Ok(data);
+    }
     let doc = json::parse(input)?;
     let Json::Object(entries) = &doc else {
-        return Err(Error::invalid("", format!("a message must be a JSON object, got {}", doc.type_name())));
+        return Err(Error::invalid(
+            "",
+            format!("a message must be a JSON object, got {}", doc.type_name()),
+        ));
     };
     Decoder { registry }.message(entries, Some(schema), 0)
 }
 
 /// Decodes a JSON document into whatever message type its `_schema` names.
 pub fn decode(input: &str, registry: &Registry) -> Result<Box<dyn crate::Message>, Error> {
+    if let Some(message) = stream::decode(input, registry) {
+        return Ok(message);
+    }
     let doc = json::parse(input)?;
     let Json::Object(entries) = &doc else {
-        return Err(Error::invalid("", format!("a message must be a JSON object, got {}", doc.type_name())));
+        return Err(Error::invalid(
+            "",
+            format!("a message must be a JSON object, got {}", doc.type_name()),
+        ));
     };
     Decoder { registry }.boxed_message(entries, 0)
 }
 
-struct Decoder<'r> {
-    registry: &'r Registry,
+/// The tree decoder: exact results and errors for any document.
+pub(super) struct Decoder<'r> {
+    pub(super) registry: &'r Registry,
 }
 
-fn last<'j, 'a>(entries: &'j [(std::borrow::Cow<'a, str>, Json<'a>)], key: &str) -> Option<&'j Json<'a>> {
+fn last<'j, 'a>(
+    entries: &'j [(std::borrow::Cow<'a, str>, Json<'a>)],
+    key: &str,
+) -> Option<&'j Json<'a>> {
     entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 impl Decoder<'_> {
-    fn schema_of(&self, entries: &[(std::borrow::Cow<'_, str>, Json<'_>)]) -> Result<SchemaId, Error> {
+    fn schema_of(
+        &self,
+        entries: &[(std::borrow::Cow<'_, str>, Json<'_>)],
+    ) -> Result<SchemaId, Error> {
         match last(entries, "_schema") {
-            Some(Json::String(s)) => {
-                SchemaId::parse(s).map_err(|_| Error::invalid("_schema", format!("[{s}] is not a valid schema id")))
-            }
-            Some(other) => Err(Error::invalid("_schema", format!("must be a string, got {}", other.type_name()))),
-            None => Err(Error::invalid("_schema", "the message has no [_schema] key")),
+            Some(Json::String(s)) => SchemaId::parse(s)
+                .map_err(|_| Error::invalid("_schema", format!("[{s}] is not a valid schema id"))),
+            Some(other) => Err(Error::invalid(
+                "_schema",
+                format!("must be a string, got {}", other.type_name()),
+            )),
+            None => Err(Error::invalid(
+                "_schema",
+                "the message has no [_schema] key",
+            )),
         }
     }
 
@@ -63,13 +94,19 @@ impl Decoder<'_> {
             Some(Json::String(raw)) => match self.registry.resolve_id_str(raw) {
                 Ok(e) => e,
                 Err(Error::InvalidSchemaId { value }) => {
-                    return Err(Error::invalid("_schema", format!("[{value}] is not a valid schema id")));
+                    return Err(Error::invalid(
+                        "_schema",
+                        format!("[{value}] is not a valid schema id"),
+                    ));
                 }
                 Err(e) => return Err(e),
             },
             _ => {
                 self.schema_of(entries)?;
-                return Err(Error::invalid("_schema", "the message has no [_schema] key"));
+                return Err(Error::invalid(
+                    "_schema",
+                    "the message has no [_schema] key",
+                ));
             }
         };
         let data = self.fields(entries, entry.schema, depth)?;
@@ -82,10 +119,10 @@ impl Decoder<'_> {
         schema: Option<&'static Schema>,
         depth: usize,
     ) -> Result<MessageData, Error> {
-        if let (Some(s), Some(Json::String(raw))) = (schema, last(entries, "_schema")) {
-            if raw == s.id {
-                return self.fields(entries, s, depth);
-            }
+        if let (Some(s), Some(Json::String(raw))) = (schema, last(entries, "_schema"))
+            && raw == s.id
+        {
+            return self.fields(entries, s, depth);
         }
         let id = self.schema_of(entries)?;
         let schema = match schema {
@@ -93,7 +130,10 @@ impl Decoder<'_> {
             None => {
                 self.registry
                     .resolve_id(&id)
-                    .ok_or_else(|| Error::NoMessageForSchemaId { field: String::new(), schema: id.to_string() })?
+                    .ok_or_else(|| Error::NoMessageForSchemaId {
+                        field: String::new(),
+                        schema: id.to_string(),
+                    })?
                     .schema
             }
         };
@@ -129,20 +169,31 @@ impl Decoder<'_> {
                 continue;
             }
             let field = &schema.fields[index];
-            let stored = self.field(field, value, depth).map_err(|e| e.within(field.name))?;
+            let stored = self
+                .field(field, value, depth)
+                .map_err(|e| e.within(field.name))?;
             data.put(index, stored);
         }
         data.populate_defaults();
         Ok(data)
     }
 
-    fn field(&self, field: &'static Field, json: &Json<'_>, depth: usize) -> Result<Option<FieldValue>, Error> {
+    pub(super) fn field(
+        &self,
+        field: &'static Field,
+        json: &Json<'_>,
+        depth: usize,
+    ) -> Result<Option<FieldValue>, Error> {
         fn items<'j, 'a>(field: &Field, json: &'j Json<'a>) -> Result<&'j [Json<'a>], Error> {
             match json {
                 Json::Array(items) => Ok(items),
                 other => Err(Error::invalid(
                     "",
-                    format!("a {} field must be an array, got {}", field.rule, other.type_name()),
+                    format!(
+                        "a {} field must be an array, got {}",
+                        field.rule,
+                        other.type_name()
+                    ),
                 )),
             }
         }
@@ -152,7 +203,10 @@ impl Decoder<'_> {
             (FieldRule::Set, v) => {
                 let mut out: Vec<Value> = Vec::new();
                 for (i, item) in items(field, v)?.iter().enumerate() {
-                    if let Some(value) = self.element(field, item, depth).map_err(|e| e.within(&format!("[{i}]")))? {
+                    if let Some(value) = self
+                        .element(field, item, depth)
+                        .map_err(|e| e.within(&format!("[{i}]")))?
+                    {
                         crate::message::push_unique(&mut out, value);
                     }
                 }
@@ -164,7 +218,9 @@ impl Decoder<'_> {
                     // A blank element has no value to keep (the JS writer would emit `null`).
                     let value = self
                         .element(field, item, depth)
-                        .and_then(|v| v.ok_or_else(|| Error::invalid("", "list elements cannot be blank")))
+                        .and_then(|v| {
+                            v.ok_or_else(|| Error::invalid("", "list elements cannot be blank"))
+                        })
                         .map_err(|e| e.within(&format!("[{i}]")))?;
                     out.push(value);
                 }
@@ -184,27 +240,43 @@ impl Decoder<'_> {
                 }
                 Ok((!out.is_empty()).then_some(FieldValue::Map(out)))
             }
-            (FieldRule::Map, other) => {
-                Err(Error::invalid("", format!("a map field must be an object, got {}", other.type_name())))
-            }
+            (FieldRule::Map, other) => Err(Error::invalid(
+                "",
+                format!("a map field must be an object, got {}", other.type_name()),
+            )),
         }
     }
 
-    fn element(&self, field: &'static Field, json: &Json<'_>, depth: usize) -> Result<Option<Value>, Error> {
+    fn element(
+        &self,
+        field: &'static Field,
+        json: &Json<'_>,
+        depth: usize,
+    ) -> Result<Option<Value>, Error> {
         if let Json::Null = json {
-            return Err(Error::invalid("", "null is not allowed inside a set, list or map"));
+            return Err(Error::invalid(
+                "",
+                "null is not allowed inside a set, list or map",
+            ));
         }
         self.value(field, json, depth)
     }
 
-    fn value(&self, field: &'static Field, json: &Json<'_>, depth: usize) -> Result<Option<Value>, Error> {
+    pub(super) fn value(
+        &self,
+        field: &'static Field,
+        json: &Json<'_>,
+        depth: usize,
+    ) -> Result<Option<Value>, Error> {
         let raw = match field.kind.family() {
             TypeFamily::Message => {
                 let Json::Object(entries) = json else {
                     return Err(wrong_type(field, json));
                 };
                 if depth >= MAX_MESSAGE_DEPTH {
-                    return Err(Error::TooDeep { field: String::new() });
+                    return Err(Error::TooDeep {
+                        field: String::new(),
+                    });
                 }
                 let nested = self.boxed_message(entries, depth + 1)?;
                 Value::Message(nested)
@@ -216,7 +288,10 @@ impl Decoder<'_> {
 }
 
 fn wrong_type(field: &Field, json: &Json<'_>) -> Error {
-    Error::invalid("", format!("a {} value cannot be {}", field.kind, json.type_name()))
+    Error::invalid(
+        "",
+        format!("a {} value cannot be {}", field.kind, json.type_name()),
+    )
 }
 
 fn bad(field: &Field, m: impl std::fmt::Display) -> Error {
@@ -242,23 +317,41 @@ fn scalar(field: &Field, json: &Json<'_>) -> Result<Value, Error> {
         }
         (TypeFamily::BigInt, Json::String(s)) => {
             let t = js_trim(s);
-            let ok = !t.is_empty() && t.strip_prefix('-').unwrap_or(t).bytes().all(|b| b.is_ascii_digit());
-            let v: i128 = if ok { t.parse().map_err(|_| bad(field, format!("{t} is out of range")))? } else {
+            let ok = !t.is_empty()
+                && t.strip_prefix('-')
+                    .unwrap_or(t)
+                    .bytes()
+                    .all(|b| b.is_ascii_digit());
+            let v: i128 = if ok {
+                t.parse()
+                    .map_err(|_| bad(field, format!("{t} is out of range")))?
+            } else {
                 return Err(bad(field, format!("[{s}] is not an integer string")));
             };
             Value::BigInt(v)
         }
-        (TypeFamily::BigInt, Json::Number(raw)) => {
-            Value::BigInt(integer(raw).ok_or_else(|| bad(field, format!("{raw} is not an integer")))?)
-        }
-        (TypeFamily::Float, Json::Number(raw)) => {
-            Value::Float(raw.parse().map_err(|_| bad(field, format!("{raw} is not a number")))?)
-        }
+        (TypeFamily::BigInt, Json::Number(raw)) => Value::BigInt(
+            integer(raw).ok_or_else(|| bad(field, format!("{raw} is not an integer")))?,
+        ),
+        (TypeFamily::Float, Json::Number(raw)) => Value::Float(
+            raw.parse()
+                .map_err(|_| bad(field, format!("{raw} is not a number")))?,
+        ),
         (TypeFamily::Float, Json::String(s)) if kind == FieldType::Decimal => {
             let t = js_trim(s);
             let numeric = !t.is_empty()
-                && t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+' || b == b'e' || b == b'E');
-            let v: f64 = if numeric { t.parse().map_err(|_| bad(field, format!("[{s}] is not a number")))? } else {
+                && t.bytes().all(|b| {
+                    b.is_ascii_digit()
+                        || b == b'.'
+                        || b == b'-'
+                        || b == b'+'
+                        || b == b'e'
+                        || b == b'E'
+                });
+            let v: f64 = if numeric {
+                t.parse()
+                    .map_err(|_| bad(field, format!("[{s}] is not a number")))?
+            } else {
                 return Err(bad(field, format!("[{s}] is not a number")));
             };
             Value::Float(v)
@@ -271,25 +364,39 @@ fn scalar(field: &Field, json: &Json<'_>) -> Result<Value, Error> {
             }
             Value::Binary(bytes)
         }
-        (TypeFamily::Date, Json::String(s)) => Value::Date(Date::parse(s).map_err(|m| bad(field, m))?),
+        (TypeFamily::Date, Json::String(s)) => {
+            Value::Date(Date::parse(s).map_err(|m| bad(field, m))?)
+        }
         (TypeFamily::DateTime, Json::String(s)) => {
             Value::DateTime(DateTime::parse(js_trim(s)).map_err(|m| bad(field, m))?)
         }
-        (TypeFamily::Microtime, Json::String(s)) => Value::Microtime(Microtime::parse(s).map_err(|m| bad(field, m))?),
-        (TypeFamily::NodeRef, Json::String(s)) => Value::NodeRef(NodeRef::parse(js_trim(s)).map_err(|m| bad(field, m))?),
+        (TypeFamily::Microtime, Json::String(s)) => {
+            Value::Microtime(Microtime::parse(s).map_err(|m| bad(field, m))?)
+        }
+        (TypeFamily::NodeRef, Json::String(s)) => {
+            Value::NodeRef(NodeRef::parse(js_trim(s)).map_err(|m| bad(field, m))?)
+        }
         (TypeFamily::MessageRef, Json::Object(e)) => Value::MessageRef(message_ref(field, e)?),
         (TypeFamily::GeoPoint, Json::Object(e)) => Value::GeoPoint(geo_point(field, e)?),
-        (TypeFamily::DynamicField, Json::Object(e)) => Value::DynamicField(dynamic_field(field, e)?),
+        (TypeFamily::DynamicField, Json::Object(e)) => {
+            Value::DynamicField(dynamic_field(field, e)?)
+        }
         _ => return Err(wrong_type(field, json)),
     })
 }
 
-fn message_ref(field: &Field, e: &[(std::borrow::Cow<'_, str>, Json<'_>)]) -> Result<MessageRef, Error> {
+fn message_ref(
+    field: &Field,
+    e: &[(std::borrow::Cow<'_, str>, Json<'_>)],
+) -> Result<MessageRef, Error> {
     let text = |key: &str| -> Result<Option<String>, Error> {
         match last(e, key) {
             None | Some(Json::Null) => Ok(None),
             Some(Json::String(s)) => Ok(Some(s.to_string())),
-            Some(other) => Err(bad(field, format!("[{key}] must be a string, got {}", other.type_name()))),
+            Some(other) => Err(bad(
+                field,
+                format!("[{key}] must be a string, got {}", other.type_name()),
+            )),
         }
     };
     let curie = text("curie")?.ok_or_else(|| bad(field, "[curie] is required"))?;
@@ -300,12 +407,17 @@ fn message_ref(field: &Field, e: &[(std::borrow::Cow<'_, str>, Json<'_>)]) -> Re
 
 fn number(field: &Field, json: Option<&Json<'_>>, what: &str) -> Result<f64, Error> {
     match json {
-        Some(Json::Number(raw)) => raw.parse().map_err(|_| bad(field, format!("{what} is not a number"))),
+        Some(Json::Number(raw)) => raw
+            .parse()
+            .map_err(|_| bad(field, format!("{what} is not a number"))),
         _ => Err(bad(field, format!("{what} must be a number"))),
     }
 }
 
-fn geo_point(field: &Field, e: &[(std::borrow::Cow<'_, str>, Json<'_>)]) -> Result<GeoPoint, Error> {
+fn geo_point(
+    field: &Field,
+    e: &[(std::borrow::Cow<'_, str>, Json<'_>)],
+) -> Result<GeoPoint, Error> {
     let Some(Json::Array(c)) = last(e, "coordinates") else {
         return Err(bad(field, "[coordinates] must be an array [lon, lat]"));
     };
@@ -317,27 +429,45 @@ fn geo_point(field: &Field, e: &[(std::borrow::Cow<'_, str>, Json<'_>)]) -> Resu
     GeoPoint::new(lat, lon).map_err(|m| bad(field, m))
 }
 
-fn dynamic_field(field: &Field, e: &[(std::borrow::Cow<'_, str>, Json<'_>)]) -> Result<DynamicField, Error> {
+fn dynamic_field(
+    field: &Field,
+    e: &[(std::borrow::Cow<'_, str>, Json<'_>)],
+) -> Result<DynamicField, Error> {
     let name = match last(e, "name") {
         Some(Json::String(s)) => s.to_string(),
         _ => return Err(bad(field, "[name] must be a string")),
     };
     let Some((key, raw)) = e.iter().find(|(k, _)| k != "name") else {
-        return Err(bad(field, "a kind (bool_val, date_val, float_val, int_val, string_val, text_val) is required"));
+        return Err(bad(
+            field,
+            "a kind (bool_val, date_val, float_val, int_val, string_val, text_val) is required",
+        ));
     };
-    let kind = DynamicKind::from_key(key).ok_or_else(|| bad(field, format!("[{key}] is not a valid kind")))?;
+    let kind = DynamicKind::from_key(key)
+        .ok_or_else(|| bad(field, format!("[{key}] is not a valid kind")))?;
     let raw = last(e, key).unwrap_or(raw);
     let value = match (kind, raw) {
         (DynamicKind::Bool, Json::Bool(b)) => DynamicValue::Bool(*b),
-        (DynamicKind::Date, Json::String(s)) => DynamicValue::Date(Date::parse(s).map_err(|m| bad(field, m))?),
-        (DynamicKind::Float, Json::Number(_)) => DynamicValue::Float(number(field, Some(raw), "float_val")?),
+        (DynamicKind::Date, Json::String(s)) => {
+            DynamicValue::Date(Date::parse(s).map_err(|m| bad(field, m))?)
+        }
+        (DynamicKind::Float, Json::Number(_)) => {
+            DynamicValue::Float(number(field, Some(raw), "float_val")?)
+        }
         (DynamicKind::Int, Json::Number(r)) => {
             let v = integer(r).and_then(|v| i64::try_from(v).ok());
-            DynamicValue::Int(v.ok_or_else(|| bad(field, format!("int_val {r} is not an integer")))?)
+            DynamicValue::Int(
+                v.ok_or_else(|| bad(field, format!("int_val {r} is not an integer")))?,
+            )
         }
         (DynamicKind::String, Json::String(s)) => DynamicValue::String(js_trim(s).to_owned()),
         (DynamicKind::Text, Json::String(s)) => DynamicValue::Text(js_trim(s).to_owned()),
-        (_, other) => return Err(bad(field, format!("[{key}] cannot be {}", other.type_name()))),
+        (_, other) => {
+            return Err(bad(
+                field,
+                format!("[{key}] cannot be {}", other.type_name()),
+            ));
+        }
     };
     DynamicField::new(&name, value).map_err(|m| bad(field, m))
 }

@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 
+use crate::codec::json::plain_run;
 use crate::codec::{Flavor, base64};
 use crate::message::MessageData;
-use crate::number::{js_to_fixed, php_decimal, php_number};
+use crate::number::{js_to_fixed, php_decimal, php_number, push_int, push_uint};
 use crate::types::FieldType;
 use crate::value::{FieldValue, Value};
 use crate::well_known::DynamicValue;
@@ -47,8 +48,10 @@ pub fn write_message(out: &mut String, data: &MessageData, flavor: Flavor, skip:
                 };
                 if flavor == Flavor::Js {
                     // JS objects list integer-like keys first, ascending.
-                    let mut indexed: Vec<(u32, &String, &Value)> =
-                        entries.iter().filter_map(|(k, v)| array_index(k).map(|i| (i, k, v))).collect();
+                    let mut indexed: Vec<(u32, &String, &Value)> = entries
+                        .iter()
+                        .filter_map(|(k, v)| array_index(k).map(|i| (i, k, v)))
+                        .collect();
                     indexed.sort_by_key(|(i, _, _)| *i);
                     for (_, k, v) in indexed {
                         emit(out, k, v);
@@ -70,7 +73,8 @@ pub fn write_message(out: &mut String, data: &MessageData, flavor: Flavor, skip:
 
 /// The value of `k` if it is a canonical array index (`0`, `17`, not `01`, < 2^32 - 1).
 fn array_index(k: &str) -> Option<u32> {
-    if k.is_empty() || (k.len() > 1 && k.starts_with('0')) || !k.bytes().all(|b| b.is_ascii_digit()) {
+    if k.is_empty() || (k.len() > 1 && k.starts_with('0')) || !k.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     k.parse::<u32>().ok().filter(|v| *v != u32::MAX)
@@ -84,9 +88,7 @@ fn write_key(out: &mut String, key: &str, flavor: Flavor) {
 fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: Flavor) {
     match v {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => push_int(out, *i),
         Value::BigInt(i) => {
             let _ = write!(out, "\"{i}\"");
         }
@@ -104,11 +106,19 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
         Value::Binary(b) => write_str(out, &base64::encode(b), flavor),
         Value::Date(d) => write_str(out, &d.to_string(), flavor),
         Value::DateTime(dt) => {
-            let s = if flavor == Flavor::Js { dt.to_js_string() } else { dt.to_php_string() };
+            let s = if flavor == Flavor::Js {
+                dt.to_js_string()
+            } else {
+                dt.to_php_string()
+            };
             write_str(out, &s, flavor);
         }
         Value::Microtime(m) => {
-            let _ = write!(out, "\"{m}\"");
+            // The wire form `{sec:010}{usec:06}`.
+            out.push('"');
+            push_uint(out, m.sec(), 10);
+            push_uint(out, u64::from(m.usec()), 6);
+            out.push('"');
         }
         Value::NodeRef(n) => write_str(out, &n.to_string(), flavor),
         Value::MessageRef(r) => {
@@ -139,12 +149,14 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
             out.push(',');
             write_key(out, d.kind().key(), flavor);
             match d.value() {
-                DynamicValue::Bool(b) => write_value(out, &Value::Bool(*b), FieldType::Boolean, scale, flavor),
-                DynamicValue::Date(x) => write_str(out, &x.to_string(), flavor),
-                DynamicValue::Float(f) => write_value(out, &Value::Float(*f), FieldType::Float, scale, flavor),
-                DynamicValue::Int(i) => {
-                    let _ = write!(out, "{i}");
+                DynamicValue::Bool(b) => {
+                    write_value(out, &Value::Bool(*b), FieldType::Boolean, scale, flavor)
                 }
+                DynamicValue::Date(x) => write_str(out, &x.to_string(), flavor),
+                DynamicValue::Float(f) => {
+                    write_value(out, &Value::Float(*f), FieldType::Float, scale, flavor)
+                }
+                DynamicValue::Int(i) => push_int(out, *i),
                 DynamicValue::String(s) | DynamicValue::Text(s) => write_str(out, s, flavor),
             }
             out.push('}');
@@ -172,12 +184,17 @@ fn write_str(out: &mut String, s: &str, flavor: Flavor) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if !needs_escape(b, flavor) {
-            i += 1;
-            continue;
-        }
+    loop {
+        // Skip the run that needs no escaping (JS: eight bytes at a time).
+        let rest = bytes.get(i..).unwrap_or_default();
+        i += match flavor {
+            Flavor::Js => plain_run(rest),
+            Flavor::Php => rest
+                .iter()
+                .take_while(|&&b| !needs_escape(b, flavor))
+                .count(),
+        };
+        let Some(&b) = bytes.get(i) else { break };
         out.push_str(&s[start..i]);
         match b {
             b'"' => out.push_str("\\\""),

@@ -44,7 +44,7 @@ impl Json<'_> {
 
 /// Parses a complete JSON document.
 pub fn parse(input: &str) -> Result<Json<'_>, Error> {
-    let mut p = Parser { s: input, b: input.as_bytes(), pos: 0 };
+    let mut p = Parser::new(input);
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -54,21 +54,103 @@ pub fn parse(input: &str) -> Result<Json<'_>, Error> {
     Ok(v)
 }
 
-struct Parser<'a> {
+/// A cursor over JSON text: the tree parser, and the tokens the streaming decoder pulls.
+pub(crate) struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
     pos: usize,
 }
 
+/// Bytes that end a plain run inside a string: `"`, `\` and control characters.
+const fn is_special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// Length of the leading run of `b` without `"`, `\` or control characters.
+pub(crate) fn plain_run(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let mut i = 0;
+    // Eight bytes at a time: stop at the first word holding a special byte.
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        let special = has_zero(v ^ (LO * u64::from(b'"')))
+            | has_zero(v ^ (LO * u64::from(b'\\')))
+            | (v.wrapping_sub(LO * 0x20) & !v & HI);
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&c| !is_special(c)) {
+        i += 1;
+    }
+    i
+}
+
 impl<'a> Parser<'a> {
-    fn err(&self, message: &str) -> Error {
-        Error::InvalidJson { offset: self.pos, message: message.to_owned() }
+    /// A parser at the start of `input`.
+    pub(crate) fn new(input: &'a str) -> Self {
+        Self {
+            s: input,
+            b: input.as_bytes(),
+            pos: 0,
+        }
     }
 
-    fn ws(&mut self) {
+    fn err(&self, message: &str) -> Error {
+        Error::InvalidJson {
+            offset: self.pos,
+            message: message.to_owned(),
+        }
+    }
+
+    /// Skips whitespace.
+    pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.pos) {
             self.pos += 1;
         }
+    }
+
+    /// The next byte, if any.
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    /// Consumes `byte` if it is next.
+    pub(crate) fn eat_byte(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Consumes the string token `"name"` if it is next, spelled without escapes.
+    pub(crate) fn eat_plain_string(&mut self, name: &str) -> bool {
+        let n = name.as_bytes();
+        let Some(raw) = self.b.get(self.pos..self.pos + n.len() + 2) else {
+            return false;
+        };
+        let hit = raw.first() == Some(&b'"')
+            && raw.last() == Some(&b'"')
+            && raw[1..]
+                .iter()
+                .zip(n)
+                .all(|(a, b)| a == b && !is_special(*b));
+        if hit {
+            self.pos += n.len() + 2;
+        }
+        hit
+    }
+
+    /// Whether all input was consumed.
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos == self.b.len()
     }
 
     fn eat(&mut self, lit: &str) -> bool {
@@ -80,7 +162,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json<'a>, Error> {
+    /// Parses one value at nesting `depth` (the document root is depth 0).
+    pub(crate) fn value(&mut self, depth: usize) -> Result<Json<'a>, Error> {
         if depth > MAX_DEPTH {
             return Err(self.err("nesting is too deep"));
         }
@@ -192,31 +275,39 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {
-        let h = self.b.get(self.pos..self.pos + 4).ok_or_else(|| self.err("bad \\u escape"))?;
+        let h = self
+            .b
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.err("bad \\u escape"))?;
         let mut v = 0u32;
         for c in h {
-            let d = (*c as char).to_digit(16).ok_or_else(|| self.err("bad \\u escape"))?;
+            let d = (*c as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err("bad \\u escape"))?;
             v = v * 16 + d;
         }
         self.pos += 4;
         Ok(v)
     }
 
-    fn string(&mut self) -> Result<Cow<'a, str>, Error> {
+    /// Parses a string; the next byte must be its opening `"`.
+    pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, Error> {
         self.pos += 1;
         let start = self.pos;
         // Fast path: no escapes.
-        while let Some(&c) = self.b.get(self.pos) {
-            match c {
-                b'"' => {
-                    let s = &self.s[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                b'\\' => break,
-                0..=0x1f => return Err(self.err("control character in string")),
-                _ => self.pos += 1,
+        self.pos += plain_run(self.b.get(self.pos..).unwrap_or_default());
+        match self.b.get(self.pos) {
+            Some(b'"') => {
+                let s = self
+                    .s
+                    .get(start..self.pos)
+                    .ok_or_else(|| self.err("invalid string"))?;
+                self.pos += 1;
+                return Ok(Cow::Borrowed(s));
             }
+            Some(b'\\') => {}
+            Some(_) => return Err(self.err("control character in string")),
+            None => return Err(self.err("unterminated string")),
         }
         let mut out = String::from(&self.s[start..self.pos]);
         loop {
@@ -230,7 +321,10 @@ impl<'a> Parser<'a> {
                 }
                 b'\\' => {
                     self.pos += 1;
-                    let e = *self.b.get(self.pos).ok_or_else(|| self.err("unterminated string"))?;
+                    let e = *self
+                        .b
+                        .get(self.pos)
+                        .ok_or_else(|| self.err("unterminated string"))?;
                     self.pos += 1;
                     match e {
                         b'"' => out.push('"'),
@@ -266,10 +360,12 @@ impl<'a> Parser<'a> {
                 0..=0x1f => return Err(self.err("control character in string")),
                 _ => {
                     let run = self.pos;
-                    while self.b.get(self.pos).is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20) {
-                        self.pos += 1;
-                    }
-                    out.push_str(&self.s[run..self.pos]);
+                    self.pos += plain_run(self.b.get(self.pos..).unwrap_or_default());
+                    out.push_str(
+                        self.s
+                            .get(run..self.pos)
+                            .ok_or_else(|| self.err("invalid string"))?,
+                    );
                 }
             }
         }
@@ -283,14 +379,27 @@ mod tests {
     #[test]
     fn parses_values() {
         let v = parse(r#"{"a":[1,-2.5e3,true,null],"b":"x\u00e9\ud83d\ude00\n","a":{}}"#).unwrap();
-        let Json::Object(e) = v else { panic!("object expected") };
+        let Json::Object(e) = v else {
+            panic!("object expected")
+        };
         assert_eq!(e.len(), 3);
         assert_eq!(e[1].1, Json::String("xé😀\n".into()));
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "{", "[1,]", "{\"a\"}", "01", "1.", "\"\\ud800\"", "nul", "[1] x", "\"\u{1}\""] {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "01",
+            "1.",
+            "\"\\ud800\"",
+            "nul",
+            "[1] x",
+            "\"\u{1}\"",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
         let deep = "[".repeat(200) + &"]".repeat(200);

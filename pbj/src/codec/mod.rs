@@ -5,6 +5,7 @@ mod check;
 mod decode;
 mod encode;
 pub mod json;
+mod stream;
 
 use md5::{Digest, Md5};
 

@@ -4,11 +4,17 @@
 /// (any version, any case, nil allowed; no braces or `urn:` prefix).
 pub fn is_valid_uuid(s: &str) -> bool {
     let b = s.as_bytes();
+    let hex = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .is_some_and(|g| g.iter().all(u8::is_ascii_hexdigit))
+    };
     b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+        && [8, 13, 18, 23].iter().all(|&i| b.get(i) == Some(&b'-'))
+        && hex(0..8)
+        && hex(9..13)
+        && hex(14..18)
+        && hex(19..23)
+        && hex(24..36)
 }
 
 /// Whether `s` is a time uuid as JS checks it: a uuid whose version nibble is `1`.
@@ -76,14 +82,21 @@ pub fn check_for_class(class: &str, s: &str) -> Result<(), String> {
         "StreamId" => is_valid_stream_id(s),
         _ => !s.is_empty(),
     };
-    if ok { Ok(()) } else { Err(format!("[{s}] is not a valid {class}")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("[{s}] is not a valid {class}"))
+    }
 }
 
 /// `type_ext_yyyymmdd_hex32`, e.g. `image_jpg_20151201_27ca03c7b490460992a78692aca42b10`.
 fn is_valid_file_id(s: &str) -> bool {
     let parts: Vec<&str> = s.split('_').collect();
     let lower_alnum = |p: &str, max: usize| {
-        !p.is_empty() && p.len() <= max && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        !p.is_empty()
+            && p.len() <= max
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     };
     parts.len() == 4
         && lower_alnum(parts[0], 12)
@@ -91,17 +104,25 @@ fn is_valid_file_id(s: &str) -> bool {
         && parts[2].len() == 8
         && parts[2].bytes().all(|b| b.is_ascii_digit())
         && parts[3].len() == 32
-        && parts[3].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && parts[3]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// `vendor:topic[:partition[:sub-partition]]`, vendor `[a-z0-9-]+`, other parts `[\w.-]+`.
 fn is_valid_stream_id(s: &str) -> bool {
-    let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    let word = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    };
     let parts: Vec<&str> = s.split(':').collect();
     s.len() <= 255
         && (2..=4).contains(&parts.len())
         && !parts[0].is_empty()
-        && parts[0].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && parts[0]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && parts[1..].iter().all(|p| word(p))
 }
 
@@ -111,12 +132,31 @@ mod class_tests {
 
     #[test]
     fn identifier_classes() {
-        assert!(check_for_class("FileId", "image_jpg_20151201_27ca03c7b490460992a78692aca42b10").is_ok());
-        assert!(check_for_class("FileId", "image_jpg_2015120_27ca03c7b490460992a78692aca42b10").is_err());
+        assert!(
+            check_for_class(
+                "FileId",
+                "image_jpg_20151201_27ca03c7b490460992a78692aca42b10"
+            )
+            .is_ok()
+        );
+        assert!(
+            check_for_class(
+                "FileId",
+                "image_jpg_2015120_27ca03c7b490460992a78692aca42b10"
+            )
+            .is_err()
+        );
         assert!(check_for_class("RoleId", "super-user").is_ok());
         assert!(check_for_class("RoleId", "not valid id!").is_err());
         assert!(check_for_class("StreamId", "acme:My-Topic:IS_COOL:BR0.T33n").is_ok());
-        for bad in ["test::what", "test::", ":test", "john@doe.com", "cool~topic", "some:test%20"] {
+        for bad in [
+            "test::what",
+            "test::",
+            ":test",
+            "john@doe.com",
+            "cool~topic",
+            "some:test%20",
+        ] {
             assert!(check_for_class("StreamId", bad).is_err(), "{bad}");
         }
         assert!(check_for_class("UuidIdentifier", "4b268351-2445-4d98-a777-b461330d5c7f").is_ok());

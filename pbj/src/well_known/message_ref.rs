@@ -6,9 +6,10 @@ use super::node_ref::is_valid_ref_id;
 /// as a string `curie:id#tag`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessageRef {
-    curie: String,
-    id: String,
-    tag: Option<String>,
+    // Boxed strings keep `Value` (and so every message's storage) small.
+    curie: Box<str>,
+    id: Box<str>,
+    tag: Option<Box<str>>,
 }
 
 /// JS tag normalization: trim, every UTF-16 unit outside `[\w.-]` becomes `-` (an astral char
@@ -32,8 +33,13 @@ impl MessageRef {
     /// is JS-trimmed, empty becomes `"null"` (`"0"` is kept) and must match `^[\w\/\.:-]+$`; the
     /// tag is trimmed, `[^\w.-]` becomes `-`, lowercased, and empty gives no tag.
     pub fn new(curie: &str, id: &str, tag: Option<&str>) -> Result<Self, String> {
-        let parsed = crate::SchemaCurie::parse(curie).map_err(|e| e.to_string())?;
-        if parsed.is_mixin() {
+        let is_mixin = match crate::schema_id::check_curie(curie) {
+            Some(is_mixin) => is_mixin,
+            None => crate::SchemaCurie::parse(curie)
+                .map_err(|e| e.to_string())?
+                .is_mixin(),
+        };
+        if is_mixin {
             return Err(format!("Mixins cannot be used in a MessageRef [{curie}]"));
         }
         let id = crate::text::js_trim(id);
@@ -42,9 +48,9 @@ impl MessageRef {
             return Err(format!("MessageRef.id [{id}] is invalid"));
         }
         Ok(Self {
-            curie: curie.to_owned(),
-            id: id.to_owned(),
-            tag: tag.and_then(normalize_tag),
+            curie: curie.into(),
+            id: id.into(),
+            tag: tag.and_then(normalize_tag).map(String::into_boxed_str),
         })
     }
     /// Parses `vendor:package:category:message:id[#tag]` as JS `fromString` does: the first `#`
@@ -72,7 +78,7 @@ impl MessageRef {
     }
     /// Whether the id is not `"null"`.
     pub fn has_id(&self) -> bool {
-        self.id != "null"
+        &*self.id != "null"
     }
     /// The tag.
     pub fn tag(&self) -> Option<&str> {

@@ -3,17 +3,25 @@ use std::fmt;
 /// A reference to a node: `vendor:label:id` (on the wire that string).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeRef {
-    vendor: String,
-    label: String,
-    id: String,
+    // Boxed strings keep `Value` (and so every message's storage) small.
+    vendor: Box<str>,
+    label: Box<str>,
+    id: Box<str>,
 }
 
 /// Whether `id` is a valid node/message-ref id: `^[\w\/\.:-]+$` with ASCII `\w`.
 pub(crate) fn is_valid_ref_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_/.:-".contains(&b))
+    const TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/' | b'.' | b':' | b'-');
+            i += 1;
+        }
+        t
+    };
+    !id.is_empty() && id.bytes().all(|b| TABLE[usize::from(b)])
 }
 
 fn is_qname_part(s: &str) -> bool {
@@ -40,9 +48,9 @@ impl NodeRef {
             return Err(format!("NodeRef [{s}]: id [{id}] is invalid"));
         }
         Ok(Self {
-            vendor: vendor.to_owned(),
-            label: label.to_owned(),
-            id: id.to_owned(),
+            vendor: vendor.into(),
+            label: label.into(),
+            id: id.into(),
         })
     }
     /// The vendor.

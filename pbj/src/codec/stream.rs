@@ -1,0 +1,398 @@
+//! Streaming fast path of the decoder: fields are decoded straight from the input, without
+//! building a [`Json`] tree for the whole document.
+//!
+//! It handles the canonical shape (`_schema` first in every message, no duplicate `_schema`)
+//! and gives up (`None`) on anything else, including every error; the caller then runs the
+//! tree decoder, which produces the exact result or error. So this path only has to agree
+//! with the tree decoder on documents that decode successfully.
+
+use std::borrow::Cow;
+
+use crate::codec::check::normalize;
+use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH};
+use crate::codec::json::{Json, MAX_DEPTH, Parser};
+use crate::field::Field;
+use crate::message::{Message, MessageData, push_unique};
+use crate::registry::Registry;
+use crate::schema::Schema;
+use crate::types::{FieldRule, TypeFamily};
+use crate::value::{FieldValue, Value};
+use crate::well_known::{MessageRef, Microtime};
+
+/// Decodes a canonical document of `schema`; `None`: use the tree decoder.
+pub(super) fn decode_as(
+    input: &str,
+    schema: &'static Schema,
+    registry: &Registry,
+) -> Option<MessageData> {
+    let mut p = Parser::new(input);
+    let d = Decoder { registry };
+    p.ws();
+    let raw = schema_key(&mut p)?;
+    if raw != schema.id {
+        return None;
+    }
+    let data = body(&d, &mut p, schema, 0, 0)?;
+    finish(&mut p)?;
+    Some(data)
+}
+
+/// Decodes a canonical document of whatever type its `_schema` names; `None`: use the tree
+/// decoder.
+pub(super) fn decode(input: &str, registry: &Registry) -> Option<Box<dyn Message>> {
+    let mut p = Parser::new(input);
+    let d = Decoder { registry };
+    p.ws();
+    let message = boxed(&d, &mut p, 0, 0)?;
+    finish(&mut p)?;
+    Some(message)
+}
+
+fn finish(p: &mut Parser<'_>) -> Option<()> {
+    p.ws();
+    p.at_end().then_some(())
+}
+
+/// Reads `{"_schema":"<id>"` and returns the id.
+fn schema_key<'a>(p: &mut Parser<'a>) -> Option<Cow<'a, str>> {
+    if !p.eat_byte(b'{') {
+        return None;
+    }
+    p.ws();
+    if p.peek() != Some(b'"') || p.string().ok()? != "_schema" {
+        return None;
+    }
+    colon(p)?;
+    if p.peek() != Some(b'"') {
+        return None;
+    }
+    p.string().ok()
+}
+
+fn colon(p: &mut Parser<'_>) -> Option<()> {
+    p.ws();
+    if !p.eat_byte(b':') {
+        return None;
+    }
+    p.ws();
+    Some(())
+}
+
+/// Reads `,` (then `true`) or `}` (then `false`) after an object member.
+fn next_member(p: &mut Parser<'_>, close: u8) -> Option<bool> {
+    p.ws();
+    if p.eat_byte(b',') {
+        p.ws();
+        Some(true)
+    } else if p.eat_byte(close) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A message whose type its `_schema` names; `json_depth` is the depth of its object.
+fn boxed(
+    d: &Decoder<'_>,
+    p: &mut Parser<'_>,
+    depth: usize,
+    json_depth: usize,
+) -> Option<Box<dyn Message>> {
+    // `_schema` is read at `json_depth + 1` without the parser's depth check.
+    if json_depth + 1 > MAX_DEPTH {
+        return None;
+    }
+    let raw = schema_key(p)?;
+    let entry = d.registry.resolve_id_str(&raw).ok()?;
+    let data = body(d, p, entry.schema, depth, json_depth)?;
+    Some((entry.constructor)(data))
+}
+
+/// The members after `_schema`, up to and including the closing `}`.
+fn body(
+    d: &Decoder<'_>,
+    p: &mut Parser<'_>,
+    schema: &'static Schema,
+    depth: usize,
+    json_depth: usize,
+) -> Option<MessageData> {
+    let mut data = MessageData::empty(schema);
+    let mut cursor = 1;
+    while next_member(p, b'}')? {
+        // Canonical writers emit keys in schema order: try the next field first.
+        let index = match schema.fields.get(cursor) {
+            Some(f) if f.name != "_schema" && p.eat_plain_string(f.name) => {
+                colon(p)?;
+                cursor
+            }
+            _ => {
+                if p.peek() != Some(b'"') {
+                    return None;
+                }
+                let key = p.string().ok()?;
+                colon(p)?;
+                if key == "_schema" {
+                    return None;
+                }
+                match schema.field_index(&key) {
+                    Some(i) => i,
+                    None => {
+                        p.value(json_depth + 1).ok()?;
+                        continue;
+                    }
+                }
+            }
+        };
+        cursor = index + 1;
+        let field = schema.fields.get(index)?;
+        if index == 0 {
+            p.value(json_depth + 1).ok()?;
+            continue;
+        }
+        let stored = field_value(d, p, field, depth, json_depth + 1)?;
+        data.put(index, stored);
+    }
+    data.populate_defaults();
+    Some(data)
+}
+
+/// The stored content of one field, its JSON at `json_depth`.
+fn field_value(
+    d: &Decoder<'_>,
+    p: &mut Parser<'_>,
+    field: &'static Field,
+    depth: usize,
+    json_depth: usize,
+) -> Option<Option<FieldValue>> {
+    match (field.rule, p.peek()?) {
+        (_, b'n') => match p.value(json_depth).ok()? {
+            Json::Null => Some(None),
+            _ => None,
+        },
+        (FieldRule::Single, _) => {
+            Some(value(d, p, field, depth, json_depth)?.map(FieldValue::Single))
+        }
+        (FieldRule::Set | FieldRule::List, b'[') => {
+            if json_depth > MAX_DEPTH {
+                return None;
+            }
+            p.eat_byte(b'[');
+            p.ws();
+            let mut out = Vec::new();
+            if !p.eat_byte(b']') {
+                loop {
+                    if p.peek()? == b'n' {
+                        return None;
+                    }
+                    // A blank list element is an error; a blank set element is dropped.
+                    match (value(d, p, field, depth, json_depth + 1)?, field.rule) {
+                        (Some(v), FieldRule::Set) => push_unique(&mut out, v),
+                        (Some(v), _) => out.push(v),
+                        (None, FieldRule::Set) => {}
+                        (None, _) => return None,
+                    }
+                    if !next_member(p, b']')? {
+                        break;
+                    }
+                }
+            }
+            if out.is_empty() {
+                return Some(None);
+            }
+            Some(Some(if field.rule == FieldRule::Set {
+                FieldValue::Set(out)
+            } else {
+                FieldValue::List(out)
+            }))
+        }
+        _ => {
+            let json = p.value(json_depth).ok()?;
+            d.field(field, &json, depth).ok()
+        }
+    }
+}
+
+/// One checked, normalized value (`None` when blank), its JSON at `json_depth`.
+fn value(
+    d: &Decoder<'_>,
+    p: &mut Parser<'_>,
+    field: &'static Field,
+    depth: usize,
+    json_depth: usize,
+) -> Option<Option<Value>> {
+    // The tree parser's nesting limit, for the tokens read directly below.
+    if json_depth > MAX_DEPTH {
+        return None;
+    }
+    let raw = match (field.kind.family(), p.peek()?) {
+        (TypeFamily::Message, b'{') => {
+            if depth >= MAX_MESSAGE_DEPTH {
+                return None;
+            }
+            Value::Message(boxed(d, p, depth + 1, json_depth)?)
+        }
+        (TypeFamily::MessageRef, b'{') => Value::MessageRef(message_ref(p, json_depth)?),
+        // What the tree decoder does for these, without the `Json` detour.
+        (TypeFamily::String | TypeFamily::Uuid, b'"') => {
+            Value::String(p.string().ok()?.into_owned())
+        }
+        (TypeFamily::Microtime, b'"') => {
+            Value::Microtime(Microtime::parse(&p.string().ok()?).ok()?)
+        }
+        _ => {
+            let json = p.value(json_depth).ok()?;
+            return d.value(field, &json, depth).ok();
+        }
+    };
+    normalize(field, raw).ok()
+}
+
+/// `{"curie","id","tag"?}` (other keys are ignored; the last of a duplicate key wins).
+fn message_ref(p: &mut Parser<'_>, json_depth: usize) -> Option<MessageRef> {
+    // Member values are read at `json_depth + 1`, some without the parser's depth check.
+    if json_depth + 1 > MAX_DEPTH {
+        return None;
+    }
+    p.eat_byte(b'{');
+    p.ws();
+    let (mut curie, mut id, mut tag) = (None, None, None);
+    if !p.eat_byte(b'}') {
+        loop {
+            let slot = if p.eat_plain_string("curie") {
+                &mut curie
+            } else if p.eat_plain_string("id") {
+                &mut id
+            } else if p.eat_plain_string("tag") {
+                &mut tag
+            } else {
+                if p.peek() != Some(b'"') {
+                    return None;
+                }
+                let key = p.string().ok()?;
+                match &*key {
+                    "curie" => &mut curie,
+                    "id" => &mut id,
+                    "tag" => &mut tag,
+                    _ => {
+                        colon(p)?;
+                        p.value(json_depth + 1).ok()?;
+                        if !next_member(p, b'}')? {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            };
+            colon(p)?;
+            *slot = if p.peek() == Some(b'"') {
+                Some(p.string().ok()?)
+            } else {
+                match p.value(json_depth + 1).ok()? {
+                    Json::Null => None,
+                    _ => return None,
+                }
+            };
+            if !next_member(p, b'}')? {
+                break;
+            }
+        }
+    }
+    MessageRef::new(&curie?, &id?, tag.as_deref()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{Flavor, encode, json};
+    use crate::message::DynamicMessage;
+    use crate::schema_id::SchemaVersion;
+    use crate::types::{FieldType, Format};
+
+    static FIELDS: [Field; 10] = [
+        Field::new("_schema", FieldType::String, FieldRule::Single),
+        Field::new("s", FieldType::String, FieldRule::Single),
+        Field {
+            format: Format::Ipv4,
+            ..Field::new("ip", FieldType::String, FieldRule::Single)
+        },
+        Field::new("r", FieldType::MessageRef, FieldRule::Single),
+        Field::new("t", FieldType::String, FieldRule::Set),
+        Field::new("l", FieldType::Int, FieldRule::List),
+        Field::new("n", FieldType::Message, FieldRule::Single),
+        Field::new("ns", FieldType::Message, FieldRule::List),
+        Field::new("f", FieldType::Float, FieldRule::Single),
+        Field::new("mp", FieldType::Int, FieldRule::Map),
+    ];
+    static SCHEMA: Schema = Schema {
+        id: "pbj:acme:t:event:x:1-0-0",
+        curie: "acme:t:event:x",
+        curie_major: "acme:t:event:x:v1",
+        qname: "acme:x",
+        vendor: "acme",
+        package: "t",
+        category: "event",
+        message: "x",
+        version: SchemaVersion::new(1, 0, 0),
+        fields: &FIELDS,
+        mixins: &[],
+        id_field: None,
+        deprecated: false,
+        description: "",
+    };
+    const SEED: &str = r#"{"_schema":"pbj:acme:t:event:x:1-0-0","s":" a\u00e9 ","ip":"1.2.3.4","r":{"curie":"acme:t:event:x","id":"1","tag":"T"},"t":["A","a","b"],"l":[1,2],"n":{"_schema":"pbj:acme:t:event:x:1-0-0","s":"x","zz":[{}]},"ns":[{"_schema":"pbj:acme:t:event:x:1-0-0"}],"f":1.5e1,"mp":{"k":1},"u":null}"#;
+
+    /// The tree decoder alone (through a message field holding the whole document).
+    fn tree(input: &str, registry: &Registry) -> Result<MessageData, crate::Error> {
+        let doc = json::parse(input)?;
+        match (Decoder { registry }).field(&FIELDS[6], &doc, 0)? {
+            Some(FieldValue::Single(Value::Message(m))) => Ok(m.data().clone()),
+            _ => Err(crate::Error::invalid("", "no message")),
+        }
+    }
+
+    #[test]
+    fn agrees_with_tree_decoder() {
+        let mut registry = Registry::new();
+        registry.register(&SCHEMA, |d| Box::new(DynamicMessage(d)));
+        assert!(
+            decode_as(SEED, &SCHEMA, &registry).is_some(),
+            "the seed takes the fast path"
+        );
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let alphabet = b"{}[],:\"\\ nul0123456789.-e_abrtsx";
+        let mut fast_hits = 0;
+        for _ in 0..50_000 {
+            let mut bytes = SEED.as_bytes().to_vec();
+            for _ in 0..1 + next(3) {
+                let pos = next(bytes.len());
+                match next(3) {
+                    0 => bytes[pos] = alphabet[next(alphabet.len())],
+                    1 => {
+                        bytes.remove(pos);
+                    }
+                    _ => bytes.insert(pos, alphabet[next(alphabet.len())]),
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            if let Some(fast) = decode_as(text, &SCHEMA, &registry) {
+                fast_hits += 1;
+                let slow = tree(text, &registry)
+                    .unwrap_or_else(|e| panic!("{text}: tree decoder fails: {e}"));
+                assert_eq!(
+                    encode(&fast, Flavor::Js),
+                    encode(&slow, Flavor::Js),
+                    "{text}"
+                );
+            }
+        }
+        assert!(fast_hits > 1_000, "{fast_hits} mutants took the fast path");
+    }
+}

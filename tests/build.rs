@@ -3,9 +3,14 @@
 use std::path::PathBuf;
 
 fn main() {
-    let shared = std::env::var_os("PBJ_SHARED_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..").join("shared")
-    });
+    let shared = std::env::var_os("PBJ_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("..")
+                .join("shared")
+        });
     println!("cargo:rerun-if-env-changed=PBJ_SHARED_DIR");
     if !shared.is_dir() {
         panic!(

@@ -6,7 +6,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use pbj::{Field, FieldRule, FieldType, Flavor, Format, Message, Pattern, Registry, Schema, SchemaVersion};
+use pbj::{
+    Field, FieldRule, FieldType, Flavor, Format, Message, Pattern, Registry, Schema, SchemaVersion,
+};
 use serde::{Deserialize, Serialize};
 
 static FIELDS: [Field; 16] = [
@@ -17,17 +19,30 @@ static FIELDS: [Field; 16] = [
         )),
         ..Field::new("_schema", FieldType::String, FieldRule::Single)
     },
-    Field { required: true, ..Field::new("event_id", FieldType::TimeUuid, FieldRule::Single) },
+    Field {
+        required: true,
+        ..Field::new("event_id", FieldType::TimeUuid, FieldRule::Single)
+    },
     Field::new("occurred_at", FieldType::Microtime, FieldRule::Single),
     Field {
         pattern: Some(Pattern::new(r"^[\w\/\.:-]+$")),
         ..Field::new("ctx_tenant_id", FieldType::String, FieldRule::Single)
     },
     Field::new("ctx_causator_ref", FieldType::MessageRef, FieldRule::Single),
-    Field::new("ctx_correlator_ref", FieldType::MessageRef, FieldRule::Single),
+    Field::new(
+        "ctx_correlator_ref",
+        FieldType::MessageRef,
+        FieldRule::Single,
+    ),
     Field::new("ctx_user_ref", FieldType::MessageRef, FieldRule::Single),
-    Field { format: Format::Ipv4, ..Field::new("ctx_ip", FieldType::String, FieldRule::Single) },
-    Field { format: Format::Ipv6, ..Field::new("ctx_ipv6", FieldType::String, FieldRule::Single) },
+    Field {
+        format: Format::Ipv4,
+        ..Field::new("ctx_ip", FieldType::String, FieldRule::Single)
+    },
+    Field {
+        format: Format::Ipv6,
+        ..Field::new("ctx_ipv6", FieldType::String, FieldRule::Single)
+    },
     Field::new("ctx_ua", FieldType::Text, FieldRule::Single),
     Field::new("ctx_msg", FieldType::Text, FieldRule::Single),
     Field::new("title", FieldType::String, FieldRule::Single),
@@ -93,8 +108,12 @@ fn bench(c: &mut Criterion) {
     assert_eq!(serde_json::to_string(&typed).expect("encodes"), JSON);
 
     let mut g = c.benchmark_group("event_15_fields");
-    g.bench_function("pbj_encode", |b| b.iter(|| pbj::codec::encode(black_box(&data), Flavor::Js)));
-    g.bench_function("serde_encode", |b| b.iter(|| serde_json::to_string(black_box(&typed))));
+    g.bench_function("pbj_encode", |b| {
+        b.iter(|| pbj::codec::encode(black_box(&data), Flavor::Js))
+    });
+    g.bench_function("serde_encode", |b| {
+        b.iter(|| serde_json::to_string(black_box(&typed)))
+    });
     g.bench_function("pbj_decode_validate", |b| {
         b.iter(|| {
             let d = pbj::codec::decode_as(black_box(JSON), &SCHEMA, &registry).expect("valid");
@@ -103,7 +122,9 @@ fn bench(c: &mut Criterion) {
             m
         })
     });
-    g.bench_function("serde_decode", |b| b.iter(|| serde_json::from_str::<Event>(black_box(JSON))));
+    g.bench_function("serde_decode", |b| {
+        b.iter(|| serde_json::from_str::<Event>(black_box(JSON)))
+    });
     g.finish();
 }
 

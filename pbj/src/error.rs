@@ -126,9 +126,8 @@ impl Error {
             | Self::WrongRule { field, .. }
             | Self::AnyOfMismatch { field, .. }
             | Self::TooDeep { field } => Some(field),
-            Self::NoMessageForSchemaId { field, .. } | Self::InvalidResolvedSchema { field, .. } => {
-                Some(field)
-            }
+            Self::NoMessageForSchemaId { field, .. }
+            | Self::InvalidResolvedSchema { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -159,7 +158,10 @@ impl Error {
     }
 
     pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::InvalidValue { field: field.into(), message: message.into() }
+        Self::InvalidValue {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -167,7 +169,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidSchemaVersion { value } => {
-                write!(f, "schema version [{value}] is invalid, it must look like 1-0-0")
+                write!(
+                    f,
+                    "schema version [{value}] is invalid, it must look like 1-0-0"
+                )
             }
             Self::InvalidSchemaId { value } => write!(
                 f,
@@ -178,14 +183,20 @@ impl fmt::Display for Error {
                 "schema curie [{value}] is invalid, it must look like vendor:package:category:message (max 145 chars)"
             ),
             Self::InvalidSchemaQName { value } => {
-                write!(f, "schema qname [{value}] is invalid, it must look like vendor:message")
+                write!(
+                    f,
+                    "schema qname [{value}] is invalid, it must look like vendor:message"
+                )
             }
             Self::InvalidJson { offset, message } => {
                 write!(f, "invalid JSON at byte {offset}: {message}")
             }
             Self::InvalidValue { field, message } => write!(f, "field [{field}]: {message}"),
             Self::RequiredFieldNotSet { field, schema } => {
-                write!(f, "required field [{field}] must be set on message [{schema}]")
+                write!(
+                    f,
+                    "required field [{field}] must be set on message [{schema}]"
+                )
             }
             Self::UnknownField { field, schema } => {
                 write!(f, "field [{field}] does not exist on message [{schema}]")
@@ -201,8 +212,15 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Self::InvalidResolvedSchema { field, expected, found } => {
-                write!(f, "payload schema [{found}] does not resolve to [{expected}]")?;
+            Self::InvalidResolvedSchema {
+                field,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "payload schema [{found}] does not resolve to [{expected}]"
+                )?;
                 if !field.is_empty() {
                     write!(f, " (field [{field}])")?;
                 }

@@ -42,7 +42,9 @@ pub enum EnumValue {
 impl EnumDef {
     /// Whether `v` is one of the string values.
     pub fn has_str(&self, v: &str) -> bool {
-        self.options.iter().any(|(_, o)| matches!(o, EnumValue::Str(s) if *s == v))
+        self.options
+            .iter()
+            .any(|(_, o)| matches!(o, EnumValue::Str(s) if *s == v))
     }
     /// Whether `v` is one of the int values.
     pub fn has_int(&self, v: i64) -> bool {
@@ -66,7 +68,11 @@ pub struct Pattern {
 impl Pattern {
     /// Creates a pattern from its schema source.
     pub const fn new(source: &'static str) -> Self {
-        Self { source, compiled: AtomicPtr::new(std::ptr::null_mut()), failed: AtomicU8::new(0) }
+        Self {
+            source,
+            compiled: AtomicPtr::new(std::ptr::null_mut()),
+            failed: AtomicU8::new(0),
+        }
     }
 
     /// The compiled regex (`None` if the source cannot be translated; pbjc rejects such schemas).
@@ -84,7 +90,12 @@ impl Pattern {
             return None;
         };
         let fresh: *mut Regex = Box::leak(Box::new(regex));
-        match self.compiled.compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+        match self.compiled.compare_exchange(
+            std::ptr::null_mut(),
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             // SAFETY: `fresh` is a leaked, never-freed allocation.
             Ok(_) => Some(unsafe { &*fresh }),
             Err(existing) => {

@@ -39,7 +39,9 @@ pub use schema_id::{SchemaCurie, SchemaId, SchemaQName, SchemaVersion};
 pub use time::{Date, DateTime};
 pub use types::{FieldRule, FieldType, Format, TypeFamily};
 pub use value::{FieldValue, Value};
-pub use well_known::{DynamicField, DynamicKind, DynamicValue, GeoPoint, MessageRef, Microtime, NodeRef};
+pub use well_known::{
+    DynamicField, DynamicKind, DynamicValue, GeoPoint, MessageRef, Microtime, NodeRef,
+};
 
 /// Result type of the pbj crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -327,4 +327,3 @@ mod tests {
         assert_eq!(php_decimal(0.99999999999999999, 2), 1.0);
     }
 }
-

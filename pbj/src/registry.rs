@@ -35,8 +35,24 @@ impl Registry {
 
     /// Registers a message type (a later registration of the same curie major replaces it).
     pub fn register(&mut self, schema: &'static Schema, constructor: Constructor) {
-        self.by_id.insert(schema.id, Entry { schema, constructor });
-        if self.by_curie_major.insert(schema.curie_major, Entry { schema, constructor }).is_none() {
+        self.by_id.insert(
+            schema.id,
+            Entry {
+                schema,
+                constructor,
+            },
+        );
+        if self
+            .by_curie_major
+            .insert(
+                schema.curie_major,
+                Entry {
+                    schema,
+                    constructor,
+                },
+            )
+            .is_none()
+        {
             for mixin in schema.mixins {
                 let users = self.by_mixin.entry(mixin).or_default();
                 users.push(schema.curie_major);
@@ -67,7 +83,10 @@ impl Registry {
         }
         let parsed = SchemaId::parse(id)?;
         self.resolve_id(&parsed)
-            .ok_or_else(|| crate::Error::NoMessageForSchemaId { field: String::new(), schema: id.to_owned() })
+            .ok_or_else(|| crate::Error::NoMessageForSchemaId {
+                field: String::new(),
+                schema: id.to_owned(),
+            })
     }
 
     /// The type for a curie major, or for a bare curie the highest registered major.
@@ -93,7 +112,8 @@ impl Registry {
 
     /// Builds an empty message (defaults populated) of the type registered for `curie`.
     pub fn create(&self, curie: &str) -> Option<Box<dyn Message>> {
-        self.resolve_curie(curie).map(|e| (e.constructor)(MessageData::new(e.schema)))
+        self.resolve_curie(curie)
+            .map(|e| (e.constructor)(MessageData::new(e.schema)))
     }
 }
 
@@ -101,11 +121,15 @@ static GLOBAL: LazyLock<RwLock<Registry>> = LazyLock::new(|| RwLock::new(Registr
 
 /// Read access to the process-wide registry used by [`crate::MessageType::from_json`].
 pub fn global() -> RwLockReadGuard<'static, Registry> {
-    GLOBAL.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    GLOBAL
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Adds types to the process-wide registry, e.g. `pbj::registry::register_global(my_schemas::register)`.
 pub fn register_global(f: impl FnOnce(&mut Registry)) {
-    let mut guard = GLOBAL.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut guard = GLOBAL
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     f(&mut guard);
 }

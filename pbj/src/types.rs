@@ -178,11 +178,9 @@ impl FieldType {
             | Self::Timestamp => TypeFamily::Int,
             Self::BigInt | Self::SignedBigInt => TypeFamily::BigInt,
             Self::Float | Self::Decimal => TypeFamily::Float,
-            Self::String
-            | Self::Text
-            | Self::MediumText
-            | Self::Identifier
-            | Self::StringEnum => TypeFamily::String,
+            Self::String | Self::Text | Self::MediumText | Self::Identifier | Self::StringEnum => {
+                TypeFamily::String
+            }
             Self::Uuid | Self::TimeUuid => TypeFamily::Uuid,
             Self::Binary | Self::Blob | Self::MediumBlob => TypeFamily::Binary,
             Self::Date => TypeFamily::Date,
@@ -283,7 +281,10 @@ impl FieldType {
 
     /// Whether a type default is generated ("now" or a fresh id) rather than a constant.
     pub const fn has_generated_default(self) -> bool {
-        matches!(self, Self::Microtime | Self::Timestamp | Self::Uuid | Self::TimeUuid)
+        matches!(
+            self,
+            Self::Microtime | Self::Timestamp | Self::Uuid | Self::TimeUuid
+        )
     }
 }
 

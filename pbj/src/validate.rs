@@ -13,14 +13,23 @@ pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, St
 
 /// Collects every violation of `data` (and nested messages) under `prefix`.
 pub(crate) fn collect_violations(data: &MessageData, prefix: &str, out: &mut Vec<Violation>) {
-    let path = |name: &str| if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") };
+    let path = |name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
     for (i, field) in data.schema().fields.iter().enumerate() {
         let stored = data.get_at(i).filter(|v| !v.is_empty());
         let Some(stored) = stored else {
             if field.required {
                 out.push(Violation {
                     field: path(field.name),
-                    message: format!("required field must be set on message [{}]", data.schema().id),
+                    message: format!(
+                        "required field must be set on message [{}]",
+                        data.schema().id
+                    ),
                 });
             }
             continue;

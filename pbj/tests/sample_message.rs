@@ -1,7 +1,10 @@
 //! Codec behaviour on a hand-written schema shaped like the original's `sample-message`
 //! fixture (JS golden values from the original test-suite).
 
-use pbj::{Field, FieldRule, FieldType, Flavor, Message, MessageData, Pattern, Registry, Schema, SchemaVersion};
+use pbj::{
+    Field, FieldRule, FieldType, Flavor, Message, MessageData, Pattern, Registry, Schema,
+    SchemaVersion,
+};
 
 static FIELDS: [Field; 7] = [
     Field {
@@ -9,7 +12,9 @@ static FIELDS: [Field; 7] = [
         pattern: Some(Pattern::new(
             r"^pbj:([a-z0-9-]+):([a-z0-9\.-]+):([a-z0-9-]+)?:([a-z0-9-]+):([0-9]+-[0-9]+-[0-9]+)$",
         )),
-        default: Some(pbj::DefaultValue::Str("pbj:gdbots:pbj.tests::sample-message:1-0-0")),
+        default: Some(pbj::DefaultValue::Str(
+            "pbj:gdbots:pbj.tests::sample-message:1-0-0",
+        )),
         ..Field::new("_schema", FieldType::String, FieldRule::Single)
     },
     Field::new("mixin_int", FieldType::Int, FieldRule::Single),
@@ -63,43 +68,86 @@ fn js_golden_serialization() {
 #[test]
 fn js_and_php_etags() {
     let cases = [
-        ("123", "66b1c306cef44f5f1160d5f676b26bf7", "66b1c306cef44f5f1160d5f676b26bf7"),
-        (" ice 🍦 poop 💩 doh 😳 ", "2028ec90f537badedbc19b77b091511c", "354127071b5cc8906dc0b059013e8ae0"),
-        ("✓ à la mode", "8b1ad0f532c594ee05142fa0517f9eab", "52ec59eac2c790f2e1472e75fd88a3f9"),
-        ("foo © bar 𝌆 baz", "d07baf4c9f17307d66b599d8c6059b9b", "fc202894de884c155cc9b2ae49c66ffd"),
+        (
+            "123",
+            "66b1c306cef44f5f1160d5f676b26bf7",
+            "66b1c306cef44f5f1160d5f676b26bf7",
+        ),
+        (
+            " ice 🍦 poop 💩 doh 😳 ",
+            "2028ec90f537badedbc19b77b091511c",
+            "354127071b5cc8906dc0b059013e8ae0",
+        ),
+        (
+            "✓ à la mode",
+            "8b1ad0f532c594ee05142fa0517f9eab",
+            "52ec59eac2c790f2e1472e75fd88a3f9",
+        ),
+        (
+            "foo © bar 𝌆 baz",
+            "d07baf4c9f17307d66b599d8c6059b9b",
+            "fc202894de884c155cc9b2ae49c66ffd",
+        ),
     ];
     for (value, js, php) in cases {
         let mut m = pbj::DynamicMessage(MessageData::new(&SCHEMA));
         m.data_mut().set("string_single", value).unwrap();
         assert_eq!(m.generate_etag(&[]), js, "{value}");
         assert_eq!(pbj::codec::etag(m.data(), Flavor::Php, &[]), php, "{value}");
-        assert_eq!(m.generate_etag(&["string_single"]), "70fc98834fc95677666e5af2caf26dcf");
+        assert_eq!(
+            m.generate_etag(&["string_single"]),
+            "70fc98834fc95677666e5af2caf26dcf"
+        );
     }
 }
 
 #[test]
 fn sets_dedupe_case_insensitively_keeping_first_position() {
     let mut m = MessageData::new(&SCHEMA);
-    m.add_to_set("string_set", ["CHICKEN", "Chicken", "chicken", "DONUTS", "Donuts", "donuts"]).unwrap();
+    m.add_to_set(
+        "string_set",
+        [
+            "CHICKEN", "Chicken", "chicken", "DONUTS", "Donuts", "donuts",
+        ],
+    )
+    .unwrap();
     let json = pbj::codec::encode(&m, Flavor::Js);
-    assert!(json.contains(r#""string_set":["chicken","donuts"]"#), "{json}");
+    assert!(
+        json.contains(r#""string_set":["chicken","donuts"]"#),
+        "{json}"
+    );
 }
 
 #[test]
 fn frozen_messages_reject_mutation() {
     let mut m = MessageData::new(&SCHEMA);
     m.freeze();
-    assert!(matches!(m.set("string_single", "x"), Err(pbj::Error::Frozen { .. })));
+    assert!(matches!(
+        m.set("string_single", "x"),
+        Err(pbj::Error::Frozen { .. })
+    ));
 }
 
 #[test]
 fn decoder_rejects_bad_payloads_with_field_names() {
     let r = registry();
     let cases = [
-        (r#"{"_schema":"pbj:gdbots:pbj.tests::sample-message:1-0-0","mixin_int":"1"}"#, "mixin_int"),
-        (r#"{"_schema":"pbj:gdbots:pbj.tests::sample-message:1-0-0","string_set":"x"}"#, "string_set"),
-        (r#"{"_schema":"pbj:gdbots:pbj.tests::sample-message:1-0-0","mixin_int":-1}"#, "mixin_int"),
-        (r#"{"_schema":"pbj:gdbots:pbj.tests::sample-message:2-0-0"}"#, ""),
+        (
+            r#"{"_schema":"pbj:gdbots:pbj.tests::sample-message:1-0-0","mixin_int":"1"}"#,
+            "mixin_int",
+        ),
+        (
+            r#"{"_schema":"pbj:gdbots:pbj.tests::sample-message:1-0-0","string_set":"x"}"#,
+            "string_set",
+        ),
+        (
+            r#"{"_schema":"pbj:gdbots:pbj.tests::sample-message:1-0-0","mixin_int":-1}"#,
+            "mixin_int",
+        ),
+        (
+            r#"{"_schema":"pbj:gdbots:pbj.tests::sample-message:2-0-0"}"#,
+            "",
+        ),
         (r#"{"_schema":"nope"}"#, "_schema"),
         (r#"{"mixin_int":1}"#, "_schema"),
     ];

@@ -33,9 +33,15 @@ pub fn decode_valid(json: &str) -> Result<Box<dyn Message>, Error> {
     if let Err(violations) = message.validate() {
         let first = &violations[0];
         return Err(if first.message.starts_with("required field") {
-            Error::RequiredFieldNotSet { field: first.field.clone(), schema: message.schema().id.to_owned() }
+            Error::RequiredFieldNotSet {
+                field: first.field.clone(),
+                schema: message.schema().id.to_owned(),
+            }
         } else {
-            Error::InvalidValue { field: first.field.clone(), message: first.message.clone() }
+            Error::InvalidValue {
+                field: first.field.clone(),
+                message: first.message.clone(),
+            }
         });
     }
     Ok(message)

@@ -19,7 +19,10 @@ fn interop() -> PathBuf {
 /// Lines of a file, split on `\n` only (samples hold raw U+2028/U+2029).
 fn lines(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.split('\n').filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    text.split('\n')
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -52,7 +55,9 @@ static SKEW: LazyLock<HashMap<String, HashSet<String>>> = LazyLock::new(|| {
             .as_array()
             .map(|f| f.iter().filter_map(|f| f["name"].as_str()).collect())
             .unwrap_or_default();
-        let Some(entry) = pbjx_tests::registry().resolve_curie(&curie) else { continue };
+        let Some(entry) = pbjx_tests::registry().resolve_curie(&curie) else {
+            continue;
+        };
         let extra: HashSet<String> = entry
             .schema
             .fields
@@ -66,9 +71,15 @@ static SKEW: LazyLock<HashMap<String, HashSet<String>>> = LazyLock::new(|| {
     }
     skew.insert(
         "pbjtest:corpus::all-types".into(),
-        ["str_len_5_10", "str_default", "bool_default_true", "timestamp_no_type_default", "uuid_no_type_default"]
-            .map(String::from)
-            .into(),
+        [
+            "str_len_5_10",
+            "str_default",
+            "bool_default_true",
+            "timestamp_no_type_default",
+            "uuid_no_type_default",
+        ]
+        .map(String::from)
+        .into(),
     );
     skew
 });
@@ -83,7 +94,12 @@ fn strip_skew(v: &mut serde_json::Value) -> bool {
     let mut touched = false;
     match v {
         serde_json::Value::Object(map) => {
-            if let Some(fields) = map.get("_schema").and_then(|s| s.as_str()).and_then(curie_of).and_then(|c| SKEW.get(&c)) {
+            if let Some(fields) = map
+                .get("_schema")
+                .and_then(|s| s.as_str())
+                .and_then(curie_of)
+                .and_then(|c| SKEW.get(&c))
+            {
                 for f in fields {
                     touched |= map.shift_remove(f).is_some();
                 }
@@ -104,9 +120,10 @@ fn strip_skew(v: &mut serde_json::Value) -> bool {
 
 /// Whether `ours` equals `expected` once skewed fields are removed from both.
 fn equal_without_skew(expected: &str, ours: &str) -> bool {
-    let (Ok(mut a), Ok(mut b)) =
-        (serde_json::from_str::<serde_json::Value>(expected), serde_json::from_str::<serde_json::Value>(ours))
-    else {
+    let (Ok(mut a), Ok(mut b)) = (
+        serde_json::from_str::<serde_json::Value>(expected),
+        serde_json::from_str::<serde_json::Value>(ours),
+    ) else {
         return false;
     };
     let touched = strip_skew(&mut a) | strip_skew(&mut b);
@@ -127,13 +144,27 @@ fn assert_round_trips(files: &[PathBuf], flavor: Flavor) {
                 skewed += 1;
                 continue;
             }
-            failures.push(format!("{}:{n}\n  in:  {line}\n  out: {out}", file.display()));
+            failures.push(format!(
+                "{}:{n}\n  in:  {line}\n  out: {out}",
+                file.display()
+            ));
         }
     }
-    eprintln!("{count} lines, {} byte-identical, {skewed} identical apart from known schema skew", count - skewed - failures.len());
+    eprintln!(
+        "{count} lines, {} byte-identical, {skewed} identical apart from known schema skew",
+        count - skewed - failures.len()
+    );
     assert!(count > 0, "no samples found");
-    assert!(skewed * 5 < count, "too many lines differ by schema skew: {skewed} of {count}");
-    assert!(failures.is_empty(), "{} of {count} lines differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        skewed * 5 < count,
+        "too many lines differ by schema skew: {skewed} of {count}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {count} lines differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -176,17 +207,31 @@ fn assert_rejected(path: &Path) {
     for line in &rows {
         let row: InvalidRow = serde_json::from_str(line).expect("row");
         let out = roundtrip_line(row.payload.get(), Flavor::Js);
-        let about_skew = row.field.as_deref().is_some_and(|f| SKEW.values().any(|s| s.contains(f)));
+        let about_skew = row
+            .field
+            .as_deref()
+            .is_some_and(|f| SKEW.values().any(|s| s.contains(f)));
         if about_skew && !out.starts_with("{\"error\":") {
             eprintln!("skipped (schema skew): {} on {:?}", row.mutation, row.field);
             continue;
         }
         if !out.starts_with("{\"error\":") {
-            failures.push(format!("{} ({:?}): accepted {}\n  -> {out}", row.mutation, row.field, row.payload.get()));
+            failures.push(format!(
+                "{} ({:?}): accepted {}\n  -> {out}",
+                row.mutation,
+                row.field,
+                row.payload.get()
+            ));
         }
     }
     assert!(!rows.is_empty());
-    assert!(failures.is_empty(), "{} of {} accepted:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} accepted:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -227,7 +272,10 @@ fn assert_normalized(path: &Path) {
         for field in &row.volatile_fields {
             match ours.get_mut(field) {
                 Some(v) if v.is_string() || v.is_number() => *v = serde_json::json!("__VOLATILE__"),
-                _ => failures.push(format!("{}: volatile field {field} missing in {out}", row.mutation)),
+                _ => failures.push(format!(
+                    "{}: volatile field {field} missing in {out}",
+                    row.mutation
+                )),
             }
         }
         let mut expected_value = row.output.clone();
@@ -236,11 +284,22 @@ fn assert_normalized(path: &Path) {
         let expected = serde_json::to_string(&expected_value).expect("json");
         let got = serde_json::to_string(&ours).expect("json");
         if expected != got {
-            failures.push(format!("{}\n  in:   {input}\n  want: {expected}\n  got:  {got}", row.mutation));
+            failures.push(format!(
+                "{}\n  in:   {input}\n  want: {expected}\n  got:  {got}",
+                row.mutation
+            ));
         }
     }
-    eprintln!("{}: {accepted} accepted with the JS output, {rejected} rejected", path.display());
-    assert!(failures.is_empty(), "{} rows differ:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "{}: {accepted} accepted with the JS output, {rejected} rejected",
+        path.display()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} rows differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -277,13 +336,25 @@ fn assert_etags(rows_path: &Path, files_dir: &Path, flavor: Flavor) {
             continue;
         }
         if got != row.etag {
-            failures.push(format!("{}:{} skip {:?}: want {} got {got}", row.file, row.line, skip, row.etag));
+            failures.push(format!(
+                "{}:{} skip {:?}: want {} got {got}",
+                row.file, row.line, skip, row.etag
+            ));
         }
     }
-    eprintln!("{} etags, {skewed} not reproducible because of known schema skew", rows.len());
+    eprintln!(
+        "{} etags, {skewed} not reproducible because of known schema skew",
+        rows.len()
+    );
     assert!(!rows.is_empty());
     assert!(skewed * 5 < rows.len(), "too many etags skipped: {skewed}");
-    assert!(failures.is_empty(), "{} of {} etags differ:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} etags differ:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -293,10 +364,18 @@ fn js_etags_match() {
 
 #[test]
 fn synthetic_etags_match() {
-    assert_etags(&interop().join("synthetic/etags.jsonl"), &interop(), Flavor::Js);
+    assert_etags(
+        &interop().join("synthetic/etags.jsonl"),
+        &interop(),
+        Flavor::Js,
+    );
 }
 
 #[test]
 fn php_etags_match() {
-    assert_etags(&interop().join("php/etags.jsonl"), &interop().join("php/valid"), Flavor::Php);
+    assert_etags(
+        &interop().join("php/etags.jsonl"),
+        &interop().join("php/valid"),
+        Flavor::Php,
+    );
 }

@@ -28,7 +28,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_article_id("0e8f2d10-8a3b-41ee-8c99-0242ac120002")?
         .with_title("  Hello, pbjx!  ")?
         .with_ctx_tenant_id("tenant-1")?;
-    command.add_to_tags("Rust")?.add_to_tags("rust")?.add_to_tags("Pbj")?;
+    command
+        .add_to_tags("Rust")?
+        .add_to_tags("rust")?
+        .add_to_tags("Pbj")?;
     println!("command         : {}", command.to_json());
     println!("PHP JSON        : {}", command.to_json_with(Flavor::Php));
     println!("etag            : {}", command.generate_etag(&[]));
@@ -41,22 +44,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     pbjx.send(command).await?;
 
     // 3. request: answered from the read model.
-    let request = GetArticleRequestV1::new().with_article_id("0e8f2d10-8a3b-41ee-8c99-0242ac120002")?;
+    let request =
+        GetArticleRequestV1::new().with_article_id("0e8f2d10-8a3b-41ee-8c99-0242ac120002")?;
     let response = pbjx.request_as::<GetArticleResponseV1>(request).await?;
-    let article = response.article().and_then(|a| a.downcast_ref::<ArticlePublishedV1>());
-    println!("get-article     : {:?} ({:?})", article.and_then(|a| Article::title(a)), article.and_then(|a| a.status()));
+    let article = response
+        .article()
+        .and_then(|a| a.downcast_ref::<ArticlePublishedV1>());
+    println!(
+        "get-article     : {:?} ({:?})",
+        article.and_then(|a| Article::title(a)),
+        article.and_then(|a| a.status())
+    );
 
     // 4. A validate hook rejects a command: nothing is handled.
-    let spam = PublishArticleV1::new().with_article_id("1e8f2d10-8a3b-41ee-8c99-0242ac120002")?.with_title("Buy SPAM now")?;
+    let spam = PublishArticleV1::new()
+        .with_article_id("1e8f2d10-8a3b-41ee-8c99-0242ac120002")?
+        .with_title("Buy SPAM now")?;
     match pbjx.send(spam).await {
         Err(e) => println!("validate hook   : {e} (code {})", e.code()),
         Ok(()) => unreachable!("the validate hook rejects spam"),
     }
 
     // 5. A failing request handler comes back as RequestHandlingFailed with its code.
-    let missing = GetArticleRequestV1::new().with_article_id("2e8f2d10-8a3b-41ee-8c99-0242ac120002")?;
+    let missing =
+        GetArticleRequestV1::new().with_article_id("2e8f2d10-8a3b-41ee-8c99-0242ac120002")?;
     match pbjx.request(missing).await {
-        Err(e @ Error::RequestHandlingFailed { .. }) => println!("request failed  : {e} -> HTTP {}", e.code().to_http()),
+        Err(e @ Error::RequestHandlingFailed { .. }) => {
+            println!("request failed  : {e} -> HTTP {}", e.code().to_http())
+        }
         other => unreachable!("unexpected {other:?}"),
     }
 
@@ -72,23 +87,38 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
     let store = articles.clone();
     Pbjx::builder()
         // bind: cheap context from the environment, on every command.
-        .hook("bind", Selector::mixin("gdbots:pbjx:mixin:command"), |event| {
-            if let Some(message) = event.message_mut() {
-                if !message.data().has("ctx_ua") {
+        .hook(
+            "bind",
+            Selector::mixin("gdbots:pbjx:mixin:command"),
+            |event| {
+                if let Some(message) = event.message_mut()
+                    && !message.data().has("ctx_ua")
+                {
                     message.data_mut().set("ctx_ua", "blog-example/1.0")?;
                 }
-            }
-            Ok(())
-        })
+                Ok(())
+            },
+        )
         // validate: business rules; an error stops the exchange.
-        .hook("validate", Selector::message("acme:blog:command:publish-article"), |event| {
-            let command = event.message().downcast_ref::<PublishArticleV1>();
-            let title = command.and_then(|c| c.title()).unwrap_or_default().to_lowercase();
-            if title.contains("spam") {
-                return Err(Error::handler(Code::InvalidArgument, "SpamRejected", "titles cannot contain spam"));
-            }
-            Ok(())
-        })
+        .hook(
+            "validate",
+            Selector::message("acme:blog:command:publish-article"),
+            |event| {
+                let command = event.message().downcast_ref::<PublishArticleV1>();
+                let title = command
+                    .and_then(|c| c.title())
+                    .unwrap_or_default()
+                    .to_lowercase();
+                if title.contains("spam") {
+                    return Err(Error::handler(
+                        Code::InvalidArgument,
+                        "SpamRejected",
+                        "titles cannot contain spam",
+                    ));
+                }
+                Ok(())
+            },
+        )
         .command(|command: Arc<PublishArticleV1>, pbjx: Pbjx| async move {
             let mut event = ArticlePublishedV1::new()
                 .with_article_id(command.article_id().unwrap_or_default())?
@@ -106,9 +136,15 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
             let store = store.clone();
             async move {
                 let id = event.article_id().unwrap_or_default().to_owned();
-                println!("subscriber      : stored [{id}] status {:?}", event.status());
+                println!(
+                    "subscriber      : stored [{id}] status {:?}",
+                    event.status()
+                );
                 assert_eq!(event.status(), Some(ArticleStatus::Published));
-                store.lock().map_err(|_| Error::handler(Code::Internal, "Poisoned", "lock"))?.insert(id, event);
+                store
+                    .lock()
+                    .map_err(|_| Error::handler(Code::Internal, "Poisoned", "lock"))?
+                    .insert(id, event);
                 Ok(())
             }
         })
@@ -118,16 +154,27 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
                 Some(pbj::Value::MessageRef(r)) => r.to_string(),
                 _ => "-".to_owned(),
             };
-            println!("audit (*)       : {} caused by {causator}", event.schema().curie);
+            println!(
+                "audit (*)       : {} caused by {causator}",
+                event.schema().curie
+            );
             Ok(())
         })
         .request(move |request: Arc<GetArticleRequestV1>, _pbjx| {
             let articles = articles.clone();
             async move {
                 let id = request.article_id().unwrap_or_default();
-                let found = articles.lock().map_err(|_| Error::handler(Code::Internal, "Poisoned", "lock"))?.get(id).cloned();
+                let found = articles
+                    .lock()
+                    .map_err(|_| Error::handler(Code::Internal, "Poisoned", "lock"))?
+                    .get(id)
+                    .cloned();
                 let Some(article) = found else {
-                    return Err(Error::handler(Code::NotFound, "ArticleNotFound", format!("article [{id}] does not exist")));
+                    return Err(Error::handler(
+                        Code::NotFound,
+                        "ArticleNotFound",
+                        format!("article [{id}] does not exist"),
+                    ));
                 };
                 Ok(GetArticleResponseV1::new().with_article(article.clone_message())?)
             }

@@ -89,7 +89,10 @@ mod tests {
         ] {
             assert!(Microtime::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(Microtime::new(1, 5).unwrap().to_string(), "0000000001000005");
+        assert_eq!(
+            Microtime::new(1, 5).unwrap().to_string(),
+            "0000000001000005"
+        );
         assert!(Microtime::new(1, 1_000_000).is_none());
         assert_eq!(Microtime::now().to_string().len(), 16);
     }

@@ -17,11 +17,19 @@ impl Transport for InMemoryTransport {
         "in_memory"
     }
 
-    fn send_command<'a>(&'a self, pbjx: &'a Pbjx, command: Arc<dyn Message>) -> BoxFuture<'a, Result<()>> {
+    fn send_command<'a>(
+        &'a self,
+        pbjx: &'a Pbjx,
+        command: Arc<dyn Message>,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(pbjx.receive_command(command))
     }
 
-    fn send_event<'a>(&'a self, pbjx: &'a Pbjx, event: Arc<dyn Message>) -> BoxFuture<'a, Result<()>> {
+    fn send_event<'a>(
+        &'a self,
+        pbjx: &'a Pbjx,
+        event: Arc<dyn Message>,
+    ) -> BoxFuture<'a, Result<()>> {
         Box::pin(pbjx.receive_event(event))
     }
 

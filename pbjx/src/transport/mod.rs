@@ -26,9 +26,17 @@ pub trait Transport: Send + Sync + 'static {
     /// The transport's name, e.g. `in_memory`.
     fn name(&self) -> &str;
     /// Delivers a frozen command to its handler.
-    fn send_command<'a>(&'a self, pbjx: &'a Pbjx, command: Arc<dyn Message>) -> BoxFuture<'a, Result<()>>;
+    fn send_command<'a>(
+        &'a self,
+        pbjx: &'a Pbjx,
+        command: Arc<dyn Message>,
+    ) -> BoxFuture<'a, Result<()>>;
     /// Delivers a frozen event to its subscribers.
-    fn send_event<'a>(&'a self, pbjx: &'a Pbjx, event: Arc<dyn Message>) -> BoxFuture<'a, Result<()>>;
+    fn send_event<'a>(
+        &'a self,
+        pbjx: &'a Pbjx,
+        event: Arc<dyn Message>,
+    ) -> BoxFuture<'a, Result<()>>;
     /// Delivers a frozen request to its handler and returns the response (a failed handler
     /// yields a `request-failed-response`, not an error).
     fn send_request<'a>(

@@ -51,7 +51,13 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
-            ("--skip", Some(v)) => skip = v.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            ("--skip", Some(v)) => {
+                skip = v
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }
             _ => {
                 eprintln!("unexpected argument [{arg}]\n\n{USAGE}");
                 return ExitCode::from(2);

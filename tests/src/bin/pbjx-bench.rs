@@ -11,7 +11,9 @@
 //! - `--quick`: 50 ms warm-up and 200 ms per case (CI smoke runs);
 //! - `--duration-ms` / `--warmup-ms`: measured and warm-up time per case (default 2000 / 300);
 //! - `--n N`: run exactly N measured ops instead of a fixed time;
-//! - `CASE ...`: only these cases (default: all, in the order of `--list`).
+//! - `CASE ...`: only these cases (default: all, in the order of `--list`);
+//! - `--substeps`: instead of the cases, time the pieces of an exchange op (message `new()`,
+//!   id generation, `Microtime::now`, validate + freeze, message refs, clones) for profiling.
 //!
 //! Everything runs on one core: a current-thread tokio runtime, no parallelism. Each case is
 //! verified once outside the timed loop (the encoded message equals the canonical line
@@ -54,6 +56,7 @@ struct Options {
     n: Option<u64>,
     canonical: String,
     cases: Vec<String>,
+    substeps: bool,
 }
 
 fn parse_args() -> Result<Option<Options>, BoxError> {
@@ -63,6 +66,7 @@ fn parse_args() -> Result<Option<Options>, BoxError> {
         n: None,
         canonical: std::env::var("PBJX_BENCH_CANONICAL").unwrap_or_else(|_| DEFAULT_CANONICAL.to_owned()),
         cases: Vec::new(),
+        substeps: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -75,6 +79,7 @@ fn parse_args() -> Result<Option<Options>, BoxError> {
             "--duration-ms" => o.duration = Duration::from_millis(value("--duration-ms")?.parse()?),
             "--warmup-ms" => o.warmup = Duration::from_millis(value("--warmup-ms")?.parse()?),
             "--n" => o.n = Some(value("--n")?.parse()?),
+            "--substeps" => o.substeps = true,
             "--canonical" => o.canonical = value("--canonical")?,
             "--list" => {
                 for case in CASES {
@@ -84,7 +89,7 @@ fn parse_args() -> Result<Option<Options>, BoxError> {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: pbjx-bench [--quick] [--duration-ms MS] [--warmup-ms MS] [--n N] [--canonical PATH] [--list] [CASE ...]"
+                    "usage: pbjx-bench [--quick] [--duration-ms MS] [--warmup-ms MS] [--n N] [--canonical PATH] [--list] [--substeps] [CASE ...]"
                 );
                 return Ok(None);
             }
@@ -412,6 +417,52 @@ fn request_echo(o: &Options, rt: &tokio::runtime::Runtime) -> Result<(u64, f64),
     })))
 }
 
+/// Times the pieces of an exchange op (prints the same JSON lines, case `substep:...`).
+fn substeps(o: &Options) {
+    fn report(name: &str, (n, ops): (u64, f64)) {
+        println!("{{\"case\":\"substep:{name}\",\"n\":{n},\"ops_per_sec\":{ops:.0},\"ns_per_op\":{:.1}}}", 1e9 / ops);
+    }
+    use pbj::well_known::identifier::{generate_time_uuid, generate_uuid};
+    report("generate_time_uuid", measure(o, |k| (0..k).for_each(|_| drop(black_box(generate_time_uuid())))));
+    report("generate_uuid_v4", measure(o, |k| (0..k).for_each(|_| drop(black_box(generate_uuid())))));
+    report("microtime_now", measure(o, |k| (0..k).for_each(|_| { black_box(Microtime::now()); })));
+    report("check_health_new", measure(o, |k| (0..k).for_each(|_| drop(black_box(CheckHealthV1::new())))));
+    report("check_health_empty", measure(o, |k| (0..k).for_each(|_| drop(black_box(CheckHealthV1::empty())))));
+    report("health_checked_new", measure(o, |k| (0..k).for_each(|_| drop(black_box(HealthCheckedV1::new())))));
+    report("echo_request_new", measure(o, |k| (0..k).for_each(|_| drop(black_box(EchoRequestV1::new())))));
+    let command = CheckHealthV1::new().with_msg("ping").expect("valid msg");
+    report("check_health_with_msg_validate", measure(o, |k| (0..k).for_each(|_| drop(black_box(command.validate())))));
+    report(
+        "check_health_clone_validate_freeze",
+        measure(o, |k| {
+            (0..k).for_each(|_| {
+                let mut c = command.clone();
+                black_box(c.validate()).expect("valid");
+                c.freeze();
+                drop(black_box(c));
+            })
+        }),
+    );
+    report("check_health_clone", measure(o, |k| (0..k).for_each(|_| drop(black_box(command.clone())))));
+    report(
+        "generate_message_ref",
+        measure(o, |k| (0..k).for_each(|_| drop(black_box(command.generate_message_ref(None))))),
+    );
+    report(
+        "message_ref_new",
+        measure(o, |k| {
+            (0..k).for_each(|_| {
+                drop(black_box(MessageRef::new(
+                    black_box("gdbots:pbjx:command:check-health"),
+                    "0e8f2d10-8a3b-11ee-8c99-0242ac120001",
+                    None,
+                )))
+            })
+        }),
+    );
+    report("clone_message_boxed", measure(o, |k| (0..k).for_each(|_| drop(black_box(command.clone_message())))));
+}
+
 fn main() -> ExitCode {
     let options = match parse_args() {
         Ok(Some(o)) => o,
@@ -429,6 +480,10 @@ fn main() -> ExitCode {
         }
     };
     let rt = tokio::runtime::Builder::new_current_thread().build().expect("tokio runtime");
+    if options.substeps {
+        substeps(&options);
+        return ExitCode::SUCCESS;
+    }
     let mut failed = false;
     for case in &options.cases {
         let result = match case.as_str() {

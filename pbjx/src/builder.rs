@@ -9,6 +9,7 @@ use pbj::{Message, MessageType, Schema};
 
 use crate::Pbjx;
 use crate::error::{Error, Result};
+use crate::fasthash::FxHashMap;
 use crate::exchange::{Inner, SubscriberEntry, Subscribers};
 use crate::handler::{
     CommandHandler, ErasedHandler, ErasedRequestHandler, RequestHandler, Subscriber, erase_command,
@@ -253,8 +254,8 @@ fn index_handlers<H>(
     mixin: &str,
     kind: &str,
     problems: &mut Vec<String>,
-) -> HashMap<&'static str, H> {
-    let mut out: HashMap<&'static str, H> = HashMap::with_capacity(handlers.len());
+) -> FxHashMap<&'static str, H> {
+    let mut out: FxHashMap<&'static str, H> = FxHashMap::default();
     for (schema, handler) in handlers {
         if !schema.has_mixin(mixin) {
             problems.push(format!(

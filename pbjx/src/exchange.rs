@@ -9,6 +9,7 @@ use tracing::Instrument;
 use crate::builder::PbjxBuilder;
 use crate::error::{Error, Result};
 use crate::failure;
+use crate::fasthash::FxHashMap;
 use crate::handler::{ErasedHandler, ErasedRequestHandler};
 use crate::lifecycle::{Hooks, PbjxEvent, run_plan, suffix};
 use crate::mixins;
@@ -32,7 +33,7 @@ pub(crate) struct Delivery {
 /// Subscribers by name, plus a per-schema cache of the resolved fan-out order.
 pub(crate) struct Subscribers {
     by_name: HashMap<String, Vec<SubscriberEntry>>,
-    plans: RwLock<HashMap<usize, Arc<[Delivery]>>>,
+    plans: RwLock<FxHashMap<usize, Arc<[Delivery]>>>,
 }
 
 impl Subscribers {
@@ -42,7 +43,7 @@ impl Subscribers {
         }
         Self {
             by_name,
-            plans: RwLock::new(HashMap::new()),
+            plans: RwLock::new(FxHashMap::default()),
         }
     }
 
@@ -79,8 +80,8 @@ impl Subscribers {
 
 pub(crate) struct Inner {
     pub(crate) hooks: Hooks,
-    pub(crate) commands: HashMap<&'static str, ErasedHandler>,
-    pub(crate) requests: HashMap<&'static str, ErasedRequestHandler>,
+    pub(crate) commands: FxHashMap<&'static str, ErasedHandler>,
+    pub(crate) requests: FxHashMap<&'static str, ErasedRequestHandler>,
     pub(crate) subscribers: Subscribers,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) event_store: Option<Arc<dyn EventStore>>,
@@ -150,6 +151,15 @@ fn message_id(message: &dyn Message) -> String {
     message.generate_message_ref(None).id().to_owned()
 }
 
+/// Runs `future` inside `span`, skipping the instrumentation entirely when tracing is off.
+async fn traced<F: std::future::Future>(span: tracing::Span, future: F) -> F::Output {
+    if span.is_disabled() {
+        future.await
+    } else {
+        future.instrument(span).await
+    }
+}
+
 /// The message's `ctx_correlator_ref` (`-` when absent), for tracing spans.
 fn correlation(message: &dyn Message) -> String {
     match message.data().get_single("ctx_correlator_ref") {
@@ -180,12 +190,11 @@ impl Pbjx {
             id = %message_id(&*command),
             correlation = %correlation(&*command)
         );
-        async move {
+        traced(span, async move {
             self.trigger_lifecycle(&mut *command).await?;
             let command = seal(command)?;
             self.inner.transport.send_command(self, command).await
-        }
-        .instrument(span)
+        })
         .await
     }
 
@@ -201,12 +210,11 @@ impl Pbjx {
             id = %message_id(&*event),
             correlation = %correlation(&*event)
         );
-        async move {
+        traced(span, async move {
             self.trigger_lifecycle(&mut *event).await?;
             let event = seal(event)?;
             self.inner.transport.send_event(self, event).await
-        }
-        .instrument(span)
+        })
         .await
     }
 
@@ -224,7 +232,7 @@ impl Pbjx {
             id = %message_id(&*request),
             correlation = %correlation(&*request)
         );
-        async move {
+        traced(span, async move {
             self.trigger_lifecycle(&mut *request).await?;
             let plan = self
                 .inner
@@ -256,8 +264,7 @@ impl Pbjx {
             }
             self.trigger_created(&*request, &*response).await?;
             Ok(response)
-        }
-        .instrument(span)
+        })
         .await
     }
 

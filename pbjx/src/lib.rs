@@ -24,6 +24,7 @@ pub mod context;
 pub mod debugger;
 mod error;
 mod exchange;
+mod fasthash;
 pub mod failure;
 mod handler;
 mod lifecycle;

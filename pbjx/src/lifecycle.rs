@@ -9,12 +9,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use pbj::{Message, Schema};
 
 use crate::Pbjx;
 use crate::error::{Error, Result};
+use crate::fasthash::FxHashMap;
 
 /// A boxed, sendable future (the return type of async hooks and handlers).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -224,15 +225,18 @@ pub(crate) struct HookEntry {
 }
 
 /// Resolved hook plans of one schema, by suffix.
-type PlansBySuffix = HashMap<String, Arc<[HookEntry]>>;
+type PlansBySuffix = Vec<(String, Arc<[HookEntry]>)>;
 
 /// Every hook, by suffix then selector name, plus a per-schema cache of the resolved order.
 #[derive(Default)]
 pub(crate) struct Hooks {
     by_name: HashMap<String, HashMap<String, Vec<HookEntry>>>,
     count: usize,
-    plans: RwLock<HashMap<usize, PlansBySuffix>>,
+    plans: RwLock<FxHashMap<usize, PlansBySuffix>>,
 }
+
+/// The plan of a schema/suffix pair without hooks (shared, never allocated per call).
+static NO_HOOKS: LazyLock<Arc<[HookEntry]>> = LazyLock::new(|| Arc::from(Vec::new()));
 
 impl Hooks {
     pub(crate) fn add(&mut self, suffix: &str, selector: &Selector, priority: i32, body: HookFn) {
@@ -260,13 +264,16 @@ impl Hooks {
 
     /// The ordered hooks for `schema` and `suffix` (cached).
     pub(crate) fn plan(&self, schema: &'static Schema, suffix: &str) -> Arc<[HookEntry]> {
+        if self.count == 0 || !self.by_name.contains_key(suffix) {
+            return NO_HOOKS.clone();
+        }
         let key_ptr = schema as *const Schema as usize;
         if let Ok(plans) = self.plans.read()
             && let Some(p) = plans
                 .get(&key_ptr)
-                .and_then(|by_suffix| by_suffix.get(suffix))
+                .and_then(|by_suffix| by_suffix.iter().find(|(s, _)| s == suffix))
         {
-            return p.clone();
+            return p.1.clone();
         }
         let plan: Arc<[HookEntry]> = match self.by_name.get(suffix) {
             None => Arc::from(Vec::new()),
@@ -291,10 +298,10 @@ impl Hooks {
             }
         };
         if let Ok(mut plans) = self.plans.write() {
-            plans
-                .entry(key_ptr)
-                .or_default()
-                .insert(suffix.to_owned(), plan.clone());
+            let by_suffix = plans.entry(key_ptr).or_default();
+            if !by_suffix.iter().any(|(s, _)| s == suffix) {
+                by_suffix.push((suffix.to_owned(), plan.clone()));
+            }
         }
         plan
     }

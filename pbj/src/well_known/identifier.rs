@@ -29,13 +29,16 @@ pub fn generate_uuid() -> String {
 
 /// A new time-based (v1) uuid with a random node id, lowercase.
 pub fn generate_time_uuid() -> String {
-    let node: [u8; 6] = {
-        let r = uuid::Uuid::new_v4();
-        let b = r.as_bytes();
-        [b[0] | 0x01, b[1], b[2], b[3], b[4], b[5]]
-    };
-    uuid::Uuid::now_v1(&node).to_string()
+    uuid::Uuid::now_v1(&NODE_ID).to_string()
 }
+
+/// A random node id chosen once per process (multicast bit set, as RFC 4122 requires for
+/// random node ids), so time uuids need no per-call randomness.
+static NODE_ID: std::sync::LazyLock<[u8; 6]> = std::sync::LazyLock::new(|| {
+    let random = uuid::Uuid::new_v4();
+    let b = random.as_bytes();
+    [b[0] | 0x01, b[1], b[2], b[3], b[4], b[5]]
+});
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,9 @@ use pbjx::schemas::gdbots::pbjx::request::{EchoRequestV1, EchoResponseV1};
 use pbjx::{Pbjx, Selector};
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().expect("tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio runtime")
 }
 
 fn command_pbjx(hooks: bool, handled: Arc<AtomicU64>) -> Pbjx {
@@ -30,7 +32,10 @@ fn command_pbjx(hooks: bool, handled: Arc<AtomicU64>) -> Pbjx {
     if hooks {
         for (suffix, selector) in [
             ("bind", Selector::mixin("gdbots:pbjx:mixin:command")),
-            ("validate", Selector::message("gdbots:pbjx:command:check-health")),
+            (
+                "validate",
+                Selector::message("gdbots:pbjx:command:check-health"),
+            ),
             ("enrich", Selector::all()),
         ] {
             builder = builder.hook(suffix, selector, |event| {

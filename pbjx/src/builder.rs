@@ -9,8 +9,8 @@ use pbj::{Message, MessageType, Schema};
 
 use crate::Pbjx;
 use crate::error::{Error, Result};
-use crate::fasthash::FxHashMap;
 use crate::exchange::{Inner, SubscriberEntry, Subscribers};
+use crate::fasthash::FxHashMap;
 use crate::handler::{
     CommandHandler, ErasedHandler, ErasedRequestHandler, RequestHandler, Subscriber, erase_command,
     erase_request, erase_subscriber,

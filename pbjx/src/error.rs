@@ -194,6 +194,45 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The stream is not in the state the writer expected; nothing was written.
+    OptimisticCheckFailed {
+        /// The stream id.
+        stream: String,
+        /// What the writer expected.
+        expected: String,
+        /// What the stream looks like.
+        actual: String,
+    },
+    /// An event with this `occurred_at` (or this id) is already in the stream; nothing was written.
+    AlreadyExists {
+        /// The stream id.
+        stream: String,
+        /// What is duplicated.
+        what: String,
+    },
+    /// No event has this id.
+    EventNotFound {
+        /// The event id.
+        event_id: String,
+    },
+    /// A storage backend failed (I/O, database, network); the operation did not apply.
+    Storage {
+        /// The backend, e.g. `sqlite`.
+        backend: String,
+        /// The status code (e.g. `UNAVAILABLE` for throttling or network errors).
+        code: Code,
+        /// What went wrong.
+        message: String,
+    },
+    /// A stored record cannot be read back as a message.
+    Corrupt {
+        /// The backend.
+        backend: String,
+        /// Where the record is (stream and position, key, ...).
+        location: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// An error raised by application code (a hook, handler or subscriber).
     Handler {
         /// The status code.
@@ -236,6 +275,11 @@ impl Error {
                 .unwrap_or(Code::Unknown),
             Error::Registration { .. } => Code::Internal,
             Error::Transport { .. } => Code::Unavailable,
+            Error::OptimisticCheckFailed { .. } => Code::FailedPrecondition,
+            Error::AlreadyExists { .. } => Code::AlreadyExists,
+            Error::EventNotFound { .. } => Code::NotFound,
+            Error::Storage { code, .. } => *code,
+            Error::Corrupt { .. } => Code::DataLoss,
             Error::Handler { code, .. } => *code,
         }
     }
@@ -253,6 +297,11 @@ impl Error {
             Error::Registration { .. } => "InvalidRegistration".into(),
             Error::InvalidArgument { .. } => "InvalidArgumentException".into(),
             Error::Transport { .. } => "TransportFailed".into(),
+            Error::OptimisticCheckFailed { .. } => "OptimisticCheckFailed".into(),
+            Error::AlreadyExists { .. } => "AlreadyExists".into(),
+            Error::EventNotFound { .. } => "EventNotFound".into(),
+            Error::Storage { .. } => "EventStoreOperationFailed".into(),
+            Error::Corrupt { .. } => "CorruptRecord".into(),
             Error::Handler { name, .. } => name.clone(),
         }
     }
@@ -330,6 +379,35 @@ impl fmt::Display for Error {
             Error::InvalidArgument { message } => f.write_str(message),
             Error::Transport { transport, message } => {
                 write!(f, "the [{transport}] transport failed: {message}")
+            }
+            Error::OptimisticCheckFailed {
+                stream,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "optimistic check failed on stream [{stream}]: expected {expected}, found {actual}"
+            ),
+            Error::AlreadyExists { stream, what } => {
+                write!(f, "stream [{stream}] already holds {what}")
+            }
+            Error::EventNotFound { event_id } => write!(f, "event [{event_id}] not found"),
+            Error::Storage {
+                backend,
+                code,
+                message,
+            } => {
+                write!(f, "the {backend} event store failed ({code}): {message}")
+            }
+            Error::Corrupt {
+                backend,
+                location,
+                message,
+            } => {
+                write!(
+                    f,
+                    "corrupt record in the {backend} event store at {location}: {message}"
+                )
             }
             Error::Handler {
                 code,

@@ -498,6 +498,24 @@ impl Pbjx {
         self.scheduler()?.cancel_jobs(job_ids).await
     }
 
+    /// Runs the lifecycle on every unfrozen event, freezes them and appends them to `stream`
+    /// in the event store if `expected` holds (atomically); returns their sequence numbers.
+    pub async fn put_events(
+        &self,
+        stream: &crate::event_store::StreamId,
+        events: Vec<Box<dyn Message>>,
+        expected: crate::event_store::ExpectedState,
+    ) -> Result<crate::event_store::Appended> {
+        let store = self.event_store()?.clone();
+        let mut sealed = Vec::with_capacity(events.len());
+        for mut event in events {
+            require(&*event, "put_events", mixins::EVENT)?;
+            self.trigger_lifecycle(&mut *event).await?;
+            sealed.push(seal(event)?);
+        }
+        store.put_events(stream, sealed, expected).await
+    }
+
     /// The event store, or [`Error::NotConfigured`].
     pub fn event_store(&self) -> Result<&Arc<dyn EventStore>> {
         self.inner.event_store.as_ref().ok_or(Error::NotConfigured {

@@ -9,11 +9,7 @@ use pbj::Message;
 use crate::error::Result;
 use crate::lifecycle::BoxFuture;
 
-/// Stores and replays events by stream (backends: in-memory, SQLite, DynamoDB).
-pub trait EventStore: Send + Sync + 'static {
-    /// A short backend name for logs, e.g. `sqlite`.
-    fn name(&self) -> &str;
-}
+pub use crate::event_store::EventStore;
 
 /// Indexes and searches events (backends: embedded, Elasticsearch).
 pub trait EventSearch: Send + Sync + 'static {

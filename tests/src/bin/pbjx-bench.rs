@@ -64,7 +64,8 @@ fn parse_args() -> Result<Option<Options>, BoxError> {
         warmup: Duration::from_millis(300),
         duration: Duration::from_millis(2000),
         n: None,
-        canonical: std::env::var("PBJX_BENCH_CANONICAL").unwrap_or_else(|_| DEFAULT_CANONICAL.to_owned()),
+        canonical: std::env::var("PBJX_BENCH_CANONICAL")
+            .unwrap_or_else(|_| DEFAULT_CANONICAL.to_owned()),
         cases: Vec::new(),
         substeps: false,
     };
@@ -193,10 +194,18 @@ fn build_node() -> Result<UserV1, pbj::Error> {
     let mut user = UserV1::new()
         .with_status(NodeStatus::Published)?
         .with_etag("a1b2c3d4e5f60718293a4b5c6d7e8f90")?
-        .with_creator_ref(mref("acme:iam:node:user", "7f0c9d1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5", None))?
+        .with_creator_ref(mref(
+            "acme:iam:node:user",
+            "7f0c9d1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5",
+            None,
+        ))?
         .with_updated_at(Microtime::new(1_700_000_100, 654_321).expect("valid microtime"))?
         .with_updater_ref(mref("acme:iam:node:app", "cli-scheduler", None))?
-        .with_last_event_ref(mref("acme:iam:event:user-patched", "0e8f2d10-8a3b-11ee-8c99-0242ac120002", None))?
+        .with_last_event_ref(mref(
+            "acme:iam:event:user-patched",
+            "0e8f2d10-8a3b-11ee-8c99-0242ac120002",
+            None,
+        ))?
         .with_title("Homer Simpson")?
         .with_first_name("Homer")?
         .with_last_name("Simpson")?
@@ -229,13 +238,19 @@ fn js_form(line: &str) -> Result<String, BoxError> {
 fn event_create(o: &Options, lines: &[String]) -> Result<(u64, f64), BoxError> {
     let expected = js_form(canonical_line(lines, 1)?)?;
     let mut probe = build_event()?;
-    check(probe.event_id().is_some_and(|id| id.len() == 36), || "event_id was not generated".into())?;
-    check(probe.occurred_at().is_some(), || "occurred_at was not generated".into())?;
+    check(probe.event_id().is_some_and(|id| id.len() == 36), || {
+        "event_id was not generated".into()
+    })?;
+    check(probe.occurred_at().is_some(), || {
+        "occurred_at was not generated".into()
+    })?;
     probe.set_event_id("0e8f2d10-8a3b-11ee-8c99-0242ac120002")?;
     probe.set_occurred_at(Microtime::parse("1700000000123456")?)?;
     probe.freeze();
     let got = probe.to_json();
-    check(got == expected, || format!("event JSON differs:\n got {got}\nwant {expected}"))?;
+    check(got == expected, || {
+        format!("event JSON differs:\n got {got}\nwant {expected}")
+    })?;
     Ok(measure(o, |k| {
         for _ in 0..k {
             let mut event = build_event().expect("valid event");
@@ -248,13 +263,19 @@ fn event_create(o: &Options, lines: &[String]) -> Result<(u64, f64), BoxError> {
 fn node_create(o: &Options, lines: &[String]) -> Result<(u64, f64), BoxError> {
     let expected = js_form(canonical_line(lines, 6)?)?;
     let mut probe = build_node()?;
-    check(probe.id().is_some_and(|id| id.len() == 36), || "_id was not generated".into())?;
-    check(probe.created_at().is_some(), || "created_at was not generated".into())?;
+    check(probe.id().is_some_and(|id| id.len() == 36), || {
+        "_id was not generated".into()
+    })?;
+    check(probe.created_at().is_some(), || {
+        "created_at was not generated".into()
+    })?;
     probe.set_id("7f0c9d1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5")?;
     probe.set_created_at(Microtime::parse("1700000000123456")?)?;
     probe.freeze();
     let got = probe.to_json();
-    check(got == expected, || format!("node JSON differs:\n got {got}\nwant {expected}"))?;
+    check(got == expected, || {
+        format!("node JSON differs:\n got {got}\nwant {expected}")
+    })?;
     Ok(measure(o, |k| {
         for _ in 0..k {
             let mut node = build_node().expect("valid node");
@@ -264,12 +285,21 @@ fn node_create(o: &Options, lines: &[String]) -> Result<(u64, f64), BoxError> {
     }))
 }
 
-fn deserialize(o: &Options, lines: &[String], number: usize, curie: &str) -> Result<(u64, f64), BoxError> {
+fn deserialize(
+    o: &Options,
+    lines: &[String],
+    number: usize,
+    curie: &str,
+) -> Result<(u64, f64), BoxError> {
     let line = canonical_line(lines, number)?;
     let registry = pbjx_tests::registry();
     let decoded = pbj::codec::decode(line, registry)?;
-    check(decoded.schema().curie == curie, || format!("line {number} decoded as {}", decoded.schema().id))?;
-    check(decoded.to_json() == js_form(line)?, || "decode is not stable".into())?;
+    check(decoded.schema().curie == curie, || {
+        format!("line {number} decoded as {}", decoded.schema().id)
+    })?;
+    check(decoded.to_json() == js_form(line)?, || {
+        "decode is not stable".into()
+    })?;
     Ok(measure(o, |k| {
         for _ in 0..k {
             black_box(pbj::codec::decode(black_box(line), registry).expect("valid line"));
@@ -292,7 +322,11 @@ where
     }
 }
 
-fn send_command(o: &Options, rt: &tokio::runtime::Runtime, hooks: bool) -> Result<(u64, f64), BoxError> {
+fn send_command(
+    o: &Options,
+    rt: &tokio::runtime::Runtime,
+    hooks: bool,
+) -> Result<(u64, f64), BoxError> {
     let handled = Arc::new(AtomicU64::new(0));
     let hook_runs = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
     let counter = handled.clone();
@@ -308,7 +342,10 @@ fn send_command(o: &Options, rt: &tokio::runtime::Runtime, hooks: bool) -> Resul
     if hooks {
         for (i, (suffix, selector)) in [
             ("bind", Selector::mixin("gdbots:pbjx:mixin:command")),
-            ("validate", Selector::message("gdbots:pbjx:command:check-health")),
+            (
+                "validate",
+                Selector::message("gdbots:pbjx:command:check-health"),
+            ),
             ("enrich", Selector::all()),
         ]
         .into_iter()
@@ -335,10 +372,14 @@ fn send_command(o: &Options, rt: &tokio::runtime::Runtime, hooks: bool) -> Resul
     };
     // Verify once: the handler and each hook ran exactly once.
     rt.block_on(ops(pbjx.clone())());
-    check(handled.load(Ordering::Relaxed) == 1, || "the command handler did not run".into())?;
+    check(handled.load(Ordering::Relaxed) == 1, || {
+        "the command handler did not run".into()
+    })?;
     let hooks_per_op = u64::from(hooks);
     for runs in hook_runs.iter() {
-        check(runs.load(Ordering::Relaxed) == hooks_per_op, || "a hook did not run once".into())?;
+        check(runs.load(Ordering::Relaxed) == hooks_per_op, || {
+            "a hook did not run once".into()
+        })?;
     }
     let before = handled.load(Ordering::Relaxed);
     let mut total = 0;
@@ -350,9 +391,14 @@ fn send_command(o: &Options, rt: &tokio::runtime::Runtime, hooks: bool) -> Resul
             run(k)
         }
     });
-    check(handled.load(Ordering::Relaxed) - before == total, || "handler count != ops".into())?;
+    check(handled.load(Ordering::Relaxed) - before == total, || {
+        "handler count != ops".into()
+    })?;
     for runs in hook_runs.iter() {
-        check(runs.load(Ordering::Relaxed) == hooks_per_op * (total + 1), || "hook count != ops".into())?;
+        check(
+            runs.load(Ordering::Relaxed) == hooks_per_op * (total + 1),
+            || "hook count != ops".into(),
+        )?;
     }
     Ok(result)
 }
@@ -381,7 +427,9 @@ fn publish_event(o: &Options, rt: &tokio::runtime::Runtime) -> Result<(u64, f64)
         }
     };
     rt.block_on(ops(pbjx.clone())());
-    check(received.load(Ordering::Relaxed) == 1, || "the subscriber did not run".into())?;
+    check(received.load(Ordering::Relaxed) == 1, || {
+        "the subscriber did not run".into()
+    })?;
     let mut total = 0;
     let result = measure(o, {
         let mut run = exchange_batch(rt, ops(pbjx.clone()));
@@ -391,7 +439,9 @@ fn publish_event(o: &Options, rt: &tokio::runtime::Runtime) -> Result<(u64, f64)
             run(k)
         }
     });
-    check(received.load(Ordering::Relaxed) == total + 1, || "subscriber count != ops".into())?;
+    check(received.load(Ordering::Relaxed) == total + 1, || {
+        "subscriber count != ops".into()
+    })?;
     Ok(result)
 }
 
@@ -406,32 +456,84 @@ fn request_echo(o: &Options, rt: &tokio::runtime::Runtime) -> Result<(u64, f64),
         pbjx.request(request).await.expect("request")
     };
     let response = rt.block_on(one(pbjx.clone()));
-    let echo = response.downcast_ref::<EchoResponseV1>().ok_or("the response is not an echo-response")?;
-    check(echo.msg() == Some("ping"), || "the response does not echo the request".into())?;
-    check(echo.ctx_request_ref().is_some(), || "ctx_request_ref was not attached".into())?;
-    Ok(measure(o, exchange_batch(rt, || {
-        let pbjx = pbjx.clone();
-        async move {
-            black_box(one(pbjx).await);
-        }
-    })))
+    let echo = response
+        .downcast_ref::<EchoResponseV1>()
+        .ok_or("the response is not an echo-response")?;
+    check(echo.msg() == Some("ping"), || {
+        "the response does not echo the request".into()
+    })?;
+    check(echo.ctx_request_ref().is_some(), || {
+        "ctx_request_ref was not attached".into()
+    })?;
+    Ok(measure(
+        o,
+        exchange_batch(rt, || {
+            let pbjx = pbjx.clone();
+            async move {
+                black_box(one(pbjx).await);
+            }
+        }),
+    ))
 }
 
 /// Times the pieces of an exchange op (prints the same JSON lines, case `substep:...`).
 fn substeps(o: &Options) {
     fn report(name: &str, (n, ops): (u64, f64)) {
-        println!("{{\"case\":\"substep:{name}\",\"n\":{n},\"ops_per_sec\":{ops:.0},\"ns_per_op\":{:.1}}}", 1e9 / ops);
+        println!(
+            "{{\"case\":\"substep:{name}\",\"n\":{n},\"ops_per_sec\":{ops:.0},\"ns_per_op\":{:.1}}}",
+            1e9 / ops
+        );
     }
     use pbj::well_known::identifier::{generate_time_uuid, generate_uuid};
-    report("generate_time_uuid", measure(o, |k| (0..k).for_each(|_| drop(black_box(generate_time_uuid())))));
-    report("generate_uuid_v4", measure(o, |k| (0..k).for_each(|_| drop(black_box(generate_uuid())))));
-    report("microtime_now", measure(o, |k| (0..k).for_each(|_| { black_box(Microtime::now()); })));
-    report("check_health_new", measure(o, |k| (0..k).for_each(|_| drop(black_box(CheckHealthV1::new())))));
-    report("check_health_empty", measure(o, |k| (0..k).for_each(|_| drop(black_box(CheckHealthV1::empty())))));
-    report("health_checked_new", measure(o, |k| (0..k).for_each(|_| drop(black_box(HealthCheckedV1::new())))));
-    report("echo_request_new", measure(o, |k| (0..k).for_each(|_| drop(black_box(EchoRequestV1::new())))));
+    report(
+        "generate_time_uuid",
+        measure(o, |k| {
+            (0..k).for_each(|_| drop(black_box(generate_time_uuid())))
+        }),
+    );
+    report(
+        "generate_uuid_v4",
+        measure(o, |k| (0..k).for_each(|_| drop(black_box(generate_uuid())))),
+    );
+    report(
+        "microtime_now",
+        measure(o, |k| {
+            (0..k).for_each(|_| {
+                black_box(Microtime::now());
+            })
+        }),
+    );
+    report(
+        "check_health_new",
+        measure(o, |k| {
+            (0..k).for_each(|_| drop(black_box(CheckHealthV1::new())))
+        }),
+    );
+    report(
+        "check_health_empty",
+        measure(o, |k| {
+            (0..k).for_each(|_| drop(black_box(CheckHealthV1::empty())))
+        }),
+    );
+    report(
+        "health_checked_new",
+        measure(o, |k| {
+            (0..k).for_each(|_| drop(black_box(HealthCheckedV1::new())))
+        }),
+    );
+    report(
+        "echo_request_new",
+        measure(o, |k| {
+            (0..k).for_each(|_| drop(black_box(EchoRequestV1::new())))
+        }),
+    );
     let command = CheckHealthV1::new().with_msg("ping").expect("valid msg");
-    report("check_health_with_msg_validate", measure(o, |k| (0..k).for_each(|_| drop(black_box(command.validate())))));
+    report(
+        "check_health_with_msg_validate",
+        measure(o, |k| {
+            (0..k).for_each(|_| drop(black_box(command.validate())))
+        }),
+    );
     report(
         "check_health_clone_validate_freeze",
         measure(o, |k| {
@@ -443,10 +545,15 @@ fn substeps(o: &Options) {
             })
         }),
     );
-    report("check_health_clone", measure(o, |k| (0..k).for_each(|_| drop(black_box(command.clone())))));
+    report(
+        "check_health_clone",
+        measure(o, |k| (0..k).for_each(|_| drop(black_box(command.clone())))),
+    );
     report(
         "generate_message_ref",
-        measure(o, |k| (0..k).for_each(|_| drop(black_box(command.generate_message_ref(None))))),
+        measure(o, |k| {
+            (0..k).for_each(|_| drop(black_box(command.generate_message_ref(None))))
+        }),
     );
     report(
         "message_ref_new",
@@ -460,7 +567,12 @@ fn substeps(o: &Options) {
             })
         }),
     );
-    report("clone_message_boxed", measure(o, |k| (0..k).for_each(|_| drop(black_box(command.clone_message())))));
+    report(
+        "clone_message_boxed",
+        measure(o, |k| {
+            (0..k).for_each(|_| drop(black_box(command.clone_message())))
+        }),
+    );
 }
 
 fn main() -> ExitCode {
@@ -479,7 +591,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio runtime");
     if options.substeps {
         substeps(&options);
         return ExitCode::SUCCESS;
@@ -489,7 +603,9 @@ fn main() -> ExitCode {
         let result = match case.as_str() {
             "event_create_freeze_serialize" => event_create(&options, &lines),
             "node_create_freeze_serialize" => node_create(&options, &lines),
-            "event_deserialize" => deserialize(&options, &lines, 1, "gdbots:pbjx:event:health-checked"),
+            "event_deserialize" => {
+                deserialize(&options, &lines, 1, "gdbots:pbjx:event:health-checked")
+            }
             "node_deserialize" => deserialize(&options, &lines, 6, "acme:iam:node:user"),
             "pbjx_send_command" => send_command(&options, &rt, false),
             "pbjx_send_command_hooks" => send_command(&options, &rt, true),
@@ -505,5 +621,9 @@ fn main() -> ExitCode {
             }
         }
     }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

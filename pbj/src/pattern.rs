@@ -404,7 +404,7 @@ mod tests {
     }
 
     fn interop_lines(path: &str) -> Vec<String> {
-        let dir = std::path::Path::new("/work/shared/interop");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/interop");
         std::fs::read_to_string(dir.join(path))
             .map(|s| {
                 s.split('\n')
@@ -433,7 +433,8 @@ mod tests {
             }
         }
         // Every string value of a patterned top-level field in the valid messages must match.
-        let dir = std::path::Path::new("/work/shared/interop/valid");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/interop/valid");
         let mut checked = 0;
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();

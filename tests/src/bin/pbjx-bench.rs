@@ -46,7 +46,11 @@ const CASES: [&str; 8] = [
     "pbjx_request_echo",
 ];
 
-const DEFAULT_CANONICAL: &str = "/work/shared/interop/php/canonical.jsonl";
+/// `../shared/interop/php/canonical.jsonl` next to the repository.
+const DEFAULT_CANONICAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/interop/php/canonical.jsonl"
+);
 
 type BoxError = Box<dyn std::error::Error>;
 

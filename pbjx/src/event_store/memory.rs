@@ -9,9 +9,10 @@ use pbj::{Message, Microtime};
 
 use super::{
     Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamHead, StreamId,
-    StreamSlice, check_events, event_id, occurred_at,
+    StreamSlice, check_event, event_id,
 };
 use crate::error::{Error, Result};
+use crate::fasthash::FxHashMap;
 use crate::lifecycle::BoxFuture;
 
 /// How many events a pipe reads under one lock acquisition.
@@ -67,7 +68,7 @@ struct State {
     index: HashMap<StreamId, usize>,
     streams: Vec<Stream>,
     /// event id -> the streams holding it.
-    by_id: HashMap<String, Locations>,
+    by_id: FxHashMap<Box<str>, Locations>,
     event_count: usize,
 }
 
@@ -181,17 +182,10 @@ impl InMemoryEventStore {
         events: Vec<Arc<dyn Message>>,
         expected: &ExpectedState,
     ) -> Result<Appended> {
-        check_events(&events)?;
         let mut batch = Vec::with_capacity(events.len());
         for event in events {
-            // check_events guarantees both fields
-            let (Some(at), Some(id)) = (occurred_at(&*event), event_id(&*event)) else {
-                return Err(Error::InvalidArgument {
-                    message: "events need an event_id and an occurred_at".into(),
-                });
-            };
-            let id = id.to_owned();
-            batch.push((at, id, event));
+            let (at, _) = check_event(&*event)?;
+            batch.push((at, event));
         }
         // Is the batch strictly increasing? Then one comparison with the stream's newest
         // event rules out every duplicate.
@@ -259,7 +253,8 @@ impl InMemoryEventStore {
         let count = batch.len();
         s.events.reserve(count);
         state.by_id.reserve(count);
-        for (n, (at, id, event)) in batch.into_iter().enumerate() {
+        for (n, (at, event)) in batch.into_iter().enumerate() {
+            let id: Box<str> = Box::from(event_id(&*event).unwrap_or_default());
             let entry = Entry {
                 at,
                 sequence: first_sequence + n as u64,

@@ -262,30 +262,36 @@ pub trait EventStore: Send + Sync + 'static {
 /// [`crate::Pbjx::put_events`], which runs the lifecycle on unfrozen events and freezes them.
 pub fn check_events(events: &[Arc<dyn Message>]) -> Result<()> {
     for event in events {
-        let schema = event.schema();
-        if !schema.has_mixin(crate::mixins::EVENT) {
-            return Err(Error::WrongMessageKind {
-                operation: "put_events",
-                mixin: crate::mixins::EVENT,
-                schema: schema.id.to_owned(),
-            });
-        }
-        if !event.is_frozen() {
-            return Err(Error::InvalidArgument {
-                message: format!(
-                    "event [{}] must be frozen to be stored (Pbjx::put_events freezes events)",
-                    schema.id
-                ),
-            });
-        }
-        if event_id(&**event).is_none() || occurred_at(&**event).is_none() {
-            return Err(Error::InvalidArgument {
-                message: format!(
-                    "event [{}] needs an event_id and an occurred_at to be stored",
-                    schema.id
-                ),
-            });
-        }
+        check_event(&**event)?;
     }
     Ok(())
+}
+
+/// [`check_events`] for one event; returns its `occurred_at` and `event_id`.
+pub fn check_event(event: &dyn Message) -> Result<(Microtime, &str)> {
+    let schema = event.schema();
+    if !schema.has_mixin(crate::mixins::EVENT) {
+        return Err(Error::WrongMessageKind {
+            operation: "put_events",
+            mixin: crate::mixins::EVENT,
+            schema: schema.id.to_owned(),
+        });
+    }
+    if !event.is_frozen() {
+        return Err(Error::InvalidArgument {
+            message: format!(
+                "event [{}] must be frozen to be stored (Pbjx::put_events freezes events)",
+                schema.id
+            ),
+        });
+    }
+    match (occurred_at(event), event_id(event)) {
+        (Some(at), Some(id)) => Ok((at, id)),
+        _ => Err(Error::InvalidArgument {
+            message: format!(
+                "event [{}] needs an event_id and an occurred_at to be stored",
+                schema.id
+            ),
+        }),
+    }
 }

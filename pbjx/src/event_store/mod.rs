@@ -7,8 +7,12 @@
 //! [`crate::Error::OptimisticCheckFailed`]; an append never half-applies; an event whose
 //! `occurred_at` is already in the stream is rejected with [`crate::Error::AlreadyExists`].
 
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod stream_id;
 
+#[cfg(feature = "sqlite")]
+pub use sqlite::{PositionedEvent, SqliteEventStore, SqliteOptions, Synchronous};
 pub use stream_id::{STREAM_ID_MAX_LEN, StreamId};
 
 use std::fmt;

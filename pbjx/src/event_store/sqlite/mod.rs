@@ -1,47 +1,5 @@
-//! [`SqliteEventStore`]: the embedded, durable event store (feature `sqlite`, on by default).
-//!
-//! # Schema (version 1)
-//!
-//! ```sql
-//! CREATE TABLE pbjx_events (
-//!     position    INTEGER PRIMARY KEY AUTOINCREMENT, -- global append order, never reused
-//!     stream_id   TEXT    NOT NULL,
-//!     sequence    INTEGER NOT NULL,                  -- gapless per stream: 1, 2, 3, ...
-//!     occurred_at INTEGER NOT NULL,                  -- microseconds since the epoch
-//!     event_id    TEXT    NOT NULL,
-//!     curie       TEXT    NOT NULL,
-//!     indexed     INTEGER NOT NULL,                  -- 1 when the event uses gdbots:pbjx:mixin:indexed
-//!     json        TEXT    NOT NULL,                  -- the event, pbj JSON (JS flavour)
-//!     UNIQUE (stream_id, sequence),
-//!     UNIQUE (stream_id, occurred_at)
-//! );
-//! CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);
-//! CREATE TABLE pbjx_streams (                        -- one head per stream
-//!     stream_id     TEXT PRIMARY KEY,
-//!     sequence      INTEGER NOT NULL,                -- last sequence given (never reused)
-//!     last_event_id TEXT                             -- last appended event still stored
-//! ) WITHOUT ROWID;
-//! ```
-//!
-//! # Durability
-//!
-//! The database runs in WAL mode. With [`Synchronous::Full`] (the default) every committed
-//! append is fsynced to the WAL before `put_events` returns, so it survives a process crash,
-//! an OS crash and a power loss. [`Synchronous::Normal`] skips that fsync (the WAL is synced
-//! only at checkpoints): committed appends still survive a crash of the process (they are in
-//! the OS page cache), and the database stays consistent after a power loss, but the last
-//! appends before an OS crash or power loss may be rolled back. Pick `Normal` for throughput
-//! when the host is trusted (or the events can be replayed from elsewhere).
-//!
-//! # Concurrency
-//!
-//! One writer connection behind a mutex; every append is one `BEGIN IMMEDIATE` transaction
-//! holding the optimistic check and the inserts, so concurrent writers are serialized (also
-//! across processes, through SQLite's lock and a busy timeout). Reads of a file database use
-//! a small pool of read-only connections and see the last committed state (WAL snapshots), so
-//! they do not wait for writers. All database work runs on tokio's blocking pool
-//! (`spawn_blocking`), never on the async runtime's threads; JSON encoding and decoding happen
-//! outside the connection locks.
+//! [`SqliteEventStore`]: the embedded, durable event store (feature `sqlite`, on by default);
+//! its docs describe the schema, durability and concurrency.
 
 mod paged;
 
@@ -158,13 +116,58 @@ pub struct PositionedEvent {
     pub event: Result<StoredEvent>,
 }
 
-/// An event store in a SQLite database (a file, or memory for tests). See the module docs for
-/// the schema, durability and concurrency. Cheap to clone (shared state).
+/// An event store in a SQLite database (a file, or memory for tests). Cheap to clone (shared
+/// state).
+///
+/// # Schema (version 1)
+///
+/// ```sql
+/// CREATE TABLE pbjx_events (
+///     position    INTEGER PRIMARY KEY AUTOINCREMENT, -- global append order, never reused
+///     stream_id   TEXT    NOT NULL,
+///     sequence    INTEGER NOT NULL,                  -- gapless per stream: 1, 2, 3, ...
+///     occurred_at INTEGER NOT NULL,                  -- microseconds since the epoch
+///     event_id    TEXT    NOT NULL,
+///     curie       TEXT    NOT NULL,
+///     indexed     INTEGER NOT NULL,                  -- 1 when the event uses gdbots:pbjx:mixin:indexed
+///     json        TEXT    NOT NULL,                  -- the event, pbj JSON (JS flavour)
+///     UNIQUE (stream_id, sequence),
+///     UNIQUE (stream_id, occurred_at)
+/// );
+/// CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);
+/// CREATE TABLE pbjx_streams (                        -- one head per stream
+///     stream_id     TEXT PRIMARY KEY,
+///     sequence      INTEGER NOT NULL,                -- last sequence given (never reused)
+///     last_event_id TEXT                             -- last appended event still stored
+/// ) WITHOUT ROWID;
+/// ```
+///
+/// # Durability
+///
+/// The database runs in WAL mode. With [`Synchronous::Full`] (the default) every committed
+/// append is fsynced to the WAL before `put_events` returns, so it survives a process crash,
+/// an OS crash and a power loss. [`Synchronous::Normal`] skips that fsync (the WAL is synced
+/// only at checkpoints): committed appends still survive a crash of the process (they are in
+/// the OS page cache), and the database stays consistent after a power loss, but the last
+/// appends before an OS crash or power loss may be rolled back. Pick `Normal` for throughput
+/// when the host is trusted (or the events can be replayed from elsewhere).
+///
+/// # Concurrency
+///
+/// One writer connection behind a mutex; every append is one `BEGIN IMMEDIATE` transaction
+/// holding the optimistic check and the inserts, so concurrent writers are serialized (also
+/// across processes, through SQLite's lock and a busy timeout). Reads of a file database use
+/// a small pool of read-only connections and see the last committed state (WAL snapshots), so
+/// they do not wait for writers. All database work runs on tokio's blocking pool
+/// (`spawn_blocking`), never on the async runtime's threads; JSON encoding and decoding happen
+/// outside the connection locks.
+///
+/// # Example
 ///
 /// ```no_run
 /// # async fn demo() -> pbjx::Result<()> {
 /// use pbjx::event_store::{EventStore, SqliteEventStore};
-/// let mut registry = pbj::Registry::new();
+/// let mut registry = pbjx::pbj::Registry::new();
 /// pbjx::register(&mut registry); // plus the application's event types
 /// let store = SqliteEventStore::open("events.db", registry)?;
 /// println!("{}", store.describe_storage().await?);

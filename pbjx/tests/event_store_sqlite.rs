@@ -1,5 +1,6 @@
 //! [`SqliteEventStore`]: the shared conformance suite (in memory and on a file), durability
 //! (reopen, crash between appends), corrupt rows and the resumable `pipe_all_from`.
+#![cfg(feature = "sqlite")]
 
 use std::future::poll_fn;
 use std::path::PathBuf;

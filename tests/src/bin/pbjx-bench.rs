@@ -772,7 +772,7 @@ fn sqlite_put(
     });
     let stored = rt.block_on(store.last_position())?;
     check(stored == total, || {
-        format!("stored {stored} events, appended {total}").into()
+        format!("stored {stored} events, appended {total}")
     })?;
     Ok(result)
 }

@@ -10,10 +10,14 @@
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod stream_id;
 mod two_phase;
 
 pub use memory::InMemoryEventStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{PositionedEvent, SqliteEventStore, SqliteOptions, Synchronous};
 pub use stream_id::{STREAM_ID_MAX_LEN, StreamId};
 pub use two_phase::TwoPhaseCommitEventStore;
 

@@ -27,7 +27,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use pbj::{Message, MessageRef, Microtime, NodeRef};
-use pbjx::event_store::{EventStore, ExpectedState, InMemoryEventStore, SliceQuery, StreamId};
+use pbjx::event_store::{
+    EventStore, ExpectedState, InMemoryEventStore, SliceQuery, SqliteEventStore, SqliteOptions,
+    StreamId, Synchronous,
+};
 use pbjx::schemas::gdbots::contexts::{AppV1, CloudV1};
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
@@ -36,7 +39,7 @@ use pbjx::{Pbjx, Selector};
 use pbjx_tests::schemas::acme::iam::node::UserV1;
 use pbjx_tests::schemas::gdbots::ncr::NodeStatus;
 
-const CASES: [&str; 10] = [
+const CASES: [&str; 13] = [
     "event_create_freeze_serialize",
     "node_create_freeze_serialize",
     "event_deserialize",
@@ -47,6 +50,9 @@ const CASES: [&str; 10] = [
     "pbjx_request_echo",
     "event_store_put_events",
     "event_store_get_stream_slice",
+    "sqlite_put_events",
+    "sqlite_put_events_full",
+    "sqlite_get_stream_slice",
 ];
 
 /// `../shared/interop/php/canonical.jsonl` next to the repository.
@@ -687,6 +693,143 @@ fn event_store_slice(o: &Options, rt: &tokio::runtime::Runtime) -> Result<(u64, 
     Ok(result)
 }
 
+/// Events per `put_events` in the SQLite put cases.
+const SQLITE_PUT_BATCH: usize = 10;
+
+/// A fresh SQLite event store file in the temp dir, removed (with its WAL) on drop.
+struct SqliteBench {
+    path: std::path::PathBuf,
+    store: SqliteEventStore,
+}
+
+impl SqliteBench {
+    fn open(name: &str, synchronous: Synchronous) -> Result<Self, BoxError> {
+        let path =
+            std::env::temp_dir().join(format!("pbjx-bench-{name}-{}.db", std::process::id()));
+        remove_db(&path);
+        let mut registry = pbj::Registry::new();
+        pbjx::register(&mut registry);
+        let options = SqliteOptions {
+            synchronous,
+            ..SqliteOptions::default()
+        };
+        let store = SqliteEventStore::open_with(&path, registry, options)?;
+        Ok(Self { path, store })
+    }
+}
+
+impl Drop for SqliteBench {
+    fn drop(&mut self) {
+        remove_db(&self.path);
+    }
+}
+
+fn remove_db(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// `SqliteEventStore::put_events` of 10 frozen health-checked events per call into one stream
+/// with `ExpectedState::Sequence` (ops = events), on a database file in the temp dir with the
+/// given sync level (`Normal`: no fsync per commit; `Full`: one fsync per commit). Events
+/// come from a pool built outside the timed loop; when it is used up a new stream starts.
+fn sqlite_put(
+    o: &Options,
+    rt: &tokio::runtime::Runtime,
+    synchronous: Synchronous,
+) -> Result<(u64, f64), BoxError> {
+    let pool = store_pool()?;
+    let bench = SqliteBench::open("put", synchronous)?;
+    let store = &bench.store;
+    let mut pass = 0u64;
+    let mut stream = StreamId::parse("acme:bench:put-0")?;
+    let appended = rt.block_on(store.put_events(
+        &stream,
+        pool[..SQLITE_PUT_BATCH].to_vec(),
+        ExpectedState::NoStream,
+    ))?;
+    check(appended.last_sequence == SQLITE_PUT_BATCH as u64, || {
+        "put_events sequences".into()
+    })?;
+    let mut cursor = SQLITE_PUT_BATCH;
+    let mut total = cursor as u64;
+    let result = measure(o, |k| {
+        let mut left = k as usize;
+        while left > 0 {
+            let n = left.min(SQLITE_PUT_BATCH);
+            if cursor + n > pool.len() {
+                pass += 1;
+                stream = StreamId::parse(&format!("acme:bench:put-{pass}")).expect("stream id");
+                cursor = 0;
+            }
+            let batch = pool[cursor..cursor + n].to_vec();
+            let expected = ExpectedState::Sequence(cursor as u64);
+            rt.block_on(store.put_events(&stream, batch, expected))
+                .expect("put_events");
+            cursor += n;
+            total += n as u64;
+            left -= n;
+        }
+    });
+    let stored = rt.block_on(store.last_position())?;
+    check(stored == total, || {
+        format!("stored {stored} events, appended {total}")
+    })?;
+    Ok(result)
+}
+
+/// `SqliteEventStore::get_stream_slice` of 1000 events (forward, walking the stream with
+/// `since` = the previous slice's last `occurred_at`) over a stream of 200,000 events in a
+/// database file (ops = events returned, decoded into frozen messages).
+fn sqlite_slice(o: &Options, rt: &tokio::runtime::Runtime) -> Result<(u64, f64), BoxError> {
+    let pool = store_pool()?;
+    let bench = SqliteBench::open("slice", Synchronous::Normal)?;
+    let store = &bench.store;
+    let stream = StreamId::parse("acme:bench:slice")?;
+    for chunk in pool.chunks(STORE_BATCH) {
+        rt.block_on(store.put_events(&stream, chunk.to_vec(), ExpectedState::Any))?;
+    }
+    let query = |since| SliceQuery {
+        since,
+        count: STORE_BATCH,
+        forward: true,
+        consistent: false,
+    };
+    let first = rt.block_on(store.get_stream_slice(&stream, query(None)))?;
+    check(first.events.len() == STORE_BATCH && first.has_more, || {
+        "first slice".into()
+    })?;
+    check(first.events[0].event.to_json() == pool[0].to_json(), || {
+        "the first event does not round-trip".into()
+    })?;
+    let mut since = None;
+    let mut returned = 0u64;
+    let result = measure(o, |k| {
+        let mut left = k;
+        while left > 0 {
+            let slice = rt
+                .block_on(store.get_stream_slice(&stream, query(since)))
+                .expect("get_stream_slice");
+            let n = slice.events.len() as u64;
+            since = if slice.has_more {
+                slice.last_occurred_at()
+            } else {
+                None
+            };
+            returned += n;
+            left = left.saturating_sub(n.max(1));
+            drop(black_box(slice));
+        }
+    });
+    check(returned >= result.0, || {
+        "slices returned fewer events".into()
+    })?;
+    Ok(result)
+}
+
 fn main() -> ExitCode {
     let options = match parse_args() {
         Ok(Some(o)) => o,
@@ -725,6 +868,9 @@ fn main() -> ExitCode {
             "pbjx_request_echo" => request_echo(&options, &rt),
             "event_store_put_events" => event_store_put(&options, &rt),
             "event_store_get_stream_slice" => event_store_slice(&options, &rt),
+            "sqlite_put_events" => sqlite_put(&options, &rt, Synchronous::Normal),
+            "sqlite_put_events_full" => sqlite_put(&options, &rt, Synchronous::Full),
+            "sqlite_get_stream_slice" => sqlite_slice(&options, &rt),
             _ => unreachable!("cases are checked when parsed"),
         };
         match result {

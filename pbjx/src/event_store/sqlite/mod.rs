@@ -1,0 +1,908 @@
+//! [`SqliteEventStore`]: the embedded, durable event store (feature `sqlite`, on by default);
+//! its docs describe the schema, durability and concurrency.
+
+mod paged;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use pbj::{Message, Microtime, Registry};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use super::{
+    Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamHead, StreamId,
+    StreamSlice, check_events, event_id, occurred_at,
+};
+use crate::error::{Code, Error, Result};
+use crate::lifecycle::BoxFuture;
+use paged::{Page, Paged};
+
+/// The backend name used in errors and logs.
+const BACKEND: &str = "sqlite";
+
+/// The schema version written to `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS pbjx_events (
+    position    INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id   TEXT    NOT NULL,
+    sequence    INTEGER NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    event_id    TEXT    NOT NULL,
+    curie       TEXT    NOT NULL,
+    indexed     INTEGER NOT NULL,
+    json        TEXT    NOT NULL,
+    UNIQUE (stream_id, sequence),
+    UNIQUE (stream_id, occurred_at)
+);
+CREATE INDEX IF NOT EXISTS pbjx_events_event_id ON pbjx_events (event_id);
+CREATE TABLE IF NOT EXISTS pbjx_streams (
+    stream_id     TEXT PRIMARY KEY,
+    sequence      INTEGER NOT NULL,
+    last_event_id TEXT
+) WITHOUT ROWID;
+";
+
+const SELECT_HEAD: &str = "SELECT sequence, last_event_id FROM pbjx_streams WHERE stream_id = ?1";
+const INSERT_EVENT: &str = "INSERT INTO pbjx_events \
+     (stream_id, sequence, occurred_at, event_id, curie, indexed, json) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const UPSERT_HEAD: &str = "INSERT INTO pbjx_streams (stream_id, sequence, last_event_id) \
+     VALUES (?1, ?2, ?3) ON CONFLICT (stream_id) DO UPDATE \
+     SET sequence = excluded.sequence, last_event_id = excluded.last_event_id";
+const ROW_COLUMNS: &str = "position, stream_id, sequence, occurred_at, json";
+
+/// `SQLITE_CONSTRAINT_UNIQUE`.
+const CONSTRAINT_UNIQUE: std::ffi::c_int = 2067;
+
+/// How hard SQLite syncs the WAL (see the module docs for the trade-off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// `synchronous = FULL`: every commit is fsynced; survives power loss. The default.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: no fsync per commit; survives process crashes, may lose the last
+    /// commits on power loss or an OS crash (never corrupts).
+    Normal,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// Options for [`SqliteEventStore::open_with`].
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// WAL sync level (default [`Synchronous::Full`]).
+    pub synchronous: Synchronous,
+    /// How long a writer waits for another process holding the write lock (default 5 s).
+    pub busy_timeout: Duration,
+    /// Rows per page for `pipe_events`, `pipe_all_events` and [`SqliteEventStore::pipe_all_from`]
+    /// (default 500).
+    pub page_size: usize,
+    /// Idle read-only connections kept for reads of a file database (default 4).
+    pub max_idle_readers: usize,
+    /// Page cache per connection in KiB (default 16 MiB).
+    pub cache_size_kib: u32,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            synchronous: Synchronous::Full,
+            busy_timeout: Duration::from_secs(5),
+            page_size: 500,
+            max_idle_readers: 4,
+            cache_size_kib: 16 * 1024,
+        }
+    }
+}
+
+/// One event of [`SqliteEventStore::pipe_all_from`] with its global position (the checkpoint).
+#[derive(Debug, Clone)]
+pub struct PositionedEvent {
+    /// The global position of the row (append order across all streams; never reused).
+    pub position: u64,
+    /// The event, or [`Error::Corrupt`] when the stored row cannot be decoded.
+    pub event: Result<StoredEvent>,
+}
+
+/// An event store in a SQLite database (a file, or memory for tests). Cheap to clone (shared
+/// state).
+///
+/// # Schema (version 1)
+///
+/// ```sql
+/// CREATE TABLE pbjx_events (
+///     position    INTEGER PRIMARY KEY AUTOINCREMENT, -- global append order, never reused
+///     stream_id   TEXT    NOT NULL,
+///     sequence    INTEGER NOT NULL,                  -- gapless per stream: 1, 2, 3, ...
+///     occurred_at INTEGER NOT NULL,                  -- microseconds since the epoch
+///     event_id    TEXT    NOT NULL,
+///     curie       TEXT    NOT NULL,
+///     indexed     INTEGER NOT NULL,                  -- 1 when the event uses gdbots:pbjx:mixin:indexed
+///     json        TEXT    NOT NULL,                  -- the event, pbj JSON (JS flavour)
+///     UNIQUE (stream_id, sequence),
+///     UNIQUE (stream_id, occurred_at)
+/// );
+/// CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);
+/// CREATE TABLE pbjx_streams (                        -- one head per stream
+///     stream_id     TEXT PRIMARY KEY,
+///     sequence      INTEGER NOT NULL,                -- last sequence given (never reused)
+///     last_event_id TEXT                             -- last appended event still stored
+/// ) WITHOUT ROWID;
+/// ```
+///
+/// # Durability
+///
+/// The database runs in WAL mode. With [`Synchronous::Full`] (the default) every committed
+/// append is fsynced to the WAL before `put_events` returns, so it survives a process crash,
+/// an OS crash and a power loss. [`Synchronous::Normal`] skips that fsync (the WAL is synced
+/// only at checkpoints): committed appends still survive a crash of the process (they are in
+/// the OS page cache), and the database stays consistent after a power loss, but the last
+/// appends before an OS crash or power loss may be rolled back. Pick `Normal` for throughput
+/// when the host is trusted (or the events can be replayed from elsewhere).
+///
+/// # Concurrency
+///
+/// One writer connection behind a mutex; every append is one `BEGIN IMMEDIATE` transaction
+/// holding the optimistic check and the inserts, so concurrent writers are serialized (also
+/// across processes, through SQLite's lock and a busy timeout). Reads of a file database use
+/// a small pool of read-only connections and see the last committed state (WAL snapshots), so
+/// they do not wait for writers. All database work runs on tokio's blocking pool
+/// (`spawn_blocking`), never on the async runtime's threads; JSON encoding and decoding happen
+/// outside the connection locks.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn demo() -> pbjx::Result<()> {
+/// use pbjx::event_store::{EventStore, SqliteEventStore};
+/// let mut registry = pbjx::pbj::Registry::new();
+/// pbjx::register(&mut registry); // plus the application's event types
+/// let store = SqliteEventStore::open("events.db", registry)?;
+/// println!("{}", store.describe_storage().await?);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SqliteEventStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SqliteEventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteEventStore")
+            .field("path", &self.inner.path)
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    /// `None` for an in-memory database (reads use the writer connection).
+    path: Option<PathBuf>,
+    readers: Mutex<Vec<Connection>>,
+    registry: Arc<Registry>,
+    options: SqliteOptions,
+}
+
+/// A row as read, before decoding.
+struct RawRow {
+    position: i64,
+    stream_id: String,
+    sequence: i64,
+    occurred_at: i64,
+    json: String,
+}
+
+/// An event ready to be inserted.
+struct NewRow {
+    event_id: String,
+    occurred_at: i64,
+    curie: &'static str,
+    indexed: bool,
+    json: String,
+}
+
+fn storage(code: Code, message: impl Into<String>) -> Error {
+    Error::Storage {
+        backend: BACKEND.to_owned(),
+        code,
+        message: message.into(),
+    }
+}
+
+fn db_err(e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode as C;
+    let code = match e.sqlite_error_code() {
+        Some(C::DatabaseBusy | C::DatabaseLocked) => Code::Unavailable,
+        Some(C::DiskFull | C::OutOfMemory) => Code::ResourceExhausted,
+        Some(C::DatabaseCorrupt | C::NotADatabase) => Code::DataLoss,
+        Some(C::CannotOpen | C::SystemIoFailure | C::PermissionDenied | C::ReadOnly) => {
+            Code::Unavailable
+        }
+        _ => Code::Internal,
+    };
+    storage(code, e.to_string())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back on
+    // drop), so the connection is still usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn micros(m: Microtime) -> Result<i64> {
+    i64::try_from(m.as_micros()).map_err(|_| Error::InvalidArgument {
+        message: format!("occurred_at [{m}] is out of range"),
+    })
+}
+
+fn bound(m: Option<Microtime>, default: i64) -> Result<i64> {
+    m.map_or(Ok(default), micros)
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// Runs database work on tokio's blocking pool (inline when there is no runtime).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle
+            .spawn_blocking(f)
+            .await
+            .map_err(|e| storage(Code::Internal, format!("blocking task failed: {e}")))?,
+        Err(_) => f(),
+    }
+}
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        position: row.get(0)?,
+        stream_id: row.get(1)?,
+        sequence: row.get(2)?,
+        occurred_at: row.get(3)?,
+        json: row.get(4)?,
+    })
+}
+
+fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
+    conn.busy_timeout(options.busy_timeout).map_err(db_err)?;
+    conn.set_prepared_statement_cache_capacity(32);
+    let cache = -i64::from(options.cache_size_kib);
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {}; PRAGMA cache_size = {cache}; PRAGMA temp_store = MEMORY;",
+        options.synchronous.pragma()
+    ))
+    .map_err(db_err)
+}
+
+impl SqliteEventStore {
+    /// Opens (creating if needed) the database file at `path` with default options, in WAL
+    /// mode, and creates the tables. `registry` decodes stored events: it must hold every
+    /// event type the store will read (call [`crate::register`] for the core types).
+    pub fn open(path: impl AsRef<Path>, registry: impl Into<Arc<Registry>>) -> Result<Self> {
+        Self::open_with(path, registry, SqliteOptions::default())
+    }
+
+    /// Like [`Self::open`] with explicit options.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        registry: impl Into<Arc<Registry>>,
+        options: SqliteOptions,
+    ) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path).map_err(db_err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(db_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(storage(
+                Code::FailedPrecondition,
+                format!("cannot switch {} to WAL mode (got {mode})", path.display()),
+            ));
+        }
+        Self::from_connection(conn, Some(path), registry.into(), options)
+    }
+
+    /// A private in-memory database (for tests): nothing survives the store.
+    pub fn open_in_memory(registry: impl Into<Arc<Registry>>) -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(db_err)?;
+        Self::from_connection(conn, None, registry.into(), SqliteOptions::default())
+    }
+
+    fn from_connection(
+        conn: Connection,
+        path: Option<PathBuf>,
+        registry: Arc<Registry>,
+        mut options: SqliteOptions,
+    ) -> Result<Self> {
+        options.page_size = options.page_size.max(1);
+        configure(&conn, &options)?;
+        create_tables(&conn)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(conn),
+                path,
+                readers: Mutex::new(Vec::new()),
+                registry,
+                options,
+            }),
+        })
+    }
+
+    /// The database file (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// The registry stored events are decoded with.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.inner.registry
+    }
+
+    /// The global position of the last appended row (0 when the store is empty): a consumer
+    /// starting now can pass it to [`Self::pipe_all_from`] to see only later events.
+    pub async fn last_position(&self) -> Result<u64> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            inner.read(|conn| {
+                conn.query_row(
+                    "SELECT COALESCE(MAX(position), 0) FROM pbjx_events",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(to_u64)
+                .map_err(db_err)
+            })
+        })
+        .await
+    }
+
+    /// Every stored event after global position `after` (0 = from the start), in append order
+    /// across all streams, with its position, paged. A consumer checkpoints the position of the
+    /// last event it processed and resumes with it after a restart. A row that does not decode
+    /// is yielded with [`Error::Corrupt`] (and its position) and the stream goes on; an outer
+    /// error means the database failed and ends the stream.
+    pub fn pipe_all_from(&self, after: u64) -> BoxStream<'static, Result<PositionedEvent>> {
+        self.positioned(after, None, None)
+    }
+
+    fn positioned(
+        &self,
+        after: u64,
+        since: Option<Microtime>,
+        until: Option<Microtime>,
+    ) -> BoxStream<'static, Result<PositionedEvent>> {
+        let inner = self.inner.clone();
+        let bounds = bound(since, i64::MIN).and_then(|s| Ok((s, bound(until, i64::MAX)?)));
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        Box::pin(Paged::new(after, move |after: i64| {
+            let inner = inner.clone();
+            let bounds = bounds.clone();
+            Box::pin(blocking(move || {
+                let (since, until) = bounds?;
+                let limit = inner.options.page_size;
+                let rows = inner.read(|conn| {
+                    let mut stmt = conn
+                        .prepare_cached(&format!(
+                            "SELECT {ROW_COLUMNS} FROM pbjx_events \
+                             WHERE position > ?1 AND occurred_at > ?2 AND occurred_at < ?3 \
+                             ORDER BY position LIMIT ?4"
+                        ))
+                        .map_err(db_err)?;
+                    let rows = stmt
+                        .query_map(params![after, since, until, limit as i64], read_row)
+                        .map_err(db_err)?;
+                    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+                })?;
+                let next = (rows.len() >= limit)
+                    .then(|| rows.last().map(|r| r.position))
+                    .flatten();
+                let items = rows
+                    .into_iter()
+                    .map(|row| {
+                        Ok(PositionedEvent {
+                            position: to_u64(row.position),
+                            event: inner.decode(&row),
+                        })
+                    })
+                    .collect();
+                Ok::<Page<i64, PositionedEvent>, Error>((items, next))
+            })) as BoxFuture<'static, _>
+        }))
+    }
+}
+
+fn create_tables(conn: &Connection) -> Result<()> {
+    conn.execute_batch(SCHEMA).map_err(db_err)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db_err)?;
+    if version == 0 {
+        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+            .map_err(db_err)?;
+    } else if version != SCHEMA_VERSION {
+        return Err(storage(
+            Code::FailedPrecondition,
+            format!("the database has schema version {version}, this build reads {SCHEMA_VERSION}"),
+        ));
+    }
+    Ok(())
+}
+
+impl Inner {
+    /// Runs `f` on a read connection: a pooled read-only one for files, the writer in memory.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let Some(path) = &self.path else {
+            return f(&lock(&self.writer));
+        };
+        let pooled = lock(&self.readers).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
+                )
+                .map_err(db_err)?;
+                configure(&conn, &self.options)?;
+                conn
+            }
+        };
+        let result = f(&conn);
+        let mut idle = lock(&self.readers);
+        if idle.len() < self.options.max_idle_readers {
+            idle.push(conn);
+        }
+        result
+    }
+
+    fn decode(&self, row: &RawRow) -> Result<StoredEvent> {
+        let corrupt = |message: String| Error::Corrupt {
+            backend: BACKEND.to_owned(),
+            location: format!("stream [{}] position [{}]", row.stream_id, row.position),
+            message,
+        };
+        let stream_id = StreamId::parse(&row.stream_id).map_err(|e| corrupt(e.to_string()))?;
+        let sequence = u64::try_from(row.sequence)
+            .map_err(|_| corrupt(format!("negative sequence {}", row.sequence)))?;
+        let mut event = pbj::codec::decode(&row.json, &self.registry)
+            .map_err(|e| corrupt(format!("the stored event does not decode: {e}")))?;
+        event.freeze();
+        Ok(StoredEvent {
+            stream_id,
+            sequence,
+            event: Arc::from(event),
+        })
+    }
+
+    fn decode_all(&self, rows: &[RawRow]) -> Result<Vec<StoredEvent>> {
+        rows.iter().map(|row| self.decode(row)).collect()
+    }
+
+    fn put(
+        &self,
+        stream: &StreamId,
+        rows: Vec<NewRow>,
+        expected: &ExpectedState,
+    ) -> Result<Appended> {
+        let mut conn = lock(&self.writer);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let head = {
+            let mut stmt = tx.prepare_cached(SELECT_HEAD).map_err(db_err)?;
+            stmt.query_row([stream.as_str()], |r| {
+                Ok(StreamHead {
+                    sequence: to_u64(r.get(0)?),
+                    last_event_id: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(db_err)?
+            .unwrap_or_default()
+        };
+        if !head.satisfies(expected) {
+            return Err(head.mismatch(stream, expected));
+        }
+        let first = head.sequence + 1;
+        let Some(last_row) = rows.last() else {
+            return Ok(Appended {
+                first_sequence: first,
+                last_sequence: head.sequence,
+            });
+        };
+        let last_event_id = last_row.event_id.clone();
+        let mut sequence = head.sequence;
+        {
+            let mut insert = tx.prepare_cached(INSERT_EVENT).map_err(db_err)?;
+            for row in &rows {
+                sequence += 1;
+                let seq = i64::try_from(sequence)
+                    .map_err(|_| storage(Code::OutOfRange, "sequence overflow"))?;
+                insert
+                    .execute(params![
+                        stream.as_str(),
+                        seq,
+                        row.occurred_at,
+                        row.event_id,
+                        row.curie,
+                        row.indexed,
+                        row.json,
+                    ])
+                    .map_err(|e| match e.sqlite_error() {
+                        Some(f) if f.extended_code == CONSTRAINT_UNIQUE => Error::AlreadyExists {
+                            stream: stream.to_string(),
+                            what: format!(
+                                "an event with occurred_at [{}] (event [{}])",
+                                fmt_micros(row.occurred_at),
+                                row.event_id
+                            ),
+                        },
+                        _ => db_err(e),
+                    })?;
+            }
+            let mut upsert = tx.prepare_cached(UPSERT_HEAD).map_err(db_err)?;
+            let seq = i64::try_from(sequence)
+                .map_err(|_| storage(Code::OutOfRange, "sequence overflow"))?;
+            upsert
+                .execute(params![stream.as_str(), seq, last_event_id])
+                .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(Appended {
+            first_sequence: first,
+            last_sequence: sequence,
+        })
+    }
+
+    fn delete(&self, event_id: &str) -> Result<()> {
+        let mut conn = lock(&self.writer);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        {
+            let streams: Vec<String> = {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "SELECT DISTINCT stream_id FROM pbjx_events WHERE event_id = ?1",
+                    )
+                    .map_err(db_err)?;
+                stmt.query_map([event_id], |r| r.get(0))
+                    .map_err(db_err)?
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(db_err)?
+            };
+            if streams.is_empty() {
+                return Ok(());
+            }
+            tx.execute("DELETE FROM pbjx_events WHERE event_id = ?1", [event_id])
+                .map_err(db_err)?;
+            // The head keeps its sequence (sequences are never reused); its etag moves to the
+            // newest remaining event.
+            let mut fix = tx
+                .prepare_cached(
+                    "UPDATE pbjx_streams SET last_event_id = \
+                     (SELECT event_id FROM pbjx_events WHERE stream_id = ?1 \
+                      ORDER BY sequence DESC LIMIT 1) \
+                     WHERE stream_id = ?1 AND last_event_id = ?2",
+                )
+                .map_err(db_err)?;
+            for stream in &streams {
+                fix.execute(params![stream, event_id]).map_err(db_err)?;
+            }
+        }
+        tx.commit().map_err(db_err)
+    }
+}
+
+fn fmt_micros(v: i64) -> String {
+    let v = to_u64(v);
+    Microtime::new(v / 1_000_000, (v % 1_000_000) as u32)
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| v.to_string())
+}
+
+fn new_rows(stream: &StreamId, events: &[Arc<dyn Message>]) -> Result<Vec<NewRow>> {
+    check_events(events)?;
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        let (Some(id), Some(at)) = (event_id(&**event), occurred_at(&**event)) else {
+            return Err(Error::InvalidArgument {
+                message: "events need an event_id and an occurred_at".to_owned(),
+            });
+        };
+        let schema = event.schema();
+        rows.push(NewRow {
+            event_id: id.to_owned(),
+            occurred_at: micros(at)?,
+            curie: schema.curie,
+            indexed: schema.has_mixin(crate::mixins::INDEXED),
+            json: event.to_json(),
+        });
+    }
+    let mut seen: Vec<i64> = rows.iter().map(|r| r.occurred_at).collect();
+    seen.sort_unstable();
+    if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::AlreadyExists {
+            stream: stream.to_string(),
+            what: format!(
+                "an event with occurred_at [{}] (twice in the batch)",
+                fmt_micros(w[0])
+            ),
+        });
+    }
+    Ok(rows)
+}
+
+impl EventStore for SqliteEventStore {
+    fn name(&self) -> &str {
+        BACKEND
+    }
+
+    fn create_storage(&self) -> BoxFuture<'_, Result<()>> {
+        let inner = self.inner.clone();
+        Box::pin(blocking(move || create_tables(&lock(&inner.writer))))
+    }
+
+    fn describe_storage(&self) -> BoxFuture<'_, Result<String>> {
+        let inner = self.inner.clone();
+        Box::pin(blocking(move || {
+            let conn = lock(&inner.writer);
+            let q = |sql: &str| -> Result<String> {
+                conn.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+                    .map(|v| match v {
+                        rusqlite::types::Value::Integer(i) => i.to_string(),
+                        rusqlite::types::Value::Text(t) => t,
+                        other => format!("{other:?}"),
+                    })
+                    .map_err(db_err)
+            };
+            let mut out = String::new();
+            let location = inner
+                .path
+                .as_ref()
+                .map_or_else(|| ":memory:".to_owned(), |p| p.display().to_string());
+            let _ = writeln!(out, "SqliteEventStore");
+            let _ = writeln!(out, "  path:           {location}");
+            let _ = writeln!(out, "  sqlite:         {}", q("SELECT sqlite_version()")?);
+            let _ = writeln!(out, "  schema version: {}", q("PRAGMA user_version")?);
+            let _ = writeln!(out, "  journal mode:   {}", q("PRAGMA journal_mode")?);
+            let _ = writeln!(
+                out,
+                "  synchronous:    {}",
+                inner.options.synchronous.pragma()
+            );
+            let _ = writeln!(
+                out,
+                "  streams:        {}",
+                q("SELECT COUNT(*) FROM pbjx_streams")?
+            );
+            let _ = writeln!(
+                out,
+                "  events:         {}",
+                q("SELECT COUNT(*) FROM pbjx_events")?
+            );
+            let _ = writeln!(
+                out,
+                "  last position:  {}",
+                q("SELECT COALESCE(MAX(position), 0) FROM pbjx_events")?
+            );
+            let pages: i64 = q("PRAGMA page_count")?.parse().unwrap_or(0);
+            let page_size: i64 = q("PRAGMA page_size")?.parse().unwrap_or(0);
+            let _ = write!(out, "  size:           {} bytes", pages * page_size);
+            Ok(out)
+        }))
+    }
+
+    fn put_events<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        events: Vec<Arc<dyn Message>>,
+        expected: ExpectedState,
+    ) -> BoxFuture<'a, Result<Appended>> {
+        let inner = self.inner.clone();
+        let stream = stream.clone();
+        Box::pin(blocking(move || {
+            let rows = new_rows(&stream, &events)?;
+            drop(events);
+            inner.put(&stream, rows, &expected)
+        }))
+    }
+
+    fn get_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<StoredEvent>> {
+        let inner = self.inner.clone();
+        let id = event_id.to_owned();
+        Box::pin(blocking(move || {
+            let row = inner.read(|conn| {
+                let mut stmt = conn
+                    .prepare_cached(&format!(
+                        "SELECT {ROW_COLUMNS} FROM pbjx_events WHERE event_id = ?1 \
+                         ORDER BY position LIMIT 1"
+                    ))
+                    .map_err(db_err)?;
+                stmt.query_row([&id], read_row).optional().map_err(db_err)
+            })?;
+            match row {
+                Some(row) => inner.decode(&row),
+                None => Err(Error::EventNotFound { event_id: id }),
+            }
+        }))
+    }
+
+    fn get_events<'a>(
+        &'a self,
+        event_ids: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<StoredEvent>>> {
+        let inner = self.inner.clone();
+        let ids = event_ids.to_vec();
+        Box::pin(blocking(move || {
+            let mut unique: Vec<&str> = ids.iter().map(String::as_str).collect();
+            unique.sort_unstable();
+            unique.dedup();
+            let mut found: HashMap<String, RawRow> = HashMap::with_capacity(unique.len());
+            inner.read(|conn| {
+                for chunk in unique.chunks(500) {
+                    let placeholders = vec!["?"; chunk.len()].join(",");
+                    let mut stmt = conn
+                        .prepare(&format!(
+                            "SELECT {ROW_COLUMNS}, event_id FROM pbjx_events \
+                             WHERE event_id IN ({placeholders}) ORDER BY position DESC"
+                        ))
+                        .map_err(db_err)?;
+                    let rows = stmt
+                        .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+                            Ok((r.get::<_, String>(5)?, read_row(r)?))
+                        })
+                        .map_err(db_err)?;
+                    for row in rows {
+                        // Newest first, so the oldest copy of an event wins.
+                        let (id, row) = row.map_err(db_err)?;
+                        found.insert(id, row);
+                    }
+                }
+                Ok(())
+            })?;
+            let mut out = Vec::with_capacity(found.len());
+            for id in &ids {
+                if let Some(row) = found.get(id) {
+                    out.push(inner.decode(row)?);
+                }
+            }
+            Ok(out)
+        }))
+    }
+
+    fn delete_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<()>> {
+        let inner = self.inner.clone();
+        let id = event_id.to_owned();
+        Box::pin(blocking(move || inner.delete(&id)))
+    }
+
+    fn get_stream_slice<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        query: SliceQuery,
+    ) -> BoxFuture<'a, Result<StreamSlice>> {
+        let inner = self.inner.clone();
+        let stream = stream.clone();
+        Box::pin(blocking(move || {
+            let count = query.count.max(1);
+            let limit = i64::try_from(count).unwrap_or(i64::MAX - 1) + 1;
+            let sql = if query.forward {
+                format!(
+                    "SELECT {ROW_COLUMNS} FROM pbjx_events \
+                     WHERE stream_id = ?1 AND occurred_at > ?2 ORDER BY occurred_at LIMIT ?3"
+                )
+            } else {
+                format!(
+                    "SELECT {ROW_COLUMNS} FROM pbjx_events \
+                     WHERE stream_id = ?1 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT ?3"
+                )
+            };
+            let since = bound(query.since, if query.forward { i64::MIN } else { i64::MAX })?;
+            let mut rows = inner.read(|conn| {
+                let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+                let rows = stmt
+                    .query_map(params![stream.as_str(), since, limit], read_row)
+                    .map_err(db_err)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+            })?;
+            let has_more = rows.len() > count;
+            rows.truncate(count);
+            Ok(StreamSlice {
+                stream_id: stream,
+                events: inner.decode_all(&rows)?,
+                forward: query.forward,
+                // Reads see every committed append (one database, WAL snapshots).
+                consistent: true,
+                has_more,
+            })
+        }))
+    }
+
+    fn pipe_events<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        since: Option<Microtime>,
+        until: Option<Microtime>,
+    ) -> BoxStream<'a, Result<StoredEvent>> {
+        let inner = self.inner.clone();
+        let stream = stream.clone();
+        let start = bound(since, i64::MIN);
+        let until = bound(until, i64::MAX);
+        Box::pin(Paged::new(start, move |after: Result<i64>| {
+            let inner = inner.clone();
+            let stream = stream.clone();
+            let until = until.clone();
+            Box::pin(blocking(move || {
+                let after = after?;
+                let until = until?;
+                let limit = inner.options.page_size;
+                let rows = inner.read(|conn| {
+                    let mut stmt = conn
+                        .prepare_cached(&format!(
+                            "SELECT {ROW_COLUMNS} FROM pbjx_events \
+                             WHERE stream_id = ?1 AND occurred_at > ?2 AND occurred_at < ?3 \
+                             ORDER BY occurred_at LIMIT ?4"
+                        ))
+                        .map_err(db_err)?;
+                    let rows = stmt
+                        .query_map(
+                            params![stream.as_str(), after, until, limit as i64],
+                            read_row,
+                        )
+                        .map_err(db_err)?;
+                    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+                })?;
+                let next = (rows.len() >= limit)
+                    .then(|| rows.last().map(|r| Ok(r.occurred_at)))
+                    .flatten();
+                let items = rows.iter().map(|row| inner.decode(row)).collect();
+                Ok::<Page<Result<i64>, StoredEvent>, Error>((items, next))
+            })) as BoxFuture<'static, _>
+        }))
+    }
+
+    fn pipe_all_events<'a>(
+        &'a self,
+        since: Option<Microtime>,
+        until: Option<Microtime>,
+    ) -> BoxStream<'a, Result<StoredEvent>> {
+        let inner = self.positioned(0, since, until);
+        Box::pin(MapPositioned { inner })
+    }
+}
+
+/// `pipe_all_events` = `pipe_all_from(0)` without the positions.
+struct MapPositioned {
+    inner: BoxStream<'static, Result<PositionedEvent>>,
+}
+
+impl futures_core::Stream for MapPositioned {
+    type Item = Result<StoredEvent>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.inner
+            .as_mut()
+            .poll_next(cx)
+            .map(|item| item.map(|r| r.and_then(|p| p.event)))
+    }
+}

@@ -436,7 +436,7 @@ mod tests {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/interop/valid");
         let mut checked = 0;
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             for line in text.split('\n').filter(|l| !l.is_empty()) {
                 let msg: J = serde_json::from_str(line).unwrap_or(J::Null);

@@ -9,6 +9,9 @@
 
 mod stream_id;
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+
 pub use stream_id::{STREAM_ID_MAX_LEN, StreamId};
 
 use std::fmt;

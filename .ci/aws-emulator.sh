@@ -42,7 +42,27 @@ start() {
     echo "error: something else already answers at $URL; set EMU_PORT" >&2
     return 1
   fi
-  "$EMU_DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$EMU_PORT" >"$LOG_FILE" 2>&1 &
+  # moto_server serves every request on its own thread, and moto's TransactWriteItems is not
+  # synchronised (it checks the conditions, then writes; a failing transaction restores a copy
+  # of the whole table, undoing concurrent writes). Serve requests one at a time instead, so
+  # transactions and conditional writes are serializable as in real DynamoDB.
+  cat >"$EMU_DIR/serve.py" <<'PY'
+import sys
+
+import moto.server as server
+
+_run_simple = server.run_simple
+
+
+def run_serial(*args, **kwargs):
+    kwargs["threaded"] = False
+    return _run_simple(*args, **kwargs)
+
+
+server.run_simple = run_serial
+server.main(sys.argv[1:])
+PY
+  "$EMU_DIR/venv/bin/python" "$EMU_DIR/serve.py" -H 127.0.0.1 -p "$EMU_PORT" >"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
   for _ in $(seq 1 150); do # up to 30 s
     if ready; then

@@ -189,7 +189,7 @@ impl PbjxBuilder {
         self
     }
 
-    /// Sets the event store.
+    /// Sets the event store ([`EventStore::attach`] is called with the built exchange).
     pub fn event_store(mut self, store: impl EventStore) -> Self {
         self.event_store = Some(Arc::new(store));
         self
@@ -243,9 +243,13 @@ impl PbjxBuilder {
             scheduler: self.scheduler,
             max_recursion: self.max_recursion,
         };
-        Ok(Pbjx {
+        let pbjx = Pbjx {
             inner: Arc::new(inner),
-        })
+        };
+        if let Some(store) = &pbjx.inner.event_store {
+            store.attach(&pbjx);
+        }
+        Ok(pbjx)
     }
 }
 

@@ -233,6 +233,16 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// The events were appended to the stream, but publishing some of them afterwards failed
+    /// ([`crate::event_store::TwoPhaseCommitEventStore`]); the append is not undone.
+    NotPublished {
+        /// The stream id.
+        stream: String,
+        /// The sequence numbers given to the appended events.
+        appended: crate::event_store::Appended,
+        /// `(event_id, error)` of each event that could not be published.
+        failures: Vec<(String, Error)>,
+    },
     /// An error raised by application code (a hook, handler or subscriber).
     Handler {
         /// The status code.
@@ -280,6 +290,7 @@ impl Error {
             Error::EventNotFound { .. } => Code::NotFound,
             Error::Storage { code, .. } => *code,
             Error::Corrupt { .. } => Code::DataLoss,
+            Error::NotPublished { .. } => Code::Unavailable,
             Error::Handler { code, .. } => *code,
         }
     }
@@ -302,6 +313,7 @@ impl Error {
             Error::EventNotFound { .. } => "EventNotFound".into(),
             Error::Storage { .. } => "EventStoreOperationFailed".into(),
             Error::Corrupt { .. } => "CorruptRecord".into(),
+            Error::NotPublished { .. } => "EventsNotPublished".into(),
             Error::Handler { name, .. } => name.clone(),
         }
     }
@@ -408,6 +420,23 @@ impl fmt::Display for Error {
                     f,
                     "corrupt record in the {backend} event store at {location}: {message}"
                 )
+            }
+            Error::NotPublished {
+                stream,
+                appended,
+                failures,
+            } => {
+                write!(
+                    f,
+                    "events {}..={} were appended to stream [{stream}] but {} could not be published",
+                    appended.first_sequence,
+                    appended.last_sequence,
+                    failures.len()
+                )?;
+                for (id, e) in failures {
+                    write!(f, "; [{id}]: {e}")?;
+                }
+                Ok(())
             }
             Error::Handler {
                 code,

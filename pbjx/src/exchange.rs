@@ -113,6 +113,19 @@ pub struct Pbjx {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// A weak reference to a [`Pbjx`] (see [`Pbjx::downgrade`]).
+#[derive(Clone, Debug, Default)]
+pub struct WeakPbjx {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl WeakPbjx {
+    /// The exchange, if it is still alive.
+    pub fn upgrade(&self) -> Option<Pbjx> {
+        self.inner.upgrade().map(|inner| Pbjx { inner })
+    }
+}
+
 impl std::fmt::Debug for Pbjx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pbjx")
@@ -216,6 +229,24 @@ impl Pbjx {
             self.inner.transport.send_event(self, event).await
         })
         .await
+    }
+
+    /// Hands an already frozen event (e.g. one read from or just appended to the event store) to
+    /// the transport without running the lifecycle again; an unfrozen event goes through
+    /// [`Pbjx::publish`] (on a copy).
+    pub async fn publish_frozen(&self, event: Arc<dyn Message>) -> Result<()> {
+        if !event.is_frozen() {
+            return self.publish(event.clone_message()).await;
+        }
+        require(&*event, "publish", mixins::EVENT)?;
+        self.inner.transport.send_event(self, event).await
+    }
+
+    /// A weak handle that does not keep the exchange alive (for services it owns).
+    pub fn downgrade(&self) -> WeakPbjx {
+        WeakPbjx {
+            inner: Arc::downgrade(&self.inner),
+        }
     }
 
     /// Runs bind, validate and enrich, then `before_handle` (a hook may answer from a cache),

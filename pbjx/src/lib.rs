@@ -36,7 +36,7 @@ pub mod transport;
 
 pub use builder::{DEFAULT_MAX_RECURSION, PbjxBuilder};
 pub use error::{Code, Error, Result};
-pub use exchange::Pbjx;
+pub use exchange::{Pbjx, WeakPbjx};
 pub use handler::{CommandHandler, RequestHandler, Subscriber};
 pub use lifecycle::{BoxFuture, Hook, PbjxEvent, Selector, suffix};
 pub use pbj;

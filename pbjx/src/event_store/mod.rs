@@ -7,12 +7,18 @@
 //! [`crate::Error::OptimisticCheckFailed`]; an append never half-applies; an event whose
 //! `occurred_at` is already in the stream is rejected with [`crate::Error::AlreadyExists`].
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+mod memory;
 mod stream_id;
+mod two_phase;
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 
+pub use memory::InMemoryEventStore;
 pub use stream_id::{STREAM_ID_MAX_LEN, StreamId};
+pub use two_phase::TwoPhaseCommitEventStore;
 
 use std::fmt;
 use std::pin::Pin;
@@ -191,9 +197,23 @@ pub trait EventStore: Send + Sync + 'static {
     /// Describes the storage (for operators).
     fn describe_storage(&self) -> BoxFuture<'_, Result<String>>;
 
+    /// Called by [`crate::PbjxBuilder::build`] with the exchange this store was configured on
+    /// (default: nothing). Decorators that need the exchange (e.g.
+    /// [`TwoPhaseCommitEventStore`]) keep a [`crate::WeakPbjx`] (no reference cycle).
+    fn attach(&self, pbjx: &crate::Pbjx) {
+        let _ = pbjx;
+    }
+
     /// Appends frozen events to a stream if `expected` holds, atomically; returns the
     /// sequence numbers given to them. Use [`crate::Pbjx::put_events`] to run the lifecycle
     /// on unfrozen events first.
+    ///
+    /// Errors (nothing of the batch is written in every case): [`check_events`] errors
+    /// (`WrongMessageKind`, `InvalidArgument` for unfrozen events or missing fields),
+    /// [`Error::OptimisticCheckFailed`], [`Error::AlreadyExists`] (an `occurred_at` already in
+    /// the stream or twice in the batch), [`Error::Storage`]. An empty batch writes nothing but
+    /// still checks `expected` and returns `Appended { first_sequence: head + 1,
+    /// last_sequence: head }`.
     fn put_events<'a>(
         &'a self,
         stream: &'a StreamId,
@@ -237,7 +257,12 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> BoxStream<'a, Result<StoredEvent>>;
 }
 
-/// Checks that every event uses the event mixin and has an `event_id` and `occurred_at`.
+/// Checks that every event uses the event mixin ([`Error::WrongMessageKind`]), is frozen and
+/// has an `event_id` and an `occurred_at` ([`Error::InvalidArgument`]). Every backend calls it
+/// before writing anything.
+///
+/// Stores require frozen events (they never copy or mutate them): freeze them yourself, or use
+/// [`crate::Pbjx::put_events`], which runs the lifecycle on unfrozen events and freezes them.
 pub fn check_events(events: &[Arc<dyn Message>]) -> Result<()> {
     for event in events {
         let schema = event.schema();
@@ -246,6 +271,14 @@ pub fn check_events(events: &[Arc<dyn Message>]) -> Result<()> {
                 operation: "put_events",
                 mixin: crate::mixins::EVENT,
                 schema: schema.id.to_owned(),
+            });
+        }
+        if !event.is_frozen() {
+            return Err(Error::InvalidArgument {
+                message: format!(
+                    "event [{}] must be frozen to be stored (Pbjx::put_events freezes events)",
+                    schema.id
+                ),
             });
         }
         if event_id(&**event).is_none() || occurred_at(&**event).is_none() {

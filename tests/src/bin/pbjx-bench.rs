@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use pbj::{Message, MessageRef, Microtime, NodeRef};
+use pbjx::event_store::{EventStore, ExpectedState, InMemoryEventStore, SliceQuery, StreamId};
 use pbjx::schemas::gdbots::contexts::{AppV1, CloudV1};
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
@@ -35,7 +36,7 @@ use pbjx::{Pbjx, Selector};
 use pbjx_tests::schemas::acme::iam::node::UserV1;
 use pbjx_tests::schemas::gdbots::ncr::NodeStatus;
 
-const CASES: [&str; 8] = [
+const CASES: [&str; 10] = [
     "event_create_freeze_serialize",
     "node_create_freeze_serialize",
     "event_deserialize",
@@ -44,6 +45,8 @@ const CASES: [&str; 8] = [
     "pbjx_send_command_hooks",
     "pbjx_publish_event",
     "pbjx_request_echo",
+    "event_store_put_events",
+    "event_store_get_stream_slice",
 ];
 
 const DEFAULT_CANONICAL: &str = "/work/shared/interop/php/canonical.jsonl";
@@ -575,6 +578,111 @@ fn substeps(o: &Options) {
     );
 }
 
+/// Events per `put_events` / per slice in the event store cases.
+const STORE_BATCH: usize = 1000;
+/// Frozen health-checked events prepared for the event store cases (strictly increasing
+/// `occurred_at`, fresh ids).
+const STORE_POOL: usize = 200_000;
+
+fn store_pool() -> Result<Vec<Arc<dyn Message>>, BoxError> {
+    let start = u64::try_from(Microtime::now().as_micros())?;
+    (0..STORE_POOL as u64)
+        .map(|i| {
+            let at = start + i;
+            let micros = Microtime::new(at / 1_000_000, u32::try_from(at % 1_000_000)?)
+                .ok_or("bad microtime")?;
+            let mut event = HealthCheckedV1::new()
+                .with_msg("homer")?
+                .with_occurred_at(micros)?;
+            event.freeze();
+            Ok(Arc::new(event) as Arc<dyn Message>)
+        })
+        .collect()
+}
+
+/// `InMemoryEventStore::put_events` of up to 1000 frozen events per call into one stream
+/// (ops = events). The events are created once, outside the timed loop (the store's cost
+/// only); when the pool of 200,000 is used up the store is cleared (inside the timed loop)
+/// and a new stream starts.
+fn event_store_put(o: &Options, rt: &tokio::runtime::Runtime) -> Result<(u64, f64), BoxError> {
+    let pool = store_pool()?;
+    let store = InMemoryEventStore::new();
+    let stream = StreamId::parse("acme:bench:put")?;
+    let appended = rt.block_on(store.put_events(
+        &stream,
+        pool[..STORE_BATCH].to_vec(),
+        ExpectedState::NoStream,
+    ))?;
+    check(appended.last_sequence == STORE_BATCH as u64, || {
+        "put_events sequences".into()
+    })?;
+    store.clear();
+    let mut cursor = 0;
+    let result = measure(o, |k| {
+        let mut left = k as usize;
+        while left > 0 {
+            let n = left.min(STORE_BATCH);
+            if cursor + n > pool.len() {
+                store.clear();
+                cursor = 0;
+            }
+            let batch = pool[cursor..cursor + n].to_vec();
+            let expected = ExpectedState::Sequence(cursor as u64);
+            rt.block_on(store.put_events(&stream, batch, expected))
+                .expect("put_events");
+            cursor += n;
+            left -= n;
+        }
+    });
+    check(store.len() == cursor, || "stored event count".into())?;
+    Ok(result)
+}
+
+/// `InMemoryEventStore::get_stream_slice` of 1000 events (forward, walking the stream with
+/// `since` = the previous slice's last `occurred_at`) over a stream of 200,000 events
+/// (ops = events returned).
+fn event_store_slice(o: &Options, rt: &tokio::runtime::Runtime) -> Result<(u64, f64), BoxError> {
+    let pool = store_pool()?;
+    let store = InMemoryEventStore::new();
+    let stream = StreamId::parse("acme:bench:slice")?;
+    for chunk in pool.chunks(STORE_BATCH) {
+        rt.block_on(store.put_events(&stream, chunk.to_vec(), ExpectedState::Any))?;
+    }
+    let query = |since| SliceQuery {
+        since,
+        count: STORE_BATCH,
+        forward: true,
+        consistent: false,
+    };
+    let first = rt.block_on(store.get_stream_slice(&stream, query(None)))?;
+    check(first.events.len() == STORE_BATCH && first.has_more, || {
+        "first slice".into()
+    })?;
+    let mut since = None;
+    let mut returned = 0u64;
+    let result = measure(o, |k| {
+        let mut left = k;
+        while left > 0 {
+            let slice = rt
+                .block_on(store.get_stream_slice(&stream, query(since)))
+                .expect("get_stream_slice");
+            let n = slice.events.len() as u64;
+            since = if slice.has_more {
+                slice.last_occurred_at()
+            } else {
+                None
+            };
+            returned += n;
+            left = left.saturating_sub(n.max(1));
+            drop(black_box(slice));
+        }
+    });
+    check(returned >= result.0, || {
+        "slices returned fewer events".into()
+    })?;
+    Ok(result)
+}
+
 fn main() -> ExitCode {
     let options = match parse_args() {
         Ok(Some(o)) => o,
@@ -611,6 +719,8 @@ fn main() -> ExitCode {
             "pbjx_send_command_hooks" => send_command(&options, &rt, true),
             "pbjx_publish_event" => publish_event(&options, &rt),
             "pbjx_request_echo" => request_echo(&options, &rt),
+            "event_store_put_events" => event_store_put(&options, &rt),
+            "event_store_get_stream_slice" => event_store_slice(&options, &rt),
             _ => unreachable!("cases are checked when parsed"),
         };
         match result {

@@ -37,11 +37,12 @@
 //! event id or its md5, both stored on the head) and use the head's sequence as the base. When
 //! the head condition fails, `NoStream`/`Sequence` fail with
 //! [`Error::OptimisticCheckFailed`] (after a read of the head to report what it holds); `Any`
-//! and `Etag` re-read and retry (up to [`MAX_APPEND_ATTEMPTS`] times). `TransactionCanceled`
+//! and `Etag` re-read and retry (up to [`MAX_APPEND_ATTEMPTS`] times, then
+//! [`Error::Storage`] with [`Code::Aborted`]: contention). `TransactionCanceled`
 //! reasons are mapped per item: the head's `ConditionalCheckFailed` is the optimistic check, an
 //! event's is [`Error::AlreadyExists`].
 //!
-//! Each transaction carries a `ClientRequestToken` (md5 of stream, first event id, expectation
+//! Each transaction carries a `ClientRequestToken` (md5 of stream, the event ids, expectation
 //! and base sequence), so the SDK's own retries of a transaction whose response got lost are
 //! idempotent within DynamoDB's 10 minute window.
 //!
@@ -679,11 +680,14 @@ impl Inner {
         }
         let items = self.event_items(stream, &events)?;
         let count = items.len() as u64;
-        let first_id = items.first().map(|(id, _)| id.clone()).unwrap_or_default();
-        let (last_id, _) = items
-            .last()
-            .map(|(id, _)| (id.clone(), ()))
-            .unwrap_or_default();
+        // the idempotency token covers every event id (the first one alone could collide
+        // with a different batch starting with the same event)
+        let ids_key = items
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let last_id = items.last().map(|(id, _)| id.clone()).unwrap_or_default();
         let last_etag = md5_hex(&last_id);
 
         let mut attempt = 0u32;
@@ -744,7 +748,7 @@ impl Inner {
                 .map_err(|e| internal(format!("cannot build a Put: {e}")))?;
             transact.push(TransactWriteItem::builder().put(head_put).build());
 
-            let token = md5_hex(&format!("{stream}\n{first_id}\n{expected}\n{base}"));
+            let token = md5_hex(&format!("{stream}\n{ids_key}\n{expected}\n{base}"));
             let result = self
                 .client
                 .transact_write_items()
@@ -782,6 +786,16 @@ impl Inner {
                     continue;
                 }
                 let head = self.read_head(stream).await?;
+                if retry && head.satisfies(&expected) {
+                    return Err(Error::Storage {
+                        backend: BACKEND.to_owned(),
+                        code: Code::Aborted,
+                        message: format!(
+                            "append to stream [{stream}] in DynamoDB table [{}] lost the race for the stream head {attempt} times (contention); nothing was written",
+                            self.table
+                        ),
+                    });
+                }
                 return Err(head.mismatch(stream, &expected));
             }
             if let Some(i) = (0..items.len()).find(|i| failed(reasons.get(*i))) {

@@ -1569,3 +1569,64 @@ impl EventStore for DynamoDbEventStore {
         })))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_values_round_trip_through_the_sdk() {
+        let item: Item = vec![
+            (
+                "_schema".into(),
+                AttributeValue::S("pbj:a:b:c:d:1-0-0".into()),
+            ),
+            ("b".into(), AttributeValue::B(vec![0, 1, 255])),
+            ("bool".into(), AttributeValue::Bool(true)),
+            ("bs".into(), AttributeValue::Bs(vec![vec![1], vec![2, 3]])),
+            (
+                "l".into(),
+                AttributeValue::L(vec![AttributeValue::N("1.5".into()), AttributeValue::Null]),
+            ),
+            (
+                "m".into(),
+                AttributeValue::M(vec![("k".into(), AttributeValue::S("v".into()))]),
+            ),
+            ("n".into(), AttributeValue::N("1422122017734617".into())),
+            (
+                "ns".into(),
+                AttributeValue::Ns(vec!["1".into(), "2".into()]),
+            ),
+            ("null".into(), AttributeValue::Null),
+            (
+                "ss".into(),
+                AttributeValue::Ss(vec!["x".into(), "y".into()]),
+            ),
+        ];
+        let sdk = to_sdk_item(item.clone());
+        assert_eq!(sdk.get("null"), Some(&SdkValue::Null(true)));
+        assert_eq!(from_sdk_item(&sdk), Ok(item));
+    }
+
+    #[test]
+    fn exclusive_ranges() {
+        let m = |x: u64| Microtime::new(x / 1_000_000, (x % 1_000_000) as u32).unwrap();
+        assert_eq!(range_bounds(None, None), Some((1, 9_999_999_999_999_999)));
+        assert_eq!(range_bounds(Some(m(10)), Some(m(20))), Some((11, 19)));
+        assert_eq!(range_bounds(Some(m(10)), Some(m(11))), None);
+        assert_eq!(range_bounds(None, Some(m(1))), None);
+        assert_eq!(
+            range_bounds(Some(m(0)), None),
+            Some((1, 9_999_999_999_999_999))
+        );
+    }
+
+    #[test]
+    fn shard_attribute_names() {
+        let attrs = shard_attributes("acme:article:1");
+        let names: Vec<_> = attrs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["s16", "s32", "s64", "s128", "s256"]);
+        let expected = crate::transport::determine_shard("acme:article:1", 256).to_string();
+        assert_eq!(attrs[4].1, AttributeValue::N(expected));
+    }
+}

@@ -15,6 +15,9 @@ mod sqlite;
 mod stream_id;
 mod two_phase;
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+
 pub use memory::InMemoryEventStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{PositionedEvent, SqliteEventStore, SqliteOptions, Synchronous};

@@ -1,0 +1,1005 @@
+//! The DynamoDB event store against a real AWS emulator (moto server on 127.0.0.1).
+//!
+//! These tests need `AWS_ENDPOINT_URL` pointing at the emulator and FAIL without it:
+//! `bash .ci/aws-emulator.sh start && eval "$(bash .ci/aws-emulator.sh env)"`
+//! (`scripts/test-all.sh` does both). Every test uses its own table (`pbjx-test-{uuid}`).
+#![cfg(feature = "dynamodb")]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue as SdkValue;
+use pbjx::event_store::dynamodb::{
+    DynamoDbEventStore, EventFilter, MAX_EVENTS_PER_APPEND, ShardAttribute, shard_attributes,
+    to_sdk_item,
+};
+use pbjx::event_store::{
+    Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamId, StreamSlice,
+    conformance, event_id,
+};
+use pbjx::pbj::marshal::dynamodb::marshal;
+use pbjx::pbj::{Flavor, Message, Microtime};
+use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+use pbjx::{BoxFuture, Code, Error, Result};
+
+const BASE_SEC: u64 = 1_700_000_000;
+
+fn endpoint() -> String {
+    match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "AWS_ENDPOINT_URL is not set: the DynamoDB event store tests need the moto AWS \
+             emulator. Start it with `bash .ci/aws-emulator.sh start` and export its settings \
+             with `eval \"$(bash .ci/aws-emulator.sh env)\"` (scripts/test-all.sh does both)."
+        ),
+    }
+}
+
+async fn client() -> Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+fn registry() -> pbjx::pbj::Registry {
+    let mut registry = pbjx::pbj::Registry::new();
+    pbjx::register(&mut registry);
+    registry
+}
+
+fn table_name() -> String {
+    format!("pbjx-test-{}", uuid::Uuid::new_v4())
+}
+
+/// A store on a fresh table.
+async fn store() -> DynamoDbEventStore {
+    let store = DynamoDbEventStore::new(client().await, table_name(), registry());
+    store.create_storage().await.expect("create_storage");
+    store
+}
+
+fn at(offset_micros: u64) -> Microtime {
+    let total = BASE_SEC * 1_000_000 + offset_micros;
+    Microtime::new(total / 1_000_000, (total % 1_000_000) as u32).unwrap()
+}
+
+fn event(offset_micros: u64, msg: &str) -> Arc<dyn Message> {
+    let mut e = HealthCheckedV1::new()
+        .with_occurred_at(at(offset_micros))
+        .unwrap()
+        .with_msg(msg)
+        .unwrap();
+    e.freeze();
+    Arc::new(e)
+}
+
+fn stream(s: &str) -> StreamId {
+    StreamId::parse(s).unwrap()
+}
+
+fn msg(e: &StoredEvent) -> String {
+    e.event
+        .data()
+        .get_single("msg")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn id_of(e: &Arc<dyn Message>) -> String {
+    event_id(&**e).unwrap().to_owned()
+}
+
+async fn collect(mut s: BoxStream<'_, Result<StoredEvent>>) -> Vec<Result<StoredEvent>> {
+    let mut out = Vec::new();
+    while let Some(item) = std::future::poll_fn(|cx| s.as_mut().poll_next(cx)).await {
+        out.push(item);
+    }
+    out
+}
+
+async fn all(store: &DynamoDbEventStore, s: &StreamId) -> Vec<StoredEvent> {
+    store
+        .get_stream_slice(
+            s,
+            SliceQuery {
+                count: 1000,
+                consistent: true,
+                ..SliceQuery::default()
+            },
+        )
+        .await
+        .unwrap()
+        .events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_and_describe_storage() {
+    let store = store().await;
+    // idempotent
+    store.create_storage().await.unwrap();
+    let text = store.describe_storage().await.unwrap();
+    assert!(text.contains(store.table()), "{text}");
+    assert!(text.contains("ACTIVE"), "{text}");
+    assert!(text.contains("__stream_id (HASH)"), "{text}");
+    assert!(text.contains("occurred_at (RANGE)"), "{text}");
+    assert!(
+        text.contains("event_id_index on event_id (KEYS_ONLY"),
+        "{text}"
+    );
+    assert!(text.contains("PAY_PER_REQUEST"), "{text}");
+    assert!(text.contains("NEW_IMAGE"), "{text}");
+    assert_eq!(store.name(), "dynamodb");
+
+    let missing = DynamoDbEventStore::new(client().await, table_name(), registry());
+    let text = missing.describe_storage().await.unwrap();
+    assert!(text.contains("does not exist"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_env_constructor_reaches_the_emulator() {
+    endpoint();
+    if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+        panic!("AWS_ACCESS_KEY_ID is not set: eval \"$(bash .ci/aws-emulator.sh env)\"");
+    }
+    let store = DynamoDbEventStore::from_env(table_name(), registry()).await;
+    store.create_storage().await.unwrap();
+    let s = stream("acme:env");
+    store
+        .put_events(&s, vec![event(1, "a")], ExpectedState::NoStream)
+        .await
+        .unwrap();
+    assert_eq!(all(&store, &s).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn append_and_read_slices() {
+    let store = store().await;
+    let s = stream("acme:article:1");
+    let events: Vec<_> = (1..=5).map(|i| event(i * 10, &format!("e{i}"))).collect();
+    let appended = store
+        .put_events(&s, events.clone(), ExpectedState::NoStream)
+        .await
+        .unwrap();
+    assert_eq!((appended.first_sequence, appended.last_sequence), (1, 5));
+
+    let slice = store
+        .get_stream_slice(
+            &s,
+            SliceQuery {
+                count: 3,
+                consistent: true,
+                ..SliceQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(slice.forward && slice.consistent && slice.has_more);
+    assert_eq!(slice.stream_id, s);
+    let seqs: Vec<_> = slice.events.iter().map(|e| e.sequence).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(
+        slice.events.iter().map(msg).collect::<Vec<_>>(),
+        ["e1", "e2", "e3"]
+    );
+    assert_eq!(slice.last_occurred_at(), Some(at(30)));
+    assert!(slice.events.iter().all(|e| e.event.is_frozen()));
+    assert!(slice.events.iter().all(|e| e.stream_id == s));
+
+    // exclusive since, the rest: exactly 2 left -> has_more false
+    let rest = store
+        .get_stream_slice(
+            &s,
+            SliceQuery {
+                since: slice.last_occurred_at(),
+                count: 2,
+                consistent: true,
+                ..SliceQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.events.iter().map(msg).collect::<Vec<_>>(),
+        ["e4", "e5"]
+    );
+    assert!(!rest.has_more);
+
+    // backward from the end and from a bound
+    let back = store
+        .get_stream_slice(
+            &s,
+            SliceQuery {
+                count: 2,
+                forward: false,
+                consistent: true,
+                ..SliceQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        back.events.iter().map(msg).collect::<Vec<_>>(),
+        ["e5", "e4"]
+    );
+    assert!(back.has_more && !back.forward);
+    let back = store
+        .get_stream_slice(
+            &s,
+            SliceQuery {
+                since: Some(at(30)),
+                count: 10,
+                forward: false,
+                consistent: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        back.events.iter().map(msg).collect::<Vec<_>>(),
+        ["e2", "e1"]
+    );
+    assert!(!back.has_more);
+    assert_eq!(back.last_occurred_at(), Some(at(10)));
+
+    // the stored event is the event
+    let first = &all(&store, &s).await[0];
+    assert_eq!(first.event.to_json(), events[0].to_json());
+
+    // unknown stream: empty slice
+    let empty = store
+        .get_stream_slice(&stream("acme:article:none"), SliceQuery::default())
+        .await
+        .unwrap();
+    assert!(empty.events.is_empty() && !empty.has_more);
+
+    // the head
+    let head = store.stream_head(&s).await.unwrap();
+    assert_eq!(head.sequence, 5);
+    assert_eq!(
+        head.last_event_id.as_deref(),
+        Some(id_of(&events[4]).as_str())
+    );
+
+    // empty append: nothing written
+    let appended = store
+        .put_events(&s, vec![], ExpectedState::Sequence(5))
+        .await
+        .unwrap();
+    assert_eq!(appended.last_sequence, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optimistic_expectations() {
+    let store = store().await;
+    let s = stream("acme:order:7");
+    let e1 = event(1, "one");
+    let e2 = event(2, "two");
+
+    // Etag and Sequence(n > 0) on an empty stream fail; Sequence(0) and NoStream hold
+    for expected in [
+        ExpectedState::Etag("nope".into()),
+        ExpectedState::Sequence(1),
+    ] {
+        let err = store
+            .put_events(&s, vec![e1.clone()], expected)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::OptimisticCheckFailed { .. }), "{err}");
+        assert_eq!(err.code(), Code::FailedPrecondition);
+    }
+    let a = store
+        .put_events(&s, vec![e1.clone()], ExpectedState::Sequence(0))
+        .await
+        .unwrap();
+    assert_eq!((a.first_sequence, a.last_sequence), (1, 1));
+
+    // NoStream on a non-empty stream, stale sequence, wrong etag: rejected, nothing written
+    for expected in [
+        ExpectedState::NoStream,
+        ExpectedState::Sequence(0),
+        ExpectedState::Sequence(2),
+        ExpectedState::Etag("nope".into()),
+    ] {
+        let err = store
+            .put_events(&s, vec![e2.clone()], expected.clone())
+            .await
+            .unwrap_err();
+        match &err {
+            Error::OptimisticCheckFailed {
+                stream,
+                expected: exp,
+                actual,
+            } => {
+                assert_eq!(stream, "acme:order:7");
+                assert_eq!(exp, &expected.to_string());
+                assert!(actual.contains("sequence 1"), "{actual}");
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!(all(&store, &s).await.len(), 1);
+
+    // Etag: the last event id, or its md5
+    let id1 = id_of(&e1);
+    let a = store
+        .put_events(&s, vec![e2.clone()], ExpectedState::Etag(id1))
+        .await
+        .unwrap();
+    assert_eq!(a.last_sequence, 2);
+    let md5: String = {
+        use md5::Digest;
+        md5::Md5::digest(id_of(&e2).as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let a = store
+        .put_events(
+            &s,
+            vec![event(3, "three"), event(4, "four")],
+            ExpectedState::Etag(md5),
+        )
+        .await
+        .unwrap();
+    assert_eq!((a.first_sequence, a.last_sequence), (3, 4));
+    let a = store
+        .put_events(&s, vec![event(5, "five")], ExpectedState::Sequence(4))
+        .await
+        .unwrap();
+    assert_eq!(a.last_sequence, 5);
+    let a = store
+        .put_events(&s, vec![event(6, "six")], ExpectedState::Any)
+        .await
+        .unwrap();
+    assert_eq!(a.last_sequence, 6);
+    let seqs: Vec<_> = all(&store, &s).await.iter().map(|e| e.sequence).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_occurred_at_is_rejected_not_overwritten() {
+    let store = store().await;
+    let s = stream("acme:dup");
+    store
+        .put_events(&s, vec![event(100, "original")], ExpectedState::Any)
+        .await
+        .unwrap();
+
+    // same microsecond, in a batch with a fresh event: the whole append is rejected
+    let err = store
+        .put_events(
+            &s,
+            vec![event(50, "fresh"), event(100, "impostor")],
+            ExpectedState::Any,
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::AlreadyExists { stream, what } => {
+            assert_eq!(stream, "acme:dup");
+            assert!(what.contains(&at(100).to_string()), "{what}");
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(err.code(), Code::AlreadyExists);
+    // also with an exact expectation
+    let err = store
+        .put_events(&s, vec![event(100, "impostor")], ExpectedState::Sequence(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+
+    // two events with one occurred_at in one append
+    let err = store
+        .put_events(
+            &s,
+            vec![event(200, "a"), event(200, "b")],
+            ExpectedState::Any,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::AlreadyExists { .. }), "{err}");
+
+    let events = all(&store, &s).await;
+    assert_eq!(events.iter().map(msg).collect::<Vec<_>>(), ["original"]);
+    assert_eq!(store.stream_head(&s).await.unwrap().sequence, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_any_appends_get_gapless_sequences() {
+    let store = store().await;
+    let s = stream("acme:busy");
+    let mut tasks = Vec::new();
+    for writer in 0..6u64 {
+        let store = store.clone();
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for i in 0..3u64 {
+                let e = event(1 + writer * 100 + i, &format!("w{writer}-{i}"));
+                let a = store
+                    .put_events(&s, vec![e], ExpectedState::Any)
+                    .await
+                    .unwrap();
+                assert_eq!(a.first_sequence, a.last_sequence);
+                got.push(a.first_sequence);
+            }
+            got
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.extend(t.await.unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=18).collect::<Vec<u64>>());
+    let mut stored: Vec<_> = all(&store, &s).await.iter().map(|e| e.sequence).collect();
+    stored.sort_unstable();
+    assert_eq!(stored, (1..=18).collect::<Vec<u64>>());
+    assert_eq!(store.stream_head(&s).await.unwrap().sequence, 18);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_with_one_expectation_exactly_one_wins() {
+    let store = store().await;
+    let s = stream("acme:race");
+    let mut tasks = Vec::new();
+    for writer in 0..5u64 {
+        let store = store.clone();
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let events = vec![event(writer * 10 + 1, "x"), event(writer * 10 + 2, "y")];
+            store.put_events(&s, events, ExpectedState::NoStream).await
+        }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(a) => {
+                wins += 1;
+                assert_eq!((a.first_sequence, a.last_sequence), (1, 2));
+            }
+            Err(Error::OptimisticCheckFailed { .. }) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    assert_eq!(wins, 1);
+    assert_eq!(all(&store, &s).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn append_limits() {
+    let store = store().await;
+    let s = stream("acme:big");
+    let too_many: Vec<_> = (0..=MAX_EVENTS_PER_APPEND as u64)
+        .map(|i| event(i + 1, "x"))
+        .collect();
+    let err = store
+        .put_events(&s, too_many, ExpectedState::Any)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+    assert!(err.to_string().contains("99"), "{err}");
+    assert!(all(&store, &s).await.is_empty());
+
+    let most: Vec<_> = (0..MAX_EVENTS_PER_APPEND as u64)
+        .map(|i| event(i + 1, "x"))
+        .collect();
+    let a = store
+        .put_events(&s, most, ExpectedState::NoStream)
+        .await
+        .unwrap();
+    assert_eq!((a.first_sequence, a.last_sequence), (1, 99));
+
+    // occurred_at 0 is the head's slot
+    let mut zero = HealthCheckedV1::new()
+        .with_occurred_at(Microtime::new(0, 0).unwrap())
+        .unwrap();
+    zero.freeze();
+    let err = store
+        .put_events(
+            &stream("acme:zero"),
+            vec![Arc::new(zero)],
+            ExpectedState::Any,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+
+    // not an event
+    let mut cmd = pbjx::schemas::gdbots::pbjx::command::CheckHealthV1::new();
+    cmd.freeze();
+    let err = store
+        .put_events(&s, vec![Arc::new(cmd)], ExpectedState::Any)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::WrongMessageKind { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_delete_events_across_streams() {
+    let store = store().await;
+    let a = stream("acme:a");
+    let b = stream("acme:b");
+    let e1 = event(1, "one");
+    let e2 = event(2, "two");
+    let e3 = event(3, "three");
+    store
+        .put_events(&a, vec![e1.clone(), e2.clone()], ExpectedState::Any)
+        .await
+        .unwrap();
+    // e1 is also in stream b
+    store
+        .put_events(&b, vec![e1.clone(), e3.clone()], ExpectedState::Any)
+        .await
+        .unwrap();
+
+    let got = store.get_event(&id_of(&e2)).await.unwrap();
+    assert_eq!(
+        (msg(&got), got.sequence, got.stream_id.clone()),
+        ("two".into(), 2, a.clone())
+    );
+    let err = store.get_event("no-such-id").await.unwrap_err();
+    assert!(matches!(err, Error::EventNotFound { .. }), "{err}");
+    assert_eq!(err.code(), Code::NotFound);
+
+    let ids = vec![id_of(&e3), "missing".to_owned(), id_of(&e1), id_of(&e2)];
+    let got = store.get_events(&ids).await.unwrap();
+    assert_eq!(
+        got.iter().map(msg).collect::<Vec<_>>(),
+        ["three", "one", "two"]
+    );
+    assert!(store.get_events(&[]).await.unwrap().is_empty());
+
+    // delete removes every copy; deleting again is fine
+    store.delete_event(&id_of(&e1)).await.unwrap();
+    store.delete_event(&id_of(&e1)).await.unwrap();
+    assert!(matches!(
+        store.get_event(&id_of(&e1)).await,
+        Err(Error::EventNotFound { .. })
+    ));
+    assert_eq!(
+        all(&store, &a).await.iter().map(msg).collect::<Vec<_>>(),
+        ["two"]
+    );
+    assert_eq!(
+        all(&store, &b).await.iter().map(msg).collect::<Vec<_>>(),
+        ["three"]
+    );
+    // the heads keep their sequences: the next append continues, never reuses
+    let next = store
+        .put_events(&a, vec![event(4, "four")], ExpectedState::Sequence(2))
+        .await
+        .unwrap();
+    assert_eq!(next.first_sequence, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipes() {
+    let store = store().await.with_scan(4, 2);
+    let streams = [stream("acme:p:1"), stream("acme:p:2"), stream("acme:p:3")];
+    for (n, s) in streams.iter().enumerate() {
+        let events: Vec<_> = (1..=4u64)
+            .map(|i| event(i * 10 + n as u64, &format!("{n}-{i}")))
+            .collect();
+        store
+            .put_events(s, events, ExpectedState::NoStream)
+            .await
+            .unwrap();
+    }
+
+    // pipe_events: exclusive since and until
+    let piped = collect(store.pipe_events(&streams[0], Some(at(10)), Some(at(40)))).await;
+    let piped: Vec<_> = piped.into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!(piped.iter().map(msg).collect::<Vec<_>>(), ["0-2", "0-3"]);
+    let piped = collect(store.pipe_events(&streams[1], None, None)).await;
+    assert_eq!(piped.len(), 4);
+    assert!(
+        collect(store.pipe_events(&stream("acme:p:none"), None, None))
+            .await
+            .is_empty()
+    );
+
+    // pipe_all_events: every event exactly once, no heads, ordered within each stream
+    let everything: Vec<_> = collect(store.pipe_all_events(None, None))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(everything.len(), 12);
+    let mut per_stream: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for e in &everything {
+        per_stream
+            .entry(e.stream_id.to_string())
+            .or_default()
+            .push(e.sequence);
+    }
+    assert_eq!(per_stream.len(), 3);
+    for seqs in per_stream.values() {
+        assert_eq!(seqs, &[1, 2, 3, 4]);
+    }
+    let ranged = collect(store.pipe_all_events(Some(at(20)), Some(at(40)))).await;
+    let mut msgs: Vec<_> = ranged.into_iter().map(|r| msg(&r.unwrap())).collect();
+    msgs.sort();
+    assert_eq!(msgs, ["0-3", "1-2", "1-3", "2-2", "2-3"]);
+
+    // dropping a pipe early stops it
+    let mut s = store.pipe_all_events(None, None);
+    let first = std::future::poll_fn(|cx| s.as_mut().poll_next(cx)).await;
+    assert!(first.unwrap().is_ok());
+    drop(s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_items_are_errors_and_pipes_go_on() {
+    let store = store().await;
+    let s = stream("acme:c");
+    store
+        .put_events(
+            &s,
+            vec![event(1, "good"), event(3, "good too")],
+            ExpectedState::Any,
+        )
+        .await
+        .unwrap();
+    // a record nobody can read, and a record written by the original (no __seq)
+    let raw = |occurred: u64, schema: &str| {
+        HashMap::from([
+            ("__stream_id".to_owned(), SdkValue::S("acme:c".into())),
+            (
+                "occurred_at".to_owned(),
+                SdkValue::N(at(occurred).to_string()),
+            ),
+            ("_schema".to_owned(), SdkValue::S(schema.into())),
+            (
+                "event_id".to_owned(),
+                SdkValue::S(format!("raw-{occurred}")),
+            ),
+        ])
+    };
+    let legacy_event = event(4, "legacy");
+    let mut legacy = to_sdk_item(marshal(legacy_event.data(), Flavor::Php));
+    legacy.insert("__stream_id".to_owned(), SdkValue::S("acme:c".into()));
+    for item in [raw(2, "pbj:acme:nope:event:unknown:1-0-0"), legacy] {
+        store
+            .client()
+            .put_item()
+            .table_name(store.table())
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let piped = collect(store.pipe_all_events(None, None)).await;
+    assert_eq!(piped.len(), 4);
+    let errors: Vec<_> = piped.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(errors.len(), 1);
+    match errors[0] {
+        Error::Corrupt {
+            backend, location, ..
+        } => {
+            assert_eq!(backend, "dynamodb");
+            assert!(location.contains("acme:c"), "{location}");
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(errors[0].code(), Code::DataLoss);
+    let piped = collect(store.pipe_events(&s, None, None)).await;
+    assert_eq!(piped.iter().filter(|r| r.is_err()).count(), 1);
+    assert_eq!(piped.len(), 4);
+
+    let legacy = store.get_event(&id_of(&legacy_event)).await.unwrap();
+    assert_eq!((legacy.sequence, msg(&legacy)), (0, "legacy".to_owned()));
+    let err = store.get_event("raw-2").await.unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+    let err = store
+        .get_stream_slice(&s, SliceQuery::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_and_item_hook() {
+    let table = table_name();
+    let writer = DynamoDbEventStore::new(client().await, table.clone(), registry())
+        .with_item_hook(|item, stream, _event| item.extend(shard_attributes(stream.as_str())));
+    writer.create_storage().await.unwrap();
+    let streams: Vec<_> = (0..6).map(|i| stream(&format!("acme:shard:{i}"))).collect();
+    for s in &streams {
+        let events: Vec<_> = (1..=3).map(|i| event(i, "x")).collect();
+        writer
+            .put_events(s, events, ExpectedState::NoStream)
+            .await
+            .unwrap();
+    }
+    let shard_of = |s: &StreamId| pbjx::transport::determine_shard(s.as_str(), 16);
+    let wanted = shard_of(&streams[0]);
+    let reader = DynamoDbEventStore::new(client().await, table.clone(), registry()).with_filter(
+        EventFilter {
+            shard: Some((ShardAttribute::S16, wanted)),
+            ..EventFilter::default()
+        },
+    );
+    let expected = streams.iter().filter(|s| shard_of(s) == wanted).count() * 3;
+    let piped = collect(reader.pipe_all_events(None, None)).await;
+    assert_eq!(piped.len(), expected);
+    assert!(
+        piped
+            .iter()
+            .all(|r| shard_of(&r.as_ref().unwrap().stream_id) == wanted)
+    );
+
+    // a filter keeps count and has_more right (the original dropped Limit)
+    let slice = reader
+        .get_stream_slice(
+            &streams[0],
+            SliceQuery {
+                count: 2,
+                consistent: true,
+                ..SliceQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(slice.events.len(), 2);
+    assert!(slice.has_more);
+
+    // curie filter
+    let by_curie = DynamoDbEventStore::new(client().await, table.clone(), registry()).with_filter(
+        EventFilter {
+            curie: Some("gdbots:pbjx:event:health-checked*".into()),
+            ..EventFilter::default()
+        },
+    );
+    assert_eq!(
+        collect(by_curie.pipe_all_events(None, None)).await.len(),
+        18
+    );
+    let other_curie = by_curie.clone().with_filter(EventFilter {
+        curie: Some("acme:blog:event:article-published".into()),
+        ..EventFilter::default()
+    });
+    assert!(
+        collect(other_curie.pipe_all_events(None, None))
+            .await
+            .is_empty()
+    );
+    let slice = other_curie
+        .get_stream_slice(&streams[0], SliceQuery::default())
+        .await
+        .unwrap();
+    assert!(slice.events.is_empty() && !slice.has_more);
+
+    // reindexing: only events using the indexed mixin (health-checked does not)
+    let reindexing = by_curie.with_filter(EventFilter {
+        reindexing: true,
+        ..EventFilter::default()
+    });
+    assert!(
+        collect(reindexing.pipe_events(&streams[1], None, None))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_errors_are_storage_errors() {
+    // no table
+    let store = DynamoDbEventStore::new(client().await, table_name(), registry());
+    let err = store
+        .put_events(&stream("acme:x"), vec![event(1, "x")], ExpectedState::Any)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Storage {
+            backend,
+            code,
+            message,
+        } => {
+            assert_eq!(backend, "dynamodb");
+            assert_eq!(*code, Code::FailedPrecondition);
+            assert!(message.contains("ResourceNotFoundException"), "{message}");
+            assert!(message.contains(store.table()), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    let piped = collect(store.pipe_all_events(None, None)).await;
+    assert!(!piped.is_empty());
+    assert!(
+        piped
+            .iter()
+            .all(|r| matches!(r, Err(Error::Storage { .. })))
+    );
+
+    // nobody listening: Unavailable
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url("http://127.0.0.1:9")
+        .region(aws_config::Region::new("us-east-1"))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await;
+    let down = DynamoDbEventStore::new(Client::new(&config), "t", registry());
+    let err = down.get_event("x").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Storage {
+                code: Code::Unavailable,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+// The shared conformance suite: every check of `conformance::run_all`, one test and one fresh
+// table each (moto copies a whole table on every transaction, so small tables keep it fast).
+//
+// Four checks set up streams with one append of 100-250 events, more than one DynamoDB
+// transaction holds (99 events + the head; larger appends are rejected by design). They run
+// through [`Chunked`], which splits only such setup appends into consecutive transactions;
+// every other check runs on the store itself.
+macro_rules! conformance_tests {
+    ($($test:ident => |$store:ident| $body:expr;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $test() {
+            #[allow(unused_variables)]
+            let $store = store().await;
+            $body;
+        }
+    )*};
+}
+
+conformance_tests! {
+    conformance_storage => |s| conformance::check_storage(&s).await;
+    conformance_stream_ids => |s| conformance::check_stream_ids();
+    conformance_append_and_slice => |s| conformance::check_append_and_slice(&s).await;
+    conformance_unknown_stream => |s| conformance::check_unknown_stream(&s).await;
+    conformance_has_more => |s| conformance::check_has_more(&s).await;
+    conformance_sequences => |s| conformance::check_sequences(&s).await;
+    conformance_empty_batch => |s| conformance::check_empty_batch(&s).await;
+    conformance_expected_state => |s| conformance::check_expected_state(&s).await;
+    conformance_duplicate_occurred_at => |s| conformance::check_duplicate_occurred_at(&s).await;
+    conformance_bad_events => |s| conformance::check_bad_events(&s).await;
+    // 150-event setup append
+    conformance_get_events => |s| conformance::check_get_events(&Chunked(s)).await;
+    conformance_delete_event => |s| conformance::check_delete_event(&s).await;
+    // 250-event setup append
+    conformance_pipe_events => |s| conformance::check_pipe_events(&Chunked(s)).await;
+    conformance_pipe_all_events => |s| conformance::check_pipe_all_events(&s).await;
+    conformance_php_get_stream_slice => |s| conformance::check_php_get_stream_slice(&s).await;
+    conformance_php_get_event => |s| conformance::check_php_get_event(&s).await;
+    conformance_php_put_events => |s| conformance::check_php_put_events(&s).await;
+    // 100-event setup append
+    conformance_php_pipe_events => |s| conformance::check_php_pipe_events(&Chunked(s)).await;
+    // 10 x 100-event setup appends
+    conformance_php_pipe_all_events =>
+        |s| conformance::check_php_pipe_all_events(&Chunked(s)).await;
+    conformance_concurrent_writers =>
+        |s| conformance::check_concurrent_writers(Arc::new(s), 20, 10).await;
+}
+
+/// Test-only adapter: splits an `Any` append of more than [`MAX_EVENTS_PER_APPEND`] events into
+/// consecutive appends (not atomic as a whole; for test setup only). Everything else is the
+/// DynamoDB store.
+struct Chunked(DynamoDbEventStore);
+
+impl EventStore for Chunked {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn create_storage(&self) -> BoxFuture<'_, Result<()>> {
+        self.0.create_storage()
+    }
+    fn describe_storage(&self) -> BoxFuture<'_, Result<String>> {
+        self.0.describe_storage()
+    }
+    fn put_events<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        events: Vec<Arc<dyn Message>>,
+        expected: ExpectedState,
+    ) -> BoxFuture<'a, Result<Appended>> {
+        if events.len() <= MAX_EVENTS_PER_APPEND || expected != ExpectedState::Any {
+            return self.0.put_events(stream, events, expected);
+        }
+        Box::pin(async move {
+            let mut first = None;
+            let mut last = 0;
+            for chunk in events.chunks(MAX_EVENTS_PER_APPEND) {
+                let a = self
+                    .0
+                    .put_events(stream, chunk.to_vec(), ExpectedState::Any)
+                    .await?;
+                first.get_or_insert(a.first_sequence);
+                last = a.last_sequence;
+            }
+            Ok(Appended {
+                first_sequence: first.unwrap_or(last + 1),
+                last_sequence: last,
+            })
+        })
+    }
+    fn get_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<StoredEvent>> {
+        self.0.get_event(event_id)
+    }
+    fn get_events<'a>(
+        &'a self,
+        event_ids: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<StoredEvent>>> {
+        self.0.get_events(event_ids)
+    }
+    fn delete_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<()>> {
+        self.0.delete_event(event_id)
+    }
+    fn get_stream_slice<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        query: SliceQuery,
+    ) -> BoxFuture<'a, Result<StreamSlice>> {
+        self.0.get_stream_slice(stream, query)
+    }
+    fn pipe_events<'a>(
+        &'a self,
+        stream: &'a StreamId,
+        since: Option<Microtime>,
+        until: Option<Microtime>,
+    ) -> BoxStream<'a, Result<StoredEvent>> {
+        self.0.pipe_events(stream, since, until)
+    }
+    fn pipe_all_events<'a>(
+        &'a self,
+        since: Option<Microtime>,
+        until: Option<Microtime>,
+    ) -> BoxStream<'a, Result<StoredEvent>> {
+        self.0.pipe_all_events(since, until)
+    }
+}
+
+/// The conformance check for corrupt records: the stored `_schema` is overwritten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_corrupt_records() {
+    let store = store().await;
+    let client = store.client().clone();
+    let table = store.table().to_owned();
+    conformance::check_corrupt_records(&store, move |stream, event_id| {
+        Box::pin(async move {
+            let hits = client
+                .query()
+                .table_name(&table)
+                .index_name("event_id_index")
+                .key_condition_expression("event_id = :id")
+                .expression_attribute_values(":id", SdkValue::S(event_id))
+                .send()
+                .await
+                .unwrap();
+            let hit = &hits.items()[0];
+            assert_eq!(hit["__stream_id"], SdkValue::S(stream.to_string()));
+            client
+                .update_item()
+                .table_name(&table)
+                .key("__stream_id", hit["__stream_id"].clone())
+                .key("occurred_at", hit["occurred_at"].clone())
+                .update_expression("SET #s = :bad")
+                .expression_attribute_names("#s", "_schema")
+                .expression_attribute_values(":bad", SdkValue::S("not a schema id".into()))
+                .send()
+                .await
+                .unwrap();
+        })
+    })
+    .await;
+}

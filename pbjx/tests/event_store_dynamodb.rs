@@ -15,13 +15,12 @@ use pbjx::event_store::dynamodb::{
     to_sdk_item,
 };
 use pbjx::event_store::{
-    Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamId, StreamSlice,
-    conformance, event_id,
+    BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamId, conformance, event_id,
 };
 use pbjx::pbj::marshal::dynamodb::marshal;
 use pbjx::pbj::{Flavor, Message, Microtime};
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
-use pbjx::{BoxFuture, Code, Error, Result};
+use pbjx::{Code, Error, Result};
 
 const BASE_SEC: u64 = 1_700_000_000;
 
@@ -847,11 +846,6 @@ async fn aws_errors_are_storage_errors() {
 
 // The shared conformance suite: every check of `conformance::run_all`, one test and one fresh
 // table each (moto copies a whole table on every transaction, so small tables keep it fast).
-//
-// Four checks set up streams with one append of 100-250 events, more than one DynamoDB
-// transaction holds (99 events + the head; larger appends are rejected by design). They run
-// through [`Chunked`], which splits only such setup appends into consecutive transactions;
-// every other check runs on the store itself.
 macro_rules! conformance_tests {
     ($($test:ident => |$store:ident| $body:expr;)*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -875,98 +869,21 @@ conformance_tests! {
     conformance_duplicate_occurred_at => |s| conformance::check_duplicate_occurred_at(&s).await;
     conformance_bad_events => |s| conformance::check_bad_events(&s).await;
     // 150-event setup append
-    conformance_get_events => |s| conformance::check_get_events(&Chunked(s)).await;
+    conformance_get_events => |s| conformance::check_get_events(&s).await;
     conformance_delete_event => |s| conformance::check_delete_event(&s).await;
     // 250-event setup append
-    conformance_pipe_events => |s| conformance::check_pipe_events(&Chunked(s)).await;
+    conformance_pipe_events => |s| conformance::check_pipe_events(&s).await;
     conformance_pipe_all_events => |s| conformance::check_pipe_all_events(&s).await;
     conformance_php_get_stream_slice => |s| conformance::check_php_get_stream_slice(&s).await;
     conformance_php_get_event => |s| conformance::check_php_get_event(&s).await;
     conformance_php_put_events => |s| conformance::check_php_put_events(&s).await;
     // 100-event setup append
-    conformance_php_pipe_events => |s| conformance::check_php_pipe_events(&Chunked(s)).await;
+    conformance_php_pipe_events => |s| conformance::check_php_pipe_events(&s).await;
     // 10 x 100-event setup appends
     conformance_php_pipe_all_events =>
-        |s| conformance::check_php_pipe_all_events(&Chunked(s)).await;
+        |s| conformance::check_php_pipe_all_events(&s).await;
     conformance_concurrent_writers =>
         |s| conformance::check_concurrent_writers(Arc::new(s), 20, 10).await;
-}
-
-/// Test-only adapter: splits an `Any` append of more than [`MAX_EVENTS_PER_APPEND`] events into
-/// consecutive appends (not atomic as a whole; for test setup only). Everything else is the
-/// DynamoDB store.
-struct Chunked(DynamoDbEventStore);
-
-impl EventStore for Chunked {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn create_storage(&self) -> BoxFuture<'_, Result<()>> {
-        self.0.create_storage()
-    }
-    fn describe_storage(&self) -> BoxFuture<'_, Result<String>> {
-        self.0.describe_storage()
-    }
-    fn put_events<'a>(
-        &'a self,
-        stream: &'a StreamId,
-        events: Vec<Arc<dyn Message>>,
-        expected: ExpectedState,
-    ) -> BoxFuture<'a, Result<Appended>> {
-        if events.len() <= MAX_EVENTS_PER_APPEND || expected != ExpectedState::Any {
-            return self.0.put_events(stream, events, expected);
-        }
-        Box::pin(async move {
-            let mut first = None;
-            let mut last = 0;
-            for chunk in events.chunks(MAX_EVENTS_PER_APPEND) {
-                let a = self
-                    .0
-                    .put_events(stream, chunk.to_vec(), ExpectedState::Any)
-                    .await?;
-                first.get_or_insert(a.first_sequence);
-                last = a.last_sequence;
-            }
-            Ok(Appended {
-                first_sequence: first.unwrap_or(last + 1),
-                last_sequence: last,
-            })
-        })
-    }
-    fn get_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<StoredEvent>> {
-        self.0.get_event(event_id)
-    }
-    fn get_events<'a>(
-        &'a self,
-        event_ids: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<StoredEvent>>> {
-        self.0.get_events(event_ids)
-    }
-    fn delete_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<()>> {
-        self.0.delete_event(event_id)
-    }
-    fn get_stream_slice<'a>(
-        &'a self,
-        stream: &'a StreamId,
-        query: SliceQuery,
-    ) -> BoxFuture<'a, Result<StreamSlice>> {
-        self.0.get_stream_slice(stream, query)
-    }
-    fn pipe_events<'a>(
-        &'a self,
-        stream: &'a StreamId,
-        since: Option<Microtime>,
-        until: Option<Microtime>,
-    ) -> BoxStream<'a, Result<StoredEvent>> {
-        self.0.pipe_events(stream, since, until)
-    }
-    fn pipe_all_events<'a>(
-        &'a self,
-        since: Option<Microtime>,
-        until: Option<Microtime>,
-    ) -> BoxStream<'a, Result<StoredEvent>> {
-        self.0.pipe_all_events(since, until)
-    }
 }
 
 /// The conformance check for corrupt records: the stored `_schema` is overwritten.

@@ -173,6 +173,31 @@ async fn put(
     store.put_events(stream, events.to_vec(), expected).await
 }
 
+/// Largest append the suite makes when it only sets up data (DynamoDB's atomic limit is 99).
+const SETUP_BATCH: usize = 50;
+
+/// Appends `events` in consecutive batches of [`SETUP_BATCH`] (setup only: not atomic).
+async fn setup(
+    store: &dyn EventStore,
+    stream: &StreamId,
+    events: &[Arc<dyn Message>],
+) -> Result<Appended> {
+    let mut first = None;
+    let mut last = None;
+    for chunk in events.chunks(SETUP_BATCH) {
+        let appended = put(store, stream, chunk, ExpectedState::Any).await?;
+        first.get_or_insert(appended.first_sequence);
+        last = Some(appended.last_sequence);
+    }
+    match (first, last) {
+        (Some(first_sequence), Some(last_sequence)) => Ok(Appended {
+            first_sequence,
+            last_sequence,
+        }),
+        _ => put(store, stream, &[], ExpectedState::Any).await,
+    }
+}
+
 async fn slice(
     store: &dyn EventStore,
     stream: &StreamId,
@@ -706,7 +731,7 @@ pub async fn check_get_events(store: &dyn EventStore) {
     failed.freeze();
     let mut events = events_from(start, 5);
     events.push(Arc::new(failed));
-    put(store, &stream, &events, ExpectedState::Any)
+    setup(store, &stream, &events)
         .await
         .unwrap_or_else(|e| panic!("[{name}] put_events failed: {e}"));
     for (i, event) in events.iter().enumerate() {
@@ -752,7 +777,7 @@ pub async fn check_get_events(store: &dyn EventStore) {
     // more ids than one batch of most backends (DynamoDB: 100)
     let stream2 = fresh_stream("get");
     let many = events_from(start, 150);
-    put(store, &stream2, &many, ExpectedState::Any)
+    setup(store, &stream2, &many)
         .await
         .unwrap_or_else(|e| panic!("[{name}] put_events failed: {e}"));
     let mut want: Vec<String> = ids_of(&many);
@@ -825,7 +850,7 @@ pub async fn check_pipe_events(store: &dyn EventStore) {
     let stream = fresh_stream("pipe");
     let start = now_micros();
     let events = events_from(start, 250);
-    put(store, &stream, &events, ExpectedState::Any)
+    setup(store, &stream, &events)
         .await
         .unwrap_or_else(|e| panic!("[{name}] put_events failed: {e}"));
     let want = ids_of(&events);
@@ -999,9 +1024,7 @@ pub async fn check_php_put_events(store: &dyn EventStore) {
 pub async fn check_php_pipe_events(store: &dyn EventStore) {
     let stream = fresh_stream("test.pipe");
     let events = events_from(now_micros(), 100);
-    put(store, &stream, &events, ExpectedState::Any)
-        .await
-        .expect("put_events");
+    setup(store, &stream, &events).await.expect("put_events");
     let got = collect(store.pipe_events(&stream, None, None)).await;
     assert_eq!(
         ids(&got),
@@ -1018,7 +1041,7 @@ pub async fn check_php_pipe_all_events(store: &dyn EventStore) {
     let start = now_micros();
     let streams: Vec<StreamId> = (0..10).map(|_| fresh_stream("test.pipe-all")).collect();
     for stream in &streams {
-        put(store, stream, &events_from(start, 100), ExpectedState::Any)
+        setup(store, stream, &events_from(start, 100))
             .await
             .expect("put_events");
     }

@@ -61,34 +61,37 @@ pub(crate) struct Parser<'a> {
     pos: usize,
 }
 
-/// Bytes that end a plain run inside a string: `"`, `\` and control characters.
-const fn is_special(b: u8) -> bool {
-    b == b'"' || b == b'\\' || b < 0x20
-}
-
 /// Length of the leading run of `b` without `"`, `\` or control characters.
 pub(crate) fn plain_run(b: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let mut i = 0;
-    // Eight bytes at a time: stop at the first word holding a special byte.
+    // Eight bytes at a time; the lowest flagged byte of a word is the first special one.
     while let Some(chunk) = b.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        let special = has_zero(v ^ (LO * u64::from(b'"')))
-            | has_zero(v ^ (LO * u64::from(b'\\')))
-            | (v.wrapping_sub(LO * 0x20) & !v & HI);
+        let special = special_bytes(u64::from_le_bytes(word));
         if special != 0 {
-            break;
+            return i + (special.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    while b.get(i).is_some_and(|&c| !is_special(c)) {
-        i += 1;
-    }
-    i
+    // The last few bytes, padded with `"` so the run always ends inside the word.
+    let rest = b.get(i..).unwrap_or_default();
+    let mut word = [b'"'; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    let special = special_bytes(u64::from_le_bytes(word));
+    i + (special.trailing_zeros() / 8) as usize
+}
+
+/// The high bit of every byte of `v` (little endian) that may be `"`, `\` or a control
+/// character; the lowest set bit is exact (borrows only flag bytes above a real hit).
+#[inline]
+fn special_bytes(v: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    has_zero(v ^ (LO * u64::from(b'"')))
+        | has_zero(v ^ (LO * u64::from(b'\\')))
+        | (v.wrapping_sub(LO * 0x20) & !v & HI)
 }
 
 impl<'a> Parser<'a> {
@@ -138,10 +141,8 @@ impl<'a> Parser<'a> {
         };
         let hit = raw.first() == Some(&b'"')
             && raw.last() == Some(&b'"')
-            && raw[1..]
-                .iter()
-                .zip(n)
-                .all(|(a, b)| a == b && !is_special(*b));
+            && raw.get(1..=n.len()) == Some(n)
+            && plain_run(n) == n.len();
         if hit {
             self.pos += n.len() + 2;
         }
@@ -237,7 +238,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn number(&mut self) -> Result<Json<'a>, Error> {
+    /// Parses a number token; the next byte must be `-` or a digit.
+    pub(crate) fn number(&mut self) -> Result<Json<'a>, Error> {
         let start = self.pos;
         let digits = |p: &mut Self| {
             let s = p.pos;
@@ -384,6 +386,34 @@ mod tests {
         };
         assert_eq!(e.len(), 3);
         assert_eq!(e[1].1, Json::String("xé😀\n".into()));
+    }
+
+    #[test]
+    fn plain_run_stops_at_the_first_special_byte() {
+        let slow = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        let alphabet = b"a\"\\\x00\x1f \x7f\x80\xff!\x21\x5b\x5d";
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let len = next(24);
+            // Mostly plain bytes, so runs cross word boundaries.
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next(8) {
+                    0 => alphabet[next(alphabet.len())],
+                    _ => b'a' + next(26) as u8,
+                })
+                .collect();
+            assert_eq!(plain_run(&bytes), slow(&bytes), "{bytes:?}");
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@
 
 use std::borrow::Cow;
 
-use crate::codec::check::normalize;
-use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH};
+use crate::codec::check::{normalize, normalize_str};
+use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH, number_value};
 use crate::codec::json::{Json, MAX_DEPTH, Parser};
 use crate::field::Field;
 use crate::message::{Message, MessageData, push_unique};
@@ -231,13 +231,23 @@ fn value(
             }
             Value::Message(boxed(d, p, depth + 1, json_depth)?)
         }
-        (TypeFamily::MessageRef, b'{') => Value::MessageRef(message_ref(p, json_depth)?),
-        // What the tree decoder does for these, without the `Json` detour.
-        (TypeFamily::String | TypeFamily::Uuid, b'"') => {
-            Value::String(p.string().ok()?.into_owned())
+        // Always valid for their field (`check` accepts every message-ref and microtime).
+        (TypeFamily::MessageRef, b'{') => {
+            return Some(Some(Value::MessageRef(message_ref(p, json_depth)?)));
         }
         (TypeFamily::Microtime, b'"') => {
-            Value::Microtime(Microtime::parse(&p.string().ok()?).ok()?)
+            let micros = Microtime::parse(&p.string().ok()?).ok()?;
+            return Some(Some(Value::Microtime(micros)));
+        }
+        // What the tree decoder does for these, without the `Json` detour.
+        (TypeFamily::String | TypeFamily::Uuid, b'"') => {
+            return normalize_str(field, p.string().ok()?).ok();
+        }
+        (TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float, b'-' | b'0'..=b'9') => {
+            match p.number().ok()? {
+                Json::Number(raw) => number_value(field, raw).ok()?,
+                _ => return None,
+            }
         }
         _ => {
             let json = p.value(json_depth).ok()?;

@@ -62,6 +62,7 @@ pub(crate) struct Parser<'a> {
 }
 
 /// Length of the leading run of `b` without `"`, `\` or control characters.
+#[inline]
 pub(crate) fn plain_run(b: &[u8]) -> usize {
     let mut i = 0;
     // Eight bytes at a time; the lowest flagged byte of a word is the first special one.
@@ -112,6 +113,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips whitespace.
+    #[inline]
     pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.pos) {
             self.pos += 1;
@@ -119,11 +121,13 @@ impl<'a> Parser<'a> {
     }
 
     /// The next byte, if any.
+    #[inline]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
 
     /// Consumes `byte` if it is next.
+    #[inline]
     pub(crate) fn eat_byte(&mut self, byte: u8) -> bool {
         if self.peek() == Some(byte) {
             self.pos += 1;
@@ -134,15 +138,19 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes the string token `"name"` if it is next, spelled without escapes.
+    #[inline]
     pub(crate) fn eat_plain_string(&mut self, name: &str) -> bool {
         let n = name.as_bytes();
-        let Some(raw) = self.b.get(self.pos..self.pos + n.len() + 2) else {
+        let Some(rest) = self.b.get(self.pos + 1..) else {
             return false;
         };
-        let hit = raw.first() == Some(&b'"')
-            && raw.last() == Some(&b'"')
-            && raw.get(1..=n.len()) == Some(n)
-            && plain_run(n) == n.len();
+        // The first special byte after the opening quote must be the closing quote, right
+        // after a copy of `name` (so `name` itself holds no special byte).
+        let hit = self.b.get(self.pos) == Some(&b'"')
+            && n.first().is_none_or(|c| rest.first() == Some(c))
+            && plain_run(rest) == n.len()
+            && rest.get(n.len()) == Some(&b'"')
+            && rest.get(..n.len()) == Some(n);
         if hit {
             self.pos += n.len() + 2;
         }

@@ -75,12 +75,18 @@ pub(crate) fn plain_run(b: &[u8]) -> usize {
         }
         i += 8;
     }
-    // The last few bytes, padded with `"` so the run always ends inside the word.
-    let rest = b.get(i..).unwrap_or_default();
+    i + plain_tail(b.get(i..).unwrap_or_default())
+}
+
+/// [`plain_run`] of the last few (< 8) bytes of the input, padded with `"` so the run always
+/// ends inside the word.
+#[cold]
+#[inline(never)]
+fn plain_tail(rest: &[u8]) -> usize {
     let mut word = [b'"'; 8];
-    word[..rest.len()].copy_from_slice(rest);
-    let special = special_bytes(u64::from_le_bytes(word));
-    i + (special.trailing_zeros() / 8) as usize
+    let len = rest.len().min(8);
+    word[..len].copy_from_slice(&rest[..len]);
+    (special_bytes(u64::from_le_bytes(word)).trailing_zeros() / 8) as usize
 }
 
 /// The high bit of every byte of `v` (little endian) that may be `"`, `\` or a control
@@ -313,12 +319,19 @@ impl<'a> Parser<'a> {
                     .get(start..self.pos)
                     .ok_or_else(|| self.err("invalid string"))?;
                 self.pos += 1;
-                return Ok(Cow::Borrowed(s));
+                Ok(Cow::Borrowed(s))
             }
-            Some(b'\\') => {}
-            Some(_) => return Err(self.err("control character in string")),
-            None => return Err(self.err("unterminated string")),
+            Some(b'\\') => self.escaped_string(start).map(Cow::Owned),
+            Some(_) => Err(self.err("control character in string")),
+            None => Err(self.err("unterminated string")),
         }
+    }
+
+    /// The rest of a string from its first escape (at the cursor); `start` is just after its
+    /// opening `"`.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize) -> Result<String, Error> {
         let mut out = String::from(&self.s[start..self.pos]);
         loop {
             let Some(&c) = self.b.get(self.pos) else {
@@ -327,7 +340,7 @@ impl<'a> Parser<'a> {
             match c {
                 b'"' => {
                     self.pos += 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(out);
                 }
                 b'\\' => {
                     self.pos += 1;

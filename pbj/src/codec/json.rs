@@ -62,7 +62,7 @@ pub(crate) struct Parser<'a> {
 }
 
 /// Length of the leading run of `b` without `"`, `\` or control characters.
-#[inline]
+#[inline(always)]
 pub(crate) fn plain_run(b: &[u8]) -> usize {
     let mut i = 0;
     // Eight bytes at a time; the lowest flagged byte of a word is the first special one.
@@ -144,7 +144,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes the string token `"name"` if it is next, spelled without escapes.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn eat_plain_string(&mut self, name: &str) -> bool {
         let n = name.as_bytes();
         let Some(rest) = self.b.get(self.pos + 1..) else {

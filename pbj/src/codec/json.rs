@@ -95,10 +95,11 @@ fn plain_tail(rest: &[u8]) -> usize {
 fn special_bytes(v: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-    has_zero(v ^ (LO * u64::from(b'"')))
-        | has_zero(v ^ (LO * u64::from(b'\\')))
-        | (v.wrapping_sub(LO * 0x20) & !v & HI)
+    // Bytes below `n` (exact for the lowest flagged byte when `n <= 0x80`).
+    let below = |v: u64, n: u64| v.wrapping_sub(LO * n) & !v & HI;
+    // `^ 0x02` maps `"` to 0x20 and keeps control bytes below 0x20 (and 0x20, 0x21, 0x23 at or
+    // above 0x21): one test finds both.
+    below(v ^ (LO * 0x02), 0x21) | below(v ^ (LO * u64::from(b'\\')), 1)
 }
 
 impl<'a> Parser<'a> {
@@ -121,6 +122,10 @@ impl<'a> Parser<'a> {
     /// Skips whitespace.
     #[inline]
     pub(crate) fn ws(&mut self) {
+        // Compact JSON: most calls find a token right away.
+        if self.b.get(self.pos).is_some_and(|&c| c > b' ') {
+            return;
+        }
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.pos) {
             self.pos += 1;
         }
@@ -416,7 +421,18 @@ mod tests {
                 .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
                 .unwrap_or(b.len())
         };
-        let alphabet = b"a\"\\\x00\x1f \x7f\x80\xff!\x21\x5b\x5d";
+        // Every pair of adjacent bytes, at every offset in a word (borrows between bytes).
+        for x in 0..=255u8 {
+            for y in 0..=255u8 {
+                let offset = usize::from(x ^ y) % 8;
+                let mut bytes = vec![b'a'; 20];
+                bytes[offset] = x;
+                bytes[offset + 1] = y;
+                assert_eq!(plain_run(&bytes), slow(&bytes), "{bytes:?}");
+                assert_eq!(plain_run(&bytes[offset..]), slow(&bytes[offset..]));
+            }
+        }
+        let alphabet = b"a\"\\\x00\x02\x03\x1f \x7f\x80\xff!#\x21\x5b\x5d";
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = |n: usize| {
             seed ^= seed << 13;

@@ -1,7 +1,5 @@
 //! Value checks against a field (the original's `guard`), shared by setters and decoders.
 
-use std::borrow::Cow;
-
 use crate::field::Field;
 use crate::format;
 use crate::text::js_trim;
@@ -46,21 +44,19 @@ pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, St
 }
 
 /// [`normalize`] of a string value for a string or uuid field, checked before it is copied.
-pub(crate) fn normalize_str(field: &Field, s: Cow<'_, str>) -> Result<Option<Value>, String> {
+#[inline(always)]
+pub(crate) fn normalize_str(field: &Field, s: &str) -> Result<Option<Value>, String> {
     // Enum values are compared verbatim (the JS decoder does not trim them).
     if field.kind == FieldType::StringEnum {
-        check_str(field, &s)?;
-        return Ok(Some(Value::String(s.into_owned())));
+        check_str(field, s)?;
+        return Ok(Some(Value::String(s.to_owned())));
     }
-    let t = js_trim(&s);
+    let t = js_trim(s);
     if t.is_empty() {
         return Ok(None);
     }
     check_str(field, t)?;
-    Ok(Some(Value::String(match s {
-        Cow::Owned(o) if o.len() == t.len() => o,
-        _ => t.to_owned(),
-    })))
+    Ok(Some(Value::String(t.to_owned())))
 }
 
 /// [`check`] of a string value.

@@ -311,7 +311,25 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
+    /// A string token without escapes, borrowed from the input (the next byte must be its
+    /// opening `"`); `None`, with nothing consumed, for any other string ([`Self::string`]
+    /// reads those). Two registers wide, unlike `Result<Cow<str>, Error>`.
+    pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
+        if self.b.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        let start = self.pos + 1;
+        let end = start + plain_run(self.b.get(start..).unwrap_or_default());
+        if self.b.get(end) != Some(&b'"') {
+            return None;
+        }
+        let s = self.s.get(start..end)?;
+        self.pos = end + 1;
+        Some(s)
+    }
+
     /// Parses a string; the next byte must be its opening `"`.
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, Error> {
         self.pos += 1;
         let start = self.pos;

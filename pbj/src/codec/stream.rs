@@ -236,12 +236,19 @@ fn value(
             return Some(Some(Value::MessageRef(message_ref(p, json_depth)?)));
         }
         (TypeFamily::Microtime, b'"') => {
-            let micros = Microtime::parse(&p.string().ok()?).ok()?;
+            let micros = match p.plain_string() {
+                Some(s) => Microtime::parse(s),
+                None => Microtime::parse(&p.string().ok()?),
+            };
+            let micros = micros.ok()?;
             return Some(Some(Value::Microtime(micros)));
         }
         // What the tree decoder does for these, without the `Json` detour.
         (TypeFamily::String | TypeFamily::Uuid, b'"') => {
-            return normalize_str(field, p.string().ok()?).ok();
+            return match p.plain_string() {
+                Some(s) => normalize_str(field, s).ok(),
+                None => normalize_str(field, &p.string().ok()?).ok(),
+            };
         }
         (TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float, b'-' | b'0'..=b'9') => {
             match p.number().ok()? {
@@ -295,7 +302,10 @@ fn message_ref(p: &mut Parser<'_>, json_depth: usize) -> Option<MessageRef> {
             };
             colon(p)?;
             *slot = if p.peek() == Some(b'"') {
-                Some(p.string().ok()?)
+                Some(match p.plain_string() {
+                    Some(s) => Cow::Borrowed(s),
+                    None => p.string().ok()?,
+                })
             } else {
                 match p.value(json_depth + 1).ok()? {
                     Json::Null => None,

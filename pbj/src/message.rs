@@ -329,6 +329,16 @@ impl MessageData {
         }
     }
 
+    /// The slot of the field at `index` (`None` for `_schema`), for decoders that already
+    /// validated what they store.
+    #[inline]
+    pub(crate) fn slot_mut(&mut self, index: usize) -> Option<&mut Option<FieldValue>> {
+        if index == 0 {
+            return None;
+        }
+        self.values.get_mut(index)
+    }
+
     /// Freezes the message and every nested message; afterwards every mutator fails.
     pub fn freeze(&mut self) {
         if self.frozen {

@@ -43,20 +43,24 @@ pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, St
     Ok(Some(value))
 }
 
-/// [`normalize`] of a string value for a string or uuid field, checked before it is copied.
+/// [`normalize`] of a string value for a string or uuid field, checked before it is copied;
+/// the value goes to `put` unless it is blank (the result stays in registers, no `Value` is
+/// returned through memory).
 #[inline(always)]
-pub(crate) fn normalize_str(field: &Field, s: &str) -> Result<Option<Value>, String> {
+pub(crate) fn normalize_str(field: &Field, s: &str, put: impl FnOnce(Value)) -> Result<(), String> {
     // Enum values are compared verbatim (the JS decoder does not trim them).
-    if field.kind == FieldType::StringEnum {
-        check_str(field, s)?;
-        return Ok(Some(Value::String(s.to_owned())));
-    }
-    let t = js_trim(s);
-    if t.is_empty() {
-        return Ok(None);
-    }
+    let t = if field.kind == FieldType::StringEnum {
+        s
+    } else {
+        let t = js_trim(s);
+        if t.is_empty() {
+            return Ok(());
+        }
+        t
+    };
     check_str(field, t)?;
-    Ok(Some(Value::String(t.to_owned())))
+    put(Value::String(t.to_owned()));
+    Ok(())
 }
 
 /// [`check`] of a string value.

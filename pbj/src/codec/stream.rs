@@ -267,14 +267,10 @@ fn value(
         }
         // What the tree decoder does for these, without the `Json` detour.
         (TypeFamily::String | TypeFamily::Uuid, b'"') => {
-            let checked = match p.plain_string() {
-                Some(s) => normalize_str(field, s),
-                None => normalize_str(field, &p.string().ok()?),
+            return match p.plain_string() {
+                Some(s) => normalize_str(field, s, put).ok(),
+                None => normalize_str(field, &p.string().ok()?, put).ok(),
             };
-            if let Some(v) = checked.ok()? {
-                put(v);
-            }
-            return Some(());
         }
         (TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float, b'-' | b'0'..=b'9') => {
             match p.number().ok()? {

@@ -78,15 +78,13 @@ pub(crate) fn plain_run(b: &[u8]) -> usize {
     i + plain_tail(b.get(i..).unwrap_or_default())
 }
 
-/// [`plain_run`] of the last few (< 8) bytes of the input, padded with `"` so the run always
-/// ends inside the word.
-#[cold]
+/// [`plain_run`] of the last few (< 8) bytes (the ends of strings being encoded, the end of
+/// a document being decoded).
 #[inline(never)]
 fn plain_tail(rest: &[u8]) -> usize {
-    let mut word = [b'"'; 8];
-    let len = rest.len().min(8);
-    word[..len].copy_from_slice(&rest[..len]);
-    (special_bytes(u64::from_le_bytes(word)).trailing_zeros() / 8) as usize
+    rest.iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(rest.len())
 }
 
 /// The high bit of every byte of `v` (little endian) that may be `"`, `\` or a control

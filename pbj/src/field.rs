@@ -52,6 +52,9 @@ impl EnumDef {
     }
 }
 
+/// The pattern of node-ref and message-ref ids, matched by a byte table.
+const REF_ID_PATTERN: &str = r"^[\w\/\.:-]+$";
+
 /// A field pattern: the JS/PHP regex source and its lazily compiled Rust translation.
 ///
 /// The compiled regex is cached in the pattern itself (compiled once, then shared for the
@@ -110,6 +113,11 @@ impl Pattern {
 
     /// Whether `value` matches (a pattern that cannot compile matches nothing).
     pub fn is_match(&self, value: &str) -> bool {
+        // The id pattern of many schemas, without the regex engine (same semantics: `^`/`$`
+        // are `\A`/`\z` and `\w` is ASCII, see [`crate::pattern`]).
+        if self.source == REF_ID_PATTERN {
+            return crate::well_known::is_valid_ref_id(value);
+        }
         self.regex().is_some_and(|r| r.is_match(value))
     }
 }
@@ -188,5 +196,38 @@ impl Field {
     /// Whether the field holds one value.
     pub const fn is_single(&self) -> bool {
         matches!(self.rule, FieldRule::Single)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ref_id_pattern_agrees_with_its_regex() {
+        let pattern = Pattern::new(REF_ID_PATTERN);
+        let regex = crate::pattern::compile(REF_ID_PATTERN).expect("compiles");
+        for value in [
+            "",
+            "a",
+            "tenant-42",
+            "a/b.c:d-e_F9",
+            "a b",
+            "a\n",
+            "a\nb",
+            "\n",
+            "é",
+            "a#b",
+            "a$",
+            "^a",
+            "[a]",
+            "a\\b",
+            "a+b",
+            "٣",
+            "ｗ",
+            "a\u{2028}",
+        ] {
+            assert_eq!(pattern.is_match(value), regex.is_match(value), "{value:?}");
+        }
     }
 }

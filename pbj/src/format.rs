@@ -90,61 +90,80 @@ pub fn is_ipv4(value: &str) -> bool {
     is_ipv4_bytes(value.as_bytes())
 }
 
-/// One pass over an IPv6 address without zone: groups of 1-4 hex digits separated by `:`, at
-/// most one `::`, optionally ending in a dotted quad (counted as two groups).
-fn is_ipv6_addr(b: &[u8]) -> bool {
+/// Whether a byte is an ASCII hex digit, by table lookup.
+const HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).is_ascii_hexdigit();
+        i += 1;
+    }
+    t
+};
+
+/// One pass over the address part of an IPv6 address (up to the first `%`, where a zone
+/// starts): groups of 1-4 hex digits separated by `:`, at most one `::`, optionally ending in a
+/// dotted quad (counted as two groups). Returns the length of a valid address part.
+fn ipv6_addr_len(b: &[u8]) -> Option<usize> {
+    let end = |i: usize| b.get(i).is_none_or(|&c| c == b'%');
     let (mut count, mut gap, mut i) = (0usize, false, 0usize);
     if b.starts_with(b"::") {
         gap = true;
         i = 2;
     }
-    while i < b.len() {
+    while !end(i) {
         let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_hexdigit) {
+        while b.get(i).is_some_and(|&c| HEX[usize::from(c)]) {
             i += 1;
         }
         if b.get(i) == Some(&b'.') {
             // A dotted quad can only be the last part.
-            if !is_ipv4_bytes(&b[start..]) {
-                return false;
+            let rest = b.get(start..).unwrap_or_default();
+            let len = rest.iter().position(|&c| c == b'%').unwrap_or(rest.len());
+            if !is_ipv4_bytes(&rest[..len]) {
+                return None;
             }
             count += 2;
+            i = start + len;
             break;
         }
         if i == start || i - start > 4 {
-            return false;
+            return None;
         }
         count += 1;
-        match b.get(i) {
-            None => break,
-            Some(b':') => i += 1,
-            Some(_) => return false,
+        if end(i) {
+            break;
         }
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
         if b.get(i) == Some(&b':') {
             if gap {
-                return false;
+                return None;
             }
             gap = true;
             i += 1;
-        } else if i == b.len() {
-            return false;
+        } else if end(i) {
+            return None;
         }
     }
-    if gap { count <= 7 } else { count == 8 }
+    let valid = if gap { count <= 7 } else { count == 8 };
+    valid.then_some(i)
 }
 
 /// JS `IPV6_PATTERN` (full, compressed and IPv4-suffixed forms; a `%zone` suffix is allowed):
 /// eight groups, or at most seven around one `::`; a trailing dotted quad counts as two groups.
 pub fn is_ipv6(value: &str) -> bool {
-    let (addr, zone) = match value.split_once('%') {
-        Some((addr, zone)) => (addr, Some(zone)),
-        None => (value, None),
-    };
-    // `(%.+)?` where `.` is any character but a line terminator.
-    if zone.is_some_and(|z| z.is_empty() || z.contains(['\n', '\r', '\u{2028}', '\u{2029}'])) {
+    let Some(len) = ipv6_addr_len(value.as_bytes()) else {
         return false;
+    };
+    if len == value.len() {
+        return true;
     }
-    is_ipv6_addr(addr.as_bytes())
+    // `(%.+)?` where `.` is any character but a line terminator.
+    let zone = value.get(len + 1..).unwrap_or_default();
+    !zone.is_empty() && !zone.contains(['\n', '\r', '\u{2028}', '\u{2029}'])
 }
 
 static HOSTNAME: LazyLock<Option<Regex>> = LazyLock::new(|| {

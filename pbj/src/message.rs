@@ -86,6 +86,11 @@ impl MessageData {
         self.get(name).and_then(FieldValue::as_single)
     }
 
+    /// Every slot, indexed like the schema's fields.
+    pub(crate) fn slots(&self) -> &[Option<FieldValue>] {
+        &self.values
+    }
+
     /// Mutable access to the stored value at `index`; fails if frozen.
     pub fn get_at_mut(&mut self, index: usize) -> Result<Option<&mut FieldValue>, Error> {
         self.writable()?;
@@ -308,10 +313,30 @@ impl MessageData {
     }
 
     /// Stores a value without any check (decoders that already validated).
+    #[inline]
     pub(crate) fn put(&mut self, index: usize, value: Option<FieldValue>) {
-        if index > 0 && index < self.values.len() {
-            self.values[index] = value;
+        if index == 0 {
+            return;
         }
+        if let Some(slot) = self.values.get_mut(index) {
+            // Decoders fill empty slots: skip the drop glue when there is nothing to drop.
+            let old = std::mem::replace(slot, value);
+            if old.is_some() {
+                drop(old);
+            } else {
+                std::mem::forget(old);
+            }
+        }
+    }
+
+    /// The slot of the field at `index` (`None` for `_schema`), for decoders that already
+    /// validated what they store.
+    #[inline]
+    pub(crate) fn slot_mut(&mut self, index: usize) -> Option<&mut Option<FieldValue>> {
+        if index == 0 {
+            return None;
+        }
+        self.values.get_mut(index)
     }
 
     /// Freezes the message and every nested message; afterwards every mutator fails.

@@ -20,9 +20,15 @@ pub(crate) fn collect_violations(data: &MessageData, prefix: &str, out: &mut Vec
             format!("{prefix}.{name}")
         }
     };
-    for (i, field) in data.schema().fields.iter().enumerate() {
-        let stored = data.get_at(i).filter(|v| !v.is_empty());
-        let Some(stored) = stored else {
+    let fields = data.schema().fields;
+    for (i, (field, stored)) in fields.iter().zip(data.slots()).enumerate() {
+        // Every stored value was checked when it was set or decoded; only required fields
+        // and nested messages (which can still miss required fields) need a look.
+        let nested = i != 0 && field.kind == crate::types::FieldType::Message;
+        if !field.required && !nested {
+            continue;
+        }
+        let Some(stored) = stored.as_ref().filter(|v| !v.is_empty()) else {
             if field.required {
                 out.push(Violation {
                     field: path(field.name),
@@ -34,12 +40,7 @@ pub(crate) fn collect_violations(data: &MessageData, prefix: &str, out: &mut Vec
             }
             continue;
         };
-        if i == 0 {
-            continue;
-        }
-        // Every stored value was checked when it was set or decoded; only nested messages
-        // can still miss required fields.
-        if field.kind == crate::types::FieldType::Message {
+        if nested {
             for v in stored.values() {
                 if let Value::Message(m) = v {
                     collect_violations(m.data(), &path(field.name), out);

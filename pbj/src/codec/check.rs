@@ -43,6 +43,46 @@ pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, St
     Ok(Some(value))
 }
 
+/// [`normalize`] of a string value for a string or uuid field, checked before it is copied;
+/// the value goes to `put` unless it is blank (the result stays in registers, no `Value` is
+/// returned through memory).
+#[inline(always)]
+pub(crate) fn normalize_str(field: &Field, s: &str, put: impl FnOnce(Value)) -> Result<(), String> {
+    // Enum values are compared verbatim (the JS decoder does not trim them).
+    let t = if field.kind == FieldType::StringEnum {
+        s
+    } else {
+        let t = js_trim(s);
+        if t.is_empty() {
+            return Ok(());
+        }
+        t
+    };
+    check_str(field, t)?;
+    put(Value::String(t.to_owned()));
+    Ok(())
+}
+
+/// [`check`] of a string value.
+fn check_str(field: &Field, s: &str) -> Result<(), String> {
+    match field.kind.family() {
+        TypeFamily::String => check_string(field, s),
+        TypeFamily::Uuid => {
+            let ok = if field.kind == FieldType::TimeUuid {
+                identifier::is_valid_time_uuid(s)
+            } else {
+                identifier::is_valid_uuid(s)
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("[{s}] is not a valid {}", field.kind))
+            }
+        }
+        _ => Err(format!("a {} field cannot hold a string value", field.kind)),
+    }
+}
+
 /// Binary values are UTF-8 text in the JS implementation and are trimmed like strings.
 fn trim_binary(b: &[u8]) -> &[u8] {
     match std::str::from_utf8(b) {
@@ -82,19 +122,7 @@ pub(crate) fn check(field: &Field, value: &Value) -> Result<(), String> {
                 Err("number must be finite".into())
             }
         }
-        (TypeFamily::String, Value::String(s)) => check_string(field, s),
-        (TypeFamily::Uuid, Value::String(s)) => {
-            let ok = if field.kind == FieldType::TimeUuid {
-                identifier::is_valid_time_uuid(s)
-            } else {
-                identifier::is_valid_uuid(s)
-            };
-            if ok {
-                Ok(())
-            } else {
-                Err(format!("[{s}] is not a valid {}", field.kind))
-            }
-        }
+        (TypeFamily::String | TypeFamily::Uuid, Value::String(s)) => check_str(field, s),
         (TypeFamily::Binary, Value::Binary(b)) => {
             let len = b.len().div_ceil(3) * 4;
             check_len(field, len)

@@ -307,13 +307,30 @@ fn integer(raw: &str) -> Option<i128> {
     (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15).then_some(f as i128)
 }
 
+/// The value of the JSON number `raw` for a field of the int, big-int or float family.
+pub(super) fn number_value(field: &Field, raw: &str) -> Result<Value, Error> {
+    Ok(match field.kind.family() {
+        TypeFamily::Int => {
+            let v = integer(raw).ok_or_else(|| bad(field, format!("{raw} is not an integer")))?;
+            Value::Int(i64::try_from(v).map_err(|_| bad(field, format!("{raw} is out of range")))?)
+        }
+        TypeFamily::BigInt => Value::BigInt(
+            integer(raw).ok_or_else(|| bad(field, format!("{raw} is not an integer")))?,
+        ),
+        TypeFamily::Float => Value::Float(
+            raw.parse()
+                .map_err(|_| bad(field, format!("{raw} is not a number")))?,
+        ),
+        _ => return Err(wrong_type(field, &Json::Number(raw))),
+    })
+}
+
 fn scalar(field: &Field, json: &Json<'_>) -> Result<Value, Error> {
     let kind = field.kind;
     Ok(match (kind.family(), json) {
         (TypeFamily::Bool, Json::Bool(b)) => Value::Bool(*b),
-        (TypeFamily::Int, Json::Number(raw)) => {
-            let v = integer(raw).ok_or_else(|| bad(field, format!("{raw} is not an integer")))?;
-            Value::Int(i64::try_from(v).map_err(|_| bad(field, format!("{raw} is out of range")))?)
+        (TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float, Json::Number(raw)) => {
+            number_value(field, raw)?
         }
         (TypeFamily::BigInt, Json::String(s)) => {
             let t = js_trim(s);
@@ -330,13 +347,6 @@ fn scalar(field: &Field, json: &Json<'_>) -> Result<Value, Error> {
             };
             Value::BigInt(v)
         }
-        (TypeFamily::BigInt, Json::Number(raw)) => Value::BigInt(
-            integer(raw).ok_or_else(|| bad(field, format!("{raw} is not an integer")))?,
-        ),
-        (TypeFamily::Float, Json::Number(raw)) => Value::Float(
-            raw.parse()
-                .map_err(|_| bad(field, format!("{raw} is not a number")))?,
-        ),
         (TypeFamily::Float, Json::String(s)) if kind == FieldType::Decimal => {
             let t = js_trim(s);
             let numeric = !t.is_empty()

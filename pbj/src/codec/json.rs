@@ -61,34 +61,43 @@ pub(crate) struct Parser<'a> {
     pos: usize,
 }
 
-/// Bytes that end a plain run inside a string: `"`, `\` and control characters.
-const fn is_special(b: u8) -> bool {
-    b == b'"' || b == b'\\' || b < 0x20
-}
-
 /// Length of the leading run of `b` without `"`, `\` or control characters.
+#[inline(always)]
 pub(crate) fn plain_run(b: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let mut i = 0;
-    // Eight bytes at a time: stop at the first word holding a special byte.
+    // Eight bytes at a time; the lowest flagged byte of a word is the first special one.
     while let Some(chunk) = b.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        let special = has_zero(v ^ (LO * u64::from(b'"')))
-            | has_zero(v ^ (LO * u64::from(b'\\')))
-            | (v.wrapping_sub(LO * 0x20) & !v & HI);
+        let special = special_bytes(u64::from_le_bytes(word));
         if special != 0 {
-            break;
+            return i + (special.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    while b.get(i).is_some_and(|&c| !is_special(c)) {
-        i += 1;
-    }
-    i
+    i + plain_tail(b.get(i..).unwrap_or_default())
+}
+
+/// [`plain_run`] of the last few (< 8) bytes (the ends of strings being encoded, the end of
+/// a document being decoded).
+#[inline(never)]
+fn plain_tail(rest: &[u8]) -> usize {
+    rest.iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(rest.len())
+}
+
+/// The high bit of every byte of `v` (little endian) that may be `"`, `\` or a control
+/// character; the lowest set bit is exact (borrows only flag bytes above a real hit).
+#[inline]
+fn special_bytes(v: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Bytes below `n` (exact for the lowest flagged byte when `n <= 0x80`).
+    let below = |v: u64, n: u64| v.wrapping_sub(LO * n) & !v & HI;
+    // `^ 0x02` maps `"` to 0x20 and keeps control bytes below 0x20 (and 0x20, 0x21, 0x23 at or
+    // above 0x21): one test finds both.
+    below(v ^ (LO * 0x02), 0x21) | below(v ^ (LO * u64::from(b'\\')), 1)
 }
 
 impl<'a> Parser<'a> {
@@ -109,18 +118,25 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips whitespace.
+    #[inline]
     pub(crate) fn ws(&mut self) {
+        // Compact JSON: most calls find a token right away.
+        if self.b.get(self.pos).is_some_and(|&c| c > b' ') {
+            return;
+        }
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.pos) {
             self.pos += 1;
         }
     }
 
     /// The next byte, if any.
+    #[inline]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
 
     /// Consumes `byte` if it is next.
+    #[inline]
     pub(crate) fn eat_byte(&mut self, byte: u8) -> bool {
         if self.peek() == Some(byte) {
             self.pos += 1;
@@ -131,17 +147,19 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes the string token `"name"` if it is next, spelled without escapes.
+    #[inline(always)]
     pub(crate) fn eat_plain_string(&mut self, name: &str) -> bool {
         let n = name.as_bytes();
-        let Some(raw) = self.b.get(self.pos..self.pos + n.len() + 2) else {
+        let Some(rest) = self.b.get(self.pos + 1..) else {
             return false;
         };
-        let hit = raw.first() == Some(&b'"')
-            && raw.last() == Some(&b'"')
-            && raw[1..]
-                .iter()
-                .zip(n)
-                .all(|(a, b)| a == b && !is_special(*b));
+        // The first special byte after the opening quote must be the closing quote, right
+        // after a copy of `name` (so `name` itself holds no special byte).
+        let hit = self.b.get(self.pos) == Some(&b'"')
+            && n.first().is_none_or(|c| rest.first() == Some(c))
+            && plain_run(rest) == n.len()
+            && rest.get(n.len()) == Some(&b'"')
+            && rest.get(..n.len()) == Some(n);
         if hit {
             self.pos += n.len() + 2;
         }
@@ -237,7 +255,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn number(&mut self) -> Result<Json<'a>, Error> {
+    /// Parses a number token; the next byte must be `-` or a digit.
+    pub(crate) fn number(&mut self) -> Result<Json<'a>, Error> {
         let start = self.pos;
         let digits = |p: &mut Self| {
             let s = p.pos;
@@ -290,7 +309,25 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
+    /// A string token without escapes, borrowed from the input (the next byte must be its
+    /// opening `"`); `None`, with nothing consumed, for any other string ([`Self::string`]
+    /// reads those). Two registers wide, unlike `Result<Cow<str>, Error>`.
+    pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
+        if self.b.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        let start = self.pos + 1;
+        let end = start + plain_run(self.b.get(start..).unwrap_or_default());
+        if self.b.get(end) != Some(&b'"') {
+            return None;
+        }
+        let s = self.s.get(start..end)?;
+        self.pos = end + 1;
+        Some(s)
+    }
+
     /// Parses a string; the next byte must be its opening `"`.
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, Error> {
         self.pos += 1;
         let start = self.pos;
@@ -303,12 +340,19 @@ impl<'a> Parser<'a> {
                     .get(start..self.pos)
                     .ok_or_else(|| self.err("invalid string"))?;
                 self.pos += 1;
-                return Ok(Cow::Borrowed(s));
+                Ok(Cow::Borrowed(s))
             }
-            Some(b'\\') => {}
-            Some(_) => return Err(self.err("control character in string")),
-            None => return Err(self.err("unterminated string")),
+            Some(b'\\') => self.escaped_string(start).map(Cow::Owned),
+            Some(_) => Err(self.err("control character in string")),
+            None => Err(self.err("unterminated string")),
         }
+    }
+
+    /// The rest of a string from its first escape (at the cursor); `start` is just after its
+    /// opening `"`.
+    #[cold]
+    #[inline(never)]
+    fn escaped_string(&mut self, start: usize) -> Result<String, Error> {
         let mut out = String::from(&self.s[start..self.pos]);
         loop {
             let Some(&c) = self.b.get(self.pos) else {
@@ -317,7 +361,7 @@ impl<'a> Parser<'a> {
             match c {
                 b'"' => {
                     self.pos += 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(out);
                 }
                 b'\\' => {
                     self.pos += 1;
@@ -384,6 +428,45 @@ mod tests {
         };
         assert_eq!(e.len(), 3);
         assert_eq!(e[1].1, Json::String("xé😀\n".into()));
+    }
+
+    #[test]
+    fn plain_run_stops_at_the_first_special_byte() {
+        let slow = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        // Every pair of adjacent bytes, at every offset in a word (borrows between bytes).
+        for x in 0..=255u8 {
+            for y in 0..=255u8 {
+                let offset = usize::from(x ^ y) % 8;
+                let mut bytes = vec![b'a'; 20];
+                bytes[offset] = x;
+                bytes[offset + 1] = y;
+                assert_eq!(plain_run(&bytes), slow(&bytes), "{bytes:?}");
+                assert_eq!(plain_run(&bytes[offset..]), slow(&bytes[offset..]));
+            }
+        }
+        let alphabet = b"a\"\\\x00\x02\x03\x1f \x7f\x80\xff!#\x21\x5b\x5d";
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let len = next(24);
+            // Mostly plain bytes, so runs cross word boundaries.
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next(8) {
+                    0 => alphabet[next(alphabet.len())],
+                    _ => b'a' + next(26) as u8,
+                })
+                .collect();
+            assert_eq!(plain_run(&bytes), slow(&bytes), "{bytes:?}");
+        }
     }
 
     #[test]

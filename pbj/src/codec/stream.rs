@@ -8,8 +8,8 @@
 
 use std::borrow::Cow;
 
-use crate::codec::check::normalize;
-use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH};
+use crate::codec::check::{normalize, normalize_str};
+use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH, number_value};
 use crate::codec::json::{Json, MAX_DEPTH, Parser};
 use crate::field::Field;
 use crate::message::{Message, MessageData, push_unique};
@@ -149,29 +149,37 @@ fn body(
             p.value(json_depth + 1).ok()?;
             continue;
         }
-        let stored = field_value(d, p, field, depth, json_depth + 1)?;
-        data.put(index, stored);
+        let slot = data.slot_mut(index)?;
+        // A duplicate key: the tree decoder lets the last one win.
+        if slot.is_some() {
+            return None;
+        }
+        field_value(d, p, field, depth, json_depth + 1, slot)?;
     }
     data.populate_defaults();
     Some(data)
 }
 
-/// The stored content of one field, its JSON at `json_depth`.
+/// Decodes one field (its JSON at `json_depth`) into its empty `slot`.
+///
+/// Values are written where they are stored rather than returned through the layers: fewer
+/// copies of `Value`, and no wide loads of freshly written narrower stores.
 fn field_value(
     d: &Decoder<'_>,
     p: &mut Parser<'_>,
     field: &'static Field,
     depth: usize,
     json_depth: usize,
-) -> Option<Option<FieldValue>> {
+    slot: &mut Option<FieldValue>,
+) -> Option<()> {
     match (field.rule, p.peek()?) {
         (_, b'n') => match p.value(json_depth).ok()? {
-            Json::Null => Some(None),
+            Json::Null => Some(()),
             _ => None,
         },
-        (FieldRule::Single, _) => {
-            Some(value(d, p, field, depth, json_depth)?.map(FieldValue::Single))
-        }
+        (FieldRule::Single, _) => value(d, p, field, depth, json_depth, |v| {
+            slot.get_or_insert(FieldValue::Single(v));
+        }),
         (FieldRule::Set | FieldRule::List, b'[') => {
             if json_depth > MAX_DEPTH {
                 return None;
@@ -185,41 +193,54 @@ fn field_value(
                         return None;
                     }
                     // A blank list element is an error; a blank set element is dropped.
-                    match (value(d, p, field, depth, json_depth + 1)?, field.rule) {
-                        (Some(v), FieldRule::Set) => push_unique(&mut out, v),
-                        (Some(v), _) => out.push(v),
-                        (None, FieldRule::Set) => {}
-                        (None, _) => return None,
+                    if field.rule == FieldRule::Set {
+                        value(d, p, field, depth, json_depth + 1, |v| {
+                            push_unique(&mut out, v);
+                        })?;
+                    } else {
+                        let mut blank = true;
+                        value(d, p, field, depth, json_depth + 1, |v| {
+                            blank = false;
+                            out.push(v);
+                        })?;
+                        if blank {
+                            return None;
+                        }
                     }
                     if !next_member(p, b']')? {
                         break;
                     }
                 }
             }
-            if out.is_empty() {
-                return Some(None);
+            if !out.is_empty() {
+                slot.get_or_insert(if field.rule == FieldRule::Set {
+                    FieldValue::Set(out)
+                } else {
+                    FieldValue::List(out)
+                });
             }
-            Some(Some(if field.rule == FieldRule::Set {
-                FieldValue::Set(out)
-            } else {
-                FieldValue::List(out)
-            }))
+            Some(())
         }
         _ => {
             let json = p.value(json_depth).ok()?;
-            d.field(field, &json, depth).ok()
+            if let Some(stored) = d.field(field, &json, depth).ok()? {
+                slot.get_or_insert(stored);
+            }
+            Some(())
         }
     }
 }
 
-/// One checked, normalized value (`None` when blank), its JSON at `json_depth`.
+/// Decodes one value (its JSON at `json_depth`), checks and normalizes it and hands it to
+/// `put` unless it is blank.
 fn value(
     d: &Decoder<'_>,
     p: &mut Parser<'_>,
     field: &'static Field,
     depth: usize,
     json_depth: usize,
-) -> Option<Option<Value>> {
+    put: impl FnOnce(Value),
+) -> Option<()> {
     // The tree parser's nesting limit, for the tokens read directly below.
     if json_depth > MAX_DEPTH {
         return None;
@@ -231,20 +252,44 @@ fn value(
             }
             Value::Message(boxed(d, p, depth + 1, json_depth)?)
         }
-        (TypeFamily::MessageRef, b'{') => Value::MessageRef(message_ref(p, json_depth)?),
-        // What the tree decoder does for these, without the `Json` detour.
-        (TypeFamily::String | TypeFamily::Uuid, b'"') => {
-            Value::String(p.string().ok()?.into_owned())
+        // Always valid for their field (`check` accepts every message-ref and microtime).
+        (TypeFamily::MessageRef, b'{') => {
+            put(Value::MessageRef(message_ref(p, json_depth)?));
+            return Some(());
         }
         (TypeFamily::Microtime, b'"') => {
-            Value::Microtime(Microtime::parse(&p.string().ok()?).ok()?)
+            let micros = match p.plain_string() {
+                Some(s) => Microtime::parse(s),
+                None => Microtime::parse(&p.string().ok()?),
+            };
+            put(Value::Microtime(micros.ok()?));
+            return Some(());
+        }
+        // What the tree decoder does for these, without the `Json` detour.
+        (TypeFamily::String | TypeFamily::Uuid, b'"') => {
+            return match p.plain_string() {
+                Some(s) => normalize_str(field, s, put).ok(),
+                None => normalize_str(field, &p.string().ok()?, put).ok(),
+            };
+        }
+        (TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float, b'-' | b'0'..=b'9') => {
+            match p.number().ok()? {
+                Json::Number(raw) => number_value(field, raw).ok()?,
+                _ => return None,
+            }
         }
         _ => {
             let json = p.value(json_depth).ok()?;
-            return d.value(field, &json, depth).ok();
+            if let Some(v) = d.value(field, &json, depth).ok()? {
+                put(v);
+            }
+            return Some(());
         }
     };
-    normalize(field, raw).ok()
+    if let Some(v) = normalize(field, raw).ok()? {
+        put(v);
+    }
+    Some(())
 }
 
 /// `{"curie","id","tag"?}` (other keys are ignored; the last of a duplicate key wins).
@@ -285,7 +330,10 @@ fn message_ref(p: &mut Parser<'_>, json_depth: usize) -> Option<MessageRef> {
             };
             colon(p)?;
             *slot = if p.peek() == Some(b'"') {
-                Some(p.string().ok()?)
+                Some(match p.plain_string() {
+                    Some(s) => Cow::Borrowed(s),
+                    None => p.string().ok()?,
+                })
             } else {
                 match p.value(json_depth + 1).ok()? {
                     Json::Null => None,

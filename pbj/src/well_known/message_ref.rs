@@ -4,12 +4,26 @@ use super::node_ref::is_valid_ref_id;
 
 /// A reference to a message: curie, id and optional tag; on the wire `{"curie","id","tag"?}`,
 /// as a string `curie:id#tag`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MessageRef {
-    // Boxed strings keep `Value` (and so every message's storage) small.
-    curie: Box<str>,
-    id: Box<str>,
-    tag: Option<Box<str>>,
+    // One allocation holding `curie`, `id` and `tag` back to back (keeps `Value`, and so every
+    // message's storage, small, and costs one malloc per ref).
+    text: Box<str>,
+    curie_len: usize,
+    id_len: usize,
+    has_tag: bool,
+}
+
+impl fmt::Debug for MessageRef {
+    // The same output as the derived impl of `{ curie, id, tag: Option<_> }` (set keys of
+    // message-ref values are built from it).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageRef")
+            .field("curie", &self.curie())
+            .field("id", &self.id())
+            .field("tag", &self.tag())
+            .finish()
+    }
 }
 
 /// JS tag normalization: trim, every UTF-16 unit outside `[\w.-]` becomes `-` (an astral char
@@ -47,10 +61,19 @@ impl MessageRef {
         if !is_valid_ref_id(id) {
             return Err(format!("MessageRef.id [{id}] is invalid"));
         }
+        let tag = tag.and_then(normalize_tag);
+        let tag_len = tag.as_ref().map_or(0, String::len);
+        let mut text = String::with_capacity(curie.len() + id.len() + tag_len);
+        text.push_str(curie);
+        text.push_str(id);
+        if let Some(t) = &tag {
+            text.push_str(t);
+        }
         Ok(Self {
-            curie: curie.into(),
-            id: id.into(),
-            tag: tag.and_then(normalize_tag).map(String::into_boxed_str),
+            text: text.into_boxed_str(),
+            curie_len: curie.len(),
+            id_len: id.len(),
+            has_tag: tag.is_some(),
         })
     }
     /// Parses `vendor:package:category:message:id[#tag]` as JS `fromString` does: the first `#`
@@ -70,26 +93,31 @@ impl MessageRef {
     }
     /// The curie.
     pub fn curie(&self) -> &str {
-        &self.curie
+        self.text.get(..self.curie_len).unwrap_or_default()
     }
     /// The id (`"null"` when none was given).
     pub fn id(&self) -> &str {
-        &self.id
+        let start = self.curie_len;
+        self.text
+            .get(start..start + self.id_len)
+            .unwrap_or_default()
     }
     /// Whether the id is not `"null"`.
     pub fn has_id(&self) -> bool {
-        &*self.id != "null"
+        self.id() != "null"
     }
     /// The tag.
     pub fn tag(&self) -> Option<&str> {
-        self.tag.as_deref()
+        let start = self.curie_len + self.id_len;
+        self.has_tag
+            .then(|| self.text.get(start..).unwrap_or_default())
     }
 }
 
 impl fmt::Display for MessageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.curie, self.id)?;
-        if let Some(t) = &self.tag {
+        write!(f, "{}:{}", self.curie(), self.id())?;
+        if let Some(t) = self.tag() {
             write!(f, "#{t}")?;
         }
         Ok(())

@@ -15,3 +15,4 @@ pub use geo_point::GeoPoint;
 pub use message_ref::MessageRef;
 pub use microtime::Microtime;
 pub use node_ref::NodeRef;
+pub(crate) use node_ref::is_valid_ref_id;

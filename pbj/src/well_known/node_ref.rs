@@ -21,7 +21,8 @@ pub(crate) fn is_valid_ref_id(id: &str) -> bool {
         }
         t
     };
-    !id.is_empty() && id.bytes().all(|b| TABLE[usize::from(b)])
+    // Branch-free over the bytes: ids are short and almost always valid.
+    !id.is_empty() && id.bytes().fold(true, |ok, b| ok & TABLE[usize::from(b)])
 }
 
 fn is_qname_part(s: &str) -> bool {

@@ -282,7 +282,7 @@ fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
     conn.set_prepared_statement_cache_capacity(32);
     let cache = -i64::from(options.cache_size_kib);
     conn.execute_batch(&format!(
-        "PRAGMA synchronous = {}; PRAGMA cache_size = {cache}; PRAGMA temp_store = MEMORY;",
+        "PRAGMA synchronous = {}; PRAGMA cache_size = {cache}; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
         options.synchronous.pragma()
     ))
     .map_err(db_err)

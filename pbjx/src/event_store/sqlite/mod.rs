@@ -36,7 +36,6 @@ CREATE TABLE IF NOT EXISTS pbjx_events (
     curie       TEXT    NOT NULL,
     indexed     INTEGER NOT NULL,
     json        TEXT    NOT NULL,
-    UNIQUE (stream_id, sequence),
     UNIQUE (stream_id, occurred_at)
 );
 CREATE INDEX IF NOT EXISTS pbjx_events_event_id ON pbjx_events (event_id);
@@ -125,13 +124,14 @@ pub struct PositionedEvent {
 /// CREATE TABLE pbjx_events (
 ///     position    INTEGER PRIMARY KEY AUTOINCREMENT, -- global append order, never reused
 ///     stream_id   TEXT    NOT NULL,
-///     sequence    INTEGER NOT NULL,                  -- gapless per stream: 1, 2, 3, ...
+///     sequence    INTEGER NOT NULL,                  -- gapless per stream: 1, 2, 3, ... (given
+///                                                    -- from the head row inside the append's
+///                                                    -- transaction, so it needs no index)
 ///     occurred_at INTEGER NOT NULL,                  -- microseconds since the epoch
 ///     event_id    TEXT    NOT NULL,
 ///     curie       TEXT    NOT NULL,
 ///     indexed     INTEGER NOT NULL,                  -- 1 when the event uses gdbots:pbjx:mixin:indexed
 ///     json        TEXT    NOT NULL,                  -- the event, pbj JSON (JS flavour)
-///     UNIQUE (stream_id, sequence),
 ///     UNIQUE (stream_id, occurred_at)
 /// );
 /// CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);

@@ -70,23 +70,60 @@ pub fn php_number(v: f64) -> String {
     if !v.is_finite() {
         return "0".into();
     }
-    let neg = v.is_sign_negative();
     if v == 0.0 {
-        return if neg { "-0".into() } else { "0".into() };
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let (digits, decpt) = shortest_digits(v);
+    zend_gcvt(v.is_sign_negative(), &digits, decpt, 17, 'e')
+}
+
+/// PHP `(string)$float` with the default `precision = 14`: 14 significant digits, trailing
+/// zeros dropped, exponential form `1.0E+15` / `1.0E-5` when the decimal exponent is below -4
+/// or at least 15. `3.14 -> "3.14"`, `102.0 -> "102"`, `0.1 + 0.2 -> "0.3"`. Non-finite values
+/// give PHP's `INF`, `-INF`, `NAN`.
+pub fn php_float_to_string(v: f64) -> String {
+    if v.is_nan() {
+        return "NAN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "INF".into() } else { "-INF".into() };
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    // 14 significant digits, correctly rounded (zend_dtoa mode 2).
+    let s = format!("{:.13e}", v.abs());
+    let (mantissa, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let decpt: i32 = exp.parse::<i32>().unwrap_or(0) + 1;
+    zend_gcvt(v < 0.0, digits, decpt, 14, 'E')
+}
+
+/// PHP's `zend_gcvt` layout of significant `digits` with decimal point position `decpt`
+/// (`value = 0.DIGITS x 10^decpt`): exponential (`1.0e+25`, a lone digit gets `.0`) when
+/// `decpt < -3` or `decpt > ndigit`, otherwise plain without a trailing `.0`.
+fn zend_gcvt(negative: bool, digits: &str, decpt: i32, ndigit: i32, exp_char: char) -> String {
     let mut out = String::with_capacity(digits.len() + 8);
-    if neg {
+    if negative {
         out.push('-');
     }
-    if !(-3..=17).contains(&decpt) {
-        let mut chars = digits.chars();
-        out.extend(chars.next());
+    if decpt < -3 || decpt > ndigit {
+        let (first, rest) = digits.split_at(1.min(digits.len()));
+        out.push_str(first);
         out.push('.');
-        let rest = chars.as_str();
         out.push_str(if rest.is_empty() { "0" } else { rest });
         let e = decpt - 1;
-        out.push('e');
+        out.push(exp_char);
         out.push(if e < 0 { '-' } else { '+' });
         out.push_str(&e.unsigned_abs().to_string());
     } else if decpt <= 0 {
@@ -94,11 +131,11 @@ pub fn php_number(v: f64) -> String {
         for _ in decpt..0 {
             out.push('0');
         }
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let d = decpt.unsigned_abs() as usize;
         if digits.len() <= d {
-            out.push_str(&digits);
+            out.push_str(digits);
             for _ in digits.len()..d {
                 out.push('0');
             }

@@ -35,8 +35,6 @@
 //! (binary types; raw bytes); maps need `M`; unknown attributes are ignored. Binary `S` values
 //! are base64 and, as in the JSON decoder, must hold UTF-8 text.
 
-use std::fmt::Write as _;
-
 use crate::codec::json::{self, Json};
 use crate::codec::{Flavor, MAX_MESSAGE_DEPTH, base64, check_value};
 use crate::error::Error;
@@ -283,68 +281,7 @@ fn attribute_from_json(json: &Json<'_>) -> Result<AttributeValue, Error> {
 // ---------------------------------------------------------------------------------------------
 // marshal
 
-/// PHP `(string)$float` with the default `precision = 14`: 14 significant digits, trailing
-/// zeros dropped, exponential form `1.0E+15` / `1.0E-5` when the decimal exponent is below -4
-/// or at least 15 (`zend_gcvt`). `3.14 -> "3.14"`, `102.0 -> "102"`, `0.1 + 0.2 -> "0.3"`.
-/// Non-finite values give PHP's `INF`, `-INF`, `NAN`.
-pub fn php_float_to_string(v: f64) -> String {
-    if v.is_nan() {
-        return "NAN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "INF".into() } else { "-INF".into() };
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    // 14 significant digits, correctly rounded (zend_dtoa mode 2).
-    let s = format!("{:.13e}", v.abs());
-    let (mantissa, exp) = s.split_once('e').unwrap_or((s.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.trim_end_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    let decpt: i32 = exp.parse::<i32>().unwrap_or(0) + 1;
-    let mut out = String::with_capacity(24);
-    if v < 0.0 {
-        out.push('-');
-    }
-    if if decpt < 0 { decpt < -3 } else { decpt > 14 } {
-        let e = decpt - 1;
-        let (first, rest) = digits.split_at(1);
-        out.push_str(first);
-        out.push('.');
-        out.push_str(if rest.is_empty() { "0" } else { rest });
-        let _ = write!(
-            out,
-            "E{}{}",
-            if e < 0 { '-' } else { '+' },
-            e.unsigned_abs()
-        );
-    } else if decpt <= 0 {
-        out.push_str("0.");
-        for _ in decpt..0 {
-            out.push('0');
-        }
-        out.push_str(digits);
-    } else {
-        let d = decpt.unsigned_abs() as usize;
-        if digits.len() <= d {
-            out.push_str(digits);
-            for _ in digits.len()..d {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..d]);
-            out.push('.');
-            out.push_str(&digits[d..]);
-        }
-    }
-    out
-}
+pub use crate::number::php_float_to_string;
 
 /// The `N` text of a float or decimal value in `flavor`.
 fn float_n(v: f64, kind: FieldType, scale: u8, flavor: Flavor) -> String {

@@ -259,11 +259,12 @@ fn push_indented(out: &mut String, text: &str, depth: usize) {
     }
 }
 
-/// Doc comment lines (`///`) for free text, safe for rustdoc (no code fences).
+/// Doc comment lines (`///`) for free text, safe for rustdoc: no code fences, `[`, `]`, `<` and
+/// `>` escaped (no accidental links or HTML), bare URLs turned into autolinks.
 pub(crate) fn doc(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
-        let line = line.trim().replace("```", "'''");
+        let line = doc_line(line.trim());
         if line.is_empty() {
             out.push_str("///\n");
         } else {
@@ -271,4 +272,52 @@ pub(crate) fn doc(text: &str) -> String {
         }
     }
     out
+}
+
+fn doc_line(line: &str) -> String {
+    let line = line.replace("```", "'''");
+    let mut out = String::with_capacity(line.len());
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let is_url = word.starts_with("http://") || word.starts_with("https://");
+        let url = word.trim_end_matches(['.', ',', ';', ':', ')', '"', '\'']);
+        if is_url && !url.contains(['<', '>', '[', ']']) {
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+            out.push_str(&escape_markdown(&word[url.len()..]));
+        } else {
+            out.push_str(&escape_markdown(word));
+        }
+    }
+    out
+}
+
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod doc_tests {
+    use super::doc;
+
+    #[test]
+    fn doc_text_is_safe_for_rustdoc() {
+        assert_eq!(
+            doc("See https://en.wikipedia.org/wiki/E.164. Use [tags] <b>here</b>\n\n```x```"),
+            "/// See <https://en.wikipedia.org/wiki/E.164>. Use \\[tags\\] &lt;b&gt;here&lt;/b&gt;\n///\n/// '''x'''\n"
+        );
+    }
 }

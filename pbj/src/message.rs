@@ -522,16 +522,8 @@ pub trait Message: Any + Send + Sync + fmt::Debug {
             .and_then(|f| self.data().get_single(f))
             .map(value_to_id)
             .unwrap_or_else(|| "null".to_owned());
-        MessageRef::new(schema.curie, &id, tag)
-            .or_else(|_| MessageRef::new(schema.curie, "null", tag))
-            .unwrap_or_else(|_| unreachable_ref(schema))
+        MessageRef::for_schema(schema.curie, &id, tag)
     }
-}
-
-fn unreachable_ref(schema: &Schema) -> MessageRef {
-    // A generated schema always has a valid, non-mixin curie; mixins are never instantiated.
-    MessageRef::new("pbj:invalid::ref", "null", None)
-        .unwrap_or_else(|e| panic!("invalid curie {}: {e}", schema.curie))
 }
 
 fn value_to_id(v: &Value) -> String {

@@ -57,12 +57,10 @@ impl Schema {
         self.has_mixin(curie) || self.curie == curie || self.curie_major == curie
     }
 
-    /// The parsed schema id.
-    pub fn schema_id(&self) -> SchemaId {
-        // Generated schemas always carry valid ids (pbjc checks them), but never panic.
-        SchemaId::parse(self.id).unwrap_or_else(|_| {
-            SchemaId::parse("pbj:invalid:invalid::invalid:1-0-0").expect("literal id is valid")
-        })
+    /// The parsed schema id (generated schemas always carry valid ids; a hand-written schema
+    /// with a malformed id gets the parse error).
+    pub fn schema_id(&self) -> Result<SchemaId, crate::Error> {
+        SchemaId::parse(self.id)
     }
 
     /// Rust-style type name, e.g. `ArticleV1`.

@@ -61,7 +61,22 @@ impl MessageRef {
         if !is_valid_ref_id(id) {
             return Err(format!("MessageRef.id [{id}] is invalid"));
         }
-        let tag = tag.and_then(normalize_tag);
+        Ok(Self::assemble(curie, id, tag.and_then(normalize_tag)))
+    }
+
+    /// A reference to a message of a generated schema (whose curie pbjc already checked): an id
+    /// that is not a valid ref id becomes `"null"`, as the original does for missing ids.
+    pub(crate) fn for_schema(curie: &str, id: &str, tag: Option<&str>) -> Self {
+        let id = crate::text::js_trim(id);
+        let id = if id.is_empty() || !is_valid_ref_id(id) {
+            "null"
+        } else {
+            id
+        };
+        Self::assemble(curie, id, tag.and_then(normalize_tag))
+    }
+
+    fn assemble(curie: &str, id: &str, tag: Option<String>) -> Self {
         let tag_len = tag.as_ref().map_or(0, String::len);
         let mut text = String::with_capacity(curie.len() + id.len() + tag_len);
         text.push_str(curie);
@@ -69,12 +84,12 @@ impl MessageRef {
         if let Some(t) = &tag {
             text.push_str(t);
         }
-        Ok(Self {
+        Self {
             text: text.into_boxed_str(),
             curie_len: curie.len(),
             id_len: id.len(),
             has_tag: tag.is_some(),
-        })
+        }
     }
     /// Parses `vendor:package:category:message:id[#tag]` as JS `fromString` does: the first `#`
     /// splits off the tag (a second `#` and what follows are dropped), the first four `:` pieces

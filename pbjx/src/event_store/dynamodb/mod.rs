@@ -117,6 +117,16 @@ use super::{
 use crate::error::{Code, Error, Result};
 use crate::lifecycle::BoxFuture;
 
+mod convert;
+mod errors;
+mod expressions;
+mod task_stream;
+
+pub use convert::*;
+use errors::*;
+use expressions::*;
+use task_stream::*;
+
 /// Hash key attribute: the stream id.
 pub const HASH_KEY_NAME: &str = "__stream_id";
 /// Range key attribute: the event's `occurred_at` (0 for the head item).
@@ -347,206 +357,6 @@ impl DynamoDbEventStore {
     pub async fn stream_head(&self, stream: &StreamId) -> Result<StreamHead> {
         self.inner.read_head(stream).await
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// attribute conversion
-
-/// pbj's attribute value as the SDK's.
-pub fn to_sdk_value(value: AttributeValue) -> SdkValue {
-    match value {
-        AttributeValue::S(s) => SdkValue::S(s),
-        AttributeValue::N(n) => SdkValue::N(n),
-        AttributeValue::B(b) => SdkValue::B(Blob::new(b)),
-        AttributeValue::Bool(b) => SdkValue::Bool(b),
-        AttributeValue::Null => SdkValue::Null(true),
-        AttributeValue::M(entries) => SdkValue::M(to_sdk_item(entries)),
-        AttributeValue::L(items) => SdkValue::L(items.into_iter().map(to_sdk_value).collect()),
-        AttributeValue::Ss(items) => SdkValue::Ss(items),
-        AttributeValue::Ns(items) => SdkValue::Ns(items),
-        AttributeValue::Bs(items) => SdkValue::Bs(items.into_iter().map(Blob::new).collect()),
-    }
-}
-
-/// pbj's item as the SDK's attribute map.
-pub fn to_sdk_item(item: Item) -> HashMap<String, SdkValue> {
-    item.into_iter()
-        .map(|(k, v)| (k, to_sdk_value(v)))
-        .collect()
-}
-
-/// The SDK's attribute value as pbj's (an error for a type the SDK does not know).
-pub fn from_sdk_value(value: &SdkValue) -> std::result::Result<AttributeValue, String> {
-    Ok(match value {
-        SdkValue::S(s) => AttributeValue::S(s.clone()),
-        SdkValue::N(n) => AttributeValue::N(n.clone()),
-        SdkValue::B(b) => AttributeValue::B(b.as_ref().to_vec()),
-        SdkValue::Bool(b) => AttributeValue::Bool(*b),
-        SdkValue::Null(_) => AttributeValue::Null,
-        SdkValue::M(m) => AttributeValue::M(from_sdk_item(m)?),
-        SdkValue::L(items) => AttributeValue::L(
-            items
-                .iter()
-                .map(from_sdk_value)
-                .collect::<std::result::Result<_, _>>()?,
-        ),
-        SdkValue::Ss(items) => AttributeValue::Ss(items.clone()),
-        SdkValue::Ns(items) => AttributeValue::Ns(items.clone()),
-        SdkValue::Bs(items) => {
-            AttributeValue::Bs(items.iter().map(|b| b.as_ref().to_vec()).collect())
-        }
-        other => return Err(format!("unknown DynamoDB attribute type {other:?}")),
-    })
-}
-
-/// The SDK's attribute map as pbj's item (attributes sorted by name).
-pub fn from_sdk_item(item: &HashMap<String, SdkValue>) -> std::result::Result<Item, String> {
-    let mut out = item
-        .iter()
-        .map(|(k, v)| from_sdk_value(v).map(|v| (k.clone(), v)))
-        .collect::<std::result::Result<Item, _>>()?;
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
-}
-
-// ---------------------------------------------------------------------------------------------
-// errors
-
-fn aws_error<E, R>(table: &str, operation: &str, err: SdkError<E, R>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let (code, aws_code, detail) = match &err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            let aws_code = e.code().unwrap_or("Unknown").to_owned();
-            let code = match aws_code.as_str() {
-                "ProvisionedThroughputExceededException"
-                | "ThrottlingException"
-                | "RequestLimitExceeded"
-                | "LimitExceededException" => Code::ResourceExhausted,
-                "InternalServerError" | "ServiceUnavailable" | "ServiceUnavailableException" => {
-                    Code::Unavailable
-                }
-                "ValidationException" | "SerializationException" => Code::InvalidArgument,
-                "ResourceNotFoundException" => Code::FailedPrecondition,
-                "AccessDeniedException" | "UnrecognizedClientException" => Code::PermissionDenied,
-                "TransactionConflictException" | "TransactionInProgressException" => Code::Aborted,
-                _ => Code::Internal,
-            };
-            (code, aws_code, e.message().unwrap_or("").to_owned())
-        }
-        SdkError::TimeoutError(_) => (Code::Unavailable, "Timeout".to_owned(), String::new()),
-        SdkError::DispatchFailure(_) => (
-            Code::Unavailable,
-            "DispatchFailure".to_owned(),
-            String::new(),
-        ),
-        SdkError::ResponseError(_) => {
-            (Code::Unavailable, "ResponseError".to_owned(), String::new())
-        }
-        _ => (
-            Code::Internal,
-            "ConstructionFailure".to_owned(),
-            String::new(),
-        ),
-    };
-    let context = aws_sdk_dynamodb::error::DisplayErrorContext(&err);
-    let detail = if detail.is_empty() {
-        context.to_string()
-    } else {
-        detail
-    };
-    Error::Storage {
-        backend: BACKEND.to_owned(),
-        code,
-        message: format!("{operation} on DynamoDB table [{table}] failed: {aws_code}: {detail}"),
-    }
-}
-
-fn internal(message: impl Into<String>) -> Error {
-    Error::Storage {
-        backend: BACKEND.to_owned(),
-        code: Code::Internal,
-        message: message.into(),
-    }
-}
-
-fn corrupt(location: String, message: impl Into<String>) -> Error {
-    Error::Corrupt {
-        backend: BACKEND.to_owned(),
-        location,
-        message: message.into(),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// expressions
-
-#[derive(Default)]
-struct Expr {
-    names: HashMap<String, String>,
-    values: HashMap<String, SdkValue>,
-    filters: Vec<String>,
-}
-
-impl Expr {
-    fn name(&mut self, placeholder: &str, attribute: &str) {
-        self.names
-            .insert(placeholder.to_owned(), attribute.to_owned());
-    }
-
-    fn value(&mut self, placeholder: &str, value: SdkValue) {
-        self.values.insert(placeholder.to_owned(), value);
-    }
-
-    fn apply_filter(&mut self, filter: &EventFilter) {
-        if filter.reindexing {
-            self.name("#indexed", INDEXED_KEY_NAME);
-            self.filters.push("attribute_exists(#indexed)".to_owned());
-        }
-        if let Some(curie) = &filter.curie {
-            self.name("#schema", "_schema");
-            self.value(
-                ":v_curie",
-                SdkValue::S(curie.trim_end_matches('*').to_owned()),
-            );
-            self.filters.push("contains(#schema, :v_curie)".to_owned());
-        }
-        if let Some((attr, value)) = filter.shard {
-            self.name("#shard", attr.name());
-            self.value(":v_shard", SdkValue::N(value.to_string()));
-            self.filters.push("#shard = :v_shard".to_owned());
-        }
-    }
-
-    fn filter_expression(&self) -> Option<String> {
-        (!self.filters.is_empty()).then(|| self.filters.join(" AND "))
-    }
-
-    fn names(&self) -> Option<HashMap<String, String>> {
-        (!self.names.is_empty()).then(|| self.names.clone())
-    }
-
-    fn values(&self) -> Option<HashMap<String, SdkValue>> {
-        (!self.values.is_empty()).then(|| self.values.clone())
-    }
-}
-
-fn micros_n(m: u128) -> SdkValue {
-    SdkValue::N(m.to_string())
-}
-
-/// `lo <= occurred_at <= hi` (in micros) for events strictly between `since` and `until`;
-/// `None` when the range is empty.
-fn range_bounds(since: Option<Microtime>, until: Option<Microtime>) -> Option<(u128, u128)> {
-    let lo = since.map_or(1, |s| s.as_micros() + 1).max(1);
-    let hi = match until {
-        Some(u) => u.as_micros().checked_sub(1)?,
-        None => 9_999_999_999_999_999,
-    };
-    (lo <= hi).then_some((lo, hi))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1420,63 +1230,6 @@ async fn backoff(attempt: u32) {
     let base = 10u64.saturating_mul(u64::from(attempt.min(8)));
     let jitter = u64::from(Microtime::now().usec() % 10);
     tokio::time::sleep(Duration::from_millis(base + jitter)).await;
-}
-
-// ---------------------------------------------------------------------------------------------
-// streams backed by a task
-
-type Producer = Box<dyn FnOnce(mpsc::Sender<Result<StoredEvent>>) -> BoxFuture<'static, ()> + Send>;
-
-/// A stream fed by a task spawned on the current tokio runtime at the first poll (aborted when
-/// the stream is dropped).
-struct TaskStream {
-    producer: Option<Producer>,
-    rx: Option<mpsc::Receiver<Result<StoredEvent>>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl TaskStream {
-    fn new(producer: Producer) -> Self {
-        Self {
-            producer: Some(producer),
-            rx: None,
-            task: None,
-        }
-    }
-}
-
-impl futures_core::Stream for TaskStream {
-    type Item = Result<StoredEvent>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Some(producer) = this.producer.take() {
-            match tokio::runtime::Handle::try_current() {
-                Ok(handle) => {
-                    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-                    this.task = Some(handle.spawn(producer(tx)));
-                    this.rx = Some(rx);
-                }
-                Err(_) => {
-                    return Poll::Ready(Some(Err(internal(
-                        "the DynamoDB event store's pipes need a tokio runtime",
-                    ))));
-                }
-            }
-        }
-        match &mut this.rx {
-            Some(rx) => rx.poll_recv(cx),
-            None => Poll::Ready(None),
-        }
-    }
-}
-
-impl Drop for TaskStream {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

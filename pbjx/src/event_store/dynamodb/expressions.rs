@@ -1,0 +1,71 @@
+//! Expressions for the DynamoDB event store.
+
+use super::*;
+
+#[derive(Default)]
+pub(super) struct Expr {
+    pub(super) names: HashMap<String, String>,
+    pub(super) values: HashMap<String, SdkValue>,
+    pub(super) filters: Vec<String>,
+}
+
+impl Expr {
+    pub(super) fn name(&mut self, placeholder: &str, attribute: &str) {
+        self.names
+            .insert(placeholder.to_owned(), attribute.to_owned());
+    }
+
+    pub(super) fn value(&mut self, placeholder: &str, value: SdkValue) {
+        self.values.insert(placeholder.to_owned(), value);
+    }
+
+    pub(super) fn apply_filter(&mut self, filter: &EventFilter) {
+        if filter.reindexing {
+            self.name("#indexed", INDEXED_KEY_NAME);
+            self.filters.push("attribute_exists(#indexed)".to_owned());
+        }
+        if let Some(curie) = &filter.curie {
+            self.name("#schema", "_schema");
+            self.value(
+                ":v_curie",
+                SdkValue::S(curie.trim_end_matches('*').to_owned()),
+            );
+            self.filters.push("contains(#schema, :v_curie)".to_owned());
+        }
+        if let Some((attr, value)) = filter.shard {
+            self.name("#shard", attr.name());
+            self.value(":v_shard", SdkValue::N(value.to_string()));
+            self.filters.push("#shard = :v_shard".to_owned());
+        }
+    }
+
+    pub(super) fn filter_expression(&self) -> Option<String> {
+        (!self.filters.is_empty()).then(|| self.filters.join(" AND "))
+    }
+
+    pub(super) fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    pub(super) fn values(&self) -> Option<HashMap<String, SdkValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+pub(super) fn micros_n(m: u128) -> SdkValue {
+    SdkValue::N(m.to_string())
+}
+
+/// `lo <= occurred_at <= hi` (in micros) for events strictly between `since` and `until`;
+/// `None` when the range is empty.
+pub(super) fn range_bounds(
+    since: Option<Microtime>,
+    until: Option<Microtime>,
+) -> Option<(u128, u128)> {
+    let lo = since.map_or(1, |s| s.as_micros() + 1).max(1);
+    let hi = match until {
+        Some(u) => u.as_micros().checked_sub(1)?,
+        None => 9_999_999_999_999_999,
+    };
+    (lo <= hi).then_some((lo, hi))
+}

@@ -1120,8 +1120,9 @@ impl Inner {
         expr.value(":lo", micros_n(lo));
         expr.value(":hi", micros_n(hi));
         expr.apply_filter(&self.filter);
-        let mut start_key = None;
-        loop {
+        let expr = &expr;
+        let stream = &stream;
+        self.forward_pages(tx, |start_key| async move {
             let out = self
                 .client
                 .query()
@@ -1133,24 +1134,44 @@ impl Inner {
                 .scan_index_forward(true)
                 .consistent_read(true)
                 .limit(PIPE_PAGE_SIZE)
-                .set_exclusive_start_key(start_key.take())
+                .set_exclusive_start_key(start_key)
                 .send()
-                .await;
-            let out = match out {
-                Ok(out) => out,
+                .await
+                .map_err(|e| {
+                    aws_error(&self.table, &format!("Query (pipe events of {stream})"), e)
+                })?;
+            Ok((out.items, out.last_evaluated_key))
+        })
+        .await;
+    }
+
+    /// Fetches pages with `fetch` (given the previous page's last key) and sends every decoded
+    /// item to `tx` until the last page, an error (sent as an item) or a closed receiver.
+    async fn forward_pages<F, Fut>(&self, tx: mpsc::Sender<Result<StoredEvent>>, mut fetch: F)
+    where
+        F: FnMut(Option<HashMap<String, SdkValue>>) -> Fut,
+        Fut: std::future::Future<
+                Output = Result<(
+                    Option<Vec<HashMap<String, SdkValue>>>,
+                    Option<HashMap<String, SdkValue>>,
+                )>,
+            >,
+    {
+        let mut start_key = None;
+        loop {
+            let (items, last_key) = match fetch(start_key.take()).await {
+                Ok(page) => page,
                 Err(e) => {
-                    let _ = tx
-                        .send(Err(aws_error(&self.table, "Query (pipe events)", e)))
-                        .await;
+                    let _ = tx.send(Err(e)).await;
                     return;
                 }
             };
-            for item in out.items() {
-                if tx.send(self.decode(item)).await.is_err() {
+            for item in items.unwrap_or_default() {
+                if tx.send(self.decode(&item)).await.is_err() {
                     return;
                 }
             }
-            start_key = out.last_evaluated_key().cloned();
+            start_key = last_key;
             if start_key.is_none() {
                 return;
             }
@@ -1174,8 +1195,8 @@ impl Inner {
         expr.value(":hi", micros_n(hi));
         expr.filters.push("#r BETWEEN :lo AND :hi".to_owned());
         expr.apply_filter(&self.filter);
-        let mut start_key = None;
-        loop {
+        let expr = &expr;
+        self.forward_pages(tx, |start_key| async move {
             let out = self
                 .client
                 .scan()
@@ -1186,32 +1207,16 @@ impl Inner {
                 .set_expression_attribute_names(expr.names())
                 .set_expression_attribute_values(expr.values())
                 .consistent_read(true)
-                .set_exclusive_start_key(start_key.take())
+                .set_exclusive_start_key(start_key)
                 .send()
-                .await;
-            let out = match out {
-                Ok(out) => out,
-                Err(e) => {
-                    let _ = tx
-                        .send(Err(aws_error(
-                            &self.table,
-                            &format!("Scan (segment {segment}/{})", self.total_segments),
-                            e,
-                        )))
-                        .await;
-                    return;
-                }
-            };
-            for item in out.items() {
-                if tx.send(self.decode(item)).await.is_err() {
-                    return;
-                }
-            }
-            start_key = out.last_evaluated_key().cloned();
-            if start_key.is_none() {
-                return;
-            }
-        }
+                .await
+                .map_err(|e| {
+                    let operation = format!("Scan (segment {segment}/{})", self.total_segments);
+                    aws_error(&self.table, &operation, e)
+                })?;
+            Ok((out.items, out.last_evaluated_key))
+        })
+        .await;
     }
 }
 

@@ -193,6 +193,8 @@ pub enum Error {
         transport: String,
         /// What went wrong.
         message: String,
+        /// The underlying error (SDK, I/O, ...), if any.
+        source: Option<BoxError>,
     },
     /// The stream is not in the state the writer expected; nothing was written.
     OptimisticCheckFailed {
@@ -223,6 +225,8 @@ pub enum Error {
         code: Code,
         /// What went wrong.
         message: String,
+        /// The underlying error (database, SDK, I/O, ...), if any.
+        source: Option<BoxError>,
     },
     /// A stored record cannot be read back as a message.
     Corrupt {
@@ -254,7 +258,47 @@ pub enum Error {
     },
 }
 
+/// A shared underlying error, kept as [`std::error::Error::source`] of an [`Error`].
+pub type BoxError = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
 impl Error {
+    /// A storage backend failure without an underlying error; add one with
+    /// [`Error::with_source`].
+    ///
+    /// ```
+    /// use pbjx::{Code, Error};
+    /// let io = std::io::Error::other("disk full");
+    /// let err = Error::storage("sqlite", Code::Unavailable, "append failed").with_source(io);
+    /// assert_eq!(err.code(), Code::Unavailable);
+    /// assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "disk full");
+    /// ```
+    pub fn storage(backend: impl Into<String>, code: Code, message: impl Into<String>) -> Self {
+        Error::Storage {
+            backend: backend.into(),
+            code,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A transport failure without an underlying error; add one with [`Error::with_source`].
+    pub fn transport(transport: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Transport {
+            transport: transport.into(),
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying error to a [`Error::Storage`] or [`Error::Transport`] error
+    /// (other variants are returned unchanged).
+    pub fn with_source(mut self, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        if let Error::Storage { source, .. } | Error::Transport { source, .. } = &mut self {
+            *source = Some(Arc::new(error));
+        }
+        self
+    }
+
     /// An application error with a code, a short name and a message.
     pub fn handler(code: Code, name: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Handler {
@@ -389,7 +433,9 @@ impl fmt::Display for Error {
             Error::NotConfigured { service } => write!(f, "no {service} has been configured"),
             Error::Registration { message } => write!(f, "invalid registration: {message}"),
             Error::InvalidArgument { message } => f.write_str(message),
-            Error::Transport { transport, message } => {
+            Error::Transport {
+                transport, message, ..
+            } => {
                 write!(f, "the [{transport}] transport failed: {message}")
             }
             Error::OptimisticCheckFailed {
@@ -408,6 +454,7 @@ impl fmt::Display for Error {
                 backend,
                 code,
                 message,
+                ..
             } => {
                 write!(f, "the {backend} event store failed ({code}): {message}")
             }
@@ -451,6 +498,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Pbj(e) => Some(e),
+            Error::Storage { source, .. } | Error::Transport { source, .. } => source
+                .as_deref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
             _ => None,
         }
     }

@@ -35,7 +35,7 @@ pub mod services;
 pub mod transport;
 
 pub use builder::{DEFAULT_MAX_RECURSION, PbjxBuilder};
-pub use error::{Code, Error, Result};
+pub use error::{BoxError, Code, Error, Result};
 pub use exchange::{Pbjx, WeakPbjx};
 pub use handler::{CommandHandler, RequestHandler, Subscriber};
 pub use lifecycle::{BoxFuture, Hook, PbjxEvent, Selector, suffix};

@@ -804,11 +804,13 @@ async fn aws_errors_are_storage_errors() {
             backend,
             code,
             message,
+            source,
         } => {
             assert_eq!(backend, "dynamodb");
             assert_eq!(*code, Code::FailedPrecondition);
             assert!(message.contains("ResourceNotFoundException"), "{message}");
             assert!(message.contains(store.table()), "{message}");
+            assert!(source.is_some(), "the SDK error is kept as the source");
         }
         other => panic!("{other}"),
     }

@@ -195,20 +195,20 @@ impl LocalTransport {
     fn sender(&self) -> Result<mpsc::Sender<Job>> {
         let mut state = self.shared.state();
         let Some(sender) = state.sender.clone() else {
-            return Err(Error::Transport {
-                transport: LOCAL_TRANSPORT.to_owned(),
-                message: "the transport is shut down".to_owned(),
-            });
+            return Err(Error::transport(
+                LOCAL_TRANSPORT,
+                "the transport is shut down".to_owned(),
+            ));
         };
         if let Some(receiver) = state.receiver.take() {
             let runtime = match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => runtime,
                 Err(e) => {
                     state.receiver = Some(receiver);
-                    return Err(Error::Transport {
-                        transport: LOCAL_TRANSPORT.to_owned(),
-                        message: format!("the transport needs a tokio runtime: {e}"),
-                    });
+                    return Err(Error::transport(
+                        LOCAL_TRANSPORT,
+                        format!("the transport needs a tokio runtime: {e}"),
+                    ));
                 }
             };
             let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
@@ -230,9 +230,11 @@ impl LocalTransport {
                 pbjx: pbjx.clone(),
             })
             .await
-            .map_err(|_| Error::Transport {
-                transport: LOCAL_TRANSPORT.to_owned(),
-                message: "the transport's workers are gone".to_owned(),
+            .map_err(|_| {
+                Error::transport(
+                    LOCAL_TRANSPORT,
+                    "the transport's workers are gone".to_owned(),
+                )
             })
     }
 }

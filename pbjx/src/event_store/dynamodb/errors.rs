@@ -4,8 +4,8 @@ use super::*;
 
 pub(super) fn aws_error<E, R>(table: &str, operation: &str, err: SdkError<E, R>) -> Error
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let (code, aws_code, detail) = match &err {
         SdkError::ServiceError(service) => {
@@ -48,19 +48,12 @@ where
     } else {
         detail
     };
-    Error::Storage {
-        backend: BACKEND.to_owned(),
-        code,
-        message: format!("{operation} on DynamoDB table [{table}] failed: {aws_code}: {detail}"),
-    }
+    let message = format!("{operation} on DynamoDB table [{table}] failed: {aws_code}: {detail}");
+    Error::storage(BACKEND, code, message).with_source(err)
 }
 
 pub(super) fn internal(message: impl Into<String>) -> Error {
-    Error::Storage {
-        backend: BACKEND.to_owned(),
-        code: Code::Internal,
-        message: message.into(),
-    }
+    Error::storage(BACKEND, Code::Internal, message)
 }
 
 pub(super) fn corrupt(location: String, message: impl Into<String>) -> Error {

@@ -597,14 +597,14 @@ impl Inner {
                 }
                 let head = self.read_head(stream).await?;
                 if retry && head.satisfies(&expected) {
-                    return Err(Error::Storage {
-                        backend: BACKEND.to_owned(),
-                        code: Code::Aborted,
-                        message: format!(
+                    return Err(Error::storage(
+                        BACKEND,
+                        Code::Aborted,
+                        format!(
                             "append to stream [{stream}] in DynamoDB table [{}] lost the race for the stream head {attempt} times (contention); nothing was written",
                             self.table
                         ),
-                    });
+                    ));
                 }
                 return Err(head.mismatch(stream, &expected));
             }
@@ -870,15 +870,15 @@ impl Inner {
                 }
                 if !request_keys.is_empty() {
                     if attempt >= MAX_BATCH_ATTEMPTS {
-                        return Err(Error::Storage {
-                            backend: BACKEND.to_owned(),
-                            code: Code::ResourceExhausted,
-                            message: format!(
+                        return Err(Error::storage(
+                            BACKEND,
+                            Code::ResourceExhausted,
+                            format!(
                                 "BatchGetItem on DynamoDB table [{}] left {} keys unprocessed after {attempt} attempts",
                                 self.table,
                                 request_keys.len()
                             ),
-                        });
+                        ));
                     }
                     backoff(attempt).await;
                 }
@@ -1022,15 +1022,15 @@ impl Inner {
                 return Ok(());
             }
             if started.elapsed() > CREATE_TIMEOUT {
-                return Err(Error::Storage {
-                    backend: BACKEND.to_owned(),
-                    code: Code::DeadlineExceeded,
-                    message: format!(
+                return Err(Error::storage(
+                    BACKEND,
+                    Code::DeadlineExceeded,
+                    format!(
                         "DynamoDB table [{}] is not ACTIVE after {} s",
                         self.table,
                         CREATE_TIMEOUT.as_secs()
                     ),
-                });
+                ));
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }

@@ -215,11 +215,7 @@ struct NewRow {
 }
 
 fn storage(code: Code, message: impl Into<String>) -> Error {
-    Error::Storage {
-        backend: BACKEND.to_owned(),
-        code,
-        message: message.into(),
-    }
+    Error::storage(BACKEND, code, message)
 }
 
 fn db_err(e: rusqlite::Error) -> Error {
@@ -233,7 +229,7 @@ fn db_err(e: rusqlite::Error) -> Error {
         }
         _ => Code::Internal,
     };
-    storage(code, e.to_string())
+    storage(code, e.to_string()).with_source(e)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

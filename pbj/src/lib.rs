@@ -32,7 +32,7 @@ pub mod well_known;
 pub use codec::Flavor;
 pub use error::{Error, Violation};
 pub use field::{DefaultValue, EnumDef, EnumValue, Field, Pattern};
-pub use message::{DynamicMessage, Message, MessageData, MessageType};
+pub use message::{DynamicMessage, Message, MessageData, MessageType, Mixin};
 pub use registry::Registry;
 pub use schema::Schema;
 pub use schema_id::{SchemaCurie, SchemaId, SchemaQName, SchemaVersion};

@@ -580,3 +580,22 @@ impl dyn Message {
         self.as_any().downcast_ref::<T>()
     }
 }
+
+/// A mixin, as a type: pbjc generates one zero-sized marker per mixin schema (for example
+/// `acme::blog::mixin::Article`), so code can name a mixin without spelling its curie.
+///
+/// ```
+/// struct Article;
+/// impl pbj::Mixin for Article {
+///     const CURIE: &'static str = "acme:blog:mixin:article";
+///     const CURIE_MAJOR: &'static str = "acme:blog:mixin:article:v1";
+/// }
+/// assert_eq!(<Article as pbj::Mixin>::CURIE_MAJOR, "acme:blog:mixin:article:v1");
+/// ```
+pub trait Mixin: 'static {
+    /// The mixin's curie, e.g. `acme:blog:mixin:article`.
+    const CURIE: &'static str;
+    /// The mixin's curie major, e.g. `acme:blog:mixin:article:v1` (what schemas list in
+    /// [`crate::Schema::mixins`]).
+    const CURIE_MAJOR: &'static str;
+}

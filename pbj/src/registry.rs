@@ -1,7 +1,10 @@
 //! The message resolver: schema id / curie -> message type, and mixin -> implementing curies.
+//!
+//! There is no process-wide registry: every decode names the registry it resolves with.
+//! pbjc generates one per compiled store (`schemas::registry()`, the stores it names through
+//! `extern_path` included), which generated types' [`crate::MessageType::from_json`] uses.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, RwLock, RwLockReadGuard};
 
 use crate::message::{Message, MessageData};
 use crate::schema::Schema;
@@ -115,21 +118,4 @@ impl Registry {
         self.resolve_curie(curie)
             .map(|e| (e.constructor)(MessageData::new(e.schema)))
     }
-}
-
-static GLOBAL: LazyLock<RwLock<Registry>> = LazyLock::new(|| RwLock::new(Registry::new()));
-
-/// Read access to the process-wide registry used by [`crate::MessageType::from_json`].
-pub fn global() -> RwLockReadGuard<'static, Registry> {
-    GLOBAL
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Adds types to the process-wide registry, e.g. `pbj::registry::register_global(my_schemas::register)`.
-pub fn register_global(f: impl FnOnce(&mut Registry)) {
-    let mut guard = GLOBAL
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    f(&mut guard);
 }

@@ -41,8 +41,14 @@ use crate::message::MessageType;
 /// use pbj::{Builder, Error};
 ///
 /// let mut note = Builder::new(NoteV1::from_data(MessageData::new(&SCHEMA)));
-/// note.apply(|m| m.data_mut().set("title", "far too long for ten bytes"));
-/// note.apply_each(["a", "b"], |m, tag| m.data_mut().add_to_set("tags", [tag]));
+/// note.apply(|m| {
+///     m.data_mut().set("title", "far too long for ten bytes")?;
+///     Ok(m)
+/// });
+/// note.apply_each(["a", "b"], |m, tag| {
+///     m.data_mut().add_to_set("tags", [tag])?;
+///     Ok(m)
+/// });
 /// let Err(Error::Violations { violations, .. }) = note.build() else {
 ///     panic!("the title is too long");
 /// };
@@ -65,18 +71,19 @@ impl<T: MessageType> Builder<T> {
         }
     }
 
-    /// Runs one setter on the message; a rejected value is remembered for [`Self::build`].
-    pub fn apply<R>(&mut self, set: impl FnOnce(&mut T) -> Result<R, Error>) {
+    /// Runs one setter of the message (`set_title`, `add_to_tags`, ...); a rejected value is
+    /// remembered for [`Self::build`].
+    pub fn apply(&mut self, set: impl FnOnce(&mut T) -> Result<&mut T, Error>) {
         if let Err(e) = set(&mut self.message) {
             self.violations.push(e.to_violation());
         }
     }
 
     /// Runs `set` once per value (e.g. `add_to_tags`), remembering every rejected one.
-    pub fn apply_each<V, R>(
+    pub fn apply_each<V>(
         &mut self,
         values: impl IntoIterator<Item = V>,
-        mut set: impl FnMut(&mut T, V) -> Result<R, Error>,
+        mut set: impl FnMut(&mut T, V) -> Result<&mut T, Error>,
     ) {
         for v in values {
             self.apply(|m| set(m, v));

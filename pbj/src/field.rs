@@ -122,6 +122,10 @@ impl Pattern {
     }
 }
 
+/// The pattern of the `_schema` field: a schema id (`pbj:vendor:package:category:message:1-0-0`).
+pub const SCHEMA_ID_PATTERN: &str =
+    r"^pbj:([a-z0-9-]+):([a-z0-9\.-]+):([a-z0-9-]+)?:([a-z0-9-]+):([0-9]+-[0-9]+-[0-9]+)$";
+
 /// Everything about one field of a schema. Built as a `static` by generated code.
 #[derive(Debug)]
 pub struct Field {
@@ -201,6 +205,14 @@ impl Field {
             identifier_class: None,
             description: "",
         }
+    }
+
+    /// Field 0 of every schema: the required `_schema` string holding the schema id `id`.
+    pub const fn schema_field(id: &'static str) -> Self {
+        Self::new("_schema", FieldType::String, FieldRule::Single)
+            .required()
+            .with_pattern(SCHEMA_ID_PATTERN)
+            .with_default(DefaultValue::Str(id))
     }
 
     /// Marks the field required.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::message::{Message, MessageData};
+use crate::message::{Message, MessageData, MessageType};
 use crate::schema::Schema;
 use crate::schema_id::SchemaId;
 
@@ -62,6 +62,11 @@ impl Registry {
                 users.sort_unstable();
             }
         }
+    }
+
+    /// Registers the generated type `T` (what generated `register` functions call).
+    pub fn register_type<T: MessageType>(&mut self) {
+        self.register(T::SCHEMA, |data| Box::new(T::from_data(data)));
     }
 
     /// Number of registered types.

@@ -9,9 +9,9 @@ use crate::model::SchemaDecl;
 
 /// The latest, non-extern mixin schemas, sorted by curie major.
 pub(crate) fn mixins<'a>(ctx: &Ctx<'a>) -> Vec<&'a SchemaDecl> {
-    ctx.store
-        .latest()
-        .into_iter()
+    ctx.latest
+        .iter()
+        .copied()
         .filter(|s| s.is_mixin && !ctx.is_extern(s))
         .collect()
 }
@@ -20,12 +20,7 @@ pub(crate) fn mixins<'a>(ctx: &Ctx<'a>) -> Vec<&'a SchemaDecl> {
 pub(crate) fn marker_name(ctx: &Ctx<'_>, mixin: &SchemaDecl) -> String {
     let base = upper_camel(mixin.id.message());
     let curie = mixin.curie();
-    let majors = ctx
-        .store
-        .latest()
-        .into_iter()
-        .filter(|s| s.curie() == curie)
-        .count();
+    let majors = ctx.latest.iter().filter(|s| s.curie() == curie).count();
     if majors > 1 {
         format!("{base}V{}", mixin.id.version().major)
     } else {

@@ -13,7 +13,7 @@ use crate::model::{Location, Store};
 /// mixin traits (`ArticleMixin`). Each collision is an error at the second declaration, with
 /// a note at the first.
 pub fn check_names(store: &Store, options: &GenerateOptions) -> Diagnostics {
-    let ctx = Ctx { store, options };
+    let ctx = Ctx::new(store, options);
     // module path -> type name -> (what, where)
     let mut modules: BTreeMap<Vec<String>, BTreeMap<String, (String, Location)>> = BTreeMap::new();
     let mut diags = Diagnostics::new();

@@ -4,8 +4,8 @@
 //! holds another kind of value.
 
 use crate::message::{Message, MessageData};
-use crate::typed::{Entries, FromValue, Values};
 use crate::time::{Date, DateTime};
+use crate::typed::{Entries, FromValue, Values};
 use crate::value::{FieldValue, Value};
 use crate::well_known::{DynamicField, GeoPoint, MessageRef, Microtime, NodeRef};
 

@@ -88,6 +88,10 @@ impl Schema {
     /// ```
     pub fn class_name(&self) -> String {
         // Message names are lowercase `[a-z0-9-]` (the id grammar): heck only capitalizes.
-        format!("{}V{}", self.message.to_upper_camel_case(), self.version.major)
+        format!(
+            "{}V{}",
+            self.message.to_upper_camel_case(),
+            self.version.major
+        )
     }
 }

@@ -140,14 +140,18 @@ fn value_schema(field: &Field) -> Json {
                 "required": ["_schema"],
             });
             if !field.any_of.is_empty() {
-                m["description"] =
-                    Json::from(format!("a message using one of: {}", field.any_of.join(", ")));
+                m["description"] = Json::from(format!(
+                    "a message using one of: {}",
+                    field.any_of.join(", ")
+                ));
             }
             m
         }
         kind => match kind.family() {
             TypeFamily::Bool => json!({"type": "boolean"}),
-            TypeFamily::Int => json!({"type": "integer", "minimum": field.min, "maximum": field.max}),
+            TypeFamily::Int => {
+                json!({"type": "integer", "minimum": field.min, "maximum": field.max})
+            }
             TypeFamily::BigInt => json!({"type": "string", "pattern": "^-?[0-9]+$"}),
             TypeFamily::Float => json!({"type": "number"}),
             TypeFamily::Binary => json!({"type": "string", "contentEncoding": "base64"}),

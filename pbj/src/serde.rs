@@ -73,9 +73,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub use ::serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ::serde::de::Error as _;
 use ::serde::ser::Error as _;
+pub use ::serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::error::Error;

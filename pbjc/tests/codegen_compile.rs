@@ -153,7 +153,9 @@ fn typed_collections_and_removal() -> Result<(), pbj::Error> {
         "0e8f2d10-8a3b-41ee-8c99-0242ac120002",
         "1e8f2d10-8a3b-41ee-8c99-0242ac120002",
     );
-    e.add_to_uuid_list(u1)?.add_to_uuid_list(u2)?.add_to_uuid_list(u1)?;
+    e.add_to_uuid_list(u1)?
+        .add_to_uuid_list(u2)?
+        .add_to_uuid_list(u1)?;
     assert_eq!(e.uuid_list().rev().collect::<Vec<&str>>(), [u1, u2, u1]);
     e.remove_from_uuid_list(u1)?;
     assert_eq!(e.uuid_list().collect::<Vec<_>>(), [u2]);
@@ -179,8 +181,14 @@ fn nested_messages_are_typed() -> Result<(), pbj::Error> {
 
     // `a_message` allows two: `&dyn Message`, plus a typed downcast helper.
     let e = EveryTypeV1::new().with_a_message(PingV1::new().with_note("hi")?)?;
-    assert_eq!(e.a_message().map(|m| m.schema().curie), Some("acme:tests.pbj::ping"));
-    assert_eq!(e.a_message_as::<PingV1>().and_then(PingV1::note), Some("hi"));
+    assert_eq!(
+        e.a_message().map(|m| m.schema().curie),
+        Some("acme:tests.pbj::ping")
+    );
+    assert_eq!(
+        e.a_message_as::<PingV1>().and_then(PingV1::note),
+        Some("hi")
+    );
     assert!(e.a_message_as::<ArticleV1>().is_none());
     Ok(())
 }
@@ -193,7 +201,10 @@ fn from_json_resolves_nested_messages_with_the_store_registry() -> Result<(), pb
         .with_a_string("ab-c")?
         .with_a_message(PingV1::new().with_note("nested")?)?;
     let decoded = EveryTypeV1::from_json(&e.to_json())?;
-    assert_eq!(decoded.a_message_as::<PingV1>().and_then(PingV1::note), Some("nested"));
+    assert_eq!(
+        decoded.a_message_as::<PingV1>().and_then(PingV1::note),
+        Some("nested")
+    );
     assert_eq!(decoded, e);
     Ok(())
 }
@@ -250,7 +261,10 @@ fn builder_collects_every_problem() {
 #[test]
 fn mixin_markers_name_mixins() {
     assert_eq!(Entity::CURIE, "acme:tests.pbj:mixin:entity");
-    assert_eq!(<Taggable as Mixin>::CURIE_MAJOR, "acme:tests.pbj:mixin:taggable:v1");
+    assert_eq!(
+        <Taggable as Mixin>::CURIE_MAJOR,
+        "acme:tests.pbj:mixin:taggable:v1"
+    );
     assert!(ArticleV1::SCHEMA.has_mixin(Entity::CURIE_MAJOR));
     assert!(!PingV1::SCHEMA.has_mixin(Entity::CURIE));
 }

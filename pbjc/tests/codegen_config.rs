@@ -73,6 +73,9 @@ fn extern_store_reuses_every_package_and_compile_writes_one_file_per_package() {
     assert!(code.contains("::pbjx::schemas::gdbots::contexts::register(&mut registry);"));
     let package = std::fs::read_to_string(out.join("acme.blog.rs")).expect("package file");
     assert!(package.contains("pub struct PublishArticleV1("));
-    assert!(!package.contains("pub mod pbjx"), "extern packages are not generated");
+    assert!(
+        !package.contains("pub mod pbjx"),
+        "extern packages are not generated"
+    );
     std::fs::remove_dir_all(&out).expect("clean up");
 }

@@ -334,7 +334,12 @@ fn split_files_hold_the_same_items() {
     let files = generate_files(&store(), &opts, "entry.rs");
     assert!(files[0].code.contains("include!(\"acme.tests_pbj.rs\");"));
     // Every item of the single file is in exactly one of the split files.
-    for item in ["pub struct ArticleV1(", "pub enum Priority", "pub trait EntityMixin", "pub fn registry()"] {
+    for item in [
+        "pub struct ArticleV1(",
+        "pub enum Priority",
+        "pub trait EntityMixin",
+        "pub fn registry()",
+    ] {
         assert!(single.contains(item), "{item}");
         let holders = files.iter().filter(|f| f.code.contains(item)).count();
         assert_eq!(holders, 1, "{item}");
@@ -377,10 +382,12 @@ fn pbj_path_is_used_everywhere() {
     // No path names pbj other than through the configured one (`tests.pbj::ping` is a curie).
     let stray = code.replace("::pbjx::pbj::", "");
     let bare = stray.match_indices("pbj::").find(|(at, _)| {
-        !stray[..*at]
-            .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+        !stray[..*at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_')
     });
-    assert_eq!(bare.map(|(at, _)| &stray[at.saturating_sub(40)..at + 5]), None);
+    assert_eq!(
+        bare.map(|(at, _)| &stray[at.saturating_sub(40)..at + 5]),
+        None
+    );
 }
 
 #[test]

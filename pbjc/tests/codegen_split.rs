@@ -28,11 +28,17 @@ fn serde_is_byte_identical_to_to_json_and_validates() -> Result<(), Box<dyn std:
     let json = serde_json::to_string(&envelope)?;
     assert_eq!(
         json,
-        format!(r#"{{"article":{},"attempt":1}}"#, envelope.article.to_json())
+        format!(
+            r#"{{"article":{},"attempt":1}}"#,
+            envelope.article.to_json()
+        )
     );
     let back: Envelope = serde_json::from_str(&json)?;
     assert_eq!(back, envelope);
-    assert_eq!(back.article.related().next().and_then(ArticleV1::title), Some("inner"));
+    assert_eq!(
+        back.article.related().next().and_then(ArticleV1::title),
+        Some("inner")
+    );
 
     // Strict decoding: a wrong type and a missing required field are rejected by name.
     let wrong = json.replacen(r#""priority":2"#, r#""priority":"2""#, 1);
@@ -54,8 +60,7 @@ fn serde_is_byte_identical_to_to_json_and_validates() -> Result<(), Box<dyn std:
 
 #[test]
 fn json_schema_names_fields_and_types() {
-    let schema =
-        pbj::schemars::SchemaGenerator::default().into_root_schema_for::<ArticleV1>();
+    let schema = pbj::schemars::SchemaGenerator::default().into_root_schema_for::<ArticleV1>();
     let json = schema.as_value();
     assert_eq!(json["title"], "acme:tests.pbj:node:article:v1");
     let props = &json["properties"];
@@ -67,9 +72,15 @@ fn json_schema_names_fields_and_types() {
     assert_eq!(props["tags"]["items"]["type"], "string");
     assert_eq!(props["priority"]["type"], "integer");
     assert_eq!(props["priority"]["enum"], serde_json::json!([0, 1, 2]));
-    assert_eq!(props["status"]["enum"], serde_json::json!(["unknown", "published", "draft", "draft"]));
+    assert_eq!(
+        props["status"]["enum"],
+        serde_json::json!(["unknown", "published", "draft", "draft"])
+    );
     assert_eq!(props["related"]["items"]["type"], "object");
-    assert_eq!(props["_schema"]["const"], "pbj:acme:tests.pbj:node:article:1-1-0");
+    assert_eq!(
+        props["_schema"]["const"],
+        "pbj:acme:tests.pbj:node:article:1-1-0"
+    );
     let required = json["required"].as_array().expect("required list");
     assert!(required.contains(&"title".into()) && required.contains(&"_id".into()));
     assert!(!required.contains(&"tags".into()));

@@ -19,7 +19,9 @@ fn role(id: &str) -> NodeRef {
 #[test]
 fn a_command_carrying_ctx_app_decodes_with_nothing_registered() -> Result<(), pbj::Error> {
     let command = GrantRolesToAppV1::from_json(JSON)?;
-    let app: &AppV1 = command.ctx_app().expect("ctx_app is decoded as the pbjx type");
+    let app: &AppV1 = command
+        .ctx_app()
+        .expect("ctx_app is decoded as the pbjx type");
     assert_eq!((app.vendor(), app.name()), (Some("acme"), Some("blog")));
     assert_eq!(
         command.roles().collect::<Vec<_>>(),
@@ -29,8 +31,16 @@ fn a_command_carrying_ctx_app_decodes_with_nothing_registered() -> Result<(), pb
     // The store registry merges the extern pbjx store's types with the store's own.
     let registry = GrantRolesToAppV1::registry();
     assert!(registry.resolve_curie("gdbots:contexts::app").is_some());
-    assert!(registry.resolve_curie("gdbots:pbjx:command:check-health").is_some());
-    assert!(registry.resolve_curie("gdbots:iam:command:grant-roles-to-app").is_some());
+    assert!(
+        registry
+            .resolve_curie("gdbots:pbjx:command:check-health")
+            .is_some()
+    );
+    assert!(
+        registry
+            .resolve_curie("gdbots:iam:command:grant-roles-to-app")
+            .is_some()
+    );
     Ok(())
 }
 
@@ -56,15 +66,17 @@ fn builder_and_serde_round_trip_a_real_message() -> Result<(), Box<dyn std::erro
     let back: Job = serde_json::from_str(&json)?;
     assert_eq!(back, job);
 
-    let missing = GrantRolesToAppV1::builder().build().expect_err("node_ref is required");
+    let missing = GrantRolesToAppV1::builder()
+        .build()
+        .expect_err("node_ref is required");
     assert_eq!(missing.field(), Some("node_ref"));
     Ok(())
 }
 
 #[test]
 fn json_schema_of_a_real_message_names_its_fields_and_types() {
-    let schema = pbj::schemars::SchemaGenerator::default()
-        .into_root_schema_for::<GrantRolesToAppV1>();
+    let schema =
+        pbj::schemars::SchemaGenerator::default().into_root_schema_for::<GrantRolesToAppV1>();
     let json = schema.as_value();
     let props = &json["properties"];
     assert_eq!(props["roles"]["type"], "array");

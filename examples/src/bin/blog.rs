@@ -171,7 +171,10 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
                         format!("article [{id}] does not exist"),
                     ));
                 };
-                Ok(GetArticleResponseV1::new().with_article(ArticlePublishedV1::clone(&article))?)
+                Ok(
+                    GetArticleResponseV1::new()
+                        .with_article(ArticlePublishedV1::clone(&article))?,
+                )
             }
         })
         .build()

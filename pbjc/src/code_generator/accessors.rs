@@ -34,62 +34,42 @@ impl Access {
             .as_deref()
             .and_then(|id| ctx.enum_paths(id, from));
         match (field.kind, enum_ty) {
-            (FieldType::StringEnum, Some((ty, _))) => plain(
-                &ty,
-                &ty,
-                "#::Value::String(v.value().to_owned())",
-            ),
+            (FieldType::StringEnum, Some((ty, _))) => {
+                plain(&ty, &ty, "#::Value::String(v.value().to_owned())")
+            }
             (FieldType::IntEnum, Some((ty, _))) => plain(&ty, &ty, "#::Value::Int(v.value())"),
             (kind, _) => match kind.family() {
                 TypeFamily::Bool => plain("bool", "bool", "#::Value::Bool(v)"),
                 TypeFamily::Int => plain("i64", "i64", "#::Value::Int(v)"),
                 TypeFamily::BigInt => plain("i128", "i128", "#::Value::BigInt(v)"),
                 TypeFamily::Float => plain("f64", "f64", "#::Value::Float(v)"),
-                TypeFamily::String | TypeFamily::Uuid => plain(
-                    "&str",
-                    "impl Into<String>",
-                    "#::Value::String(v.into())",
-                ),
-                TypeFamily::Binary => plain(
-                    "&[u8]",
-                    "impl Into<Vec<u8>>",
-                    "#::Value::Binary(v.into())",
-                ),
-                TypeFamily::Date => plain("#::Date", "#::Date", "#::Value::Date(v)"),
-                TypeFamily::DateTime => plain(
-                    "#::DateTime",
-                    "#::DateTime",
-                    "#::Value::DateTime(v)",
-                ),
-                TypeFamily::Microtime => plain(
-                    "#::Microtime",
-                    "#::Microtime",
-                    "#::Value::Microtime(v)",
-                ),
-                TypeFamily::NodeRef => {
-                    plain("&#::NodeRef", "#::NodeRef", "#::Value::NodeRef(v)")
+                TypeFamily::String | TypeFamily::Uuid => {
+                    plain("&str", "impl Into<String>", "#::Value::String(v.into())")
                 }
-                TypeFamily::MessageRef => plain(
-                    "&#::MessageRef",
-                    "#::MessageRef",
-                    "#::Value::MessageRef(v)",
-                ),
-                TypeFamily::GeoPoint => plain(
-                    "#::GeoPoint",
-                    "#::GeoPoint",
-                    "#::Value::GeoPoint(v)",
-                ),
+                TypeFamily::Binary => {
+                    plain("&[u8]", "impl Into<Vec<u8>>", "#::Value::Binary(v.into())")
+                }
+                TypeFamily::Date => plain("#::Date", "#::Date", "#::Value::Date(v)"),
+                TypeFamily::DateTime => {
+                    plain("#::DateTime", "#::DateTime", "#::Value::DateTime(v)")
+                }
+                TypeFamily::Microtime => {
+                    plain("#::Microtime", "#::Microtime", "#::Value::Microtime(v)")
+                }
+                TypeFamily::NodeRef => plain("&#::NodeRef", "#::NodeRef", "#::Value::NodeRef(v)"),
+                TypeFamily::MessageRef => {
+                    plain("&#::MessageRef", "#::MessageRef", "#::Value::MessageRef(v)")
+                }
+                TypeFamily::GeoPoint => {
+                    plain("#::GeoPoint", "#::GeoPoint", "#::Value::GeoPoint(v)")
+                }
                 TypeFamily::DynamicField => plain(
                     "&#::DynamicField",
                     "#::DynamicField",
                     "#::Value::DynamicField(v)",
                 ),
                 TypeFamily::Message => match ctx.single_message_type(field, from) {
-                    Some(ty) => plain(
-                        &format!("&{ty}"),
-                        &ty,
-                        "#::Value::Message(Box::new(v))",
-                    ),
+                    Some(ty) => plain(&format!("&{ty}"), &ty, "#::Value::Message(Box::new(v))"),
                     None => Access {
                         downcast: true,
                         ..plain(

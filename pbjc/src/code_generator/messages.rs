@@ -56,9 +56,19 @@ pub(crate) fn affixes(rule: FieldRule, downcast: bool) -> Vec<(&'static str, &'s
     let mut out = match rule {
         FieldRule::Single => vec![("", ""), ("set_", ""), ("clear_", ""), ("with_", "")],
         FieldRule::Set | FieldRule::List => {
-            vec![("", ""), ("add_to_", ""), ("clear_", ""), ("remove_from_", "")]
+            vec![
+                ("", ""),
+                ("add_to_", ""),
+                ("clear_", ""),
+                ("remove_from_", ""),
+            ]
         }
-        FieldRule::Map => vec![("", ""), ("put_in_", ""), ("clear_", ""), ("remove_from_", "")],
+        FieldRule::Map => vec![
+            ("", ""),
+            ("put_in_", ""),
+            ("clear_", ""),
+            ("remove_from_", ""),
+        ],
     };
     if downcast {
         out.push(("", "_as"));
@@ -343,7 +353,12 @@ pub fn with_{suffix}(mut self, v: {in_ty}) -> Result<Self, {pbj}::Error> {{
                     "(case-insensitive, like the set's uniqueness)",
                 )
             } else {
-                ("list", "add_to_list", "remove_from_list", "(every equal element)")
+                (
+                    "list",
+                    "add_to_list",
+                    "remove_from_list",
+                    "(every equal element)",
+                )
             };
             m.push_str(&format!(
                 "

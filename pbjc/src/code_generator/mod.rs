@@ -16,8 +16,8 @@ mod format;
 mod integrations;
 mod messages;
 mod mixins;
-pub mod naming;
 mod names;
+pub mod naming;
 mod registration;
 
 use std::collections::BTreeMap;
@@ -147,8 +147,7 @@ fn build_tree(ctx: &Ctx<'_>) -> ModNode {
                 .copied()
                 .filter(|m| ctx.module_path(m)[..2] == from)
                 .collect();
-            p.items
-                .push(registration::render_package(ctx, &own, &from));
+            p.items.push(registration::render_package(ctx, &own, &from));
         }
     }
     root
@@ -354,7 +353,13 @@ impl ModNode {
     }
 
     /// Renders the items, then the child modules, of module `name` at `depth`.
-    fn render_body(&self, out: &mut String, name: &str, depth: usize, cuts: &mut Vec<(usize, usize)>) {
+    fn render_body(
+        &self,
+        out: &mut String,
+        name: &str,
+        depth: usize,
+        cuts: &mut Vec<(usize, usize)>,
+    ) {
         let mut first = true;
         for item in &self.items {
             if !first {

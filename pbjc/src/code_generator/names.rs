@@ -38,21 +38,44 @@ pub fn check_names(store: &Store, options: &GenerateOptions) -> Diagnostics {
     };
     for e in store.enums.values() {
         if ctx.extern_package(&e.vendor, &e.package).is_none() {
-            let module = vec![super::naming::module(&e.vendor), super::naming::module(&e.package)];
-            declare(module, upper_camel(&e.name), format!("enum `{}`", e.id), &e.location);
+            let module = vec![
+                super::naming::module(&e.vendor),
+                super::naming::module(&e.package),
+            ];
+            declare(
+                module,
+                upper_camel(&e.name),
+                format!("enum `{}`", e.id),
+                &e.location,
+            );
         }
     }
     for m in mixins::mixins(&ctx) {
         let what = format!("mixin `{}`", m.curie_major());
         let module = ctx.module_path(m);
-        declare(module.clone(), mixins::marker_name(&ctx, m), what.clone(), &m.location);
-        declare(module, mixins::trait_name(&ctx, m), format!("{what} (trait)"), &m.location);
+        declare(
+            module.clone(),
+            mixins::marker_name(&ctx, m),
+            what.clone(),
+            &m.location,
+        );
+        declare(
+            module,
+            mixins::trait_name(&ctx, m),
+            format!("{what} (trait)"),
+            &m.location,
+        );
     }
     for s in ctx.messages() {
         let ty = message_type(s.id.message(), s.id.version().major);
         let what = format!("message `{}`", s.curie_major());
         let module = ctx.module_path(s);
-        declare(module.clone(), format!("{ty}Builder"), format!("{what} (builder)"), &s.location);
+        declare(
+            module.clone(),
+            format!("{ty}Builder"),
+            format!("{what} (builder)"),
+            &s.location,
+        );
         declare(module, ty, what, &s.location);
     }
     diags

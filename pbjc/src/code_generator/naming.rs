@@ -86,7 +86,11 @@ pub fn message_type(message: &str, major: u32) -> String {
 /// The suffix used in method names for a field: `_id` -> `id`, `BigInt` -> `big_int`.
 pub fn method_suffix(field: &str) -> String {
     let out = field.to_snake_case();
-    if out.is_empty() { "field".to_owned() } else { out }
+    if out.is_empty() {
+        "field".to_owned()
+    } else {
+        out
+    }
 }
 
 /// A Rust string literal (escaped, quoted).

@@ -6,7 +6,10 @@
 //!
 //! Message types are generated from XML schema stores by the `pbjc` compiler. Each generated
 //! struct wraps a [`MessageData`] and implements [`Message`] (reflective, schema-driven access)
-//! plus typed getters and setters.
+//! and [`MessageType`] (its schema and its store's [`Registry`]), plus typed getters (reading
+//! through [`FromValue`], [`Values`] and [`Entries`]), checked setters and a [`Builder`].
+//! Features `serde` and `schemars` add the helpers behind the generated serde and schemars
+//! impls.
 
 #![warn(missing_docs)]
 

@@ -26,6 +26,9 @@ fn main() {
         .extern_path("gdbots:pbjx", "::pbjx::schemas::gdbots::pbjx")
         .extern_path("gdbots:contexts", "::pbjx::schemas::gdbots::contexts")
         .file_name("pbj_schemas.rs")
+        // Compiled and tested in CI: the serde and schemars impls of every real message.
+        .serde(true)
+        .schemars(true)
         .compile();
     if let Err(e) = result {
         panic!("pbjc failed:\n{e}");

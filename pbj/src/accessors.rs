@@ -5,6 +5,7 @@
 
 use crate::message::{Message, MessageData};
 use crate::time::{Date, DateTime};
+use crate::typed::{Entries, FromValue, Values};
 use crate::value::{FieldValue, Value};
 use crate::well_known::{DynamicField, GeoPoint, MessageRef, Microtime, NodeRef};
 
@@ -117,6 +118,25 @@ impl MessageData {
             Some(FieldValue::Set(v) | FieldValue::List(v)) => v,
             _ => &[],
         }
+    }
+
+    /// The single value of the field at `index` as `T` (strings as `&str`, enums as the
+    /// generated enum, nested messages as `&dyn Message` or their generated type, ...).
+    #[inline]
+    pub fn get_as<'a, T: FromValue<'a>>(&'a self, index: usize) -> Option<T> {
+        self.get_value(index).and_then(T::from_value)
+    }
+
+    /// The values of a set or list field as `T` (empty when unset or of another rule).
+    #[inline]
+    pub fn values<'a, T: FromValue<'a>>(&'a self, index: usize) -> Values<'a, T> {
+        Values::new(self.get_list(index))
+    }
+
+    /// The entries of a map field as `(key, T)` (empty when unset or of another rule).
+    #[inline]
+    pub fn entries<'a, T: FromValue<'a>>(&'a self, index: usize) -> Entries<'a, T> {
+        Entries::new(self.get_map(index))
     }
 
     /// The entries of a map field (empty when unset or of another rule).

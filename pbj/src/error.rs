@@ -94,6 +94,14 @@ pub enum Error {
         /// Path of the field where the limit was hit.
         field: String,
     },
+    /// A message has one or more violations: rejected values and unset required fields, all
+    /// of them (what generated builders' `build` returns).
+    Violations {
+        /// Schema id of the message.
+        schema: String,
+        /// Every problem, each naming its field.
+        violations: Vec<Violation>,
+    },
 }
 
 impl Error {
@@ -114,6 +122,7 @@ impl Error {
             Self::InvalidResolvedSchema { .. } => "invalid_resolved_schema",
             Self::AnyOfMismatch { .. } => "any_of_mismatch",
             Self::TooDeep { .. } => "too_deep",
+            Self::Violations { .. } => "violations",
         }
     }
 
@@ -128,7 +137,20 @@ impl Error {
             | Self::TooDeep { field } => Some(field),
             Self::NoMessageForSchemaId { field, .. }
             | Self::InvalidResolvedSchema { field, .. } => Some(field),
+            Self::Violations { violations, .. } => violations.first().map(|v| v.field.as_str()),
             _ => None,
+        }
+    }
+
+    /// The error as one [`Violation`] (its field, or `""`, and what is wrong).
+    pub fn to_violation(&self) -> Violation {
+        let message = match self {
+            Self::InvalidValue { message, .. } | Self::WrongRule { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        Violation {
+            field: self.field().unwrap_or_default().to_owned(),
+            message,
         }
     }
 
@@ -231,6 +253,16 @@ impl fmt::Display for Error {
                 "field [{field}]: message [{schema}] does not use any of the allowed curies"
             ),
             Self::TooDeep { field } => write!(f, "field [{field}]: messages are nested too deeply"),
+            Self::Violations { schema, violations } => {
+                write!(f, "message [{schema}] is invalid: ")?;
+                for (i, v) in violations.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -122,6 +122,10 @@ impl Pattern {
     }
 }
 
+/// The pattern of the `_schema` field: a schema id (`pbj:vendor:package:category:message:1-0-0`).
+pub const SCHEMA_ID_PATTERN: &str =
+    r"^pbj:([a-z0-9-]+):([a-z0-9\.-]+):([a-z0-9-]+)?:([a-z0-9-]+):([0-9]+-[0-9]+-[0-9]+)$";
+
 /// Everything about one field of a schema. Built as a `static` by generated code.
 #[derive(Debug)]
 pub struct Field {
@@ -166,8 +170,18 @@ pub struct Field {
 }
 
 impl Field {
-    /// A field with the given name, type and rule and every other property at its default.
-    /// Generated code uses struct update syntax on top of this.
+    /// A field with the given name, type and rule and every other property at its type's
+    /// default; the `const` builder methods below change one property each, so a generated
+    /// field table names only what differs:
+    ///
+    /// ```
+    /// use pbj::{Field, FieldRule, FieldType};
+    ///
+    /// static TITLE: Field = Field::new("title", FieldType::String, FieldRule::Single)
+    ///     .required()
+    ///     .with_max_length(100);
+    /// assert_eq!((TITLE.required, TITLE.min_length, TITLE.max_length), (true, 0, 100));
+    /// ```
     pub const fn new(name: &'static str, kind: FieldType, rule: FieldRule) -> Self {
         let (min, max) = kind.int_bounds();
         Self {
@@ -191,6 +205,111 @@ impl Field {
             identifier_class: None,
             description: "",
         }
+    }
+
+    /// Field 0 of every schema: the required `_schema` string holding the schema id `id`.
+    pub const fn schema_field(id: &'static str) -> Self {
+        Self::new("_schema", FieldType::String, FieldRule::Single)
+            .required()
+            .with_pattern(SCHEMA_ID_PATTERN)
+            .with_default(DefaultValue::Str(id))
+    }
+
+    /// Marks the field required.
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// Sets the minimum byte length.
+    pub const fn with_min_length(mut self, min_length: u32) -> Self {
+        self.min_length = min_length;
+        self
+    }
+
+    /// Sets the maximum byte length (already clamped to the type's maximum).
+    pub const fn with_max_length(mut self, max_length: u32) -> Self {
+        self.max_length = max_length;
+        self
+    }
+
+    /// Sets the inclusive lower bound (already clamped to the type's bounds).
+    pub const fn with_min(mut self, min: i64) -> Self {
+        self.min = min;
+        self
+    }
+
+    /// Sets the inclusive upper bound (already clamped to the type's bounds).
+    pub const fn with_max(mut self, max: i64) -> Self {
+        self.max = max;
+        self
+    }
+
+    /// Sets the decimal precision and scale.
+    pub const fn with_precision(mut self, precision: u8, scale: u8) -> Self {
+        self.precision = precision;
+        self.scale = scale;
+        self
+    }
+
+    /// Sets the pattern the (string) value must match.
+    pub const fn with_pattern(mut self, source: &'static str) -> Self {
+        // The replaced `None` is forgotten, not dropped, so this stays a `const fn` even if
+        // `Pattern` gains drop glue (a `const fn` cannot run it).
+        #[allow(
+            clippy::forget_non_drop,
+            reason = "keeps the const fn independent of Pattern's drop glue"
+        )]
+        std::mem::forget(self.pattern.replace(Pattern::new(source)));
+        self
+    }
+
+    /// Sets the format the (string) value must satisfy.
+    pub const fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Sets the schema's `<default>`.
+    pub const fn with_default(mut self, default: DefaultValue) -> Self {
+        self.default = Some(default);
+        self
+    }
+
+    /// Turns the type default off (`use-type-default="false"`).
+    pub const fn without_type_default(mut self) -> Self {
+        self.use_type_default = false;
+        self
+    }
+
+    /// Sets the curies a nested message must use.
+    pub const fn with_any_of(mut self, any_of: &'static [&'static str]) -> Self {
+        self.any_of = any_of;
+        self
+    }
+
+    /// Sets the enum of an `int-enum` / `string-enum` field.
+    pub const fn with_enum(mut self, enum_def: &'static EnumDef) -> Self {
+        self.enum_def = Some(enum_def);
+        self
+    }
+
+    /// Marks the field overridable by mixin users.
+    pub const fn overridable(mut self) -> Self {
+        self.overridable = true;
+        self
+    }
+
+    /// Sets the identifier class of an `identifier` field.
+    pub const fn with_identifier_class(mut self, class: &'static str) -> Self {
+        self.identifier_class = Some(class);
+        self
+    }
+
+    /// Sets the `<description>` text.
+    pub const fn with_description(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
     }
 
     /// Whether the field holds one value.

@@ -6,11 +6,15 @@
 //!
 //! Message types are generated from XML schema stores by the `pbjc` compiler. Each generated
 //! struct wraps a [`MessageData`] and implements [`Message`] (reflective, schema-driven access)
-//! plus typed getters and setters.
+//! and [`MessageType`] (its schema and its store's [`Registry`]), plus typed getters (reading
+//! through [`FromValue`], [`Values`] and [`Entries`]), checked setters and a [`Builder`].
+//! Features `serde` and `schemars` add the helpers behind the generated serde and schemars
+//! impls.
 
 #![warn(missing_docs)]
 
 mod accessors;
+mod builder;
 pub mod codec;
 mod error;
 pub mod field;
@@ -22,13 +26,19 @@ pub mod pattern;
 pub mod registry;
 pub mod schema;
 pub mod schema_id;
+#[cfg(feature = "schemars")]
+pub mod schemars;
+#[cfg(feature = "serde")]
+pub mod serde;
 pub mod text;
 pub mod time;
+mod typed;
 pub mod types;
 mod validate;
 pub mod value;
 pub mod well_known;
 
+pub use builder::Builder;
 pub use codec::Flavor;
 pub use error::{Error, Violation};
 pub use field::{DefaultValue, EnumDef, EnumValue, Field, Pattern};
@@ -37,6 +47,7 @@ pub use registry::Registry;
 pub use schema::Schema;
 pub use schema_id::{SchemaCurie, SchemaId, SchemaQName, SchemaVersion};
 pub use time::{Date, DateTime};
+pub use typed::{Entries, FromValue, Values};
 pub use types::{FieldRule, FieldType, Format, TypeFamily};
 pub use value::{FieldValue, Value};
 pub use well_known::{

@@ -2,10 +2,12 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::codec::{self, Flavor};
 use crate::error::{Error, Violation};
 use crate::field::{DefaultValue, Field};
+use crate::registry::Registry;
 use crate::schema::Schema;
 use crate::text::set_key;
 use crate::types::{FieldRule, FieldType, TypeFamily};
@@ -278,6 +280,25 @@ impl MessageData {
         Ok(())
     }
 
+    /// Removes every element equal to one of `values` (normalized like [`Self::add_to_list`])
+    /// from a list field.
+    pub fn remove_from_list<V: Into<Value>>(
+        &mut self,
+        name: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Result<(), Error> {
+        let (i, field) = self.collection(name, FieldRule::List)?;
+        // A value that cannot be stored cannot be in the list: nothing to remove for it.
+        let gone: Vec<Value> = values
+            .into_iter()
+            .filter_map(|v| validate::normalize(field, v.into()).ok().flatten())
+            .collect();
+        if let Some(FieldValue::List(items)) = &mut self.values[i] {
+            items.retain(|e| !gone.contains(e));
+        }
+        Ok(())
+    }
+
     /// Removes `key` from a map field.
     pub fn remove_from_map(&mut self, name: &str, key: &str) -> Result<(), Error> {
         let (i, _) = self.collection(name, FieldRule::Map)?;
@@ -467,7 +488,8 @@ pub(crate) fn default_value(field: &Field) -> Option<Value> {
 /// A pbj message: schema-driven data plus typed access in generated types.
 ///
 /// Every generated message struct implements this trait; generic code (codecs, marshalers,
-/// pbjx) works through it.
+/// pbjx) works through it. A `&dyn Message` downcasts to its generated type with
+/// [`downcast_ref`](#method.downcast_ref) (trait upcasting to [`Any`] does the work).
 pub trait Message: Any + Send + Sync + fmt::Debug {
     /// The message's field values.
     fn data(&self) -> &MessageData;
@@ -475,10 +497,6 @@ pub trait Message: Any + Send + Sync + fmt::Debug {
     fn data_mut(&mut self) -> &mut MessageData;
     /// A boxed deep copy (keeps the frozen state).
     fn clone_message(&self) -> Box<dyn Message>;
-    /// Upcast for downcasting to the generated type.
-    fn as_any(&self) -> &dyn Any;
-    /// Upcast for downcasting a box to the generated type.
-    fn into_any(self: Box<Self>) -> Box<dyn Any>;
 
     /// The schema.
     fn schema(&self) -> &'static Schema {
@@ -544,16 +562,27 @@ pub trait MessageType: Message + Sized {
     fn from_data(data: MessageData) -> Self;
     /// Unwraps the data.
     fn into_data(self) -> MessageData;
+    /// The registry of the store this type was compiled from (the stores it names through
+    /// `extern_path` included): what [`Self::from_json`] resolves nested messages with.
+    /// Generated types return their store's lazily built registry.
+    fn registry() -> Arc<Registry>;
 
-    /// Decodes JSON (either flavour) with the global registry for nested messages.
+    /// Decodes JSON (either flavour), resolving nested messages with [`Self::registry`].
+    /// Values are checked as they are decoded; required fields are checked by
+    /// [`Message::validate`].
     fn from_json(json: &str) -> Result<Self, Error> {
-        let data = codec::decode_as(json, Self::SCHEMA, &crate::registry::global())?;
+        Self::from_json_with(json, &Self::registry())
+    }
+
+    /// Decodes JSON (either flavour), resolving nested messages with `registry`.
+    fn from_json_with(json: &str, registry: &Registry) -> Result<Self, Error> {
+        let data = codec::decode_as(json, Self::SCHEMA, registry)?;
         Ok(Self::from_data(data))
     }
 }
 
 /// A message of any schema, without a generated type (for tools and tests).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DynamicMessage(pub MessageData);
 
 impl Message for DynamicMessage {
@@ -566,18 +595,62 @@ impl Message for DynamicMessage {
     fn clone_message(&self) -> Box<dyn Message> {
         Box::new(self.clone())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
-    }
 }
 
 impl dyn Message {
+    /// Whether the message is of the generated type `T`.
+    pub fn is<T: Message>(&self) -> bool {
+        let any: &dyn Any = self;
+        any.is::<T>()
+    }
+
     /// Downcasts to a generated type.
     pub fn downcast_ref<T: Message>(&self) -> Option<&T> {
-        self.as_any().downcast_ref::<T>()
+        let any: &dyn Any = self;
+        any.downcast_ref::<T>()
+    }
+
+    /// Downcasts to a generated type, mutably.
+    pub fn downcast_mut<T: Message>(&mut self) -> Option<&mut T> {
+        let any: &mut dyn Any = self;
+        any.downcast_mut::<T>()
+    }
+
+    /// Downcasts a box to a generated type; gives the box back when the type differs.
+    pub fn downcast<T: Message>(self: Box<Self>) -> Result<Box<T>, Box<dyn Message>> {
+        if !self.is::<T>() {
+            return Err(self);
+        }
+        let any: Box<dyn Any> = self;
+        match any.downcast::<T>() {
+            Ok(message) => Ok(message),
+            // `is` checked the type above; a box of another type cannot reach this arm.
+            Err(_) => unreachable!("the type was checked"),
+        }
+    }
+}
+
+/// Messages are equal when they have the same schema id and the same field values, in the same
+/// order (an unset field equals an empty collection); the frozen state does not count.
+impl PartialEq for dyn Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.data() == other.data()
+    }
+}
+
+impl PartialEq for MessageData {
+    fn eq(&self, other: &Self) -> bool {
+        let is_unset = |v: &Option<FieldValue>| v.as_ref().is_none_or(FieldValue::is_empty);
+        self.schema.id == other.schema.id
+            && self.values.len() == other.values.len()
+            && self
+                .values
+                .iter()
+                .zip(&other.values)
+                .all(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => is_unset(a) && is_unset(b),
+                })
     }
 }
 

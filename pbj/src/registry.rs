@@ -1,9 +1,12 @@
 //! The message resolver: schema id / curie -> message type, and mixin -> implementing curies.
+//!
+//! There is no process-wide registry: every decode names the registry it resolves with.
+//! pbjc generates one per compiled store (`schemas::registry()`, the stores it names through
+//! `extern_path` included), which generated types' [`crate::MessageType::from_json`] uses.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, RwLock, RwLockReadGuard};
 
-use crate::message::{Message, MessageData};
+use crate::message::{Message, MessageData, MessageType};
 use crate::schema::Schema;
 use crate::schema_id::SchemaId;
 
@@ -61,6 +64,11 @@ impl Registry {
         }
     }
 
+    /// Registers the generated type `T` (what generated `register` functions call).
+    pub fn register_type<T: MessageType>(&mut self) {
+        self.register(T::SCHEMA, |data| Box::new(T::from_data(data)));
+    }
+
     /// Number of registered types.
     pub fn len(&self) -> usize {
         self.by_curie_major.len()
@@ -115,21 +123,4 @@ impl Registry {
         self.resolve_curie(curie)
             .map(|e| (e.constructor)(MessageData::new(e.schema)))
     }
-}
-
-static GLOBAL: LazyLock<RwLock<Registry>> = LazyLock::new(|| RwLock::new(Registry::new()));
-
-/// Read access to the process-wide registry used by [`crate::MessageType::from_json`].
-pub fn global() -> RwLockReadGuard<'static, Registry> {
-    GLOBAL
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Adds types to the process-wide registry, e.g. `pbj::registry::register_global(my_schemas::register)`.
-pub fn register_global(f: impl FnOnce(&mut Registry)) {
-    let mut guard = GLOBAL
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    f(&mut guard);
 }

@@ -1,5 +1,7 @@
 //! Static schema descriptors ([`Schema`]), as emitted by pbjc.
 
+use heck::ToUpperCamelCase;
+
 use crate::field::Field;
 use crate::schema_id::{SchemaId, SchemaVersion};
 
@@ -63,16 +65,33 @@ impl Schema {
         SchemaId::parse(self.id)
     }
 
-    /// Rust-style type name, e.g. `ArticleV1`.
+    /// Rust-style type name, e.g. `ArticleV1` (the name pbjc gives the generated type).
+    ///
+    /// ```
+    /// let schema = pbj::Schema {
+    ///     id: "pbj:gdbots:pbjx:event:health-checked:2-0-0",
+    ///     curie: "gdbots:pbjx:event:health-checked",
+    ///     curie_major: "gdbots:pbjx:event:health-checked:v2",
+    ///     qname: "gdbots:health-checked",
+    ///     vendor: "gdbots",
+    ///     package: "pbjx",
+    ///     category: "event",
+    ///     message: "health-checked",
+    ///     version: pbj::SchemaVersion::new(2, 0, 0),
+    ///     fields: &[],
+    ///     mixins: &[],
+    ///     id_field: None,
+    ///     deprecated: false,
+    ///     description: "",
+    /// };
+    /// assert_eq!(schema.class_name(), "HealthCheckedV2");
+    /// ```
     pub fn class_name(&self) -> String {
-        let mut out = String::new();
-        for part in self.message.split('-') {
-            let mut chars = part.chars();
-            if let Some(c) = chars.next() {
-                out.extend(c.to_uppercase());
-                out.push_str(chars.as_str());
-            }
-        }
-        format!("{out}V{}", self.version.major)
+        // Message names are lowercase `[a-z0-9-]` (the id grammar): heck only capitalizes.
+        format!(
+            "{}V{}",
+            self.message.to_upper_camel_case(),
+            self.version.major
+        )
     }
 }

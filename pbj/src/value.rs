@@ -5,7 +5,9 @@ use crate::time::{Date, DateTime};
 use crate::well_known::{DynamicField, GeoPoint, MessageRef, Microtime, NodeRef};
 
 /// One value of a field (one element of a set/list/map field).
-#[derive(Debug)]
+///
+/// Values compare by content; nested messages compare like [`Message`]s.
+#[derive(Debug, PartialEq)]
 pub enum Value {
     /// `boolean`.
     Bool(bool),
@@ -153,7 +155,7 @@ impl From<Box<dyn Message>> for Value {
 }
 
 /// The stored content of one field, shaped by its rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
     /// A single value.
     Single(Value),

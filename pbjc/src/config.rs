@@ -1,20 +1,29 @@
 //! [`Config`]: the build.rs entry point, in the style of `prost_build::Config`.
 //!
 //! ```no_run
-//! // build.rs
+//! // build.rs of an app whose schemas use the pbjx core mixins (command, event, ...).
+//! // pbjx publishes the folder of its core store to the build scripts of the crates that
+//! // depend on it as `DEP_PBJX_SCHEMAS`: its namespaces become extern, reused from pbjx.
+//! let pbjx_store = std::env::var_os("DEP_PBJX_SCHEMAS").expect("pbjx is a dependency");
 //! pbjc::Config::new()
 //!     .store("schemas")
-//!     .extern_path("gdbots:pbjx", "::pbjx::schemas::gdbots::pbjx")
+//!     .extern_store(pbjx_store, "::pbjx::schemas")
 //!     .compile()
 //!     .expect("pbj schemas compile");
 //! ```
 //!
-//! Then, in the crate: `include!(concat!(env!("OUT_DIR"), "/pbj_schemas.rs"));`.
+//! Then, in the crate: `include!(concat!(env!("OUT_DIR"), "/pbj_schemas.rs"));`. That entry
+//! file declares the module tree and `include!`s one file per package (`acme.blog.rs`, ...).
+//!
+//! An extern namespace (see [`Config::extern_path`]) is not generated, but its declarations
+//! must still be loaded: a message's field table includes the fields of its mixins, and
+//! references are checked. Hence [`Config::extern_store`], which loads a store and makes each
+//! of its packages extern in one call.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::code_generator::{self, GenerateOptions};
+use crate::code_generator::{self, GenerateOptions, GeneratedFile, naming};
 use crate::model::Store;
 
 /// Default name of the generated file.
@@ -77,7 +86,8 @@ impl Config {
     }
 
     /// Uses `rust_path` for schemas and enums of `namespace` (`vendor:package` or `vendor`)
-    /// instead of generating them.
+    /// instead of generating them. The namespace's store must be loaded too (with
+    /// [`Self::store`]), or use [`Self::extern_store`].
     pub fn extern_path(
         &mut self,
         namespace: impl Into<String>,
@@ -89,13 +99,52 @@ impl Config {
         self
     }
 
+    /// Loads the store in `dir` (a folder of vendor folders) and makes each of its packages
+    /// extern at `{rust_root}::{vendor}::{package}`, e.g. `("…/pbjx/schemas", "::pbjx::schemas")`
+    /// makes `gdbots:pbjx` extern at `::pbjx::schemas::gdbots::pbjx`.
+    pub fn extern_store(&mut self, dir: impl AsRef<Path>, rust_root: &str) -> &mut Self {
+        let dir = dir.as_ref();
+        let root = rust_root.trim_end_matches("::");
+        for (vendor, package) in store_packages(dir) {
+            let path = format!(
+                "{root}::{}::{}",
+                naming::module(&vendor),
+                naming::module(&package)
+            );
+            self.extern_path(format!("{vendor}:{package}"), path);
+        }
+        self.store(dir)
+    }
+
+    /// The path generated code names the pbj crate by (default `::pbj`), like prost-build's
+    /// `prost_path`: `::pbjx::pbj` for an app that reaches pbj through pbjx.
+    pub fn pbj_path(&mut self, path: impl Into<String>) -> &mut Self {
+        self.options.pbj_path = path.into();
+        self
+    }
+
+    /// Whether every message implements `serde::Serialize` / `Deserialize` (default false;
+    /// needs pbj's `serde` feature).
+    pub fn serde(&mut self, enabled: bool) -> &mut Self {
+        self.options.serde = enabled;
+        self
+    }
+
+    /// Whether every message implements `schemars::JsonSchema` (default false; needs pbj's
+    /// `schemars` feature).
+    pub fn schemars(&mut self, enabled: bool) -> &mut Self {
+        self.options.schemars = enabled;
+        self
+    }
+
     /// The output directory (default: `$OUT_DIR`).
     pub fn out_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
         self.out_dir = Some(dir.as_ref().to_path_buf());
         self
     }
 
-    /// The output file name (default: `pbj_schemas.rs`).
+    /// The name of the entry file to `include!` (default: `pbj_schemas.rs`); the package files
+    /// are written beside it.
     pub fn file_name(&mut self, name: impl Into<String>) -> &mut Self {
         self.file_name = Some(name.into());
         self
@@ -112,14 +161,28 @@ impl Config {
         &self.options
     }
 
-    /// Generates the Rust source for an already loaded store.
+    /// Generates the Rust source for an already loaded store, as one file.
     pub fn generate(&self, store: &Store) -> String {
         code_generator::generate(store, &self.options)
     }
 
-    /// Loads the stores, generates the code and writes it (only if changed).
+    /// Generates the entry file and one file per package for an already loaded store; fails
+    /// when two generated types would share a name.
+    pub fn generate_files(&self, store: &Store) -> Result<Vec<GeneratedFile>, Error> {
+        let diagnostics = code_generator::check_names(store, &self.options);
+        if diagnostics.has_errors() {
+            return Err(Error::Load(diagnostics.to_string()));
+        }
+        Ok(code_generator::generate_files(
+            store,
+            &self.options,
+            self.resolved_file_name(),
+        ))
+    }
+
+    /// Loads the stores, generates the code and writes it (only the files that changed).
     /// Prints `cargo:rerun-if-changed` for every store directory and file.
-    /// Returns the path of the generated file.
+    /// Returns the path of the entry file.
     pub fn compile(&self) -> Result<PathBuf, Error> {
         let out_dir = self.resolve_out_dir()?;
         for dir in &self.stores {
@@ -136,7 +199,8 @@ impl Config {
     }
 
     /// Generates the code for an already loaded and checked store and writes it to the
-    /// configured output (only if changed); prints nothing. Returns the path of the file.
+    /// configured output (only the files that changed); prints nothing. Returns the path of
+    /// the entry file.
     pub fn write(&self, store: &Store) -> Result<PathBuf, Error> {
         let out_dir = self.resolve_out_dir()?;
         self.write_to(&out_dir, store)
@@ -157,24 +221,46 @@ impl Config {
         }
     }
 
-    /// Generates `store` into `out_dir/<file name>` unless the file already holds that code.
+    /// Generates `store` into `out_dir`: the entry file and the package files, each written
+    /// only when it does not already hold that code.
     fn write_to(&self, out_dir: &Path, store: &Store) -> Result<PathBuf, Error> {
-        let code = self.generate(store);
-        let path = out_dir.join(self.resolved_file_name());
-        let io = |source| Error::Io {
-            path: path.clone(),
+        let files = self.generate_files(store)?;
+        std::fs::create_dir_all(out_dir).map_err(|source| Error::Io {
+            path: out_dir.to_path_buf(),
             source,
-        };
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(code.as_str()) {
-            let dir = path.parent().unwrap_or(out_dir);
-            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-            std::fs::write(&path, code).map_err(io)?;
+        })?;
+        for file in &files {
+            let path = out_dir.join(&file.name);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(file.code.as_str()) {
+                std::fs::write(&path, &file.code).map_err(|source| Error::Io { path, source })?;
+            }
         }
-        Ok(path)
+        Ok(out_dir.join(self.resolved_file_name()))
     }
+}
+
+/// The `(vendor, package)` folders of a store (`dir/vendor/package/`), sorted.
+fn store_packages(dir: &Path) -> Vec<(String, String)> {
+    let subdirs = |d: &Path| -> Vec<(String, PathBuf)> {
+        let Ok(entries) = std::fs::read_dir(d) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+            .collect()
+    };
+    let mut out: Vec<(String, String)> = subdirs(dir)
+        .into_iter()
+        .flat_map(|(vendor, path)| {
+            subdirs(&path)
+                .into_iter()
+                .map(move |(package, _)| (vendor.clone(), package))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// Every file under `dir`, recursively (a missing directory yields nothing: the loader reports it).

@@ -2,10 +2,10 @@
 
 include!("golden/codegen_store.rs");
 
-use acme::tests_pbj::mixin::{Entity, Taggable};
+use acme::tests_pbj::mixin::{Entity, EntityMixin, Taggable, TaggableMixin};
 use acme::tests_pbj::node::{ArticleV1, EveryTypeV1};
 use acme::tests_pbj::{NodeStatus, PingV1, Priority};
-use pbj::{Message, MessageType};
+use pbj::{Message, MessageType, Mixin};
 
 #[test]
 fn enums() {
@@ -72,19 +72,20 @@ fn defaults_getters_setters() -> Result<(), pbj::Error> {
         .add_to_tags("A")?
         .add_to_labels("x")?
         .add_to_labels("x")?;
-    assert_eq!(a.tags().len(), 1);
-    assert_eq!(a.labels().len(), 2);
+    assert_eq!(a.tags().collect::<Vec<_>>(), ["A"]);
+    assert_eq!(a.labels().collect::<Vec<_>>(), ["x", "x"]);
     a.add_to_related(ArticleV1::empty())?;
-    assert_eq!(a.related().len(), 1);
+    assert_eq!(a.related().count(), 1);
     a.clear_status()?;
     assert_eq!(a.status(), Some(NodeStatus::Published));
 
     // Mixin traits read the same data by field name.
     let as_entity: &dyn Message = &a;
     assert!(as_entity.downcast_ref::<ArticleV1>().is_some());
-    assert_eq!(Entity::title(&a), Some("Hello"));
-    assert_eq!(Taggable::labels(&a).len(), 2);
-    assert_eq!(Entity::status(&a), Some(NodeStatus::Published));
+    assert!(as_entity.downcast_ref::<PingV1>().is_none());
+    assert_eq!(EntityMixin::title(&a), Some("Hello"));
+    assert_eq!(TaggableMixin::labels(&a).count(), 2);
+    assert_eq!(EntityMixin::status(&a), Some(NodeStatus::Published));
 
     let e = EveryTypeV1::new()
         .with_a_string("ab-c")?
@@ -106,8 +107,11 @@ fn defaults_getters_setters() -> Result<(), pbj::Error> {
     let mut e = e;
     e.put_in_status_map("k", NodeStatus::Draft)?
         .add_to_priorities(Priority::Low)?;
-    assert_eq!(e.status_map().len(), 1);
-    assert_eq!(e.priorities().len(), 1);
+    assert_eq!(
+        e.status_map().collect::<Vec<_>>(),
+        [("k", NodeStatus::Draft)]
+    );
+    assert_eq!(e.priorities().collect::<Vec<_>>(), [Priority::Low]);
     // Field `set_x` claims `set_x()`, so field `x` gets the `x_1` suffix.
     e.set_set_x("s")?.set_x_1("x")?;
     assert_eq!(e.set_x(), Some("s"));
@@ -116,7 +120,7 @@ fn defaults_getters_setters() -> Result<(), pbj::Error> {
 }
 
 #[test]
-fn registry() {
+fn registries() {
     let mut r = pbj::Registry::new();
     register(&mut r);
     assert_eq!(r.len(), 3);
@@ -128,4 +132,139 @@ fn registry() {
     );
     let boxed: Box<dyn Message> = PingV1::new().into();
     assert_eq!(boxed.schema().curie, "acme:tests.pbj::ping");
+    let ping = boxed.downcast::<PingV1>().expect("a ping");
+    let boxed: Box<dyn Message> = ping;
+    assert!(boxed.downcast::<ArticleV1>().is_err());
+
+    // The store's registry is built once and is what every generated type decodes with.
+    assert_eq!(registry().len(), 3);
+    assert!(std::sync::Arc::ptr_eq(&registry(), &ArticleV1::registry()));
+}
+
+#[test]
+fn typed_collections_and_removal() -> Result<(), pbj::Error> {
+    let mut e = EveryTypeV1::new();
+    e.add_to_int_set(3)?.add_to_int_set(5)?.add_to_int_set(3)?;
+    assert_eq!(e.int_set().collect::<Vec<i64>>(), [3, 5]);
+    e.remove_from_int_set(3)?;
+    assert_eq!(e.int_set().collect::<Vec<_>>(), [5]);
+
+    let (u1, u2) = (
+        "0e8f2d10-8a3b-41ee-8c99-0242ac120002",
+        "1e8f2d10-8a3b-41ee-8c99-0242ac120002",
+    );
+    e.add_to_uuid_list(u1)?
+        .add_to_uuid_list(u2)?
+        .add_to_uuid_list(u1)?;
+    assert_eq!(e.uuid_list().rev().collect::<Vec<&str>>(), [u1, u2, u1]);
+    e.remove_from_uuid_list(u1)?;
+    assert_eq!(e.uuid_list().collect::<Vec<_>>(), [u2]);
+
+    e.put_in_string_map("a", "x")?.put_in_string_map("b", "y")?;
+    e.remove_from_string_map("a")?;
+    assert_eq!(e.string_map().collect::<Vec<_>>(), [("b", "y")]);
+
+    let mut a = ArticleV1::new();
+    a.add_to_tags("Rust")?.add_to_tags("pbj")?;
+    a.remove_from_tags("RUST")?;
+    assert_eq!(a.tags().collect::<Vec<_>>(), ["pbj"]);
+    Ok(())
+}
+
+#[test]
+fn nested_messages_are_typed() -> Result<(), pbj::Error> {
+    // `related` allows one type: its values come back as `&ArticleV1`.
+    let mut a = ArticleV1::new().with_title("outer")?;
+    a.add_to_related(ArticleV1::new().with_title("inner")?)?;
+    let inner: Vec<&ArticleV1> = a.related().collect();
+    assert_eq!(inner[0].title(), Some("inner"));
+
+    // `a_message` allows two: `&dyn Message`, plus a typed downcast helper.
+    let e = EveryTypeV1::new().with_a_message(PingV1::new().with_note("hi")?)?;
+    assert_eq!(
+        e.a_message().map(|m| m.schema().curie),
+        Some("acme:tests.pbj::ping")
+    );
+    assert_eq!(
+        e.a_message_as::<PingV1>().and_then(PingV1::note),
+        Some("hi")
+    );
+    assert!(e.a_message_as::<ArticleV1>().is_none());
+    Ok(())
+}
+
+#[test]
+fn from_json_resolves_nested_messages_with_the_store_registry() -> Result<(), pbj::Error> {
+    // Nothing is registered by hand: `from_json` uses the generated per-store registry.
+    let e = EveryTypeV1::new()
+        .with_a_int(5)?
+        .with_a_string("ab-c")?
+        .with_a_message(PingV1::new().with_note("nested")?)?;
+    let decoded = EveryTypeV1::from_json(&e.to_json())?;
+    assert_eq!(
+        decoded.a_message_as::<PingV1>().and_then(PingV1::note),
+        Some("nested")
+    );
+    assert_eq!(decoded, e);
+    Ok(())
+}
+
+#[test]
+fn messages_compare_by_content() -> Result<(), pbj::Error> {
+    let a = ArticleV1::new().with_title("one")?;
+    let mut b = a.clone();
+    assert_eq!(a, b);
+    b.freeze();
+    assert_eq!(a, b, "the frozen state does not count");
+    let c = a.clone().with_title("two")?;
+    assert_ne!(a, c);
+    let mut d = a.clone();
+    d.add_to_tags("x")?;
+    d.remove_from_tags("x")?;
+    assert_eq!(a, d, "an emptied set equals an unset one");
+    Ok(())
+}
+
+#[test]
+fn builder_collects_every_problem() {
+    let built = ArticleV1::builder()
+        .title("Hello")
+        .tags(["rust", "Rust", "pbj"])
+        .priority(Priority::CtrlStop)
+        .build()
+        .expect("valid");
+    assert_eq!(built.title(), Some("Hello"));
+    assert_eq!(built.tags().collect::<Vec<_>>(), ["Rust", "pbj"]);
+    assert_eq!(built.priority(), Some(Priority::CtrlStop));
+
+    // A rejected value and a bad set element are both reported, each naming its field; an
+    // unset required field too.
+    let err = EveryTypeV1::builder()
+        .a_string("NOT A SLUG")
+        .a_tiny_int(7)
+        .int_set([1, -1])
+        .build()
+        .expect_err("two bad values");
+    let pbj::Error::Violations { violations, .. } = &err else {
+        panic!("{err:?}")
+    };
+    let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(fields, ["a_string", "int_set"], "{err}");
+
+    let err = ArticleV1::builder()
+        .tags(["t"])
+        .build()
+        .expect_err("title unset");
+    assert_eq!(err.field(), Some("title"));
+}
+
+#[test]
+fn mixin_markers_name_mixins() {
+    assert_eq!(Entity::CURIE, "acme:tests.pbj:mixin:entity");
+    assert_eq!(
+        <Taggable as Mixin>::CURIE_MAJOR,
+        "acme:tests.pbj:mixin:taggable:v1"
+    );
+    assert!(ArticleV1::SCHEMA.has_mixin(Entity::CURIE_MAJOR));
+    assert!(!PingV1::SCHEMA.has_mixin(Entity::CURIE));
 }

@@ -1,9 +1,11 @@
-//! Golden test of the code generator on a hand-built store.
+//! Golden tests of the code generator on a hand-built store: one file with the default
+//! options (`golden/codegen_store.rs`), and the per-package files with serde and schemars
+//! impls (`golden/split/`).
 //!
-//! `PBJC_BLESS=1 cargo test -p pbjc --test codegen_golden` rewrites `golden/codegen_store.rs`.
+//! `PBJC_BLESS=1 cargo test -p pbjc --test codegen_golden` rewrites them.
 
 use pbj::{FieldRule, FieldType, Format, SchemaId};
-use pbjc::code_generator::{GenerateOptions, generate};
+use pbjc::code_generator::{GenerateOptions, generate, generate_files};
 use pbjc::model::{
     EnumDecl, EnumKind, EnumOption, FieldDecl, Location, OptionValue, SchemaDecl, Store,
 };
@@ -264,22 +266,23 @@ pub fn store() -> Store {
     store
 }
 
-#[test]
-fn golden_output() {
-    let rustfmt_ok =
-        std::process::Command::new(std::env::var("RUSTFMT").unwrap_or("rustfmt".into()))
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if !rustfmt_ok {
-        eprintln!("rustfmt unavailable: golden comparison skipped");
-        return;
-    }
-    let code = generate(&store(), &GenerateOptions::default());
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/codegen_store.rs");
+fn rustfmt_ok() -> bool {
+    std::process::Command::new(std::env::var("RUSTFMT").unwrap_or("rustfmt".into()))
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Compares `code` with the golden file `name` (or rewrites it with `PBJC_BLESS=1`).
+fn assert_golden(name: &str, code: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var_os("PBJC_BLESS").is_some() {
-        std::fs::write(&path, &code).expect("write golden");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("golden dir");
+        }
+        std::fs::write(&path, code).expect("write golden");
         return;
     }
     let expected = std::fs::read_to_string(&path).expect("golden file (bless with PBJC_BLESS=1)");
@@ -288,6 +291,59 @@ fn golden_output() {
         "generated code differs from {}; rerun with PBJC_BLESS=1",
         path.display()
     );
+}
+
+#[test]
+fn golden_output() {
+    if !rustfmt_ok() {
+        eprintln!("rustfmt unavailable: golden comparison skipped");
+        return;
+    }
+    assert_golden(
+        "codegen_store.rs",
+        &generate(&store(), &GenerateOptions::default()),
+    );
+}
+
+#[test]
+fn golden_split_output_with_integrations() {
+    if !rustfmt_ok() {
+        eprintln!("rustfmt unavailable: golden comparison skipped");
+        return;
+    }
+    let opts = GenerateOptions {
+        serde: true,
+        schemars: true,
+        ..GenerateOptions::default()
+    };
+    let files = generate_files(&store(), &opts, "pbj_schemas.rs");
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["pbj_schemas.rs", "acme.tests_pbj.rs"]);
+    for f in &files {
+        assert_golden(&format!("split/{}", f.name), &f.code);
+    }
+}
+
+#[test]
+fn split_files_hold_the_same_items() {
+    let opts = GenerateOptions {
+        rustfmt: false,
+        ..GenerateOptions::default()
+    };
+    let single = generate(&store(), &opts);
+    let files = generate_files(&store(), &opts, "entry.rs");
+    assert!(files[0].code.contains("include!(\"acme.tests_pbj.rs\");"));
+    // Every item of the single file is in exactly one of the split files.
+    for item in [
+        "pub struct ArticleV1(",
+        "pub enum Priority",
+        "pub trait EntityMixin",
+        "pub fn registry()",
+    ] {
+        assert!(single.contains(item), "{item}");
+        let holders = files.iter().filter(|f| f.code.contains(item)).count();
+        assert_eq!(holders, 1, "{item}");
+    }
 }
 
 #[test]
@@ -300,11 +356,38 @@ fn deterministic_and_structured() {
     assert_eq!(a, generate(&store(), &opts));
     assert!(a.contains("pub mod acme {"));
     assert!(a.contains("pub mod tests_pbj {"));
-    assert!(a.contains("pub struct ArticleV1(pbj::MessageData);"));
+    assert!(a.contains("pub struct ArticleV1(::pbj::MessageData);"));
     assert!(!a.contains("old"), "only the latest version is generated");
-    assert!(a.contains("pub trait Entity: pbj::Message {"));
-    assert!(a.contains("impl super::mixin::Entity for ArticleV1 {}"));
-    assert!(a.contains("pub struct PingV1(pbj::MessageData);"));
+    assert!(a.contains("pub struct Entity;"));
+    assert!(a.contains("impl ::pbj::Mixin for Entity {"));
+    assert!(a.contains("pub trait EntityMixin: ::pbj::Message {"));
+    assert!(a.contains("impl super::mixin::EntityMixin for ArticleV1 {}"));
+    assert!(a.contains("pub struct PingV1(::pbj::MessageData);"));
+    // Integrations are opt-in.
+    assert!(!a.contains("serde") && !a.contains("schemars"));
+}
+
+#[test]
+fn pbj_path_is_used_everywhere() {
+    let opts = GenerateOptions {
+        rustfmt: false,
+        pbj_path: "::pbjx::pbj".to_owned(),
+        serde: true,
+        schemars: true,
+        ..GenerateOptions::default()
+    };
+    let code = generate(&store(), &opts);
+    assert!(code.contains("pub struct ArticleV1(::pbjx::pbj::MessageData);"));
+    assert!(code.contains("impl ::pbjx::pbj::serde::Serialize for ArticleV1"));
+    // No path names pbj other than through the configured one (`tests.pbj::ping` is a curie).
+    let stray = code.replace("::pbjx::pbj::", "");
+    let bare = stray.match_indices("pbj::").find(|(at, _)| {
+        !stray[..*at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+    });
+    assert_eq!(
+        bare.map(|(at, _)| &stray[at.saturating_sub(40)..at + 5]),
+        None
+    );
 }
 
 #[test]
@@ -315,6 +398,7 @@ fn extern_paths_are_referenced_not_generated() {
             "::other::acme::tests_pbj".to_owned(),
         )],
         rustfmt: false,
+        ..GenerateOptions::default()
     };
     let mut store = store();
     // A message of another package that uses the extern mixin and enum.
@@ -330,16 +414,48 @@ fn extern_paths_are_referenced_not_generated() {
     let code = generate(&store, &opts);
     assert!(!code.contains("pub mod tests_pbj"));
     assert!(!code.contains("pub enum Priority"));
-    assert!(code.contains("impl ::other::acme::tests_pbj::mixin::Entity for PageV1 {}"));
-    assert!(code.contains("Some(&::other::acme::tests_pbj::PRIORITY)"));
+    assert!(code.contains("impl ::other::acme::tests_pbj::mixin::EntityMixin for PageV1 {}"));
+    assert!(code.contains("with_enum(&::other::acme::tests_pbj::PRIORITY)"));
     assert!(code.contains("Option<::other::acme::tests_pbj::Priority>"));
-    assert!(code.contains("app::node::PAGE_V1_SCHEMA"));
+    assert!(code.contains("registry.register_type::<node::PageV1>();"));
+    // The store's registry includes the extern package's types.
+    assert!(code.contains("::other::acme::tests_pbj::register(&mut registry);"));
 
     let vendor_opts = GenerateOptions {
         extern_paths: vec![("acme".to_owned(), "::other::acme".to_owned())],
         rustfmt: false,
+        ..GenerateOptions::default()
     };
     let code = generate(&store, &vendor_opts);
     assert!(!code.contains("pub mod acme"));
-    assert!(code.contains("pub fn register(_registry: &mut pbj::Registry)"));
+    assert!(code.contains("pub fn register(_registry: &mut ::pbj::Registry)"));
+    assert!(code.contains("::other::acme::app::register(&mut registry);"));
+    assert!(code.contains("::other::acme::tests_pbj::register(&mut registry);"));
+}
+
+#[test]
+fn colliding_generated_names_are_errors_with_locations() {
+    let mut store = store();
+    // Mixin `entity-mixin` gets the marker `EntityMixin`: the trait name of mixin `entity`.
+    let mut clash = schema("pbj:acme:tests.pbj:mixin:entity-mixin:1-0-0", &[], vec![]);
+    clash.location = Location {
+        file: "acme/tests.pbj/mixin/entity-mixin/1-0-0.xml".into(),
+        line: 2,
+        column: 1,
+    };
+    store.schemas.insert(clash.id.to_string(), clash);
+    let diagnostics = pbjc::code_generator::check_names(&store, &GenerateOptions::default());
+    assert_eq!(diagnostics.error_count(), 1, "{diagnostics}");
+    let text = diagnostics.to_string();
+    assert!(
+        text.contains("`EntityMixin`") && text.contains("entity-mixin/1-0-0.xml:2:1"),
+        "{text}"
+    );
+    let err = pbjc::Config::new()
+        .generate_files(&store)
+        .expect_err("the collision stops generation");
+    assert!(err.to_string().contains("EntityMixin"), "{err}");
+    assert!(
+        pbjc::code_generator::check_names(&self::store(), &GenerateOptions::default()).is_empty()
+    );
 }

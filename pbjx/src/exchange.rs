@@ -307,7 +307,6 @@ impl Pbjx {
         let response = self.request(request).await?;
         let schema = response.schema().id;
         response
-            .into_any()
             .downcast::<R>()
             .map(|r| *r)
             .map_err(|_| Error::InvalidArgument {

@@ -13,9 +13,9 @@
 //!   store, event search, scheduler).
 //!
 //! The core schemas (`gdbots:pbjx` and `gdbots:contexts`) are compiled into [`schemas`]; apps
-//! that compile their own stores reuse them with
-//! `pbjc::Config::extern_path("gdbots:pbjx", "::pbjx::schemas::gdbots::pbjx")` (and the same for
-//! `gdbots:contexts`).
+//! that compile their own stores reuse them without copying the XML: pbjx hands its store
+//! folder to their build scripts as `DEP_PBJX_SCHEMAS`, and
+//! `pbjc::Config::extern_store(dir, "::pbjx::schemas")` loads it and makes its packages extern.
 
 #![warn(missing_docs)]
 
@@ -45,7 +45,6 @@ pub use pbj;
 /// check-health, health-checked, echo-request/echo-response, event-execution-failed,
 /// request-failed-response, envelope; enums code, http-code, search-events-sort) and
 /// `gdbots:contexts` (app, cloud, user-agent).
-#[allow(missing_docs)]
 pub mod schemas {
     include!(concat!(env!("OUT_DIR"), "/pbjx_schemas.rs"));
 }

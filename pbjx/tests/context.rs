@@ -48,9 +48,9 @@ fn full_command() -> CheckHealthV1 {
 }
 
 /// Address of the `ctx_app` / `ctx_cloud` value, to prove copies are new instances.
-fn address(message: Option<&dyn Message>) -> usize {
+fn address<M: ?Sized>(message: Option<&M>) -> usize {
     message
-        .map(|m| m as *const dyn Message as *const u8 as usize)
+        .map(|m| m as *const M as *const u8 as usize)
         .unwrap_or(0)
 }
 

@@ -1,7 +1,6 @@
 //! Registration checks at `build()` and status codes (pbjx-features.md §3
 //! "RegisteringServiceLocator" / "Bundle wiring", §8 "StatusCodeUtil", §8 "Exceptions").
 
-use std::any::Any;
 use std::sync::Arc;
 
 use pbjx::pbj::{Message, MessageData, MessageType, Schema};
@@ -110,12 +109,6 @@ impl Message for Hybrid {
     fn clone_message(&self) -> Box<dyn Message> {
         Box::new(self.clone())
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
-    }
 }
 
 impl MessageType for Hybrid {
@@ -125,6 +118,9 @@ impl MessageType for Hybrid {
     }
     fn into_data(self) -> MessageData {
         self.0
+    }
+    fn registry() -> Arc<pbjx::pbj::Registry> {
+        pbjx::schemas::registry()
     }
 }
 

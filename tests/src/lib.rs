@@ -6,24 +6,18 @@
 
 #![warn(missing_docs)]
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use pbj::{Error, Flavor, Message, Registry};
 
 /// The generated types of the three stores.
-#[allow(missing_docs, clippy::all)]
 pub mod schemas {
     include!(concat!(env!("OUT_DIR"), "/pbj_schemas.rs"));
 }
 
-/// A registry holding every generated message type.
+/// A registry holding every generated message type (the three stores and the pbjx core).
 pub fn registry() -> &'static Registry {
-    static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
-        let mut r = Registry::new();
-        pbjx::register(&mut r);
-        schemas::register(&mut r);
-        r
-    });
+    static REGISTRY: LazyLock<Arc<Registry>> = LazyLock::new(schemas::registry);
     &REGISTRY
 }
 

@@ -12,7 +12,7 @@ use pbjx::{Code, Error, Pbjx, Selector};
 use pbjx_examples::schemas::acme::blog::ArticleStatus;
 use pbjx_examples::schemas::acme::blog::command::PublishArticleV1;
 use pbjx_examples::schemas::acme::blog::event::ArticlePublishedV1;
-use pbjx_examples::schemas::acme::blog::mixin::Article;
+use pbjx_examples::schemas::acme::blog::mixin::ArticleMixin;
 use pbjx_examples::schemas::acme::blog::request::{GetArticleRequestV1, GetArticleResponseV1};
 
 /// The read model: article id -> its article-published event.
@@ -23,15 +23,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let articles = Articles::default();
     let pbjx = build(articles.clone())?;
 
-    // 1. A command built with typed, validated setters; ids and timestamps are generated.
-    let mut command = PublishArticleV1::new()
-        .with_article_id("0e8f2d10-8a3b-41ee-8c99-0242ac120002")?
-        .with_title("  Hello, pbjx!  ")?
-        .with_ctx_tenant_id("tenant-1")?;
-    command
-        .add_to_tags("Rust")?
-        .add_to_tags("rust")?
-        .add_to_tags("Pbj")?;
+    // 1. A command built with the validating builder (every rejected value is reported at
+    //    once by `build`); ids and timestamps are generated.
+    let mut command = PublishArticleV1::builder()
+        .article_id("0e8f2d10-8a3b-41ee-8c99-0242ac120002")
+        .title("  Hello, pbjx!  ")
+        .ctx_tenant_id("tenant-1")
+        .tags(["Rust", "rust", "Pbj"])
+        .build()?;
     println!("command         : {}", command.to_json());
     println!("PHP JSON        : {}", command.to_json_with(Flavor::Php));
     println!("etag            : {}", command.generate_etag(&[]));
@@ -47,13 +46,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let request =
         GetArticleRequestV1::new().with_article_id("0e8f2d10-8a3b-41ee-8c99-0242ac120002")?;
     let response = pbjx.request_as::<GetArticleResponseV1>(request).await?;
-    let article = response
-        .article()
-        .and_then(|a| a.downcast_ref::<ArticlePublishedV1>());
+    // `article` allows one message type, so it comes back typed.
+    let article: Option<&ArticlePublishedV1> = response.article();
     println!(
         "get-article     : {:?} ({:?})",
-        article.and_then(|a| Article::title(a)),
-        article.and_then(|a| a.status())
+        article.and_then(ArticleMixin::title),
+        article.and_then(ArticlePublishedV1::status)
     );
 
     // 4. A validate hook rejects a command: nothing is handled.
@@ -120,15 +118,12 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
             },
         )
         .command(|command: Arc<PublishArticleV1>, pbjx: Pbjx| async move {
-            let mut event = ArticlePublishedV1::new()
-                .with_article_id(command.article_id().unwrap_or_default())?
-                .with_title(command.title().unwrap_or_default())?
-                .with_word_count(2)?;
-            for tag in command.tags() {
-                if let Some(tag) = tag.as_str() {
-                    event.add_to_tags(tag)?;
-                }
-            }
+            let mut event = ArticlePublishedV1::builder()
+                .article_id(command.article_id().unwrap_or_default())
+                .title(command.title().unwrap_or_default())
+                .word_count(2)
+                .tags(command.tags())
+                .build()?;
             pbjx.copy_context(&*command, &mut event)?;
             pbjx.publish(event).await
         })
@@ -176,7 +171,10 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
                         format!("article [{id}] does not exist"),
                     ));
                 };
-                Ok(GetArticleResponseV1::new().with_article(article.clone_message())?)
+                Ok(
+                    GetArticleResponseV1::new()
+                        .with_article(ArticlePublishedV1::clone(&article))?,
+                )
             }
         })
         .build()

@@ -1,4 +1,4 @@
-//! Typed getters and setters of one field, shared by message structs and mixin traits.
+//! Typed getters and setters of one field, shared by message structs, builders and mixin traits.
 
 use pbj::{FieldRule, FieldType, TypeFamily};
 
@@ -7,144 +7,123 @@ use crate::model::FieldDecl;
 
 /// How a field's values are read and written in Rust.
 pub(crate) struct Access {
-    /// `MessageData` accessor of one value (`get_str`, ...).
-    getter: &'static str,
-    /// Rust type of one value returned by getters.
+    /// Rust type of one value as read (`&str`, `i64`, an enum, `&ArticleV1`, ...).
     out_ty: String,
-    /// Conversion appended to the accessor result (e.g. `.and_then(Enum::from_value)`).
-    convert: String,
     /// Rust type of the setter parameter.
     in_ty: String,
     /// Expression turning `v` into a `pbj::Value`.
     to_value: String,
+    /// A message field allowing several types: it gets a generic `{getter}_as::<M>()`.
+    pub downcast: bool,
 }
 
 impl Access {
-    /// The accessor plan of `field`, with enum paths seen from module `from`.
+    /// The accessor plan of `field`, with type paths seen from module `from`.
     pub fn of(ctx: &Ctx<'_>, field: &FieldDecl, from: &[String]) -> Self {
-        let plain = |getter, out_ty: &str, in_ty: &str, to_value: &str| Access {
-            getter,
-            out_ty: out_ty.to_owned(),
-            convert: String::new(),
-            in_ty: in_ty.to_owned(),
-            to_value: to_value.to_owned(),
+        let pbj = ctx.pbj();
+        // In the templates below `#` stands for the pbj path; generated type paths are
+        // passed in already resolved.
+        let plain = |out_ty: &str, in_ty: &str, to_value: &str| Access {
+            out_ty: out_ty.replace('#', pbj),
+            in_ty: in_ty.replace('#', pbj),
+            to_value: to_value.replace('#', pbj),
+            downcast: false,
         };
         let enum_ty = field
             .enum_id
             .as_deref()
             .and_then(|id| ctx.enum_paths(id, from));
         match (field.kind, enum_ty) {
-            (FieldType::StringEnum, Some((ty, _))) => Access {
-                getter: "get_str",
-                convert: format!(".and_then({ty}::from_value)"),
-                out_ty: ty.clone(),
-                in_ty: ty,
-                to_value: "pbj::Value::String(v.value().to_owned())".to_owned(),
-            },
-            (FieldType::IntEnum, Some((ty, _))) => Access {
-                getter: "get_i64",
-                convert: format!(".and_then({ty}::from_value)"),
-                out_ty: ty.clone(),
-                in_ty: ty,
-                to_value: "pbj::Value::Int(v.value())".to_owned(),
-            },
+            (FieldType::StringEnum, Some((ty, _))) => {
+                plain(&ty, &ty, "#::Value::String(v.value().to_owned())")
+            }
+            (FieldType::IntEnum, Some((ty, _))) => plain(&ty, &ty, "#::Value::Int(v.value())"),
             (kind, _) => match kind.family() {
-                TypeFamily::Bool => plain("get_bool", "bool", "bool", "pbj::Value::Bool(v)"),
-                TypeFamily::Int => plain("get_i64", "i64", "i64", "pbj::Value::Int(v)"),
-                TypeFamily::BigInt => plain("get_big_int", "i128", "i128", "pbj::Value::BigInt(v)"),
-                TypeFamily::Float => plain("get_f64", "f64", "f64", "pbj::Value::Float(v)"),
-                TypeFamily::String | TypeFamily::Uuid => plain(
-                    "get_str",
-                    "&str",
-                    "impl Into<String>",
-                    "pbj::Value::String(v.into())",
-                ),
-                TypeFamily::Binary => plain(
-                    "get_bytes",
-                    "&[u8]",
-                    "impl Into<Vec<u8>>",
-                    "pbj::Value::Binary(v.into())",
-                ),
-                TypeFamily::Date => {
-                    plain("get_date", "pbj::Date", "pbj::Date", "pbj::Value::Date(v)")
+                TypeFamily::Bool => plain("bool", "bool", "#::Value::Bool(v)"),
+                TypeFamily::Int => plain("i64", "i64", "#::Value::Int(v)"),
+                TypeFamily::BigInt => plain("i128", "i128", "#::Value::BigInt(v)"),
+                TypeFamily::Float => plain("f64", "f64", "#::Value::Float(v)"),
+                TypeFamily::String | TypeFamily::Uuid => {
+                    plain("&str", "impl Into<String>", "#::Value::String(v.into())")
                 }
-                TypeFamily::DateTime => plain(
-                    "get_date_time",
-                    "pbj::DateTime",
-                    "pbj::DateTime",
-                    "pbj::Value::DateTime(v)",
-                ),
-                TypeFamily::Microtime => plain(
-                    "get_microtime",
-                    "pbj::Microtime",
-                    "pbj::Microtime",
-                    "pbj::Value::Microtime(v)",
-                ),
-                TypeFamily::NodeRef => plain(
-                    "get_node_ref",
-                    "&pbj::NodeRef",
-                    "pbj::NodeRef",
-                    "pbj::Value::NodeRef(v)",
-                ),
-                TypeFamily::MessageRef => plain(
-                    "get_message_ref",
-                    "&pbj::MessageRef",
-                    "pbj::MessageRef",
-                    "pbj::Value::MessageRef(v)",
-                ),
-                TypeFamily::GeoPoint => plain(
-                    "get_geo_point",
-                    "pbj::GeoPoint",
-                    "pbj::GeoPoint",
-                    "pbj::Value::GeoPoint(v)",
-                ),
+                TypeFamily::Binary => {
+                    plain("&[u8]", "impl Into<Vec<u8>>", "#::Value::Binary(v.into())")
+                }
+                TypeFamily::Date => plain("#::Date", "#::Date", "#::Value::Date(v)"),
+                TypeFamily::DateTime => {
+                    plain("#::DateTime", "#::DateTime", "#::Value::DateTime(v)")
+                }
+                TypeFamily::Microtime => {
+                    plain("#::Microtime", "#::Microtime", "#::Value::Microtime(v)")
+                }
+                TypeFamily::NodeRef => plain("&#::NodeRef", "#::NodeRef", "#::Value::NodeRef(v)"),
+                TypeFamily::MessageRef => {
+                    plain("&#::MessageRef", "#::MessageRef", "#::Value::MessageRef(v)")
+                }
+                TypeFamily::GeoPoint => {
+                    plain("#::GeoPoint", "#::GeoPoint", "#::Value::GeoPoint(v)")
+                }
                 TypeFamily::DynamicField => plain(
-                    "get_dynamic_field",
-                    "&pbj::DynamicField",
-                    "pbj::DynamicField",
-                    "pbj::Value::DynamicField(v)",
+                    "&#::DynamicField",
+                    "#::DynamicField",
+                    "#::Value::DynamicField(v)",
                 ),
-                TypeFamily::Message => plain(
-                    "get_message",
-                    "&dyn pbj::Message",
-                    "impl Into<Box<dyn pbj::Message>>",
-                    "pbj::Value::Message(v.into())",
-                ),
+                TypeFamily::Message => match ctx.single_message_type(field, from) {
+                    Some(ty) => plain(&format!("&{ty}"), &ty, "#::Value::Message(Box::new(v))"),
+                    None => Access {
+                        downcast: true,
+                        ..plain(
+                            "&dyn #::Message",
+                            "impl Into<Box<dyn #::Message>>",
+                            "#::Value::Message(v.into())",
+                        )
+                    },
+                },
             },
+        }
+    }
+
+    /// The getter's return type for a field of `rule`, reading values as `out_ty`.
+    fn ty(pbj: &str, rule: FieldRule, out_ty: &str) -> String {
+        match rule {
+            FieldRule::Single => format!("Option<{out_ty}>"),
+            FieldRule::Set | FieldRule::List => format!("{pbj}::Values<'_, {out_ty}>"),
+            FieldRule::Map => format!("{pbj}::Entries<'_, {out_ty}>"),
         }
     }
 
     /// The getter's return type for a field of `rule`.
-    pub fn getter_ty(&self, rule: FieldRule) -> String {
+    pub fn getter_ty(&self, pbj: &str, rule: FieldRule) -> String {
+        Self::ty(pbj, rule, &self.out_ty)
+    }
+
+    /// The return type of the `{getter}_as::<M>()` helper of a multi-type message field.
+    pub fn downcast_ty(pbj: &str, rule: FieldRule) -> String {
+        Self::ty(pbj, rule, "&M")
+    }
+
+    /// The `MessageData` method reading a field of `rule` (`get_as`, `values`, `entries`).
+    fn reader(rule: FieldRule) -> &'static str {
         match rule {
-            FieldRule::Single => format!("Option<{}>", self.out_ty),
-            FieldRule::Set | FieldRule::List => "&[pbj::Value]".to_owned(),
-            FieldRule::Map => "&[(String, pbj::Value)]".to_owned(),
+            FieldRule::Single => "get_as",
+            FieldRule::Set | FieldRule::List => "values",
+            FieldRule::Map => "entries",
         }
     }
 
     /// The getter body reading index expression `index` of data expression `data`.
-    pub fn getter_expr(&self, rule: FieldRule, data: &str, index: &str) -> String {
-        match rule {
-            FieldRule::Single => format!("{data}.{}({index}){}", self.getter, self.convert),
-            FieldRule::Set | FieldRule::List => format!("{data}.get_list({index})"),
-            FieldRule::Map => format!("{data}.get_map({index})"),
-        }
+    pub fn getter_expr(rule: FieldRule, data: &str, index: &str) -> String {
+        format!("{data}.{}({index})", Self::reader(rule))
     }
 
     /// Like [`Self::getter_expr`], but `index` is an `Option<usize>` expression.
-    pub fn getter_expr_opt(&self, rule: FieldRule, data: &str, index: &str) -> String {
+    pub fn getter_expr_opt(rule: FieldRule, data: &str, index: &str) -> String {
         match rule {
-            FieldRule::Single => {
-                format!(
-                    "{index}.and_then(|i| {data}.{}(i)){}",
-                    self.getter, self.convert
-                )
-            }
-            FieldRule::Set | FieldRule::List => {
-                format!("{index}.map(|i| {data}.get_list(i)).unwrap_or_default()")
-            }
-            FieldRule::Map => format!("{index}.map(|i| {data}.get_map(i)).unwrap_or_default()"),
+            FieldRule::Single => format!("{index}.and_then(|i| {data}.get_as(i))"),
+            _ => format!(
+                "{index}.map(|i| {data}.{}(i)).unwrap_or_default()",
+                Self::reader(rule)
+            ),
         }
     }
 

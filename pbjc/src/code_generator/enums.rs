@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use super::naming::{screaming, str_lit, upper_camel};
 use crate::model::{EnumDecl, EnumKind, OptionValue};
 
-/// Renders the enum type, its methods and its `EnumDef` static.
-pub(crate) fn render(e: &EnumDecl) -> String {
+/// Renders the enum type, its methods, its `FromValue` impl and its `EnumDef` static, naming
+/// the pbj crate `pbj`.
+pub(crate) fn render(pbj: &str, e: &EnumDecl) -> String {
     let name = upper_camel(&e.name);
     let is_int = e.kind == EnumKind::Int;
     let lit = |v: &OptionValue| match v {
@@ -110,20 +111,32 @@ pub(crate) fn render(e: &EnumDecl) -> String {
         out.push_str("            _ => None,\n        }\n    }\n}\n\n");
     }
 
+    let read = if is_int { "as_i64" } else { "as_str" };
+    out.push_str(&format!(
+        "/// Reads a stored value of an `{}` field.
+impl {pbj}::FromValue<'_> for {name} {{
+    fn from_value(value: &{pbj}::Value) -> Option<Self> {{
+        value.{read}().and_then(Self::from_value)
+    }}
+}}
+
+",
+        e.id
+    ));
     out.push_str(&format!(
         "/// Descriptor of enum `{}`, used by fields.\n",
         e.id
     ));
     out.push_str(deprecated);
     out.push_str(&format!(
-        "pub static {}: pbj::EnumDef = pbj::EnumDef {{\n    id: {},\n    options: &[\n",
+        "pub static {}: {pbj}::EnumDef = {pbj}::EnumDef {{\n    id: {},\n    options: &[\n",
         screaming(&e.name),
         str_lit(&e.id)
     ));
     for o in &e.options {
         let v = match &o.value {
-            OptionValue::Int(i) => format!("pbj::EnumValue::Int({i})"),
-            OptionValue::String(s) => format!("pbj::EnumValue::Str({})", str_lit(s)),
+            OptionValue::Int(i) => format!("{pbj}::EnumValue::Int({i})"),
+            OptionValue::String(s) => format!("{pbj}::EnumValue::Str({})", str_lit(s)),
         };
         out.push_str(&format!("        ({}, {v}),\n", str_lit(&o.key)));
     }

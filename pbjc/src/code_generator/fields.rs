@@ -1,14 +1,13 @@
-//! `pbj::Field` literals, normalized exactly like the runtime (pbj-model §3.1).
+//! `pbj::Field` tables, normalized exactly like the runtime (pbj-model §3.1).
+//!
+//! Each entry is `Field::new(name, type, rule)` (every property at its type's default) plus
+//! one `const` builder call per property that differs, so a typical field is one short line.
 
-use pbj::{FieldRule, FieldType, Format, TypeFamily};
+use pbj::{FieldType, Format, TypeFamily};
 
 use super::Ctx;
 use super::naming::str_lit;
 use crate::model::{EnumKind, FieldDecl, OptionValue, SchemaDecl};
-
-/// The `_schema` field pattern (`SchemaId` regex).
-pub(crate) const SCHEMA_ID_PATTERN: &str =
-    r"^pbj:([a-z0-9-]+):([a-z0-9\.-]+):([a-z0-9-]+)?:([a-z0-9-]+):([0-9]+-[0-9]+-[0-9]+)$";
 
 /// Normalized numeric and length options of a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +53,10 @@ pub(crate) fn default_expr(ctx: &Ctx<'_>, f: &FieldDecl) -> Option<String> {
     if f.generated_default {
         return (f.identifier_class.as_deref() == Some("UuidIdentifier")
             || f.kind.family() == TypeFamily::Uuid)
-            .then(|| "pbj::DefaultValue::GenerateUuid".to_owned());
+            .then(|| format!("{}::DefaultValue::GenerateUuid", ctx.pbj()));
     }
     let raw = f.default.as_deref()?;
+    let pbj = ctx.pbj();
     let enum_decl = f.enum_id.as_deref().and_then(|id| ctx.store.enums.get(id));
     match f.kind {
         FieldType::StringEnum => {
@@ -71,7 +71,7 @@ pub(crate) fn default_expr(ctx: &Ctx<'_>, f: &FieldDecl) -> Option<String> {
                     })
                 })
                 .unwrap_or_else(|| raw.to_owned());
-            Some(format!("pbj::DefaultValue::Str({})", str_lit(&value)))
+            Some(format!("{pbj}::DefaultValue::Str({})", str_lit(&value)))
         }
         FieldType::IntEnum => {
             let by_key = || {
@@ -83,7 +83,7 @@ pub(crate) fn default_expr(ctx: &Ctx<'_>, f: &FieldDecl) -> Option<String> {
                 })
             };
             let v = raw.parse::<i64>().ok().or_else(by_key)?;
-            Some(format!("pbj::DefaultValue::Int({v})"))
+            Some(format!("{pbj}::DefaultValue::Int({v})"))
         }
         kind => match kind.family() {
             TypeFamily::Bool => {
@@ -92,18 +92,18 @@ pub(crate) fn default_expr(ctx: &Ctx<'_>, f: &FieldDecl) -> Option<String> {
                     "false" | "0" | "" => false,
                     _ => return None,
                 };
-                Some(format!("pbj::DefaultValue::Bool({b})"))
+                Some(format!("{pbj}::DefaultValue::Bool({b})"))
             }
             TypeFamily::Int | TypeFamily::BigInt => {
                 let v = raw.parse::<i64>().ok()?;
-                Some(format!("pbj::DefaultValue::Int({})", int_lit(v)))
+                Some(format!("{pbj}::DefaultValue::Int({})", int_lit(v)))
             }
             TypeFamily::Float => {
                 let v = raw.parse::<f64>().ok()?;
-                Some(format!("pbj::DefaultValue::Float({})", float_lit(v)))
+                Some(format!("{pbj}::DefaultValue::Float({})", float_lit(v)))
             }
             TypeFamily::String | TypeFamily::Uuid => {
-                Some(format!("pbj::DefaultValue::Str({})", str_lit(raw)))
+                Some(format!("{pbj}::DefaultValue::Str({})", str_lit(raw)))
             }
             _ => None,
         },
@@ -132,103 +132,68 @@ fn float_lit(v: f64) -> String {
     }
 }
 
-fn type_variant(t: FieldType) -> String {
-    format!("pbj::FieldType::{t:?}")
-}
-
-fn rule_variant(r: FieldRule) -> String {
-    format!("pbj::FieldRule::{r:?}")
-}
-
-fn format_variant(f: Format) -> String {
-    format!("pbj::Format::{f:?}")
-}
-
-fn opt_str(s: Option<&str>) -> String {
-    match s {
-        Some(s) => format!("Some({})", str_lit(s)),
-        None => "None".to_owned(),
-    }
-}
-
-/// One complete `pbj::Field` literal (no struct update: the pattern's `OnceLock` forbids it).
-fn field_literal(
-    name: &str,
-    kind: FieldType,
-    rule: FieldRule,
-    required: bool,
-    b: Bounds,
-    rest: &FieldRest,
-) -> String {
-    let pattern = match rest.pattern.as_deref() {
-        Some(p) => format!("Some(pbj::Pattern::new({}))", str_lit(p)),
-        None => "None".to_owned(),
+/// One `pbj::Field` entry: the constructor plus a builder call for every non-default property.
+fn field_entry(ctx: &Ctx<'_>, f: &FieldDecl, from: &[String]) -> String {
+    let pbj = ctx.pbj();
+    let mut out = format!(
+        "{pbj}::Field::new({}, {pbj}::FieldType::{:?}, {pbj}::FieldRule::{:?})",
+        str_lit(&f.name),
+        f.kind,
+        f.rule
+    );
+    let base = pbj::Field::new("", f.kind, f.rule);
+    let b = bounds(f);
+    let mut call = |c: String| {
+        out.push('.');
+        out.push_str(&c);
     };
-    let any_of = rest
-        .any_of
-        .iter()
-        .map(|c| str_lit(c))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "    pbj::Field {{
-        name: {name},
-        kind: {kind},
-        rule: {rule},
-        required: {required},
-        min_length: {min_length},
-        max_length: {max_length},
-        min: {min},
-        max: {max},
-        precision: {precision},
-        scale: {scale},
-        pattern: {pattern},
-        format: {format},
-        default: {default},
-        use_type_default: {use_type_default},
-        any_of: &[{any_of}],
-        enum_def: {enum_def},
-        overridable: {overridable},
-        identifier_class: {identifier_class},
-        description: {description},
-    }},
-",
-        name = str_lit(name),
-        kind = type_variant(kind),
-        rule = rule_variant(rule),
-        min_length = b.min_length,
-        max_length = b.max_length,
-        min = int_lit(b.min),
-        max = int_lit(b.max),
-        precision = b.precision,
-        scale = b.scale,
-        format = format_variant(rest.format),
-        default = match &rest.default {
-            Some(d) => format!("Some({d})"),
-            None => "None".to_owned(),
-        },
-        use_type_default = rest.use_type_default,
-        enum_def = match &rest.enum_def {
-            Some(p) => format!("Some(&{p})"),
-            None => "None".to_owned(),
-        },
-        overridable = rest.overridable,
-        identifier_class = opt_str(rest.identifier_class.as_deref()),
-        description = str_lit(&rest.description),
-    )
-}
-
-/// The less common `Field` properties.
-struct FieldRest {
-    pattern: Option<String>,
-    format: Format,
-    default: Option<String>,
-    any_of: Vec<String>,
-    use_type_default: bool,
-    enum_def: Option<String>,
-    overridable: bool,
-    identifier_class: Option<String>,
-    description: String,
+    if f.required {
+        call("required()".to_owned());
+    }
+    if b.min_length != base.min_length {
+        call(format!("with_min_length({})", b.min_length));
+    }
+    if b.max_length != base.max_length {
+        call(format!("with_max_length({})", b.max_length));
+    }
+    if b.min != base.min {
+        call(format!("with_min({})", int_lit(b.min)));
+    }
+    if b.max != base.max {
+        call(format!("with_max({})", int_lit(b.max)));
+    }
+    if (b.precision, b.scale) != (base.precision, base.scale) {
+        call(format!("with_precision({}, {})", b.precision, b.scale));
+    }
+    if let Some(p) = &f.pattern {
+        call(format!("with_pattern({})", str_lit(p)));
+    }
+    if f.format != Format::Unknown {
+        call(format!("with_format({pbj}::Format::{:?})", f.format));
+    }
+    if let Some(d) = default_expr(ctx, f) {
+        call(format!("with_default({d})"));
+    }
+    if !f.use_type_default {
+        call("without_type_default()".to_owned());
+    }
+    if !f.any_of.is_empty() {
+        let curies: Vec<String> = f.any_of.iter().map(|c| str_lit(c)).collect();
+        call(format!("with_any_of(&[{}])", curies.join(", ")));
+    }
+    if let Some((_, def)) = f.enum_id.as_deref().and_then(|id| ctx.enum_paths(id, from)) {
+        call(format!("with_enum(&{def})"));
+    }
+    if f.overridable {
+        call("overridable()".to_owned());
+    }
+    if let Some(class) = &f.identifier_class {
+        call(format!("with_identifier_class({})", str_lit(class)));
+    }
+    if let Some(d) = f.description.as_deref().filter(|d| !d.is_empty()) {
+        call(format!("with_description({})", str_lit(d)));
+    }
+    out
 }
 
 /// The `static <NAME>_FIELDS: [pbj::Field; N]` item: `_schema`, then the resolved fields.
@@ -239,63 +204,27 @@ pub(crate) fn render_fields_static(
     static_name: &str,
     from: &[String],
 ) -> String {
-    let id = schema.id.to_string();
-    let schema_field = field_literal(
-        "_schema",
-        FieldType::String,
-        FieldRule::Single,
-        true,
-        bounds(&blank_string_field()),
-        &FieldRest {
-            pattern: Some(SCHEMA_ID_PATTERN.to_owned()),
-            format: Format::Unknown,
-            default: Some(format!("pbj::DefaultValue::Str({})", str_lit(&id))),
-            any_of: Vec::new(),
-            use_type_default: true,
-            enum_def: None,
-            overridable: false,
-            identifier_class: None,
-            description: String::new(),
-        },
-    );
+    let pbj = ctx.pbj();
     let mut out = format!(
-        "static {static_name}: [pbj::Field; {}] = [\n{schema_field}",
-        fields.len() + 1
+        "static {static_name}: [{pbj}::Field; {}] = [\n    {pbj}::Field::schema_field({}),\n",
+        fields.len() + 1,
+        str_lit(&schema.id.to_string())
     );
     for f in fields {
-        let enum_def = f
-            .enum_id
-            .as_deref()
-            .and_then(|id| ctx.enum_paths(id, from))
-            .map(|p| p.1);
-        out.push_str(&field_literal(
-            &f.name,
-            f.kind,
-            f.rule,
-            f.required,
-            bounds(f),
-            &FieldRest {
-                pattern: f.pattern.clone(),
-                format: f.format,
-                default: default_expr(ctx, f),
-                any_of: f.any_of.clone(),
-                use_type_default: f.use_type_default,
-                enum_def,
-                overridable: f.overridable,
-                identifier_class: f.identifier_class.clone(),
-                description: f.description.clone().unwrap_or_default(),
-            },
-        ));
+        out.push_str("    ");
+        out.push_str(&field_entry(ctx, f, from));
+        out.push_str(",\n");
     }
     out.push_str("];\n");
     out
 }
 
+#[cfg(test)]
 fn blank_string_field() -> FieldDecl {
     FieldDecl {
         name: String::new(),
         kind: FieldType::String,
-        rule: FieldRule::Single,
+        rule: pbj::FieldRule::Single,
         required: true,
         min: None,
         max: None,

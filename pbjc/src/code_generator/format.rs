@@ -27,6 +27,23 @@ pub(crate) fn rustfmt(code: &str) -> Option<String> {
     String::from_utf8(output.stdout).ok()
 }
 
+/// Formats each of `codes` with [`rustfmt`], up to one `rustfmt` process per available core
+/// at a time; `None` for a code that could not be formatted.
+pub(crate) fn rustfmt_all(codes: Vec<&str>) -> Vec<Option<String>> {
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let mut out = Vec::with_capacity(codes.len());
+    for batch in codes.chunks(jobs) {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|code| scope.spawn(move || rustfmt(code)))
+                .collect();
+            out.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
+        });
+    }
+    out
+}
+
 /// Formats `code` like [`rustfmt`], in parallel: the file is cut at up to one item boundary
 /// per available core, each part is formatted by its own `rustfmt` process inside dummy
 /// `mod` wrappers that restore its nesting, and the parts are joined again. rustfmt formats

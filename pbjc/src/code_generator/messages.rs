@@ -1,4 +1,4 @@
-//! Message structs: schema statics, `pbj::Message` impls, typed getters and setters.
+//! Message structs: schema statics, `pbj::Message` impls, typed getters and setters, builders.
 
 use std::collections::HashSet;
 
@@ -7,14 +7,14 @@ use pbj::FieldRule;
 use super::accessors::{Access, method_allows};
 use super::fields::render_fields_static;
 use super::naming::{escape, message_type, method_suffix, screaming, str_lit};
-use super::{Ctx, doc, mixins};
+use super::{Ctx, doc, integrations, mixins};
 use crate::model::{FieldDecl, SchemaDecl};
 
 /// Field names that identify a message, by priority (`Schema::id_field`).
 const ID_FIELDS: [&str; 5] = ["_id", "command_id", "event_id", "request_id", "response_id"];
 
 /// Inherent method names the generator uses itself.
-const RESERVED: [&str; 2] = ["new", "empty"];
+const RESERVED: [&str; 3] = ["new", "empty", "builder"];
 
 /// Allocates collision-free method names for the fields of one impl or trait.
 #[derive(Default)]
@@ -23,8 +23,9 @@ pub(crate) struct MethodNames {
 }
 
 impl MethodNames {
-    /// The method-name suffix of `field` such that every `prefix` + suffix is still free.
-    pub fn claim(&mut self, field: &str, prefixes: &[&str]) -> String {
+    /// The method-name suffix of `field` such that every `(prefix, postfix)` around it is
+    /// still free; claims those names.
+    pub fn claim(&mut self, field: &str, affixes: &[(&str, &str)]) -> String {
         let base = method_suffix(field);
         let mut n = 0;
         loop {
@@ -33,7 +34,10 @@ impl MethodNames {
             } else {
                 format!("{base}_{n}")
             };
-            let names: Vec<String> = prefixes.iter().map(|p| format!("{p}{suffix}")).collect();
+            let names: Vec<String> = affixes
+                .iter()
+                .map(|(pre, post)| format!("{pre}{suffix}{post}"))
+                .collect();
             if names
                 .iter()
                 .all(|m| !self.taken.contains(m) && !RESERVED.contains(&m.as_str()))
@@ -46,13 +50,30 @@ impl MethodNames {
     }
 }
 
-/// Method prefixes generated for a field of `rule` (the getter has none).
-pub(crate) fn prefixes(rule: FieldRule) -> &'static [&'static str] {
-    match rule {
-        FieldRule::Single => &["", "set_", "clear_", "with_"],
-        FieldRule::Set | FieldRule::List => &["", "add_to_", "clear_"],
-        FieldRule::Map => &["", "put_in_", "clear_"],
+/// Method names generated for a field of `rule` around its suffix (the getter is bare);
+/// `downcast` adds the `{getter}_as::<M>()` helper of multi-type message fields.
+pub(crate) fn affixes(rule: FieldRule, downcast: bool) -> Vec<(&'static str, &'static str)> {
+    let mut out = match rule {
+        FieldRule::Single => vec![("", ""), ("set_", ""), ("clear_", ""), ("with_", "")],
+        FieldRule::Set | FieldRule::List => {
+            vec![
+                ("", ""),
+                ("add_to_", ""),
+                ("clear_", ""),
+                ("remove_from_", ""),
+            ]
+        }
+        FieldRule::Map => vec![
+            ("", ""),
+            ("put_in_", ""),
+            ("clear_", ""),
+            ("remove_from_", ""),
+        ],
+    };
+    if downcast {
+        out.push(("", "_as"));
     }
+    out
 }
 
 /// The getter doc of a field.
@@ -71,8 +92,20 @@ pub(crate) fn field_doc(f: &FieldDecl) -> String {
     out
 }
 
-/// Renders the statics, the struct and its impls of one message schema in module `from`.
+/// One field of a message as the generator sees it.
+struct FieldPlan<'a> {
+    decl: &'a FieldDecl,
+    access: Access,
+    /// Method suffix (`title` for `set_title`).
+    suffix: String,
+    /// Index in the schema's field table.
+    index: usize,
+}
+
+/// Renders the statics, the struct, its builder and their impls of one message schema in
+/// module `from`.
 pub(crate) fn render(ctx: &Ctx<'_>, s: &SchemaDecl, from: &[String]) -> String {
+    let pbj = ctx.pbj();
     let major = s.id.version().major;
     let ty = message_type(s.id.message(), major);
     let base = format!("{}_V{major}", screaming(s.id.message()));
@@ -95,7 +128,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, s: &SchemaDecl, from: &[String]) -> String {
     };
     out.push_str(&format!(
         "/// Schema of [`{ty}`] (`{id}`).
-{deprecated}pub static {schema_static}: pbj::Schema = pbj::Schema {{
+{deprecated}pub static {schema_static}: {pbj}::Schema = {pbj}::Schema {{
     id: {id_lit},
     curie: {curie},
     curie_major: {curie_major},
@@ -104,7 +137,7 @@ pub(crate) fn render(ctx: &Ctx<'_>, s: &SchemaDecl, from: &[String]) -> String {
     package: {package},
     category: {category},
     message: {message},
-    version: pbj::SchemaVersion::new({major}, {minor}, {patch}),
+    version: {pbj}::SchemaVersion::new({major}, {minor}, {patch}),
     fields: &{fields_static},
     mixins: &[{mixins}],
     id_field: {id_field},
@@ -148,41 +181,38 @@ pub(crate) fn render(ctx: &Ctx<'_>, s: &SchemaDecl, from: &[String]) -> String {
         );
         out.push_str(".\n");
     }
+    let root = "super::".repeat(from.len());
     out.push_str(&format!(
-        "#[derive(Debug, Clone)]
-pub struct {ty}(pbj::MessageData);
+        "#[derive(Debug, Clone, PartialEq)]
+pub struct {ty}({pbj}::MessageData);
 
-impl pbj::Message for {ty} {{
-    fn data(&self) -> &pbj::MessageData {{
+impl {pbj}::Message for {ty} {{
+    fn data(&self) -> &{pbj}::MessageData {{
         &self.0
     }}
 
-    fn data_mut(&mut self) -> &mut pbj::MessageData {{
+    fn data_mut(&mut self) -> &mut {pbj}::MessageData {{
         &mut self.0
     }}
 
-    fn clone_message(&self) -> Box<dyn pbj::Message> {{
+    fn clone_message(&self) -> Box<dyn {pbj}::Message> {{
         Box::new(Clone::clone(self))
-    }}
-
-    fn as_any(&self) -> &dyn std::any::Any {{
-        self
-    }}
-
-    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {{
-        self
     }}
 }}
 
-impl pbj::MessageType for {ty} {{
-    const SCHEMA: &'static pbj::Schema = &{schema_static};
+impl {pbj}::MessageType for {ty} {{
+    const SCHEMA: &'static {pbj}::Schema = &{schema_static};
 
-    fn from_data(data: pbj::MessageData) -> Self {{
+    fn from_data(data: {pbj}::MessageData) -> Self {{
         Self(data)
     }}
 
-    fn into_data(self) -> pbj::MessageData {{
+    fn into_data(self) -> {pbj}::MessageData {{
         self.0
+    }}
+
+    fn registry() -> ::std::sync::Arc<{pbj}::Registry> {{
+        {root}registry()
     }}
 }}
 
@@ -192,7 +222,7 @@ impl Default for {ty} {{
     }}
 }}
 
-impl From<{ty}> for Box<dyn pbj::Message> {{
+impl From<{ty}> for Box<dyn {pbj}::Message> {{
     fn from(message: {ty}) -> Self {{
         Box::new(message)
     }}
@@ -201,25 +231,43 @@ impl From<{ty}> for Box<dyn pbj::Message> {{
 impl {ty} {{
     /// A new message with every default populated (generated ids, timestamps, ...).
     pub fn new() -> Self {{
-        Self(pbj::MessageData::new(&{schema_static}))
+        Self({pbj}::MessageData::new(&{schema_static}))
     }}
 
     /// A message with only `_schema` set: no defaults.
     pub fn empty() -> Self {{
-        Self(pbj::MessageData::empty(&{schema_static}))
+        Self({pbj}::MessageData::empty(&{schema_static}))
+    }}
+
+    /// A builder starting from [`Self::new`] that collects every rejected value and checks
+    /// required fields on `build`.
+    pub fn builder() -> {ty}Builder {{
+        {ty}Builder({pbj}::Builder::new(Self::new()))
     }}
 "
     ));
 
     let mut names = MethodNames::default();
-    for (i, f) in fields.iter().enumerate() {
-        let index = i + 1;
-        let access = Access::of(ctx, f, from);
-        let suffix = names.claim(&f.name, prefixes(f.rule));
+    let plans: Vec<FieldPlan<'_>> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let access = Access::of(ctx, f, from);
+            let suffix = names.claim(&f.name, &affixes(f.rule, access.downcast));
+            FieldPlan {
+                decl: f,
+                access,
+                suffix,
+                index: i + 1,
+            }
+        })
+        .collect();
+    for plan in &plans {
         out.push('\n');
-        out.push_str(&render_field_methods(f, &access, &suffix, index));
+        out.push_str(&render_field_methods(ctx, plan));
     }
-    out.push_str("}\n");
+    out.push_str("}\n\n");
+    out.push_str(&render_builder(ctx, &ty, &plans));
 
     let mut seen = HashSet::new();
     for m in &s.mixins {
@@ -231,26 +279,51 @@ impl {ty} {{
             out.push_str(&format!("\nimpl {path} for {ty} {{}}\n"));
         }
     }
+    out.push_str(&integrations::render(ctx, s, &ty, &schema_static));
     out
 }
 
-/// Getter, setters and clearer of one field, indented for an impl block.
-fn render_field_methods(f: &FieldDecl, a: &Access, suffix: &str, index: usize) -> String {
-    let getter = escape(suffix);
+/// The `[`Self::x`]`-style link to a method, or plain text where rustdoc cannot link.
+fn method_link(owner: &str, method: &str, field: &str) -> String {
     // Intra-doc links cannot name raw identifiers.
-    let link = if getter.starts_with("r#") {
-        format!("field `{}`", f.name)
+    if method.starts_with("r#") {
+        format!("field `{field}`")
     } else {
-        format!("[`Self::{getter}`]")
-    };
+        format!("[`{owner}::{method}`]")
+    }
+}
+
+/// Getter, setters, removers and clearer of one field, indented for an impl block.
+fn render_field_methods(ctx: &Ctx<'_>, plan: &FieldPlan<'_>) -> String {
+    let pbj = ctx.pbj();
+    let FieldPlan {
+        decl: f,
+        access: a,
+        suffix,
+        index,
+    } = plan;
+    let getter = escape(suffix);
+    let link = method_link("Self", &getter, &f.name);
     let mut m = String::new();
     m.push_str(&field_doc(f));
     m.push_str(&method_allows(&getter));
     m.push_str(&format!(
         "pub fn {getter}(&self) -> {} {{\n    {}\n}}\n",
-        a.getter_ty(f.rule),
-        a.getter_expr(f.rule, "self.0", &index.to_string())
+        a.getter_ty(pbj, f.rule),
+        Access::getter_expr(f.rule, "self.0", &index.to_string())
     ));
+    if a.downcast {
+        m.push_str(&format!(
+            "
+/// {link} as the generated message type `M` (values of other types are skipped).
+pub fn {suffix}_as<M: {pbj}::MessageType>(&self) -> {} {{
+    {}
+}}
+",
+            Access::downcast_ty(pbj, f.rule),
+            Access::getter_expr(f.rule, "self.0", &index.to_string())
+        ));
+    }
     let name = str_lit(&f.name);
     let (in_ty, to_value) = (a.in_ty(), a.to_value());
     match f.rule {
@@ -258,13 +331,13 @@ fn render_field_methods(f: &FieldDecl, a: &Access, suffix: &str, index: usize) -
             m.push_str(&format!(
                 "
 /// Sets {link} (an empty value clears it).
-pub fn set_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, pbj::Error> {{
+pub fn set_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, {pbj}::Error> {{
     self.0.set_at({index}, {to_value})?;
     Ok(self)
 }}
 
 /// Builder form of [`Self::set_{suffix}`].
-pub fn with_{suffix}(mut self, v: {in_ty}) -> Result<Self, pbj::Error> {{
+pub fn with_{suffix}(mut self, v: {in_ty}) -> Result<Self, {pbj}::Error> {{
     self.set_{suffix}(v)?;
     Ok(self)
 }}
@@ -272,16 +345,32 @@ pub fn with_{suffix}(mut self, v: {in_ty}) -> Result<Self, pbj::Error> {{
             ));
         }
         FieldRule::Set | FieldRule::List => {
-            let method = if f.rule == FieldRule::Set {
-                "add_to_set"
+            let (rule, add, remove, how) = if f.rule == FieldRule::Set {
+                (
+                    "set",
+                    "add_to_set",
+                    "remove_from_set",
+                    "(case-insensitive, like the set's uniqueness)",
+                )
             } else {
-                "add_to_list"
+                (
+                    "list",
+                    "add_to_list",
+                    "remove_from_list",
+                    "(every equal element)",
+                )
             };
             m.push_str(&format!(
                 "
-/// Adds a value to {link}.
-pub fn add_to_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, pbj::Error> {{
-    self.0.{method}({name}, [{to_value}])?;
+/// Adds a value to {link} (a {rule}).
+pub fn add_to_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, {pbj}::Error> {{
+    self.0.{add}({name}, [{to_value}])?;
+    Ok(self)
+}}
+
+/// Removes a value from {link} {how}.
+pub fn remove_from_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, {pbj}::Error> {{
+    self.0.{remove}({name}, [{to_value}])?;
     Ok(self)
 }}
 "
@@ -291,8 +380,14 @@ pub fn add_to_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, pbj::Error> {
             m.push_str(&format!(
                 "
 /// Puts `key -> v` in {link}.
-pub fn put_in_{suffix}(&mut self, key: &str, v: {in_ty}) -> Result<&mut Self, pbj::Error> {{
+pub fn put_in_{suffix}(&mut self, key: &str, v: {in_ty}) -> Result<&mut Self, {pbj}::Error> {{
     self.0.add_to_map({name}, key, {to_value})?;
+    Ok(self)
+}}
+
+/// Removes `key` from {link}.
+pub fn remove_from_{suffix}(&mut self, key: &str) -> Result<&mut Self, {pbj}::Error> {{
+    self.0.remove_from_map({name}, key)?;
     Ok(self)
 }}
 "
@@ -302,13 +397,81 @@ pub fn put_in_{suffix}(&mut self, key: &str, v: {in_ty}) -> Result<&mut Self, pb
     m.push_str(&format!(
         "
 /// Clears {link} (re-applying its default).
-pub fn clear_{suffix}(&mut self) -> Result<&mut Self, pbj::Error> {{
+pub fn clear_{suffix}(&mut self) -> Result<&mut Self, {pbj}::Error> {{
     self.0.clear_at({index})?;
     Ok(self)
 }}
 "
     ));
     indent(&m, 1)
+}
+
+/// The `{Type}Builder` struct: one method per field, named like its getter, and `build`.
+fn render_builder(ctx: &Ctx<'_>, ty: &str, plans: &[FieldPlan<'_>]) -> String {
+    let pbj = ctx.pbj();
+    let mut out = format!(
+        "/// Builder of [`{ty}`] (from [`{ty}::builder`]): every setter runs at once, a rejected
+/// value is remembered instead of stopping the chain, and [`Self::build`] returns the
+/// message or every problem ([`{pbj}::Error::Violations`], each naming its field).
+#[derive(Debug, Clone)]
+#[must_use = \"a builder does nothing until `build` is called\"]
+pub struct {ty}Builder({pbj}::Builder<{ty}>);
+
+impl {ty}Builder {{
+"
+    );
+    let mut methods = String::new();
+    for plan in plans {
+        let f = plan.decl;
+        // `build` is the builder's own method: a field called `build` sets through `build_field`.
+        let name = match escape(&plan.suffix) {
+            n if n == "build" => "build_field".to_owned(),
+            n => n,
+        };
+        let getter = method_link(ty, &escape(&plan.suffix), &f.name);
+        let in_ty = plan.access.in_ty();
+        let suffix = &plan.suffix;
+        methods.push_str(&method_allows(&name));
+        methods.push_str(&match f.rule {
+            FieldRule::Single => format!(
+                "/// Sets {getter}.
+pub fn {name}(mut self, v: {in_ty}) -> Self {{
+    self.0.apply(|m| m.set_{suffix}(v));
+    self
+}}
+
+"
+            ),
+            FieldRule::Set | FieldRule::List => format!(
+                "/// Adds every value to {getter}.
+pub fn {name}(mut self, values: impl IntoIterator<Item = {in_ty}>) -> Self {{
+    self.0.apply_each(values, |m, v| m.add_to_{suffix}(v));
+    self
+}}
+
+"
+            ),
+            FieldRule::Map => format!(
+                "/// Puts every `(key, value)` in {getter}.
+pub fn {name}(mut self, entries: impl IntoIterator<Item = (impl AsRef<str>, {in_ty})>) -> Self {{
+    self.0.apply_each(entries, |m, (k, v)| m.put_in_{suffix}(k.as_ref(), v));
+    self
+}}
+
+"
+            ),
+        });
+    }
+    methods.push_str(&format!(
+        "/// The message, or every rejected value and unset required field.
+pub fn build(self) -> Result<{ty}, {pbj}::Error> {{
+    self.0.build()
+}}
+"
+    ));
+    out.push_str(&indent(&methods, 1));
+    out.push_str("}\n");
+    out
 }
 
 /// Indents every non-empty line by `levels` * 4 spaces.

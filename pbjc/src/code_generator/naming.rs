@@ -1,4 +1,14 @@
 //! Rust names derived from pbj ids: modules, types, constants, methods.
+//!
+//! Case conversion is `heck`'s (pinned to one exact version in `Cargo.toml`: generated names
+//! are public API, so a heck upgrade is a deliberate, golden-tested change). One deviation
+//! keeps the names pbjc has always generated: [`upper_camel`] lowercases its input before
+//! heck splits it, so inner capitals are not word breaks (`someHTTP` -> `Somehttp`, where heck
+//! alone gives `SomeHttp`). Every identifier of the real gdbots and acme stores gets the same
+//! name as before the move to heck (checked when the move was made; the golden tests pin it).
+//! What heck leaves to us: keywords (`r#type`), names starting with a digit, empty names.
+
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 /// Words Rust reserves (strict, reserved and edition 2024 `gen`).
 const KEYWORDS: &[&str] = &[
@@ -23,21 +33,11 @@ pub fn escape(ident: &str) -> String {
     }
 }
 
-fn words(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-}
-
 /// `ip-to-geo` -> `IpToGeo`, `CTRL_STOP` -> `CtrlStop`, `tests.pbj` -> `TestsPbj`.
 pub fn upper_camel(s: &str) -> String {
-    let mut out = String::new();
-    for w in words(s) {
-        let mut chars = w.chars();
-        if let Some(c) = chars.next() {
-            out.push(c.to_ascii_uppercase());
-            out.extend(chars.map(|c| c.to_ascii_lowercase()));
-        }
-    }
+    // Lowercased first: every word is capitalized once, inner capitals are not word breaks
+    // (`someHTTP` -> `Somehttp`), which is how pbjc has always named types.
+    let mut out = s.to_ascii_lowercase().to_upper_camel_case();
     if out.is_empty() {
         out.push_str("Unnamed");
     }
@@ -50,27 +50,10 @@ pub fn upper_camel(s: &str) -> String {
     out
 }
 
-/// `BigInt` -> `big_int`, `ctx_ip` -> `ctx_ip`, `_id` -> `_id` (not escaped).
+/// `BigInt` -> `big_int`, `ctx_ip` -> `ctx_ip`, `tests.pbj` -> `tests_pbj`, `3m` -> `_3m` (not
+/// escaped).
 pub fn snake(s: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            if prev_lower {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = false;
-        } else if c.is_ascii_alphanumeric() {
-            out.push(c);
-            prev_lower = true;
-        } else {
-            if !out.ends_with('_') || out.chars().all(|c| c == '_') {
-                out.push('_');
-            }
-            prev_lower = false;
-        }
-    }
+    let mut out = s.to_snake_case();
     if out.is_empty() {
         out.push_str("field");
     }
@@ -82,36 +65,17 @@ pub fn snake(s: &str) -> String {
 
 /// `SCREAMING_SNAKE` for statics: `node-status` -> `NODE_STATUS`.
 pub fn screaming(s: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
-    for w in words(s) {
-        out.push(snake(w).trim_matches('_').to_ascii_uppercase());
-    }
-    let joined = out
-        .into_iter()
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join("_");
-    if joined.is_empty() || joined.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("N{joined}")
+    let out = s.to_shouty_snake_case();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("N{out}")
     } else {
-        joined
+        out
     }
 }
 
 /// Module name of an id segment: `tests.pbj` -> `tests_pbj`, `my-app` -> `my_app`.
 pub fn module(segment: &str) -> String {
-    let mut name = snake(segment);
-    while name.contains("__") {
-        name = name.replace("__", "_");
-    }
-    let name = name.trim_end_matches('_');
-    let name = if name.is_empty() { "_" } else { name };
-    let name = if name.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("_{name}")
-    } else {
-        name.to_owned()
-    };
-    escape(&name)
+    escape(&snake(segment))
 }
 
 /// A message type name: `health-checked` major 1 -> `HealthCheckedV1`.
@@ -121,15 +85,10 @@ pub fn message_type(message: &str, major: u32) -> String {
 
 /// The suffix used in method names for a field: `_id` -> `id`, `BigInt` -> `big_int`.
 pub fn method_suffix(field: &str) -> String {
-    let s = snake(field);
-    let trimmed = s.trim_matches('_');
-    if trimmed.is_empty() {
+    let out = field.to_snake_case();
+    if out.is_empty() {
         "field".to_owned()
     } else {
-        let mut out = trimmed.to_owned();
-        while out.contains("__") {
-            out = out.replace("__", "_");
-        }
         out
     }
 }
@@ -158,7 +117,8 @@ mod tests {
         assert_eq!(module("3m"), "_3m");
         assert_eq!(snake("BigInt"), "big_int");
         assert_eq!(snake("ctx_ip"), "ctx_ip");
-        assert_eq!(snake("_id"), "_id");
+        assert_eq!(snake("_id"), "id");
+        assert_eq!(snake("3d-model"), "_3d_model");
         assert_eq!(snake("a_b2C"), "a_b2_c");
         assert_eq!(method_suffix("_id"), "id");
         assert_eq!(method_suffix("__x__y"), "x_y");

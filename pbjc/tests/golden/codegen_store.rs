@@ -53,14 +53,21 @@ pub mod acme {
             }
         }
 
+        /// Reads a stored value of an `acme:tests.pbj:node-status` field.
+        impl ::pbj::FromValue<'_> for NodeStatus {
+            fn from_value(value: &::pbj::Value) -> Option<Self> {
+                value.as_str().and_then(Self::from_value)
+            }
+        }
+
         /// Descriptor of enum `acme:tests.pbj:node-status`, used by fields.
-        pub static NODE_STATUS: pbj::EnumDef = pbj::EnumDef {
+        pub static NODE_STATUS: ::pbj::EnumDef = ::pbj::EnumDef {
             id: "acme:tests.pbj:node-status",
             options: &[
-                ("UNKNOWN", pbj::EnumValue::Str("unknown")),
-                ("PUBLISHED", pbj::EnumValue::Str("published")),
-                ("DRAFT", pbj::EnumValue::Str("draft")),
-                ("PENDING", pbj::EnumValue::Str("draft")),
+                ("UNKNOWN", ::pbj::EnumValue::Str("unknown")),
+                ("PUBLISHED", ::pbj::EnumValue::Str("published")),
+                ("DRAFT", ::pbj::EnumValue::Str("draft")),
+                ("PENDING", ::pbj::EnumValue::Str("draft")),
             ],
         };
 
@@ -109,86 +116,36 @@ pub mod acme {
             }
         }
 
+        /// Reads a stored value of an `acme:tests.pbj:priority` field.
+        impl ::pbj::FromValue<'_> for Priority {
+            fn from_value(value: &::pbj::Value) -> Option<Self> {
+                value.as_i64().and_then(Self::from_value)
+            }
+        }
+
         /// Descriptor of enum `acme:tests.pbj:priority`, used by fields.
-        pub static PRIORITY: pbj::EnumDef = pbj::EnumDef {
+        pub static PRIORITY: ::pbj::EnumDef = ::pbj::EnumDef {
             id: "acme:tests.pbj:priority",
             options: &[
-                ("UNKNOWN", pbj::EnumValue::Int(0)),
-                ("LOW", pbj::EnumValue::Int(1)),
-                ("CTRL_STOP", pbj::EnumValue::Int(2)),
+                ("UNKNOWN", ::pbj::EnumValue::Int(0)),
+                ("LOW", ::pbj::EnumValue::Int(1)),
+                ("CTRL_STOP", ::pbj::EnumValue::Int(2)),
             ],
         };
 
-        static PING_V1_FIELDS: [pbj::Field; 3] = [
-            pbj::Field {
-                name: "_schema",
-                kind: pbj::FieldType::String,
-                rule: pbj::FieldRule::Single,
-                required: true,
-                min_length: 0,
-                max_length: 255,
-                min: -2147483648,
-                max: 2147483647,
-                precision: 10,
-                scale: 2,
-                pattern: Some(pbj::Pattern::new(
-                    "^pbj:([a-z0-9-]+):([a-z0-9\\.-]+):([a-z0-9-]+)?:([a-z0-9-]+):([0-9]+-[0-9]+-[0-9]+)$",
-                )),
-                format: pbj::Format::Unknown,
-                default: Some(pbj::DefaultValue::Str("pbj:acme:tests.pbj::ping:1-0-0")),
-                use_type_default: true,
-                any_of: &[],
-                enum_def: None,
-                overridable: false,
-                identifier_class: None,
-                description: "",
-            },
-            pbj::Field {
-                name: "command_id",
-                kind: pbj::FieldType::TimeUuid,
-                rule: pbj::FieldRule::Single,
-                required: true,
-                min_length: 0,
-                max_length: 65535,
-                min: -2147483648,
-                max: 2147483647,
-                precision: 10,
-                scale: 2,
-                pattern: None,
-                format: pbj::Format::Unknown,
-                default: None,
-                use_type_default: true,
-                any_of: &[],
-                enum_def: None,
-                overridable: false,
-                identifier_class: None,
-                description: "",
-            },
-            pbj::Field {
-                name: "note",
-                kind: pbj::FieldType::Text,
-                rule: pbj::FieldRule::Single,
-                required: false,
-                min_length: 0,
-                max_length: 65535,
-                min: -2147483648,
-                max: 2147483647,
-                precision: 10,
-                scale: 2,
-                pattern: None,
-                format: pbj::Format::Unknown,
-                default: None,
-                use_type_default: true,
-                any_of: &[],
-                enum_def: None,
-                overridable: false,
-                identifier_class: None,
-                description: "",
-            },
+        static PING_V1_FIELDS: [::pbj::Field; 3] = [
+            ::pbj::Field::schema_field("pbj:acme:tests.pbj::ping:1-0-0"),
+            ::pbj::Field::new(
+                "command_id",
+                ::pbj::FieldType::TimeUuid,
+                ::pbj::FieldRule::Single,
+            )
+            .required(),
+            ::pbj::Field::new("note", ::pbj::FieldType::Text, ::pbj::FieldRule::Single),
         ];
 
         /// Schema of [`PingV1`] (`pbj:acme:tests.pbj::ping:1-0-0`).
-        pub static PING_V1_SCHEMA: pbj::Schema = pbj::Schema {
+        pub static PING_V1_SCHEMA: ::pbj::Schema = ::pbj::Schema {
             id: "pbj:acme:tests.pbj::ping:1-0-0",
             curie: "acme:tests.pbj::ping",
             curie_major: "acme:tests.pbj::ping:v1",
@@ -197,7 +154,7 @@ pub mod acme {
             package: "tests.pbj",
             category: "",
             message: "ping",
-            version: pbj::SchemaVersion::new(1, 0, 0),
+            version: ::pbj::SchemaVersion::new(1, 0, 0),
             fields: &PING_V1_FIELDS,
             mixins: &[],
             id_field: Some("command_id"),
@@ -206,40 +163,36 @@ pub mod acme {
         };
 
         /// Message `acme:tests.pbj::ping:v1`.
-        #[derive(Debug, Clone)]
-        pub struct PingV1(pbj::MessageData);
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct PingV1(::pbj::MessageData);
 
-        impl pbj::Message for PingV1 {
-            fn data(&self) -> &pbj::MessageData {
+        impl ::pbj::Message for PingV1 {
+            fn data(&self) -> &::pbj::MessageData {
                 &self.0
             }
 
-            fn data_mut(&mut self) -> &mut pbj::MessageData {
+            fn data_mut(&mut self) -> &mut ::pbj::MessageData {
                 &mut self.0
             }
 
-            fn clone_message(&self) -> Box<dyn pbj::Message> {
+            fn clone_message(&self) -> Box<dyn ::pbj::Message> {
                 Box::new(Clone::clone(self))
-            }
-
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
-            }
-
-            fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
-                self
             }
         }
 
-        impl pbj::MessageType for PingV1 {
-            const SCHEMA: &'static pbj::Schema = &PING_V1_SCHEMA;
+        impl ::pbj::MessageType for PingV1 {
+            const SCHEMA: &'static ::pbj::Schema = &PING_V1_SCHEMA;
 
-            fn from_data(data: pbj::MessageData) -> Self {
+            fn from_data(data: ::pbj::MessageData) -> Self {
                 Self(data)
             }
 
-            fn into_data(self) -> pbj::MessageData {
+            fn into_data(self) -> ::pbj::MessageData {
                 self.0
+            }
+
+            fn registry() -> ::std::sync::Arc<::pbj::Registry> {
+                super::super::registry()
             }
         }
 
@@ -249,7 +202,7 @@ pub mod acme {
             }
         }
 
-        impl From<PingV1> for Box<dyn pbj::Message> {
+        impl From<PingV1> for Box<dyn ::pbj::Message> {
             fn from(message: PingV1) -> Self {
                 Box::new(message)
             }
@@ -258,303 +211,221 @@ pub mod acme {
         impl PingV1 {
             /// A new message with every default populated (generated ids, timestamps, ...).
             pub fn new() -> Self {
-                Self(pbj::MessageData::new(&PING_V1_SCHEMA))
+                Self(::pbj::MessageData::new(&PING_V1_SCHEMA))
             }
 
             /// A message with only `_schema` set: no defaults.
             pub fn empty() -> Self {
-                Self(pbj::MessageData::empty(&PING_V1_SCHEMA))
+                Self(::pbj::MessageData::empty(&PING_V1_SCHEMA))
+            }
+
+            /// A builder starting from [`Self::new`] that collects every rejected value and checks
+            /// required fields on `build`.
+            pub fn builder() -> PingV1Builder {
+                PingV1Builder(::pbj::Builder::new(Self::new()))
             }
 
             /// Field `command_id` (`time-uuid`).
             pub fn command_id(&self) -> Option<&str> {
-                self.0.get_str(1)
+                self.0.get_as(1)
             }
 
             /// Sets [`Self::command_id`] (an empty value clears it).
             pub fn set_command_id(
                 &mut self,
                 v: impl Into<String>,
-            ) -> Result<&mut Self, pbj::Error> {
-                self.0.set_at(1, pbj::Value::String(v.into()))?;
+            ) -> Result<&mut Self, ::pbj::Error> {
+                self.0.set_at(1, ::pbj::Value::String(v.into()))?;
                 Ok(self)
             }
 
             /// Builder form of [`Self::set_command_id`].
-            pub fn with_command_id(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+            pub fn with_command_id(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                 self.set_command_id(v)?;
                 Ok(self)
             }
 
             /// Clears [`Self::command_id`] (re-applying its default).
-            pub fn clear_command_id(&mut self) -> Result<&mut Self, pbj::Error> {
+            pub fn clear_command_id(&mut self) -> Result<&mut Self, ::pbj::Error> {
                 self.0.clear_at(1)?;
                 Ok(self)
             }
 
             /// Field `note` (`text`).
             pub fn note(&self) -> Option<&str> {
-                self.0.get_str(2)
+                self.0.get_as(2)
             }
 
             /// Sets [`Self::note`] (an empty value clears it).
-            pub fn set_note(&mut self, v: impl Into<String>) -> Result<&mut Self, pbj::Error> {
-                self.0.set_at(2, pbj::Value::String(v.into()))?;
+            pub fn set_note(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+                self.0.set_at(2, ::pbj::Value::String(v.into()))?;
                 Ok(self)
             }
 
             /// Builder form of [`Self::set_note`].
-            pub fn with_note(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+            pub fn with_note(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                 self.set_note(v)?;
                 Ok(self)
             }
 
             /// Clears [`Self::note`] (re-applying its default).
-            pub fn clear_note(&mut self) -> Result<&mut Self, pbj::Error> {
+            pub fn clear_note(&mut self) -> Result<&mut Self, ::pbj::Error> {
                 self.0.clear_at(2)?;
                 Ok(self)
             }
         }
 
+        /// Builder of [`PingV1`] (from [`PingV1::builder`]): every setter runs at once, a rejected
+        /// value is remembered instead of stopping the chain, and [`Self::build`] returns the
+        /// message or every problem ([`::pbj::Error::Violations`], each naming its field).
+        #[derive(Debug, Clone)]
+        #[must_use = "a builder does nothing until `build` is called"]
+        pub struct PingV1Builder(::pbj::Builder<PingV1>);
+
+        impl PingV1Builder {
+            /// Sets [`PingV1::command_id`].
+            pub fn command_id(mut self, v: impl Into<String>) -> Self {
+                self.0.apply(|m| m.set_command_id(v));
+                self
+            }
+
+            /// Sets [`PingV1::note`].
+            pub fn note(mut self, v: impl Into<String>) -> Self {
+                self.0.apply(|m| m.set_note(v));
+                self
+            }
+
+            /// The message, or every rejected value and unset required field.
+            pub fn build(self) -> Result<PingV1, ::pbj::Error> {
+                self.0.build()
+            }
+        }
+
+        /// Registers every message type of this package in `registry`.
+        pub fn register(registry: &mut ::pbj::Registry) {
+            registry.register_type::<PingV1>();
+            registry.register_type::<node::ArticleV1>();
+            registry.register_type::<node::EveryTypeV1>();
+        }
+
         /// Schemas of category `acme:tests.pbj:mixin`.
         pub mod mixin {
-            /// Messages using mixin `acme:tests.pbj:mixin:entity:v1`, with typed getters for its fields.
-            pub trait Entity: pbj::Message {
+            /// Mixin `acme:tests.pbj:mixin:entity:v1` as a type, e.g. for selecting the messages that use it.
+            /// Its users implement [`EntityMixin`].
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+            pub struct Entity;
+
+            impl ::pbj::Mixin for Entity {
+                const CURIE: &'static str = "acme:tests.pbj:mixin:entity";
+                const CURIE_MAJOR: &'static str = "acme:tests.pbj:mixin:entity:v1";
+            }
+
+            /// Messages using mixin `acme:tests.pbj:mixin:entity:v1` ([`Entity`]), with typed getters for its fields.
+            pub trait EntityMixin: ::pbj::Message {
                 /// Field `_id` (`identifier`).
                 fn id(&self) -> Option<&str> {
-                    let data = pbj::Message::data(self);
+                    let data = ::pbj::Message::data(self);
                     data.schema()
                         .field_index("_id")
-                        .and_then(|i| data.get_str(i))
+                        .and_then(|i| data.get_as(i))
                 }
 
                 /// Field `status` (`string-enum`).
                 fn status(&self) -> Option<super::NodeStatus> {
-                    let data = pbj::Message::data(self);
+                    let data = ::pbj::Message::data(self);
                     data.schema()
                         .field_index("status")
-                        .and_then(|i| data.get_str(i))
-                        .and_then(super::NodeStatus::from_value)
+                        .and_then(|i| data.get_as(i))
                 }
 
                 /// Field `tags` (`string`, set).
-                fn tags(&self) -> &[pbj::Value] {
-                    let data = pbj::Message::data(self);
+                fn tags(&self) -> ::pbj::Values<'_, &str> {
+                    let data = ::pbj::Message::data(self);
                     data.schema()
                         .field_index("tags")
-                        .map(|i| data.get_list(i))
+                        .map(|i| data.values(i))
                         .unwrap_or_default()
                 }
 
                 /// Field `title` (`string`).
                 fn title(&self) -> Option<&str> {
-                    let data = pbj::Message::data(self);
+                    let data = ::pbj::Message::data(self);
                     data.schema()
                         .field_index("title")
-                        .and_then(|i| data.get_str(i))
+                        .and_then(|i| data.get_as(i))
                 }
             }
 
-            /// Messages using mixin `acme:tests.pbj:mixin:taggable:v1`, with typed getters for its fields.
-            pub trait Taggable: pbj::Message {
+            /// Mixin `acme:tests.pbj:mixin:taggable:v1` as a type, e.g. for selecting the messages that use it.
+            /// Its users implement [`TaggableMixin`].
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+            pub struct Taggable;
+
+            impl ::pbj::Mixin for Taggable {
+                const CURIE: &'static str = "acme:tests.pbj:mixin:taggable";
+                const CURIE_MAJOR: &'static str = "acme:tests.pbj:mixin:taggable:v1";
+            }
+
+            /// Messages using mixin `acme:tests.pbj:mixin:taggable:v1` ([`Taggable`]), with typed getters for its fields.
+            pub trait TaggableMixin: ::pbj::Message {
                 /// Field `labels` (`string`, list).
-                fn labels(&self) -> &[pbj::Value] {
-                    let data = pbj::Message::data(self);
+                fn labels(&self) -> ::pbj::Values<'_, &str> {
+                    let data = ::pbj::Message::data(self);
                     data.schema()
                         .field_index("labels")
-                        .map(|i| data.get_list(i))
+                        .map(|i| data.values(i))
                         .unwrap_or_default()
                 }
 
                 /// Field `title` (`string`).
                 fn title(&self) -> Option<&str> {
-                    let data = pbj::Message::data(self);
+                    let data = ::pbj::Message::data(self);
                     data.schema()
                         .field_index("title")
-                        .and_then(|i| data.get_str(i))
+                        .and_then(|i| data.get_as(i))
                 }
             }
         }
 
         /// Schemas of category `acme:tests.pbj:node`.
         pub mod node {
-            static ARTICLE_V1_FIELDS: [pbj::Field; 8] = [
-                pbj::Field {
-                    name: "_schema",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Single,
-                    required: true,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: Some(pbj::Pattern::new(
-                        "^pbj:([a-z0-9-]+):([a-z0-9\\.-]+):([a-z0-9-]+)?:([a-z0-9-]+):([0-9]+-[0-9]+-[0-9]+)$",
-                    )),
-                    format: pbj::Format::Unknown,
-                    default: Some(pbj::DefaultValue::Str(
-                        "pbj:acme:tests.pbj:node:article:1-1-0",
-                    )),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "_id",
-                    kind: pbj::FieldType::Identifier,
-                    rule: pbj::FieldRule::Single,
-                    required: true,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: Some(pbj::DefaultValue::GenerateUuid),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: true,
-                    identifier_class: Some("UuidIdentifier"),
-                    description: "",
-                },
-                pbj::Field {
-                    name: "status",
-                    kind: pbj::FieldType::StringEnum,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 100,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: Some(pbj::DefaultValue::Str("published")),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: Some(&super::NODE_STATUS),
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "tags",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Set,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "title",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Single,
-                    required: true,
-                    min_length: 0,
-                    max_length: 100,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "The headline.",
-                },
-                pbj::Field {
-                    name: "labels",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::List,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "priority",
-                    kind: pbj::FieldType::IntEnum,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 0,
-                    max: 65535,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: Some(pbj::DefaultValue::Int(1)),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: Some(&super::PRIORITY),
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "related",
-                    kind: pbj::FieldType::Message,
-                    rule: pbj::FieldRule::List,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &["acme:tests.pbj:node:article"],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
+            static ARTICLE_V1_FIELDS: [::pbj::Field; 8] = [
+                ::pbj::Field::schema_field("pbj:acme:tests.pbj:node:article:1-1-0"),
+                ::pbj::Field::new(
+                    "_id",
+                    ::pbj::FieldType::Identifier,
+                    ::pbj::FieldRule::Single,
+                )
+                .required()
+                .with_default(::pbj::DefaultValue::GenerateUuid)
+                .overridable()
+                .with_identifier_class("UuidIdentifier"),
+                ::pbj::Field::new(
+                    "status",
+                    ::pbj::FieldType::StringEnum,
+                    ::pbj::FieldRule::Single,
+                )
+                .with_default(::pbj::DefaultValue::Str("published"))
+                .with_enum(&super::NODE_STATUS),
+                ::pbj::Field::new("tags", ::pbj::FieldType::String, ::pbj::FieldRule::Set),
+                ::pbj::Field::new("title", ::pbj::FieldType::String, ::pbj::FieldRule::Single)
+                    .required()
+                    .with_max_length(100)
+                    .with_description("The headline."),
+                ::pbj::Field::new("labels", ::pbj::FieldType::String, ::pbj::FieldRule::List),
+                ::pbj::Field::new(
+                    "priority",
+                    ::pbj::FieldType::IntEnum,
+                    ::pbj::FieldRule::Single,
+                )
+                .with_default(::pbj::DefaultValue::Int(1))
+                .with_enum(&super::PRIORITY),
+                ::pbj::Field::new("related", ::pbj::FieldType::Message, ::pbj::FieldRule::List)
+                    .with_any_of(&["acme:tests.pbj:node:article"]),
             ];
 
             /// Schema of [`ArticleV1`] (`pbj:acme:tests.pbj:node:article:1-1-0`).
-            pub static ARTICLE_V1_SCHEMA: pbj::Schema = pbj::Schema {
+            pub static ARTICLE_V1_SCHEMA: ::pbj::Schema = ::pbj::Schema {
                 id: "pbj:acme:tests.pbj:node:article:1-1-0",
                 curie: "acme:tests.pbj:node:article",
                 curie_major: "acme:tests.pbj:node:article:v1",
@@ -563,7 +434,7 @@ pub mod acme {
                 package: "tests.pbj",
                 category: "node",
                 message: "article",
-                version: pbj::SchemaVersion::new(1, 1, 0),
+                version: ::pbj::SchemaVersion::new(1, 1, 0),
                 fields: &ARTICLE_V1_FIELDS,
                 mixins: &[
                     "acme:tests.pbj:mixin:entity:v1",
@@ -579,40 +450,36 @@ pub mod acme {
             /// Message `acme:tests.pbj:node:article:v1`.
             ///
             /// Mixins: `acme:tests.pbj:mixin:entity:v1`, `acme:tests.pbj:mixin:taggable:v1`.
-            #[derive(Debug, Clone)]
-            pub struct ArticleV1(pbj::MessageData);
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct ArticleV1(::pbj::MessageData);
 
-            impl pbj::Message for ArticleV1 {
-                fn data(&self) -> &pbj::MessageData {
+            impl ::pbj::Message for ArticleV1 {
+                fn data(&self) -> &::pbj::MessageData {
                     &self.0
                 }
 
-                fn data_mut(&mut self) -> &mut pbj::MessageData {
+                fn data_mut(&mut self) -> &mut ::pbj::MessageData {
                     &mut self.0
                 }
 
-                fn clone_message(&self) -> Box<dyn pbj::Message> {
+                fn clone_message(&self) -> Box<dyn ::pbj::Message> {
                     Box::new(Clone::clone(self))
-                }
-
-                fn as_any(&self) -> &dyn std::any::Any {
-                    self
-                }
-
-                fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
-                    self
                 }
             }
 
-            impl pbj::MessageType for ArticleV1 {
-                const SCHEMA: &'static pbj::Schema = &ARTICLE_V1_SCHEMA;
+            impl ::pbj::MessageType for ArticleV1 {
+                const SCHEMA: &'static ::pbj::Schema = &ARTICLE_V1_SCHEMA;
 
-                fn from_data(data: pbj::MessageData) -> Self {
+                fn from_data(data: ::pbj::MessageData) -> Self {
                     Self(data)
                 }
 
-                fn into_data(self) -> pbj::MessageData {
+                fn into_data(self) -> ::pbj::MessageData {
                     self.0
+                }
+
+                fn registry() -> ::std::sync::Arc<::pbj::Registry> {
+                    super::super::super::registry()
                 }
             }
 
@@ -622,7 +489,7 @@ pub mod acme {
                 }
             }
 
-            impl From<ArticleV1> for Box<dyn pbj::Message> {
+            impl From<ArticleV1> for Box<dyn ::pbj::Message> {
                 fn from(message: ArticleV1) -> Self {
                     Box::new(message)
                 }
@@ -631,79 +498,97 @@ pub mod acme {
             impl ArticleV1 {
                 /// A new message with every default populated (generated ids, timestamps, ...).
                 pub fn new() -> Self {
-                    Self(pbj::MessageData::new(&ARTICLE_V1_SCHEMA))
+                    Self(::pbj::MessageData::new(&ARTICLE_V1_SCHEMA))
                 }
 
                 /// A message with only `_schema` set: no defaults.
                 pub fn empty() -> Self {
-                    Self(pbj::MessageData::empty(&ARTICLE_V1_SCHEMA))
+                    Self(::pbj::MessageData::empty(&ARTICLE_V1_SCHEMA))
+                }
+
+                /// A builder starting from [`Self::new`] that collects every rejected value and checks
+                /// required fields on `build`.
+                pub fn builder() -> ArticleV1Builder {
+                    ArticleV1Builder(::pbj::Builder::new(Self::new()))
                 }
 
                 /// Field `_id` (`identifier`).
                 pub fn id(&self) -> Option<&str> {
-                    self.0.get_str(1)
+                    self.0.get_as(1)
                 }
 
                 /// Sets [`Self::id`] (an empty value clears it).
-                pub fn set_id(&mut self, v: impl Into<String>) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(1, pbj::Value::String(v.into()))?;
+                pub fn set_id(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(1, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_id`].
-                pub fn with_id(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_id(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                     self.set_id(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::id`] (re-applying its default).
-                pub fn clear_id(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_id(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(1)?;
                     Ok(self)
                 }
 
                 /// Field `status` (`string-enum`).
                 pub fn status(&self) -> Option<super::NodeStatus> {
-                    self.0.get_str(2).and_then(super::NodeStatus::from_value)
+                    self.0.get_as(2)
                 }
 
                 /// Sets [`Self::status`] (an empty value clears it).
                 pub fn set_status(
                     &mut self,
                     v: super::NodeStatus,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(2, pbj::Value::String(v.value().to_owned()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0
+                        .set_at(2, ::pbj::Value::String(v.value().to_owned()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_status`].
-                pub fn with_status(mut self, v: super::NodeStatus) -> Result<Self, pbj::Error> {
+                pub fn with_status(mut self, v: super::NodeStatus) -> Result<Self, ::pbj::Error> {
                     self.set_status(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::status`] (re-applying its default).
-                pub fn clear_status(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_status(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(2)?;
                     Ok(self)
                 }
 
                 /// Field `tags` (`string`, set).
-                pub fn tags(&self) -> &[pbj::Value] {
-                    self.0.get_list(3)
+                pub fn tags(&self) -> ::pbj::Values<'_, &str> {
+                    self.0.values(3)
                 }
 
-                /// Adds a value to [`Self::tags`].
+                /// Adds a value to [`Self::tags`] (a set).
                 pub fn add_to_tags(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.add_to_set("tags", [pbj::Value::String(v.into())])?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0
+                        .add_to_set("tags", [::pbj::Value::String(v.into())])?;
+                    Ok(self)
+                }
+
+                /// Removes a value from [`Self::tags`] (case-insensitive, like the set's uniqueness).
+                pub fn remove_from_tags(
+                    &mut self,
+                    v: impl Into<String>,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0
+                        .remove_from_set("tags", [::pbj::Value::String(v.into())])?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::tags`] (re-applying its default).
-                pub fn clear_tags(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_tags(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(3)?;
                     Ok(self)
                 }
@@ -712,1012 +597,367 @@ pub mod acme {
                 ///
                 /// Field `title` (`string`).
                 pub fn title(&self) -> Option<&str> {
-                    self.0.get_str(4)
+                    self.0.get_as(4)
                 }
 
                 /// Sets [`Self::title`] (an empty value clears it).
-                pub fn set_title(&mut self, v: impl Into<String>) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(4, pbj::Value::String(v.into()))?;
+                pub fn set_title(
+                    &mut self,
+                    v: impl Into<String>,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(4, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_title`].
-                pub fn with_title(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_title(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                     self.set_title(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::title`] (re-applying its default).
-                pub fn clear_title(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_title(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(4)?;
                     Ok(self)
                 }
 
                 /// Field `labels` (`string`, list).
-                pub fn labels(&self) -> &[pbj::Value] {
-                    self.0.get_list(5)
+                pub fn labels(&self) -> ::pbj::Values<'_, &str> {
+                    self.0.values(5)
                 }
 
-                /// Adds a value to [`Self::labels`].
+                /// Adds a value to [`Self::labels`] (a list).
                 pub fn add_to_labels(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
+                ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .add_to_list("labels", [pbj::Value::String(v.into())])?;
+                        .add_to_list("labels", [::pbj::Value::String(v.into())])?;
+                    Ok(self)
+                }
+
+                /// Removes a value from [`Self::labels`] (every equal element).
+                pub fn remove_from_labels(
+                    &mut self,
+                    v: impl Into<String>,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0
+                        .remove_from_list("labels", [::pbj::Value::String(v.into())])?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::labels`] (re-applying its default).
-                pub fn clear_labels(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_labels(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(5)?;
                     Ok(self)
                 }
 
                 /// Field `priority` (`int-enum`).
                 pub fn priority(&self) -> Option<super::Priority> {
-                    self.0.get_i64(6).and_then(super::Priority::from_value)
+                    self.0.get_as(6)
                 }
 
                 /// Sets [`Self::priority`] (an empty value clears it).
                 pub fn set_priority(
                     &mut self,
                     v: super::Priority,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(6, pbj::Value::Int(v.value()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(6, ::pbj::Value::Int(v.value()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_priority`].
-                pub fn with_priority(mut self, v: super::Priority) -> Result<Self, pbj::Error> {
+                pub fn with_priority(mut self, v: super::Priority) -> Result<Self, ::pbj::Error> {
                     self.set_priority(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::priority`] (re-applying its default).
-                pub fn clear_priority(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_priority(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(6)?;
                     Ok(self)
                 }
 
                 /// Field `related` (`message`, list).
-                pub fn related(&self) -> &[pbj::Value] {
-                    self.0.get_list(7)
+                pub fn related(&self) -> ::pbj::Values<'_, &ArticleV1> {
+                    self.0.values(7)
                 }
 
-                /// Adds a value to [`Self::related`].
-                pub fn add_to_related(
-                    &mut self,
-                    v: impl Into<Box<dyn pbj::Message>>,
-                ) -> Result<&mut Self, pbj::Error> {
+                /// Adds a value to [`Self::related`] (a list).
+                pub fn add_to_related(&mut self, v: ArticleV1) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .add_to_list("related", [pbj::Value::Message(v.into())])?;
+                        .add_to_list("related", [::pbj::Value::Message(Box::new(v))])?;
+                    Ok(self)
+                }
+
+                /// Removes a value from [`Self::related`] (every equal element).
+                pub fn remove_from_related(
+                    &mut self,
+                    v: ArticleV1,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0
+                        .remove_from_list("related", [::pbj::Value::Message(Box::new(v))])?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::related`] (re-applying its default).
-                pub fn clear_related(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_related(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(7)?;
                     Ok(self)
                 }
             }
 
-            impl super::mixin::Entity for ArticleV1 {}
+            /// Builder of [`ArticleV1`] (from [`ArticleV1::builder`]): every setter runs at once, a rejected
+            /// value is remembered instead of stopping the chain, and [`Self::build`] returns the
+            /// message or every problem ([`::pbj::Error::Violations`], each naming its field).
+            #[derive(Debug, Clone)]
+            #[must_use = "a builder does nothing until `build` is called"]
+            pub struct ArticleV1Builder(::pbj::Builder<ArticleV1>);
 
-            impl super::mixin::Taggable for ArticleV1 {}
+            impl ArticleV1Builder {
+                /// Sets [`ArticleV1::id`].
+                pub fn id(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_id(v));
+                    self
+                }
 
-            static EVERY_TYPE_V1_FIELDS: [pbj::Field; 43] = [
-                pbj::Field {
-                    name: "_schema",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Single,
-                    required: true,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: Some(pbj::Pattern::new(
-                        "^pbj:([a-z0-9-]+):([a-z0-9\\.-]+):([a-z0-9-]+)?:([a-z0-9-]+):([0-9]+-[0-9]+-[0-9]+)$",
-                    )),
-                    format: pbj::Format::Unknown,
-                    default: Some(pbj::DefaultValue::Str(
-                        "pbj:acme:tests.pbj:node:every-type:1-0-0",
-                    )),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_big_int",
-                    kind: pbj::FieldType::BigInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_binary",
-                    kind: pbj::FieldType::Binary,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_blob",
-                    kind: pbj::FieldType::Blob,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_boolean",
-                    kind: pbj::FieldType::Boolean,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: Some(pbj::DefaultValue::Bool(true)),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_date",
-                    kind: pbj::FieldType::Date,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_date_time",
-                    kind: pbj::FieldType::DateTime,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_decimal",
-                    kind: pbj::FieldType::Decimal,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 5,
-                    scale: 5,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_dynamic_field",
-                    kind: pbj::FieldType::DynamicField,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_float",
-                    kind: pbj::FieldType::Float,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: Some(pbj::DefaultValue::Float(1.5)),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_geo_point",
-                    kind: pbj::FieldType::GeoPoint,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_identifier",
-                    kind: pbj::FieldType::Identifier,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_int",
-                    kind: pbj::FieldType::Int,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 5,
-                    max: 5,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_medium_blob",
-                    kind: pbj::FieldType::MediumBlob,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 16777215,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_medium_int",
-                    kind: pbj::FieldType::MediumInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 0,
-                    max: 16777215,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_medium_text",
-                    kind: pbj::FieldType::MediumText,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 16777215,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_message",
-                    kind: pbj::FieldType::Message,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &["acme:tests.pbj:node:article", "acme:tests.pbj::ping"],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_message_ref",
-                    kind: pbj::FieldType::MessageRef,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_microtime",
-                    kind: pbj::FieldType::Microtime,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_node_ref",
-                    kind: pbj::FieldType::NodeRef,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_signed_big_int",
-                    kind: pbj::FieldType::SignedBigInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_signed_int",
-                    kind: pbj::FieldType::SignedInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: Some(pbj::DefaultValue::Int(-7)),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_signed_medium_int",
-                    kind: pbj::FieldType::SignedMediumInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -8388608,
-                    max: 8388607,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_signed_small_int",
-                    kind: pbj::FieldType::SignedSmallInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -32768,
-                    max: 32767,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_signed_tiny_int",
-                    kind: pbj::FieldType::SignedTinyInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -128,
-                    max: 127,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_small_int",
-                    kind: pbj::FieldType::SmallInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 0,
-                    max: 65535,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_string",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 2,
-                    max_length: 20,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: Some(pbj::Pattern::new("^[a-z\\-]+$")),
-                    format: pbj::Format::Slug,
-                    default: Some(pbj::DefaultValue::Str("hello \"world\"")),
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_text",
-                    kind: pbj::FieldType::Text,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: false,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_time_uuid",
-                    kind: pbj::FieldType::TimeUuid,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_timestamp",
-                    kind: pbj::FieldType::Timestamp,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 0,
-                    max: 9223372036854775807,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: false,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_tiny_int",
-                    kind: pbj::FieldType::TinyInt,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 0,
-                    max: 255,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_trinary",
-                    kind: pbj::FieldType::Trinary,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 0,
-                    max: 2,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "a_uuid",
-                    kind: pbj::FieldType::Uuid,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "int_set",
-                    kind: pbj::FieldType::Int,
-                    rule: pbj::FieldRule::Set,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 0,
-                    max: 4294967295,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "uuid_list",
-                    kind: pbj::FieldType::Uuid,
-                    rule: pbj::FieldRule::List,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "string_map",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Map,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "status_map",
-                    kind: pbj::FieldType::StringEnum,
-                    rule: pbj::FieldRule::Map,
-                    required: false,
-                    min_length: 0,
-                    max_length: 100,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: Some(&super::NODE_STATUS),
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "priorities",
-                    kind: pbj::FieldType::IntEnum,
-                    rule: pbj::FieldRule::Set,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: 0,
-                    max: 65535,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: Some(&super::PRIORITY),
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "type",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "BigString",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "from_date",
-                    kind: pbj::FieldType::Date,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 65535,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "set_x",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
-                pbj::Field {
-                    name: "x",
-                    kind: pbj::FieldType::String,
-                    rule: pbj::FieldRule::Single,
-                    required: false,
-                    min_length: 0,
-                    max_length: 255,
-                    min: -2147483648,
-                    max: 2147483647,
-                    precision: 10,
-                    scale: 2,
-                    pattern: None,
-                    format: pbj::Format::Unknown,
-                    default: None,
-                    use_type_default: true,
-                    any_of: &[],
-                    enum_def: None,
-                    overridable: false,
-                    identifier_class: None,
-                    description: "",
-                },
+                /// Sets [`ArticleV1::status`].
+                pub fn status(mut self, v: super::NodeStatus) -> Self {
+                    self.0.apply(|m| m.set_status(v));
+                    self
+                }
+
+                /// Adds every value to [`ArticleV1::tags`].
+                pub fn tags(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+                    self.0.apply_each(values, |m, v| m.add_to_tags(v));
+                    self
+                }
+
+                /// Sets [`ArticleV1::title`].
+                pub fn title(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_title(v));
+                    self
+                }
+
+                /// Adds every value to [`ArticleV1::labels`].
+                pub fn labels(
+                    mut self,
+                    values: impl IntoIterator<Item = impl Into<String>>,
+                ) -> Self {
+                    self.0.apply_each(values, |m, v| m.add_to_labels(v));
+                    self
+                }
+
+                /// Sets [`ArticleV1::priority`].
+                pub fn priority(mut self, v: super::Priority) -> Self {
+                    self.0.apply(|m| m.set_priority(v));
+                    self
+                }
+
+                /// Adds every value to [`ArticleV1::related`].
+                pub fn related(mut self, values: impl IntoIterator<Item = ArticleV1>) -> Self {
+                    self.0.apply_each(values, |m, v| m.add_to_related(v));
+                    self
+                }
+
+                /// The message, or every rejected value and unset required field.
+                pub fn build(self) -> Result<ArticleV1, ::pbj::Error> {
+                    self.0.build()
+                }
+            }
+
+            impl super::mixin::EntityMixin for ArticleV1 {}
+
+            impl super::mixin::TaggableMixin for ArticleV1 {}
+
+            static EVERY_TYPE_V1_FIELDS: [::pbj::Field; 43] = [
+                ::pbj::Field::schema_field("pbj:acme:tests.pbj:node:every-type:1-0-0"),
+                ::pbj::Field::new(
+                    "a_big_int",
+                    ::pbj::FieldType::BigInt,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_binary",
+                    ::pbj::FieldType::Binary,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new("a_blob", ::pbj::FieldType::Blob, ::pbj::FieldRule::Single),
+                ::pbj::Field::new(
+                    "a_boolean",
+                    ::pbj::FieldType::Boolean,
+                    ::pbj::FieldRule::Single,
+                )
+                .with_default(::pbj::DefaultValue::Bool(true)),
+                ::pbj::Field::new("a_date", ::pbj::FieldType::Date, ::pbj::FieldRule::Single),
+                ::pbj::Field::new(
+                    "a_date_time",
+                    ::pbj::FieldType::DateTime,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_decimal",
+                    ::pbj::FieldType::Decimal,
+                    ::pbj::FieldRule::Single,
+                )
+                .with_precision(5, 5),
+                ::pbj::Field::new(
+                    "a_dynamic_field",
+                    ::pbj::FieldType::DynamicField,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new("a_float", ::pbj::FieldType::Float, ::pbj::FieldRule::Single)
+                    .with_default(::pbj::DefaultValue::Float(1.5)),
+                ::pbj::Field::new(
+                    "a_geo_point",
+                    ::pbj::FieldType::GeoPoint,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_identifier",
+                    ::pbj::FieldType::Identifier,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new("a_int", ::pbj::FieldType::Int, ::pbj::FieldRule::Single)
+                    .with_min(5)
+                    .with_max(5),
+                ::pbj::Field::new(
+                    "a_medium_blob",
+                    ::pbj::FieldType::MediumBlob,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_medium_int",
+                    ::pbj::FieldType::MediumInt,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_medium_text",
+                    ::pbj::FieldType::MediumText,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_message",
+                    ::pbj::FieldType::Message,
+                    ::pbj::FieldRule::Single,
+                )
+                .with_any_of(&["acme:tests.pbj:node:article", "acme:tests.pbj::ping"]),
+                ::pbj::Field::new(
+                    "a_message_ref",
+                    ::pbj::FieldType::MessageRef,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_microtime",
+                    ::pbj::FieldType::Microtime,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_node_ref",
+                    ::pbj::FieldType::NodeRef,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_signed_big_int",
+                    ::pbj::FieldType::SignedBigInt,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_signed_int",
+                    ::pbj::FieldType::SignedInt,
+                    ::pbj::FieldRule::Single,
+                )
+                .with_default(::pbj::DefaultValue::Int(-7)),
+                ::pbj::Field::new(
+                    "a_signed_medium_int",
+                    ::pbj::FieldType::SignedMediumInt,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_signed_small_int",
+                    ::pbj::FieldType::SignedSmallInt,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_signed_tiny_int",
+                    ::pbj::FieldType::SignedTinyInt,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_small_int",
+                    ::pbj::FieldType::SmallInt,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_string",
+                    ::pbj::FieldType::String,
+                    ::pbj::FieldRule::Single,
+                )
+                .with_min_length(2)
+                .with_max_length(20)
+                .with_pattern("^[a-z\\-]+$")
+                .with_format(::pbj::Format::Slug)
+                .with_default(::pbj::DefaultValue::Str("hello \"world\"")),
+                ::pbj::Field::new("a_text", ::pbj::FieldType::Text, ::pbj::FieldRule::Single)
+                    .without_type_default(),
+                ::pbj::Field::new(
+                    "a_time_uuid",
+                    ::pbj::FieldType::TimeUuid,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_timestamp",
+                    ::pbj::FieldType::Timestamp,
+                    ::pbj::FieldRule::Single,
+                )
+                .without_type_default(),
+                ::pbj::Field::new(
+                    "a_tiny_int",
+                    ::pbj::FieldType::TinyInt,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "a_trinary",
+                    ::pbj::FieldType::Trinary,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new("a_uuid", ::pbj::FieldType::Uuid, ::pbj::FieldRule::Single),
+                ::pbj::Field::new("int_set", ::pbj::FieldType::Int, ::pbj::FieldRule::Set),
+                ::pbj::Field::new("uuid_list", ::pbj::FieldType::Uuid, ::pbj::FieldRule::List),
+                ::pbj::Field::new(
+                    "string_map",
+                    ::pbj::FieldType::String,
+                    ::pbj::FieldRule::Map,
+                ),
+                ::pbj::Field::new(
+                    "status_map",
+                    ::pbj::FieldType::StringEnum,
+                    ::pbj::FieldRule::Map,
+                )
+                .with_enum(&super::NODE_STATUS),
+                ::pbj::Field::new(
+                    "priorities",
+                    ::pbj::FieldType::IntEnum,
+                    ::pbj::FieldRule::Set,
+                )
+                .with_enum(&super::PRIORITY),
+                ::pbj::Field::new("type", ::pbj::FieldType::String, ::pbj::FieldRule::Single),
+                ::pbj::Field::new(
+                    "BigString",
+                    ::pbj::FieldType::String,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new(
+                    "from_date",
+                    ::pbj::FieldType::Date,
+                    ::pbj::FieldRule::Single,
+                ),
+                ::pbj::Field::new("set_x", ::pbj::FieldType::String, ::pbj::FieldRule::Single),
+                ::pbj::Field::new("x", ::pbj::FieldType::String, ::pbj::FieldRule::Single),
             ];
 
             /// Schema of [`EveryTypeV1`] (`pbj:acme:tests.pbj:node:every-type:1-0-0`).
-            pub static EVERY_TYPE_V1_SCHEMA: pbj::Schema = pbj::Schema {
+            pub static EVERY_TYPE_V1_SCHEMA: ::pbj::Schema = ::pbj::Schema {
                 id: "pbj:acme:tests.pbj:node:every-type:1-0-0",
                 curie: "acme:tests.pbj:node:every-type",
                 curie_major: "acme:tests.pbj:node:every-type:v1",
@@ -1726,7 +966,7 @@ pub mod acme {
                 package: "tests.pbj",
                 category: "node",
                 message: "every-type",
-                version: pbj::SchemaVersion::new(1, 0, 0),
+                version: ::pbj::SchemaVersion::new(1, 0, 0),
                 fields: &EVERY_TYPE_V1_FIELDS,
                 mixins: &[],
                 id_field: None,
@@ -1735,40 +975,36 @@ pub mod acme {
             };
 
             /// Message `acme:tests.pbj:node:every-type:v1`.
-            #[derive(Debug, Clone)]
-            pub struct EveryTypeV1(pbj::MessageData);
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct EveryTypeV1(::pbj::MessageData);
 
-            impl pbj::Message for EveryTypeV1 {
-                fn data(&self) -> &pbj::MessageData {
+            impl ::pbj::Message for EveryTypeV1 {
+                fn data(&self) -> &::pbj::MessageData {
                     &self.0
                 }
 
-                fn data_mut(&mut self) -> &mut pbj::MessageData {
+                fn data_mut(&mut self) -> &mut ::pbj::MessageData {
                     &mut self.0
                 }
 
-                fn clone_message(&self) -> Box<dyn pbj::Message> {
+                fn clone_message(&self) -> Box<dyn ::pbj::Message> {
                     Box::new(Clone::clone(self))
-                }
-
-                fn as_any(&self) -> &dyn std::any::Any {
-                    self
-                }
-
-                fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
-                    self
                 }
             }
 
-            impl pbj::MessageType for EveryTypeV1 {
-                const SCHEMA: &'static pbj::Schema = &EVERY_TYPE_V1_SCHEMA;
+            impl ::pbj::MessageType for EveryTypeV1 {
+                const SCHEMA: &'static ::pbj::Schema = &EVERY_TYPE_V1_SCHEMA;
 
-                fn from_data(data: pbj::MessageData) -> Self {
+                fn from_data(data: ::pbj::MessageData) -> Self {
                     Self(data)
                 }
 
-                fn into_data(self) -> pbj::MessageData {
+                fn into_data(self) -> ::pbj::MessageData {
                     self.0
+                }
+
+                fn registry() -> ::std::sync::Arc<::pbj::Registry> {
+                    super::super::super::registry()
                 }
             }
 
@@ -1778,7 +1014,7 @@ pub mod acme {
                 }
             }
 
-            impl From<EveryTypeV1> for Box<dyn pbj::Message> {
+            impl From<EveryTypeV1> for Box<dyn ::pbj::Message> {
                 fn from(message: EveryTypeV1) -> Self {
                     Box::new(message)
                 }
@@ -1787,273 +1023,288 @@ pub mod acme {
             impl EveryTypeV1 {
                 /// A new message with every default populated (generated ids, timestamps, ...).
                 pub fn new() -> Self {
-                    Self(pbj::MessageData::new(&EVERY_TYPE_V1_SCHEMA))
+                    Self(::pbj::MessageData::new(&EVERY_TYPE_V1_SCHEMA))
                 }
 
                 /// A message with only `_schema` set: no defaults.
                 pub fn empty() -> Self {
-                    Self(pbj::MessageData::empty(&EVERY_TYPE_V1_SCHEMA))
+                    Self(::pbj::MessageData::empty(&EVERY_TYPE_V1_SCHEMA))
+                }
+
+                /// A builder starting from [`Self::new`] that collects every rejected value and checks
+                /// required fields on `build`.
+                pub fn builder() -> EveryTypeV1Builder {
+                    EveryTypeV1Builder(::pbj::Builder::new(Self::new()))
                 }
 
                 /// Field `a_big_int` (`big-int`).
                 pub fn a_big_int(&self) -> Option<i128> {
-                    self.0.get_big_int(1)
+                    self.0.get_as(1)
                 }
 
                 /// Sets [`Self::a_big_int`] (an empty value clears it).
-                pub fn set_a_big_int(&mut self, v: i128) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(1, pbj::Value::BigInt(v))?;
+                pub fn set_a_big_int(&mut self, v: i128) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(1, ::pbj::Value::BigInt(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_big_int`].
-                pub fn with_a_big_int(mut self, v: i128) -> Result<Self, pbj::Error> {
+                pub fn with_a_big_int(mut self, v: i128) -> Result<Self, ::pbj::Error> {
                     self.set_a_big_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_big_int`] (re-applying its default).
-                pub fn clear_a_big_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_big_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(1)?;
                     Ok(self)
                 }
 
                 /// Field `a_binary` (`binary`).
                 pub fn a_binary(&self) -> Option<&[u8]> {
-                    self.0.get_bytes(2)
+                    self.0.get_as(2)
                 }
 
                 /// Sets [`Self::a_binary`] (an empty value clears it).
                 pub fn set_a_binary(
                     &mut self,
                     v: impl Into<Vec<u8>>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(2, pbj::Value::Binary(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(2, ::pbj::Value::Binary(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_binary`].
-                pub fn with_a_binary(mut self, v: impl Into<Vec<u8>>) -> Result<Self, pbj::Error> {
+                pub fn with_a_binary(
+                    mut self,
+                    v: impl Into<Vec<u8>>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_binary(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_binary`] (re-applying its default).
-                pub fn clear_a_binary(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_binary(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(2)?;
                     Ok(self)
                 }
 
                 /// Field `a_blob` (`blob`).
                 pub fn a_blob(&self) -> Option<&[u8]> {
-                    self.0.get_bytes(3)
+                    self.0.get_as(3)
                 }
 
                 /// Sets [`Self::a_blob`] (an empty value clears it).
                 pub fn set_a_blob(
                     &mut self,
                     v: impl Into<Vec<u8>>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(3, pbj::Value::Binary(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(3, ::pbj::Value::Binary(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_blob`].
-                pub fn with_a_blob(mut self, v: impl Into<Vec<u8>>) -> Result<Self, pbj::Error> {
+                pub fn with_a_blob(mut self, v: impl Into<Vec<u8>>) -> Result<Self, ::pbj::Error> {
                     self.set_a_blob(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_blob`] (re-applying its default).
-                pub fn clear_a_blob(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_blob(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(3)?;
                     Ok(self)
                 }
 
                 /// Field `a_boolean` (`boolean`).
                 pub fn a_boolean(&self) -> Option<bool> {
-                    self.0.get_bool(4)
+                    self.0.get_as(4)
                 }
 
                 /// Sets [`Self::a_boolean`] (an empty value clears it).
-                pub fn set_a_boolean(&mut self, v: bool) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(4, pbj::Value::Bool(v))?;
+                pub fn set_a_boolean(&mut self, v: bool) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(4, ::pbj::Value::Bool(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_boolean`].
-                pub fn with_a_boolean(mut self, v: bool) -> Result<Self, pbj::Error> {
+                pub fn with_a_boolean(mut self, v: bool) -> Result<Self, ::pbj::Error> {
                     self.set_a_boolean(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_boolean`] (re-applying its default).
-                pub fn clear_a_boolean(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_boolean(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(4)?;
                     Ok(self)
                 }
 
                 /// Field `a_date` (`date`).
-                pub fn a_date(&self) -> Option<pbj::Date> {
-                    self.0.get_date(5)
+                pub fn a_date(&self) -> Option<::pbj::Date> {
+                    self.0.get_as(5)
                 }
 
                 /// Sets [`Self::a_date`] (an empty value clears it).
-                pub fn set_a_date(&mut self, v: pbj::Date) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(5, pbj::Value::Date(v))?;
+                pub fn set_a_date(&mut self, v: ::pbj::Date) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(5, ::pbj::Value::Date(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_date`].
-                pub fn with_a_date(mut self, v: pbj::Date) -> Result<Self, pbj::Error> {
+                pub fn with_a_date(mut self, v: ::pbj::Date) -> Result<Self, ::pbj::Error> {
                     self.set_a_date(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_date`] (re-applying its default).
-                pub fn clear_a_date(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_date(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(5)?;
                     Ok(self)
                 }
 
                 /// Field `a_date_time` (`date-time`).
-                pub fn a_date_time(&self) -> Option<pbj::DateTime> {
-                    self.0.get_date_time(6)
+                pub fn a_date_time(&self) -> Option<::pbj::DateTime> {
+                    self.0.get_as(6)
                 }
 
                 /// Sets [`Self::a_date_time`] (an empty value clears it).
                 pub fn set_a_date_time(
                     &mut self,
-                    v: pbj::DateTime,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(6, pbj::Value::DateTime(v))?;
+                    v: ::pbj::DateTime,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(6, ::pbj::Value::DateTime(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_date_time`].
-                pub fn with_a_date_time(mut self, v: pbj::DateTime) -> Result<Self, pbj::Error> {
+                pub fn with_a_date_time(
+                    mut self,
+                    v: ::pbj::DateTime,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_date_time(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_date_time`] (re-applying its default).
-                pub fn clear_a_date_time(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_date_time(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(6)?;
                     Ok(self)
                 }
 
                 /// Field `a_decimal` (`decimal`).
                 pub fn a_decimal(&self) -> Option<f64> {
-                    self.0.get_f64(7)
+                    self.0.get_as(7)
                 }
 
                 /// Sets [`Self::a_decimal`] (an empty value clears it).
-                pub fn set_a_decimal(&mut self, v: f64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(7, pbj::Value::Float(v))?;
+                pub fn set_a_decimal(&mut self, v: f64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(7, ::pbj::Value::Float(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_decimal`].
-                pub fn with_a_decimal(mut self, v: f64) -> Result<Self, pbj::Error> {
+                pub fn with_a_decimal(mut self, v: f64) -> Result<Self, ::pbj::Error> {
                     self.set_a_decimal(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_decimal`] (re-applying its default).
-                pub fn clear_a_decimal(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_decimal(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(7)?;
                     Ok(self)
                 }
 
                 /// Field `a_dynamic_field` (`dynamic-field`).
-                pub fn a_dynamic_field(&self) -> Option<&pbj::DynamicField> {
-                    self.0.get_dynamic_field(8)
+                pub fn a_dynamic_field(&self) -> Option<&::pbj::DynamicField> {
+                    self.0.get_as(8)
                 }
 
                 /// Sets [`Self::a_dynamic_field`] (an empty value clears it).
                 pub fn set_a_dynamic_field(
                     &mut self,
-                    v: pbj::DynamicField,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(8, pbj::Value::DynamicField(v))?;
+                    v: ::pbj::DynamicField,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(8, ::pbj::Value::DynamicField(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_dynamic_field`].
                 pub fn with_a_dynamic_field(
                     mut self,
-                    v: pbj::DynamicField,
-                ) -> Result<Self, pbj::Error> {
+                    v: ::pbj::DynamicField,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_dynamic_field(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_dynamic_field`] (re-applying its default).
-                pub fn clear_a_dynamic_field(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_dynamic_field(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(8)?;
                     Ok(self)
                 }
 
                 /// Field `a_float` (`float`).
                 pub fn a_float(&self) -> Option<f64> {
-                    self.0.get_f64(9)
+                    self.0.get_as(9)
                 }
 
                 /// Sets [`Self::a_float`] (an empty value clears it).
-                pub fn set_a_float(&mut self, v: f64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(9, pbj::Value::Float(v))?;
+                pub fn set_a_float(&mut self, v: f64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(9, ::pbj::Value::Float(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_float`].
-                pub fn with_a_float(mut self, v: f64) -> Result<Self, pbj::Error> {
+                pub fn with_a_float(mut self, v: f64) -> Result<Self, ::pbj::Error> {
                     self.set_a_float(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_float`] (re-applying its default).
-                pub fn clear_a_float(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_float(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(9)?;
                     Ok(self)
                 }
 
                 /// Field `a_geo_point` (`geo-point`).
-                pub fn a_geo_point(&self) -> Option<pbj::GeoPoint> {
-                    self.0.get_geo_point(10)
+                pub fn a_geo_point(&self) -> Option<::pbj::GeoPoint> {
+                    self.0.get_as(10)
                 }
 
                 /// Sets [`Self::a_geo_point`] (an empty value clears it).
                 pub fn set_a_geo_point(
                     &mut self,
-                    v: pbj::GeoPoint,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(10, pbj::Value::GeoPoint(v))?;
+                    v: ::pbj::GeoPoint,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(10, ::pbj::Value::GeoPoint(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_geo_point`].
-                pub fn with_a_geo_point(mut self, v: pbj::GeoPoint) -> Result<Self, pbj::Error> {
+                pub fn with_a_geo_point(
+                    mut self,
+                    v: ::pbj::GeoPoint,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_geo_point(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_geo_point`] (re-applying its default).
-                pub fn clear_a_geo_point(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_geo_point(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(10)?;
                     Ok(self)
                 }
 
                 /// Field `a_identifier` (`identifier`).
                 pub fn a_identifier(&self) -> Option<&str> {
-                    self.0.get_str(11)
+                    self.0.get_as(11)
                 }
 
                 /// Sets [`Self::a_identifier`] (an empty value clears it).
                 pub fn set_a_identifier(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(11, pbj::Value::String(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(11, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
@@ -2061,51 +1312,51 @@ pub mod acme {
                 pub fn with_a_identifier(
                     mut self,
                     v: impl Into<String>,
-                ) -> Result<Self, pbj::Error> {
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_identifier(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_identifier`] (re-applying its default).
-                pub fn clear_a_identifier(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_identifier(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(11)?;
                     Ok(self)
                 }
 
                 /// Field `a_int` (`int`).
                 pub fn a_int(&self) -> Option<i64> {
-                    self.0.get_i64(12)
+                    self.0.get_as(12)
                 }
 
                 /// Sets [`Self::a_int`] (an empty value clears it).
-                pub fn set_a_int(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(12, pbj::Value::Int(v))?;
+                pub fn set_a_int(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(12, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_int`].
-                pub fn with_a_int(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_int(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_int`] (re-applying its default).
-                pub fn clear_a_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(12)?;
                     Ok(self)
                 }
 
                 /// Field `a_medium_blob` (`medium-blob`).
                 pub fn a_medium_blob(&self) -> Option<&[u8]> {
-                    self.0.get_bytes(13)
+                    self.0.get_as(13)
                 }
 
                 /// Sets [`Self::a_medium_blob`] (an empty value clears it).
                 pub fn set_a_medium_blob(
                     &mut self,
                     v: impl Into<Vec<u8>>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(13, pbj::Value::Binary(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(13, ::pbj::Value::Binary(v.into()))?;
                     Ok(self)
                 }
 
@@ -2113,51 +1364,51 @@ pub mod acme {
                 pub fn with_a_medium_blob(
                     mut self,
                     v: impl Into<Vec<u8>>,
-                ) -> Result<Self, pbj::Error> {
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_medium_blob(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_medium_blob`] (re-applying its default).
-                pub fn clear_a_medium_blob(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_medium_blob(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(13)?;
                     Ok(self)
                 }
 
                 /// Field `a_medium_int` (`medium-int`).
                 pub fn a_medium_int(&self) -> Option<i64> {
-                    self.0.get_i64(14)
+                    self.0.get_as(14)
                 }
 
                 /// Sets [`Self::a_medium_int`] (an empty value clears it).
-                pub fn set_a_medium_int(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(14, pbj::Value::Int(v))?;
+                pub fn set_a_medium_int(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(14, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_medium_int`].
-                pub fn with_a_medium_int(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_medium_int(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_medium_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_medium_int`] (re-applying its default).
-                pub fn clear_a_medium_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_medium_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(14)?;
                     Ok(self)
                 }
 
                 /// Field `a_medium_text` (`medium-text`).
                 pub fn a_medium_text(&self) -> Option<&str> {
-                    self.0.get_str(15)
+                    self.0.get_as(15)
                 }
 
                 /// Sets [`Self::a_medium_text`] (an empty value clears it).
                 pub fn set_a_medium_text(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(15, pbj::Value::String(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(15, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
@@ -2165,325 +1416,342 @@ pub mod acme {
                 pub fn with_a_medium_text(
                     mut self,
                     v: impl Into<String>,
-                ) -> Result<Self, pbj::Error> {
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_medium_text(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_medium_text`] (re-applying its default).
-                pub fn clear_a_medium_text(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_medium_text(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(15)?;
                     Ok(self)
                 }
 
                 /// Field `a_message` (`message`).
-                pub fn a_message(&self) -> Option<&dyn pbj::Message> {
-                    self.0.get_message(16)
+                pub fn a_message(&self) -> Option<&dyn ::pbj::Message> {
+                    self.0.get_as(16)
+                }
+
+                /// [`Self::a_message`] as the generated message type `M` (values of other types are skipped).
+                pub fn a_message_as<M: ::pbj::MessageType>(&self) -> Option<&M> {
+                    self.0.get_as(16)
                 }
 
                 /// Sets [`Self::a_message`] (an empty value clears it).
                 pub fn set_a_message(
                     &mut self,
-                    v: impl Into<Box<dyn pbj::Message>>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(16, pbj::Value::Message(v.into()))?;
+                    v: impl Into<Box<dyn ::pbj::Message>>,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(16, ::pbj::Value::Message(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_message`].
                 pub fn with_a_message(
                     mut self,
-                    v: impl Into<Box<dyn pbj::Message>>,
-                ) -> Result<Self, pbj::Error> {
+                    v: impl Into<Box<dyn ::pbj::Message>>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_message(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_message`] (re-applying its default).
-                pub fn clear_a_message(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_message(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(16)?;
                     Ok(self)
                 }
 
                 /// Field `a_message_ref` (`message-ref`).
-                pub fn a_message_ref(&self) -> Option<&pbj::MessageRef> {
-                    self.0.get_message_ref(17)
+                pub fn a_message_ref(&self) -> Option<&::pbj::MessageRef> {
+                    self.0.get_as(17)
                 }
 
                 /// Sets [`Self::a_message_ref`] (an empty value clears it).
                 pub fn set_a_message_ref(
                     &mut self,
-                    v: pbj::MessageRef,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(17, pbj::Value::MessageRef(v))?;
+                    v: ::pbj::MessageRef,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(17, ::pbj::Value::MessageRef(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_message_ref`].
                 pub fn with_a_message_ref(
                     mut self,
-                    v: pbj::MessageRef,
-                ) -> Result<Self, pbj::Error> {
+                    v: ::pbj::MessageRef,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_message_ref(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_message_ref`] (re-applying its default).
-                pub fn clear_a_message_ref(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_message_ref(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(17)?;
                     Ok(self)
                 }
 
                 /// Field `a_microtime` (`microtime`).
-                pub fn a_microtime(&self) -> Option<pbj::Microtime> {
-                    self.0.get_microtime(18)
+                pub fn a_microtime(&self) -> Option<::pbj::Microtime> {
+                    self.0.get_as(18)
                 }
 
                 /// Sets [`Self::a_microtime`] (an empty value clears it).
                 pub fn set_a_microtime(
                     &mut self,
-                    v: pbj::Microtime,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(18, pbj::Value::Microtime(v))?;
+                    v: ::pbj::Microtime,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(18, ::pbj::Value::Microtime(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_microtime`].
-                pub fn with_a_microtime(mut self, v: pbj::Microtime) -> Result<Self, pbj::Error> {
+                pub fn with_a_microtime(
+                    mut self,
+                    v: ::pbj::Microtime,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_microtime(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_microtime`] (re-applying its default).
-                pub fn clear_a_microtime(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_microtime(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(18)?;
                     Ok(self)
                 }
 
                 /// Field `a_node_ref` (`node-ref`).
-                pub fn a_node_ref(&self) -> Option<&pbj::NodeRef> {
-                    self.0.get_node_ref(19)
+                pub fn a_node_ref(&self) -> Option<&::pbj::NodeRef> {
+                    self.0.get_as(19)
                 }
 
                 /// Sets [`Self::a_node_ref`] (an empty value clears it).
-                pub fn set_a_node_ref(&mut self, v: pbj::NodeRef) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(19, pbj::Value::NodeRef(v))?;
+                pub fn set_a_node_ref(
+                    &mut self,
+                    v: ::pbj::NodeRef,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(19, ::pbj::Value::NodeRef(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_node_ref`].
-                pub fn with_a_node_ref(mut self, v: pbj::NodeRef) -> Result<Self, pbj::Error> {
+                pub fn with_a_node_ref(mut self, v: ::pbj::NodeRef) -> Result<Self, ::pbj::Error> {
                     self.set_a_node_ref(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_node_ref`] (re-applying its default).
-                pub fn clear_a_node_ref(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_node_ref(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(19)?;
                     Ok(self)
                 }
 
                 /// Field `a_signed_big_int` (`signed-big-int`).
                 pub fn a_signed_big_int(&self) -> Option<i128> {
-                    self.0.get_big_int(20)
+                    self.0.get_as(20)
                 }
 
                 /// Sets [`Self::a_signed_big_int`] (an empty value clears it).
-                pub fn set_a_signed_big_int(&mut self, v: i128) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(20, pbj::Value::BigInt(v))?;
+                pub fn set_a_signed_big_int(&mut self, v: i128) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(20, ::pbj::Value::BigInt(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_signed_big_int`].
-                pub fn with_a_signed_big_int(mut self, v: i128) -> Result<Self, pbj::Error> {
+                pub fn with_a_signed_big_int(mut self, v: i128) -> Result<Self, ::pbj::Error> {
                     self.set_a_signed_big_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_signed_big_int`] (re-applying its default).
-                pub fn clear_a_signed_big_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_signed_big_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(20)?;
                     Ok(self)
                 }
 
                 /// Field `a_signed_int` (`signed-int`).
                 pub fn a_signed_int(&self) -> Option<i64> {
-                    self.0.get_i64(21)
+                    self.0.get_as(21)
                 }
 
                 /// Sets [`Self::a_signed_int`] (an empty value clears it).
-                pub fn set_a_signed_int(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(21, pbj::Value::Int(v))?;
+                pub fn set_a_signed_int(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(21, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_signed_int`].
-                pub fn with_a_signed_int(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_signed_int(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_signed_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_signed_int`] (re-applying its default).
-                pub fn clear_a_signed_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_signed_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(21)?;
                     Ok(self)
                 }
 
                 /// Field `a_signed_medium_int` (`signed-medium-int`).
                 pub fn a_signed_medium_int(&self) -> Option<i64> {
-                    self.0.get_i64(22)
+                    self.0.get_as(22)
                 }
 
                 /// Sets [`Self::a_signed_medium_int`] (an empty value clears it).
-                pub fn set_a_signed_medium_int(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(22, pbj::Value::Int(v))?;
+                pub fn set_a_signed_medium_int(
+                    &mut self,
+                    v: i64,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(22, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_signed_medium_int`].
-                pub fn with_a_signed_medium_int(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_signed_medium_int(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_signed_medium_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_signed_medium_int`] (re-applying its default).
-                pub fn clear_a_signed_medium_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_signed_medium_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(22)?;
                     Ok(self)
                 }
 
                 /// Field `a_signed_small_int` (`signed-small-int`).
                 pub fn a_signed_small_int(&self) -> Option<i64> {
-                    self.0.get_i64(23)
+                    self.0.get_as(23)
                 }
 
                 /// Sets [`Self::a_signed_small_int`] (an empty value clears it).
-                pub fn set_a_signed_small_int(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(23, pbj::Value::Int(v))?;
+                pub fn set_a_signed_small_int(
+                    &mut self,
+                    v: i64,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(23, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_signed_small_int`].
-                pub fn with_a_signed_small_int(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_signed_small_int(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_signed_small_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_signed_small_int`] (re-applying its default).
-                pub fn clear_a_signed_small_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_signed_small_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(23)?;
                     Ok(self)
                 }
 
                 /// Field `a_signed_tiny_int` (`signed-tiny-int`).
                 pub fn a_signed_tiny_int(&self) -> Option<i64> {
-                    self.0.get_i64(24)
+                    self.0.get_as(24)
                 }
 
                 /// Sets [`Self::a_signed_tiny_int`] (an empty value clears it).
-                pub fn set_a_signed_tiny_int(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(24, pbj::Value::Int(v))?;
+                pub fn set_a_signed_tiny_int(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(24, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_signed_tiny_int`].
-                pub fn with_a_signed_tiny_int(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_signed_tiny_int(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_signed_tiny_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_signed_tiny_int`] (re-applying its default).
-                pub fn clear_a_signed_tiny_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_signed_tiny_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(24)?;
                     Ok(self)
                 }
 
                 /// Field `a_small_int` (`small-int`).
                 pub fn a_small_int(&self) -> Option<i64> {
-                    self.0.get_i64(25)
+                    self.0.get_as(25)
                 }
 
                 /// Sets [`Self::a_small_int`] (an empty value clears it).
-                pub fn set_a_small_int(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(25, pbj::Value::Int(v))?;
+                pub fn set_a_small_int(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(25, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_small_int`].
-                pub fn with_a_small_int(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_small_int(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_small_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_small_int`] (re-applying its default).
-                pub fn clear_a_small_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_small_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(25)?;
                     Ok(self)
                 }
 
                 /// Field `a_string` (`string`).
                 pub fn a_string(&self) -> Option<&str> {
-                    self.0.get_str(26)
+                    self.0.get_as(26)
                 }
 
                 /// Sets [`Self::a_string`] (an empty value clears it).
                 pub fn set_a_string(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(26, pbj::Value::String(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(26, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_string`].
-                pub fn with_a_string(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_a_string(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                     self.set_a_string(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_string`] (re-applying its default).
-                pub fn clear_a_string(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_string(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(26)?;
                     Ok(self)
                 }
 
                 /// Field `a_text` (`text`).
                 pub fn a_text(&self) -> Option<&str> {
-                    self.0.get_str(27)
+                    self.0.get_as(27)
                 }
 
                 /// Sets [`Self::a_text`] (an empty value clears it).
                 pub fn set_a_text(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(27, pbj::Value::String(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(27, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_text`].
-                pub fn with_a_text(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_a_text(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                     self.set_a_text(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_text`] (re-applying its default).
-                pub fn clear_a_text(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_text(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(27)?;
                     Ok(self)
                 }
 
                 /// Field `a_time_uuid` (`time-uuid`).
                 pub fn a_time_uuid(&self) -> Option<&str> {
-                    self.0.get_str(28)
+                    self.0.get_as(28)
                 }
 
                 /// Sets [`Self::a_time_uuid`] (an empty value clears it).
                 pub fn set_a_time_uuid(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(28, pbj::Value::String(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(28, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
@@ -2491,153 +1759,169 @@ pub mod acme {
                 pub fn with_a_time_uuid(
                     mut self,
                     v: impl Into<String>,
-                ) -> Result<Self, pbj::Error> {
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_time_uuid(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_time_uuid`] (re-applying its default).
-                pub fn clear_a_time_uuid(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_time_uuid(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(28)?;
                     Ok(self)
                 }
 
                 /// Field `a_timestamp` (`timestamp`).
                 pub fn a_timestamp(&self) -> Option<i64> {
-                    self.0.get_i64(29)
+                    self.0.get_as(29)
                 }
 
                 /// Sets [`Self::a_timestamp`] (an empty value clears it).
-                pub fn set_a_timestamp(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(29, pbj::Value::Int(v))?;
+                pub fn set_a_timestamp(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(29, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_timestamp`].
-                pub fn with_a_timestamp(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_timestamp(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_timestamp(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_timestamp`] (re-applying its default).
-                pub fn clear_a_timestamp(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_timestamp(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(29)?;
                     Ok(self)
                 }
 
                 /// Field `a_tiny_int` (`tiny-int`).
                 pub fn a_tiny_int(&self) -> Option<i64> {
-                    self.0.get_i64(30)
+                    self.0.get_as(30)
                 }
 
                 /// Sets [`Self::a_tiny_int`] (an empty value clears it).
-                pub fn set_a_tiny_int(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(30, pbj::Value::Int(v))?;
+                pub fn set_a_tiny_int(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(30, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_tiny_int`].
-                pub fn with_a_tiny_int(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_tiny_int(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_tiny_int(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_tiny_int`] (re-applying its default).
-                pub fn clear_a_tiny_int(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_tiny_int(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(30)?;
                     Ok(self)
                 }
 
                 /// Field `a_trinary` (`trinary`).
                 pub fn a_trinary(&self) -> Option<i64> {
-                    self.0.get_i64(31)
+                    self.0.get_as(31)
                 }
 
                 /// Sets [`Self::a_trinary`] (an empty value clears it).
-                pub fn set_a_trinary(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(31, pbj::Value::Int(v))?;
+                pub fn set_a_trinary(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(31, ::pbj::Value::Int(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_trinary`].
-                pub fn with_a_trinary(mut self, v: i64) -> Result<Self, pbj::Error> {
+                pub fn with_a_trinary(mut self, v: i64) -> Result<Self, ::pbj::Error> {
                     self.set_a_trinary(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_trinary`] (re-applying its default).
-                pub fn clear_a_trinary(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_trinary(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(31)?;
                     Ok(self)
                 }
 
                 /// Field `a_uuid` (`uuid`).
                 pub fn a_uuid(&self) -> Option<&str> {
-                    self.0.get_str(32)
+                    self.0.get_as(32)
                 }
 
                 /// Sets [`Self::a_uuid`] (an empty value clears it).
                 pub fn set_a_uuid(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(32, pbj::Value::String(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(32, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_uuid`].
-                pub fn with_a_uuid(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_a_uuid(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                     self.set_a_uuid(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::a_uuid`] (re-applying its default).
-                pub fn clear_a_uuid(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_a_uuid(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(32)?;
                     Ok(self)
                 }
 
                 /// Field `int_set` (`int`, set).
-                pub fn int_set(&self) -> &[pbj::Value] {
-                    self.0.get_list(33)
+                pub fn int_set(&self) -> ::pbj::Values<'_, i64> {
+                    self.0.values(33)
                 }
 
-                /// Adds a value to [`Self::int_set`].
-                pub fn add_to_int_set(&mut self, v: i64) -> Result<&mut Self, pbj::Error> {
-                    self.0.add_to_set("int_set", [pbj::Value::Int(v)])?;
+                /// Adds a value to [`Self::int_set`] (a set).
+                pub fn add_to_int_set(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.add_to_set("int_set", [::pbj::Value::Int(v)])?;
+                    Ok(self)
+                }
+
+                /// Removes a value from [`Self::int_set`] (case-insensitive, like the set's uniqueness).
+                pub fn remove_from_int_set(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.remove_from_set("int_set", [::pbj::Value::Int(v)])?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::int_set`] (re-applying its default).
-                pub fn clear_int_set(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_int_set(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(33)?;
                     Ok(self)
                 }
 
                 /// Field `uuid_list` (`uuid`, list).
-                pub fn uuid_list(&self) -> &[pbj::Value] {
-                    self.0.get_list(34)
+                pub fn uuid_list(&self) -> ::pbj::Values<'_, &str> {
+                    self.0.values(34)
                 }
 
-                /// Adds a value to [`Self::uuid_list`].
+                /// Adds a value to [`Self::uuid_list`] (a list).
                 pub fn add_to_uuid_list(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
+                ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .add_to_list("uuid_list", [pbj::Value::String(v.into())])?;
+                        .add_to_list("uuid_list", [::pbj::Value::String(v.into())])?;
+                    Ok(self)
+                }
+
+                /// Removes a value from [`Self::uuid_list`] (every equal element).
+                pub fn remove_from_uuid_list(
+                    &mut self,
+                    v: impl Into<String>,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0
+                        .remove_from_list("uuid_list", [::pbj::Value::String(v.into())])?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::uuid_list`] (re-applying its default).
-                pub fn clear_uuid_list(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_uuid_list(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(34)?;
                     Ok(self)
                 }
 
                 /// Field `string_map` (`string`, map).
-                pub fn string_map(&self) -> &[(String, pbj::Value)] {
-                    self.0.get_map(35)
+                pub fn string_map(&self) -> ::pbj::Entries<'_, &str> {
+                    self.0.entries(35)
                 }
 
                 /// Puts `key -> v` in [`Self::string_map`].
@@ -2645,21 +1929,30 @@ pub mod acme {
                     &mut self,
                     key: &str,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
+                ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .add_to_map("string_map", key, pbj::Value::String(v.into()))?;
+                        .add_to_map("string_map", key, ::pbj::Value::String(v.into()))?;
+                    Ok(self)
+                }
+
+                /// Removes `key` from [`Self::string_map`].
+                pub fn remove_from_string_map(
+                    &mut self,
+                    key: &str,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.remove_from_map("string_map", key)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::string_map`] (re-applying its default).
-                pub fn clear_string_map(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_string_map(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(35)?;
                     Ok(self)
                 }
 
                 /// Field `status_map` (`string-enum`, map).
-                pub fn status_map(&self) -> &[(String, pbj::Value)] {
-                    self.0.get_map(36)
+                pub fn status_map(&self) -> ::pbj::Entries<'_, super::NodeStatus> {
+                    self.0.entries(36)
                 }
 
                 /// Puts `key -> v` in [`Self::status_map`].
@@ -2667,176 +1960,489 @@ pub mod acme {
                     &mut self,
                     key: &str,
                     v: super::NodeStatus,
-                ) -> Result<&mut Self, pbj::Error> {
+                ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.add_to_map(
                         "status_map",
                         key,
-                        pbj::Value::String(v.value().to_owned()),
+                        ::pbj::Value::String(v.value().to_owned()),
                     )?;
                     Ok(self)
                 }
 
+                /// Removes `key` from [`Self::status_map`].
+                pub fn remove_from_status_map(
+                    &mut self,
+                    key: &str,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.remove_from_map("status_map", key)?;
+                    Ok(self)
+                }
+
                 /// Clears [`Self::status_map`] (re-applying its default).
-                pub fn clear_status_map(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_status_map(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(36)?;
                     Ok(self)
                 }
 
                 /// Field `priorities` (`int-enum`, set).
-                pub fn priorities(&self) -> &[pbj::Value] {
-                    self.0.get_list(37)
+                pub fn priorities(&self) -> ::pbj::Values<'_, super::Priority> {
+                    self.0.values(37)
                 }
 
-                /// Adds a value to [`Self::priorities`].
+                /// Adds a value to [`Self::priorities`] (a set).
                 pub fn add_to_priorities(
                     &mut self,
                     v: super::Priority,
-                ) -> Result<&mut Self, pbj::Error> {
+                ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .add_to_set("priorities", [pbj::Value::Int(v.value())])?;
+                        .add_to_set("priorities", [::pbj::Value::Int(v.value())])?;
+                    Ok(self)
+                }
+
+                /// Removes a value from [`Self::priorities`] (case-insensitive, like the set's uniqueness).
+                pub fn remove_from_priorities(
+                    &mut self,
+                    v: super::Priority,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0
+                        .remove_from_set("priorities", [::pbj::Value::Int(v.value())])?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::priorities`] (re-applying its default).
-                pub fn clear_priorities(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_priorities(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(37)?;
                     Ok(self)
                 }
 
                 /// Field `type` (`string`).
                 pub fn r#type(&self) -> Option<&str> {
-                    self.0.get_str(38)
+                    self.0.get_as(38)
                 }
 
                 /// Sets field `type` (an empty value clears it).
-                pub fn set_type(&mut self, v: impl Into<String>) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(38, pbj::Value::String(v.into()))?;
+                pub fn set_type(
+                    &mut self,
+                    v: impl Into<String>,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(38, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_type`].
-                pub fn with_type(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_type(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                     self.set_type(v)?;
                     Ok(self)
                 }
 
                 /// Clears field `type` (re-applying its default).
-                pub fn clear_type(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_type(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(38)?;
                     Ok(self)
                 }
 
                 /// Field `BigString` (`string`).
                 pub fn big_string(&self) -> Option<&str> {
-                    self.0.get_str(39)
+                    self.0.get_as(39)
                 }
 
                 /// Sets [`Self::big_string`] (an empty value clears it).
                 pub fn set_big_string(
                     &mut self,
                     v: impl Into<String>,
-                ) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(39, pbj::Value::String(v.into()))?;
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(39, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_big_string`].
-                pub fn with_big_string(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_big_string(
+                    mut self,
+                    v: impl Into<String>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_big_string(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::big_string`] (re-applying its default).
-                pub fn clear_big_string(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_big_string(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(39)?;
                     Ok(self)
                 }
 
                 /// Field `from_date` (`date`).
                 #[allow(clippy::wrong_self_convention)]
-                pub fn from_date(&self) -> Option<pbj::Date> {
-                    self.0.get_date(40)
+                pub fn from_date(&self) -> Option<::pbj::Date> {
+                    self.0.get_as(40)
                 }
 
                 /// Sets [`Self::from_date`] (an empty value clears it).
-                pub fn set_from_date(&mut self, v: pbj::Date) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(40, pbj::Value::Date(v))?;
+                pub fn set_from_date(&mut self, v: ::pbj::Date) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(40, ::pbj::Value::Date(v))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_from_date`].
-                pub fn with_from_date(mut self, v: pbj::Date) -> Result<Self, pbj::Error> {
+                pub fn with_from_date(mut self, v: ::pbj::Date) -> Result<Self, ::pbj::Error> {
                     self.set_from_date(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::from_date`] (re-applying its default).
-                pub fn clear_from_date(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_from_date(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(40)?;
                     Ok(self)
                 }
 
                 /// Field `set_x` (`string`).
                 pub fn set_x(&self) -> Option<&str> {
-                    self.0.get_str(41)
+                    self.0.get_as(41)
                 }
 
                 /// Sets [`Self::set_x`] (an empty value clears it).
-                pub fn set_set_x(&mut self, v: impl Into<String>) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(41, pbj::Value::String(v.into()))?;
+                pub fn set_set_x(
+                    &mut self,
+                    v: impl Into<String>,
+                ) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(41, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_set_x`].
-                pub fn with_set_x(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_set_x(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                     self.set_set_x(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::set_x`] (re-applying its default).
-                pub fn clear_set_x(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_set_x(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(41)?;
                     Ok(self)
                 }
 
                 /// Field `x` (`string`).
                 pub fn x_1(&self) -> Option<&str> {
-                    self.0.get_str(42)
+                    self.0.get_as(42)
                 }
 
                 /// Sets [`Self::x_1`] (an empty value clears it).
-                pub fn set_x_1(&mut self, v: impl Into<String>) -> Result<&mut Self, pbj::Error> {
-                    self.0.set_at(42, pbj::Value::String(v.into()))?;
+                pub fn set_x_1(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+                    self.0.set_at(42, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_x_1`].
-                pub fn with_x_1(mut self, v: impl Into<String>) -> Result<Self, pbj::Error> {
+                pub fn with_x_1(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
                     self.set_x_1(v)?;
                     Ok(self)
                 }
 
                 /// Clears [`Self::x_1`] (re-applying its default).
-                pub fn clear_x_1(&mut self) -> Result<&mut Self, pbj::Error> {
+                pub fn clear_x_1(&mut self) -> Result<&mut Self, ::pbj::Error> {
                     self.0.clear_at(42)?;
                     Ok(self)
+                }
+            }
+
+            /// Builder of [`EveryTypeV1`] (from [`EveryTypeV1::builder`]): every setter runs at once, a rejected
+            /// value is remembered instead of stopping the chain, and [`Self::build`] returns the
+            /// message or every problem ([`::pbj::Error::Violations`], each naming its field).
+            #[derive(Debug, Clone)]
+            #[must_use = "a builder does nothing until `build` is called"]
+            pub struct EveryTypeV1Builder(::pbj::Builder<EveryTypeV1>);
+
+            impl EveryTypeV1Builder {
+                /// Sets [`EveryTypeV1::a_big_int`].
+                pub fn a_big_int(mut self, v: i128) -> Self {
+                    self.0.apply(|m| m.set_a_big_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_binary`].
+                pub fn a_binary(mut self, v: impl Into<Vec<u8>>) -> Self {
+                    self.0.apply(|m| m.set_a_binary(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_blob`].
+                pub fn a_blob(mut self, v: impl Into<Vec<u8>>) -> Self {
+                    self.0.apply(|m| m.set_a_blob(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_boolean`].
+                pub fn a_boolean(mut self, v: bool) -> Self {
+                    self.0.apply(|m| m.set_a_boolean(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_date`].
+                pub fn a_date(mut self, v: ::pbj::Date) -> Self {
+                    self.0.apply(|m| m.set_a_date(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_date_time`].
+                pub fn a_date_time(mut self, v: ::pbj::DateTime) -> Self {
+                    self.0.apply(|m| m.set_a_date_time(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_decimal`].
+                pub fn a_decimal(mut self, v: f64) -> Self {
+                    self.0.apply(|m| m.set_a_decimal(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_dynamic_field`].
+                pub fn a_dynamic_field(mut self, v: ::pbj::DynamicField) -> Self {
+                    self.0.apply(|m| m.set_a_dynamic_field(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_float`].
+                pub fn a_float(mut self, v: f64) -> Self {
+                    self.0.apply(|m| m.set_a_float(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_geo_point`].
+                pub fn a_geo_point(mut self, v: ::pbj::GeoPoint) -> Self {
+                    self.0.apply(|m| m.set_a_geo_point(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_identifier`].
+                pub fn a_identifier(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_a_identifier(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_int`].
+                pub fn a_int(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_medium_blob`].
+                pub fn a_medium_blob(mut self, v: impl Into<Vec<u8>>) -> Self {
+                    self.0.apply(|m| m.set_a_medium_blob(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_medium_int`].
+                pub fn a_medium_int(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_medium_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_medium_text`].
+                pub fn a_medium_text(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_a_medium_text(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_message`].
+                pub fn a_message(mut self, v: impl Into<Box<dyn ::pbj::Message>>) -> Self {
+                    self.0.apply(|m| m.set_a_message(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_message_ref`].
+                pub fn a_message_ref(mut self, v: ::pbj::MessageRef) -> Self {
+                    self.0.apply(|m| m.set_a_message_ref(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_microtime`].
+                pub fn a_microtime(mut self, v: ::pbj::Microtime) -> Self {
+                    self.0.apply(|m| m.set_a_microtime(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_node_ref`].
+                pub fn a_node_ref(mut self, v: ::pbj::NodeRef) -> Self {
+                    self.0.apply(|m| m.set_a_node_ref(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_signed_big_int`].
+                pub fn a_signed_big_int(mut self, v: i128) -> Self {
+                    self.0.apply(|m| m.set_a_signed_big_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_signed_int`].
+                pub fn a_signed_int(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_signed_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_signed_medium_int`].
+                pub fn a_signed_medium_int(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_signed_medium_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_signed_small_int`].
+                pub fn a_signed_small_int(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_signed_small_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_signed_tiny_int`].
+                pub fn a_signed_tiny_int(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_signed_tiny_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_small_int`].
+                pub fn a_small_int(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_small_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_string`].
+                pub fn a_string(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_a_string(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_text`].
+                pub fn a_text(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_a_text(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_time_uuid`].
+                pub fn a_time_uuid(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_a_time_uuid(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_timestamp`].
+                pub fn a_timestamp(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_timestamp(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_tiny_int`].
+                pub fn a_tiny_int(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_tiny_int(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_trinary`].
+                pub fn a_trinary(mut self, v: i64) -> Self {
+                    self.0.apply(|m| m.set_a_trinary(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::a_uuid`].
+                pub fn a_uuid(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_a_uuid(v));
+                    self
+                }
+
+                /// Adds every value to [`EveryTypeV1::int_set`].
+                pub fn int_set(mut self, values: impl IntoIterator<Item = i64>) -> Self {
+                    self.0.apply_each(values, |m, v| m.add_to_int_set(v));
+                    self
+                }
+
+                /// Adds every value to [`EveryTypeV1::uuid_list`].
+                pub fn uuid_list(
+                    mut self,
+                    values: impl IntoIterator<Item = impl Into<String>>,
+                ) -> Self {
+                    self.0.apply_each(values, |m, v| m.add_to_uuid_list(v));
+                    self
+                }
+
+                /// Puts every `(key, value)` in [`EveryTypeV1::string_map`].
+                pub fn string_map(
+                    mut self,
+                    entries: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
+                ) -> Self {
+                    self.0
+                        .apply_each(entries, |m, (k, v)| m.put_in_string_map(k.as_ref(), v));
+                    self
+                }
+
+                /// Puts every `(key, value)` in [`EveryTypeV1::status_map`].
+                pub fn status_map(
+                    mut self,
+                    entries: impl IntoIterator<Item = (impl AsRef<str>, super::NodeStatus)>,
+                ) -> Self {
+                    self.0
+                        .apply_each(entries, |m, (k, v)| m.put_in_status_map(k.as_ref(), v));
+                    self
+                }
+
+                /// Adds every value to [`EveryTypeV1::priorities`].
+                pub fn priorities(
+                    mut self,
+                    values: impl IntoIterator<Item = super::Priority>,
+                ) -> Self {
+                    self.0.apply_each(values, |m, v| m.add_to_priorities(v));
+                    self
+                }
+
+                /// Sets field `type`.
+                pub fn r#type(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_type(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::big_string`].
+                pub fn big_string(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_big_string(v));
+                    self
+                }
+
+                #[allow(clippy::wrong_self_convention)]
+                /// Sets [`EveryTypeV1::from_date`].
+                pub fn from_date(mut self, v: ::pbj::Date) -> Self {
+                    self.0.apply(|m| m.set_from_date(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::set_x`].
+                pub fn set_x(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_set_x(v));
+                    self
+                }
+
+                /// Sets [`EveryTypeV1::x_1`].
+                pub fn x_1(mut self, v: impl Into<String>) -> Self {
+                    self.0.apply(|m| m.set_x_1(v));
+                    self
+                }
+
+                /// The message, or every rejected value and unset required field.
+                pub fn build(self) -> Result<EveryTypeV1, ::pbj::Error> {
+                    self.0.build()
                 }
             }
         }
     }
 }
 
-/// Registers every message type of this file in `registry`.
-pub fn register(registry: &mut pbj::Registry) {
-    registry.register(&acme::tests_pbj::PING_V1_SCHEMA, |data| {
-        Box::new(<acme::tests_pbj::PingV1 as pbj::MessageType>::from_data(
-            data,
-        ))
-    });
-    registry.register(&acme::tests_pbj::node::ARTICLE_V1_SCHEMA, |data| {
-        Box::new(<acme::tests_pbj::node::ArticleV1 as pbj::MessageType>::from_data(data))
-    });
-    registry.register(&acme::tests_pbj::node::EVERY_TYPE_V1_SCHEMA, |data| {
-        Box::new(<acme::tests_pbj::node::EveryTypeV1 as pbj::MessageType>::from_data(data))
-    });
+/// Registers every message type of this store in `registry` (not those of the stores it
+/// uses through `extern_path`: [`registry`] has them all).
+pub fn register(registry: &mut ::pbj::Registry) {
+    acme::tests_pbj::register(registry);
+}
+
+/// Every message type of this store and of the stores it uses through `extern_path`,
+/// registered once, on first use. Generated types decode nested messages with it
+/// (`MessageType::registry`); share it with pbjx and its backends.
+pub fn registry() -> ::std::sync::Arc<::pbj::Registry> {
+    static REGISTRY: ::std::sync::LazyLock<::std::sync::Arc<::pbj::Registry>> =
+        ::std::sync::LazyLock::new(|| {
+            let mut registry = ::pbj::Registry::new();
+            register(&mut registry);
+            ::std::sync::Arc::new(registry)
+        });
+    ::std::sync::Arc::clone(&REGISTRY)
 }

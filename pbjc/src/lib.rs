@@ -8,8 +8,10 @@
 pub mod code_generator;
 pub mod config;
 pub mod diagnostic;
+pub mod json_schema;
 pub mod loader;
 pub mod model;
+pub mod output;
 pub mod parser;
 pub mod validate;
 

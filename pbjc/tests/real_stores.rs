@@ -70,12 +70,7 @@ fn rule_name(r: FieldRule) -> &'static str {
 }
 
 /// Compares one resolved field with the JS runtime's view of it (`e` = the field's enum).
-fn compare_field(
-    id: &str,
-    f: &FieldDecl,
-    e: Option<&EnumDecl>,
-    j: &Value,
-) -> Result<(), String> {
+fn compare_field(id: &str, f: &FieldDecl, e: Option<&EnumDecl>, j: &Value) -> Result<(), String> {
     let ctx = |what: &str| format!("{id} field {}: {what}", f.name);
     let get = |k: &str| j.get(k);
     let eq = |what: &str, ok: bool| if ok { Ok(()) } else { Err(ctx(what)) };
@@ -135,7 +130,10 @@ fn compare_field(
     // The JS view lists min/max (the type's bounds unless the schema narrows them) exactly
     // for the int types; every other type must declare none.
     let (type_min, type_max) = f.kind.int_bounds();
-    match (get("min").and_then(Value::as_i64), get("max").and_then(Value::as_i64)) {
+    match (
+        get("min").and_then(Value::as_i64),
+        get("max").and_then(Value::as_i64),
+    ) {
         (Some(min), Some(max)) => {
             eq("min", f.min.unwrap_or(type_min) == min)?;
             eq("max", f.max.unwrap_or(type_max) == max)?;

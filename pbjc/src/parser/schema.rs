@@ -283,7 +283,7 @@ fn min_max(cx: &mut Ctx, node: Node) -> (Option<i64>, Option<i64>) {
 /// `precision` (1..=65) and `scale` (0..=precision, or 0..=10 without a precision); a value
 /// out of range is an error (the PHP pbjc and the runtime silently clamped it) and is dropped.
 fn precision_scale(cx: &mut Ctx, node: Node) -> (Option<u8>, Option<u8>) {
-    let mut in_range = |cx: &mut Ctx, attr: &str, hi: i64| -> Option<u8> {
+    let in_range = |cx: &mut Ctx, attr: &str, hi: i64| -> Option<u8> {
         let lo = i64::from(attr == "precision");
         let v = cx.int_attr(node, attr)?;
         match u8::try_from(v) {

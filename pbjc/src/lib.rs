@@ -8,6 +8,7 @@
 pub mod code_generator;
 pub mod config;
 pub mod diagnostic;
+pub mod docs;
 pub mod json_schema;
 pub mod loader;
 pub mod model;

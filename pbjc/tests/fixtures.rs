@@ -241,7 +241,11 @@ fn rendering_is_rustc_like() {
         lines[3].starts_with("5 |       <field name=\"s\" type=\"strin\"/>"),
         "{text}"
     );
-    assert_eq!(lines[4], "  |                       ^ not a pbj type");
+    // The marker underlines the whole offending attribute.
+    assert_eq!(
+        lines[4],
+        "  |                       ^^^^^^^^^^^^ not a pbj type"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@ use super::field::property;
 use super::fixed;
 use super::json::{Json, ObjectBuilder};
 use crate::model::{FieldDecl, SchemaDecl, Store};
+use crate::validate::Index;
 
 /// The draft the documents declare.
 const DRAFT_04: &str = "http://json-schema.org/draft-04/schema#";
@@ -42,23 +43,23 @@ fn merge<'a>(out: &mut Vec<&'a FieldDecl>, fields: impl IntoIterator<Item = &'a 
 
 /// The inherited fields of `s`: for `extends`, then each mixin, its inherited fields and its
 /// own (every reference resolved to the newest version of its major).
-fn inherited<'a>(store: &'a Store, s: &'a SchemaDecl, depth: usize) -> Vec<&'a FieldDecl> {
+fn inherited<'a>(index: &Index<'a>, s: &'a SchemaDecl, depth: usize) -> Vec<&'a FieldDecl> {
     let mut out = Vec::new();
     if depth >= MAX_DEPTH {
         return out;
     }
     for r in s.extends.iter().chain(&s.mixins) {
-        if let Some(t) = store.resolve(r).filter(|t| t.id != s.id) {
-            merge(&mut out, inherited(store, t, depth + 1));
+        if let Some(t) = index.resolve(r).filter(|t| t.id != s.id) {
+            merge(&mut out, inherited(index, t, depth + 1));
             merge(&mut out, &t.fields);
         }
     }
     out
 }
 
-/// The document of schema `s`.
-pub fn document(store: &Store, s: &SchemaDecl, domain: &str) -> Json {
-    let mut fields = inherited(store, s, 0);
+/// The document of schema `s` of `store` (`index` is the store's index).
+pub fn document<'a>(store: &'a Store, index: &Index<'a>, s: &'a SchemaDecl, domain: &str) -> Json {
+    let mut fields = inherited(index, s, 0);
     merge(&mut fields, &s.fields);
 
     let mut properties = ObjectBuilder::new();
@@ -83,7 +84,7 @@ pub fn document(store: &Store, s: &SchemaDecl, domain: &str) -> Json {
     if !required.is_empty() {
         doc.set("required", Json::Array(required));
     }
-    let definitions = definitions(store, &fields, domain);
+    let definitions = definitions(store, index, &fields, domain);
     if !definitions.is_empty() {
         doc.set("definitions", definitions.build());
     }
@@ -92,10 +93,10 @@ pub fn document(store: &Store, s: &SchemaDecl, domain: &str) -> Json {
 }
 
 /// One definition per any-of target (by lowercased message name): any version of its curie.
-fn definitions(store: &Store, fields: &[&FieldDecl], domain: &str) -> ObjectBuilder {
+fn definitions(store: &Store, index: &Index, fields: &[&FieldDecl], domain: &str) -> ObjectBuilder {
     let mut out = ObjectBuilder::new();
     for curie in fields.iter().flat_map(|f| &f.any_of) {
-        let Some(target) = store.resolve(curie) else {
+        let Some(target) = index.resolve(curie) else {
             continue;
         };
         // Every version of the target's curie, in id-string order (the store's key order).

@@ -41,15 +41,17 @@ pub use document::document_url;
 
 use crate::model::{SchemaDecl, Store};
 use crate::output::OutputFile;
+use crate::validate::Index;
 
 /// The JSON Schema file of every schema version of `store`, plus one `latest.json` per curie,
 /// sorted by path. `domain` starts every `id` and `$ref` URL, e.g. `http://schemas.gdbots.io`.
 pub fn generate(store: &Store, domain: &str) -> Vec<OutputFile> {
+    let index = Index::new(store);
     let mut newest: BTreeMap<String, &SchemaDecl> = BTreeMap::new();
     let mut files = Vec::with_capacity(store.schemas.len() * 2);
     for s in store.schemas.values() {
         let dir = PathBuf::from(document::curie_path(s.id.curie()));
-        let contents = json::to_php_text(&document::document(store, s, domain));
+        let contents = json::to_php_text(&document::document(store, &index, s, domain));
         files.push(OutputFile {
             path: dir.join(format!("{}.json", s.id.version())),
             contents,

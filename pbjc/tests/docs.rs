@@ -12,14 +12,7 @@ fn pages(stores: &[PathBuf]) -> BTreeMap<String, String> {
     let store = pbjc::load(stores).expect("valid store");
     pbjc::docs::generate(&store)
         .into_iter()
-        .map(|f| {
-            let parts: Vec<String> = f
-                .path
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            (parts.join("/"), f.contents)
-        })
+        .map(|f| (common::slash_path(&f.path), f.contents))
         .collect()
 }
 

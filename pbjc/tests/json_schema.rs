@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::shared_dir;
+use common::{shared_dir, slash_path};
 
 /// Every file under `dir`, by `/`-separated relative path.
 fn read_tree(dir: &Path) -> BTreeMap<String, String> {
@@ -17,13 +17,9 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                let rel = path.strip_prefix(root).expect("under root");
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
+                let rel = slash_path(path.strip_prefix(root).expect("under root"));
                 let text = std::fs::read_to_string(&path).expect("utf-8 file");
-                out.insert(rel.join("/"), text);
+                out.insert(rel, text);
             }
         }
     }
@@ -59,14 +55,7 @@ fn gdbots_json_schema_equals_the_published_files() {
     let files = pbjc::json_schema::generate(&store, "http://schemas.gdbots.io");
     let ours: BTreeMap<String, &str> = files
         .iter()
-        .map(|f| {
-            let parts: Vec<String> = f
-                .path
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            (parts.join("/"), f.contents.as_str())
-        })
+        .map(|f| (slash_path(&f.path), f.contents.as_str()))
         .collect();
     assert_eq!(
         ours.keys().collect::<Vec<_>>(),

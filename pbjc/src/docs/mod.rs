@@ -36,7 +36,9 @@ mod package;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::model::{EnumDecl, SchemaDecl, Store};
+use pbj::SchemaVersion;
+
+use crate::model::{EnumDecl, FieldDecl, SchemaDecl, Store};
 use crate::output::OutputFile;
 use crate::validate::Index;
 
@@ -93,6 +95,8 @@ struct Catalogue<'a> {
     index: Index<'a>,
     /// The messages (curie majors) that list each mixin (curie major).
     users: BTreeMap<String, Vec<String>>,
+    /// Every version of each curie major, in order.
+    versions: BTreeMap<String, Vec<SchemaVersion>>,
     packages: BTreeMap<String, Package<'a>>,
     /// By curie major and by enum id.
     targets: BTreeMap<String, Target>,
@@ -101,6 +105,14 @@ struct Catalogue<'a> {
 impl<'a> Catalogue<'a> {
     fn new(store: &'a Store) -> Self {
         let latest = store.latest();
+        let mut versions: BTreeMap<String, Vec<SchemaVersion>> = BTreeMap::new();
+        for s in store.schemas.values() {
+            versions
+                .entry(s.curie_major())
+                .or_default()
+                .push(s.id.version());
+        }
+        versions.values_mut().for_each(|v| v.sort());
         let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for s in &latest {
             for m in &s.mixins {
@@ -168,6 +180,7 @@ impl<'a> Catalogue<'a> {
             store,
             index: Index::new(store),
             users,
+            versions,
             packages,
             targets,
         }
@@ -193,6 +206,27 @@ impl<'a> Catalogue<'a> {
             }
             None => markdown::code(text),
         }
+    }
+}
+
+impl<'a> Catalogue<'a> {
+    /// The wire fields of message `s`, each with the direct mixin it comes from (`None`: its
+    /// own): each mixin's own fields in `<mixins>` order, then its own fields; a repeated name
+    /// keeps its first position and takes the last definition (as [`Store::resolve_fields`]).
+    fn wire_fields(&self, s: &'a SchemaDecl) -> Vec<(&'a FieldDecl, Option<&'a SchemaDecl>)> {
+        let mixins = s.mixins.iter().filter_map(|m| self.index.resolve(m));
+        let sources = mixins.map(Some).chain([None]);
+        let mut out: Vec<(&FieldDecl, Option<&SchemaDecl>)> = Vec::new();
+        for source in sources {
+            let fields = source.map_or(&s.fields, |m| &m.fields);
+            for f in fields {
+                match out.iter_mut().find(|(e, _)| e.name == f.name) {
+                    Some(slot) => *slot = (f, source),
+                    None => out.push((f, source)),
+                }
+            }
+        }
+        out
     }
 }
 

@@ -59,11 +59,11 @@ fn schema_section(out: &mut String, c: &Catalogue, p: &Package, s: &SchemaDecl) 
     let page = p.path.as_str();
     let _ = writeln!(out, "\n### {}\n", schema_heading(s));
     let versions: Vec<String> = c
-        .store
-        .schemas
-        .values()
-        .filter(|v| v.curie_major() == s.curie_major())
-        .map(|v| code(&v.id.version().to_string()))
+        .versions
+        .get(&s.curie_major())
+        .into_iter()
+        .flatten()
+        .map(|v| code(&v.to_string()))
         .collect();
     let kind = if s.is_mixin { "mixin" } else { "message" };
     let mut facts = vec![code(&s.id.to_string()), kind.to_owned()];
@@ -87,11 +87,7 @@ fn schema_section(out: &mut String, c: &Catalogue, p: &Package, s: &SchemaDecl) 
     let fields: Vec<(&FieldDecl, Option<&SchemaDecl>)> = if s.is_mixin {
         s.fields.iter().map(|f| (f, None)).collect()
     } else {
-        c.store
-            .resolve_fields(s)
-            .into_iter()
-            .map(|f| (f, origin(c, s, f)))
-            .collect()
+        c.wire_fields(s)
     };
     if fields.is_empty() {
         let _ = writeln!(out, "No fields.");
@@ -124,17 +120,6 @@ fn schema_section(out: &mut String, c: &Catalogue, p: &Package, s: &SchemaDecl) 
             f.description.as_deref().map(cell).unwrap_or_default(),
         );
     }
-}
-
-/// The direct mixin whose field definition message `s` uses, if not its own.
-fn origin<'a>(c: &Catalogue<'a>, s: &SchemaDecl, f: &FieldDecl) -> Option<&'a SchemaDecl> {
-    if s.fields.iter().any(|own| std::ptr::eq(own, f)) {
-        return None;
-    }
-    s.mixins
-        .iter()
-        .filter_map(|m| c.index.resolve(m))
-        .find(|m| m.fields.iter().any(|x| std::ptr::eq(x, f)))
 }
 
 fn rule_name(rule: FieldRule) -> &'static str {

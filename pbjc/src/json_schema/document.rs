@@ -4,7 +4,7 @@ use super::field::property;
 use super::fixed;
 use super::json::{Json, ObjectBuilder};
 use crate::model::{FieldDecl, SchemaDecl, Store};
-use crate::validate::Index;
+use crate::validate::{Index, merge};
 
 /// The draft the documents declare.
 const DRAFT_04: &str = "http://json-schema.org/draft-04/schema#";
@@ -28,17 +28,6 @@ pub fn curie_path(curie: &pbj::SchemaCurie) -> String {
     parts.extend(curie.category());
     parts.push(curie.message());
     parts.join("/")
-}
-
-/// Appends `fields` to `out`: a repeated name keeps its first position and takes the last
-/// definition.
-fn merge<'a>(out: &mut Vec<&'a FieldDecl>, fields: impl IntoIterator<Item = &'a FieldDecl>) {
-    for f in fields {
-        match out.iter_mut().find(|e| e.name == f.name) {
-            Some(slot) => *slot = f,
-            None => out.push(f),
-        }
-    }
 }
 
 /// The inherited fields of `s`: for `extends`, then each mixin, its inherited fields and its

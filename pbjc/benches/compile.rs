@@ -1,5 +1,6 @@
 //! `pbjc compile` of the gdbots and acme stores, in stages: load+validate, then generation
-//! with and without rustfmt. Target: the whole compile under 1 s in release.
+//! with and without rustfmt, JSON Schema and the Markdown catalogue. Target: the whole compile
+//! under 1 s in release.
 //!
 //! Run: `cargo bench -p pbjc --bench compile` (the stores come from `$PBJ_SHARED_DIR`, else
 //! `shared/` beside the repository).
@@ -56,6 +57,12 @@ fn bench(c: &mut Criterion) {
                 &GenerateOptions::default(),
             )
         })
+    });
+    group.bench_function("json-schema (all versions)", |b| {
+        b.iter(|| pbjc::json_schema::generate(black_box(&store), "http://schemas.gdbots.io"))
+    });
+    group.bench_function("docs (catalogue)", |b| {
+        b.iter(|| pbjc::docs::generate(black_box(&store)))
     });
     group.finish();
 }

@@ -287,3 +287,54 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 fn load_store(dirs: &[PathBuf]) -> Result<Store, String> {
     crate::load(dirs).map_err(|d| d.to_string())
 }
+
+/// Outputs beyond Rust: JSON Schema files and the Markdown catalogue of the stores.
+impl Config {
+    /// Loads the configured stores and writes the JSON Schema of every schema version to
+    /// `dir` (see [`crate::json_schema`]); `domain` starts every `id` and `$ref` URL, e.g.
+    /// `http://schemas.gdbots.io`. Unchanged files are left untouched. Returns how many files
+    /// were written.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pbjc-doc-cfg-json-{}", std::process::id()));
+    /// # let store_dir = dir.join("schemas/acme/blog/command/publish");
+    /// # std::fs::create_dir_all(&store_dir).unwrap();
+    /// # std::fs::write(store_dir.join("1-0-0.xml"), r#"<?xml version="1.0"?>
+    /// # <pbj-schema xmlns="http://gdbots.io/pbj/xsd"><schema id="pbj:acme:blog:command:publish:1-0-0"/></pbj-schema>"#).unwrap();
+    /// # let (schemas, out) = (dir.join("schemas"), dir.join("json-schema"));
+    /// let written = pbjc::Config::new()
+    ///     .store(&schemas)
+    ///     .json_schema(&out, "https://schemas.acme.test")?;
+    /// assert_eq!(written, 2); // 1-0-0.json and latest.json
+    /// assert!(out.join("acme/blog/command/publish/latest.json").is_file());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), pbjc::config::Error>(())
+    /// ```
+    pub fn json_schema(&self, dir: impl AsRef<Path>, domain: &str) -> Result<usize, Error> {
+        let store = load_store(&self.stores).map_err(Error::Load)?;
+        crate::output::write_files(dir.as_ref(), &crate::json_schema::generate(&store, domain))
+    }
+}
+
+impl Config {
+    /// Loads the configured stores and writes their Markdown catalogue to `dir` (see
+    /// [`crate::docs`]). Unchanged files are left untouched. Returns how many files were
+    /// written.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("pbjc-doc-cfg-docs-{}", std::process::id()));
+    /// # let store_dir = dir.join("schemas/acme/blog/command/publish");
+    /// # std::fs::create_dir_all(&store_dir).unwrap();
+    /// # std::fs::write(store_dir.join("1-0-0.xml"), r#"<?xml version="1.0"?>
+    /// # <pbj-schema xmlns="http://gdbots.io/pbj/xsd"><schema id="pbj:acme:blog:command:publish:1-0-0"/></pbj-schema>"#).unwrap();
+    /// # let (schemas, out) = (dir.join("schemas"), dir.join("catalogue"));
+    /// let written = pbjc::Config::new().store(&schemas).docs(&out)?;
+    /// assert_eq!(written, 3); // README.md, SUMMARY.md, acme/blog.md
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), pbjc::config::Error>(())
+    /// ```
+    pub fn docs(&self, dir: impl AsRef<Path>) -> Result<usize, Error> {
+        let store = load_store(&self.stores).map_err(Error::Load)?;
+        crate::output::write_files(dir.as_ref(), &crate::docs::generate(&store))
+    }
+}

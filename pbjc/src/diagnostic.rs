@@ -1,9 +1,31 @@
 //! Compiler diagnostics: errors and warnings with `file:line:col`, rendered like rustc.
+//!
+//! [`Diagnostic`] is pbjc's own data model (severity, message, location, label, a related
+//! note); rendering is done by `annotate-snippets`, rustc's renderer, plain or with colours.
+//!
+//! ```
+//! use pbjc::{Diagnostic, Diagnostics};
+//! use pbjc::model::Location;
+//!
+//! let file = std::path::PathBuf::from("schemas/acme/blog/command/publish/1-0-0.xml");
+//! let mut diags = Diagnostics::new();
+//! diags.add_source(file.clone(), r#"<field name="n" type="strin"/>"#.into());
+//! let at = Location { file, line: 1, column: 17 };
+//! diags.push(Diagnostic::error("unknown field type `strin`", Some(at)).with_label("not a pbj type"));
+//! assert!(diags.has_errors());
+//! let text = diags.to_string();
+//! assert!(text.starts_with("error: unknown field type `strin`\n"));
+//! assert!(text.contains("--> schemas/acme/blog/command/publish/1-0-0.xml:1:17"));
+//! assert!(text.contains("^^^^^^^^^^^^ not a pbj type"));
+//! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Element, Group, Level, Origin, Renderer, Snippet};
 
 use crate::model::Location;
 
@@ -155,81 +177,115 @@ impl Diagnostics {
         )
     }
 
-    fn source_line(&self, loc: &Location) -> Option<&str> {
-        let text = self.sources.get(&loc.file)?;
-        let index = usize::try_from(loc.line).ok()?.checked_sub(1)?;
-        text.lines().nth(index)
-    }
-
-    fn render_snippet(
-        &self,
-        f: &mut fmt::Formatter<'_>,
-        loc: &Location,
-        label: Option<&str>,
-        arrow: &str,
-    ) -> fmt::Result {
-        let line_no = loc.line.to_string();
-        let pad = " ".repeat(line_no.len());
-        writeln!(
-            f,
-            "{pad}{arrow} {}:{}:{}",
-            loc.file.display(),
-            loc.line,
-            loc.column
-        )?;
-        if let Some(line) = self.source_line(loc) {
-            let line = line.trim_end();
-            writeln!(f, "{pad} |")?;
-            writeln!(f, "{line_no} | {line}")?;
-            // Column is in characters; keep tabs so the marker lines up.
-            let col = usize::try_from(loc.column).unwrap_or(1).saturating_sub(1);
-            let indent: String = line
-                .chars()
-                .take(col)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            match label {
-                Some(l) => writeln!(f, "{pad} | {indent}^ {l}")?,
-                None => writeln!(f, "{pad} | {indent}^")?,
-            }
-        } else if let Some(l) = label {
-            writeln!(f, "{pad} = {l}")?;
-        }
-        Ok(())
-    }
-
-    /// Renders one diagnostic like rustc.
+    /// Renders one diagnostic like rustc (file:line:col, the source line, a marker under the
+    /// offending token), without colours.
     pub fn render(&self, d: &Diagnostic) -> String {
-        struct One<'a>(&'a Diagnostics, &'a Diagnostic);
-        impl fmt::Display for One<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt_one(f, self.1)
-            }
-        }
-        One(self, d).to_string()
+        self.render_with(d, false)
     }
 
-    fn fmt_one(&self, f: &mut fmt::Formatter<'_>, d: &Diagnostic) -> fmt::Result {
-        writeln!(f, "{}: {}", d.severity, d.message)?;
-        if let Some(loc) = &d.location {
-            self.render_snippet(f, loc, d.label.as_deref(), "-->")?;
-        } else if let Some(l) = &d.label {
-            writeln!(f, "  = {l}")?;
+    /// Renders one diagnostic like [`Diagnostics::render`], with ANSI colours when `color`.
+    pub fn render_with(&self, d: &Diagnostic, color: bool) -> String {
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        renderer.render(&[self.group(d)])
+    }
+
+    /// The annotate-snippets group of one diagnostic: the title, the primary site with its
+    /// label, then the related site with its note.
+    fn group<'a>(&'a self, d: &'a Diagnostic) -> Group<'a> {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut group = Group::with_title(level.primary_title(d.message.as_str()));
+        match &d.location {
+            Some(loc) => group = group.elements(self.site(loc, d.label.as_deref(), true)),
+            None => group = group.elements(d.label.as_deref().map(|l| Level::NOTE.message(l))),
         }
         if let Some((loc, note)) = &d.note {
-            self.render_snippet(f, loc, Some(note), "::>")?;
+            group = group.elements(self.site(loc, Some(note), false));
         }
-        Ok(())
+        group
+    }
+
+    /// One annotated site: the source with a marker under the token at `loc` when the file's
+    /// text is known, else `file:line:col` followed by the label as a note.
+    fn site<'a>(
+        &'a self,
+        loc: &'a Location,
+        label: Option<&'a str>,
+        primary: bool,
+    ) -> Vec<Element<'a>> {
+        let path = loc.file.to_string_lossy();
+        let known = self
+            .sources
+            .get(&loc.file)
+            .and_then(|text| token_span(text, loc).map(|span| (text, span)));
+        match known {
+            Some((text, span)) => {
+                let kind = if primary {
+                    AnnotationKind::Primary
+                } else {
+                    AnnotationKind::Context
+                };
+                let snippet = Snippet::source(&**text)
+                    .path(path)
+                    .annotation(kind.span(span).label(label));
+                vec![snippet.into()]
+            }
+            None => {
+                let origin = Origin::path(path)
+                    .line(loc.line as usize)
+                    .char_column(loc.column as usize);
+                let note = label.map(|l| Level::NOTE.message(l).into());
+                std::iter::once(origin.into()).chain(note).collect()
+            }
+        }
     }
 }
 
+/// The byte range of the token starting at `loc` (1-based line and character column): up to
+/// the next whitespace, `>` or `/>` outside quotes, and at least one character.
+fn token_span(text: &str, loc: &Location) -> Option<Range<usize>> {
+    let line_index = usize::try_from(loc.line).ok()?.checked_sub(1)?;
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line_index)
+        .map(str::len)
+        .sum();
+    let line = text.get(line_start..)?.lines().next()?;
+    let col = usize::try_from(loc.column).ok()?.checked_sub(1)?;
+    let start = line.char_indices().nth(col).map(|(i, _)| i)?;
+    let mut quote = None;
+    let mut end = start;
+    for (i, c) in line[start..].char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if i > 0
+                && (c.is_whitespace() || c == '>' || line[start + i..].starts_with("/>")) =>
+            {
+                break;
+            }
+            None => {}
+        }
+        end = start + i + c.len_utf8();
+    }
+    Some(line_start + start..line_start + end)
+}
+
 impl fmt::Display for Diagnostics {
+    /// Every diagnostic, rendered without colours, separated by blank lines.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, d) in self.items.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            self.fmt_one(f, d)?;
+            writeln!(f, "{}", self.render(d))?;
         }
         Ok(())
     }

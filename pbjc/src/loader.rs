@@ -40,11 +40,55 @@ impl Loaded {
 
 /// Loads and validates stores (each a folder holding vendor folders, e.g. `schemas/` with
 /// `acme/` inside). Returns the store, or every diagnostic when at least one is an error.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("pbjc-doc-load-{}", std::process::id()));
+/// # let store_dir = dir.join("schemas/acme/blog/command/publish");
+/// # std::fs::create_dir_all(&store_dir).unwrap();
+/// # let schemas = dir.join("schemas");
+/// // Two mistakes in one file: both are reported, each with file:line:col.
+/// std::fs::write(
+///     store_dir.join("1-0-0.xml"),
+///     r#"<pbj-schema xmlns="http://gdbots.io/pbj/xsd">
+///   <schema id="pbj:acme:blog:command:publish:1-0-0">
+///     <fields>
+///       <field name="title" type="strin"/>
+///       <field name="rank" type="int" min="9" max="1"/>
+///     </fields>
+///   </schema>
+/// </pbj-schema>"#,
+/// )?;
+/// let diagnostics = pbjc::load(&[&schemas]).expect_err("two errors");
+/// assert_eq!(diagnostics.error_count(), 2);
+/// let text = diagnostics.to_string();
+/// assert!(text.contains("error: unknown field type `strin`"));
+/// assert!(text.contains("publish/1-0-0.xml:4:27"));
+/// assert!(text.contains("error: min 9 is greater than max 1"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn load(stores: &[impl AsRef<Path>]) -> Result<Store, Diagnostics> {
     load_all(stores).into_result()
 }
 
-/// Loads and validates stores, returning the store together with all diagnostics and inputs.
+/// Loads and validates stores, returning the store together with all diagnostics (warnings
+/// included) and the files and folders read (for `cargo:rerun-if-changed`).
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("pbjc-doc-load-all-{}", std::process::id()));
+/// # let store_dir = dir.join("schemas/acme/blog/mixin/old");
+/// # std::fs::create_dir_all(&store_dir).unwrap();
+/// # std::fs::write(store_dir.join("1-0-0.xml"), r#"<pbj-schema xmlns="http://gdbots.io/pbj/xsd">
+/// #   <schema id="pbj:acme:blog:mixin:old:1-0-0" mixin="true" deprecated="true"/></pbj-schema>"#).unwrap();
+/// # let schemas = dir.join("schemas");
+/// let loaded = pbjc::load_all(&[&schemas]);
+/// assert!(!loaded.diagnostics.has_errors());
+/// assert_eq!(loaded.files.len(), 1);
+/// assert!(loaded.store.schemas.contains_key("pbj:acme:blog:mixin:old:1-0-0"));
+/// let store = loaded.into_result().expect("no errors");
+/// assert_eq!(store.latest().len(), 1);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
 pub fn load_all(stores: &[impl AsRef<Path>]) -> Loaded {
     let mut out = Loaded::default();
     let mut diags = Diagnostics::new();

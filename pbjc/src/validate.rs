@@ -77,7 +77,10 @@ pub fn validate(store: &Store, spans: &BTreeMap<String, SchemaSpans>, diags: &mu
 }
 
 /// Merges `fields` into `out`: a repeated name keeps its first position, the last definition wins.
-fn merge<'a>(out: &mut Vec<&'a FieldDecl>, fields: impl IntoIterator<Item = &'a FieldDecl>) {
+pub(crate) fn merge<'a>(
+    out: &mut Vec<&'a FieldDecl>,
+    fields: impl IntoIterator<Item = &'a FieldDecl>,
+) {
     for f in fields {
         match out.iter_mut().find(|e| e.name == f.name) {
             Some(slot) => *slot = f,

@@ -1,4 +1,5 @@
 //! The `pbjc` binary: exit codes, help, output.
+#![cfg(feature = "cli")]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -191,4 +192,106 @@ fn help_and_usage_errors() {
     assert_eq!(pbjc(&["check"]).0, 2);
     assert_eq!(pbjc(&["check", "--store"]).0, 2);
     assert_eq!(pbjc(&["check", "--store", "/nonexistent/store"]).0, 1);
+}
+
+#[test]
+fn version_and_suggestions() {
+    let (code, out, _) = pbjc(&["--version"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), format!("pbjc {}", env!("CARGO_PKG_VERSION")));
+    let (code, _, err) = pbjc(&["chek", "--store", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'check'"), "{err}");
+    let (code, _, err) = pbjc(&["check", "--stor", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--store"), "{err}");
+}
+
+#[test]
+fn diagnostics_have_no_colour_codes_when_piped() {
+    let (code, _, err) = pbjc(&["check", "--store", &fixture("many-errors")]);
+    assert_eq!(code, 1);
+    assert!(!err.contains('\x1b'), "{err:?}");
+    // Every error, each followed by a blank line.
+    assert_eq!(err.matches("\n\nerror: ").count(), 6, "{err}");
+}
+
+#[test]
+fn compile_json_schema_writes_the_published_layout() {
+    let out = out_dir("json-schema");
+    let out_s = out.display().to_string();
+    let gdbots = common::shared_dir().join("schemas/gdbots-schemas");
+    let gdbots = gdbots.display().to_string();
+    let args = [
+        "compile",
+        "--lang",
+        "json-schema",
+        "--domain",
+        "http://schemas.gdbots.io",
+        "--store",
+        &gdbots,
+        "--out",
+        &out_s,
+    ];
+    let (code, stdout, err) = pbjc(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("wrote 443 of 443 files"), "{stdout}");
+    let published = common::shared_dir().join("interop/json-schema/gdbots");
+    for file in [
+        "gdbots/pbjx/envelope/latest.json",
+        "gdbots/ncr/mixin/node/1-0-0.json",
+    ] {
+        let ours = std::fs::read_to_string(out.join(file)).expect("written");
+        let theirs = std::fs::read_to_string(published.join(file)).expect("published");
+        assert_eq!(ours, theirs, "{file}");
+    }
+    // A second run finds every file up to date.
+    let (code, stdout, _) = pbjc(&args);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("wrote 0 of 443 files"), "{stdout}");
+}
+
+#[test]
+fn compile_json_schema_usage_errors_exit_2() {
+    let valid = fixture("valid");
+    let v = valid.as_str();
+    let base = ["compile", "--store", v, "--out", "/tmp/never"];
+    for extra in [
+        &["--lang", "json-schema"][..],
+        &["--lang", "json-schema", "--domain", "d", "--no-format"],
+        &["--lang", "json-schema", "--domain", "d", "--file", "x.rs"],
+        &[
+            "--lang",
+            "json-schema",
+            "--domain",
+            "d",
+            "--extern-path",
+            "a=b",
+        ],
+        &["--domain", "d"],
+        &["--lang", "php"],
+    ] {
+        let args = [&base[..], extra].concat();
+        let (code, _, err) = pbjc(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("--help"), "{args:?}: {err}");
+    }
+    assert!(!std::path::Path::new("/tmp/never").exists());
+}
+
+#[test]
+fn docs_writes_the_catalogue() {
+    let out = out_dir("docs");
+    let out_s = out.display().to_string();
+    let stores = real_stores();
+    let args = [&["docs"][..], &with(&stores, &["--out", &out_s])].concat();
+    let (code, stdout, err) = pbjc(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("wrote 13 of 13 files"), "{stdout}");
+    let summary = std::fs::read_to_string(out.join("SUMMARY.md")).expect("SUMMARY.md");
+    assert!(summary.contains("- [acme:iam](acme/iam.md)"), "{summary}");
+    let iam = std::fs::read_to_string(out.join("acme/iam.md")).expect("acme/iam.md");
+    assert!(iam.contains("```mermaid\nclassDiagram\n"));
+    let (code, _, _) = pbjc(&["docs", "--store", &fixture("many-errors"), "--out", &out_s]);
+    assert_eq!(code, 1);
 }

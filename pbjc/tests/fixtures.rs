@@ -153,6 +153,25 @@ fn bad_pattern() {
 }
 
 #[test]
+fn min_above_max_and_out_of_range_precision_are_errors() {
+    let d = errors("bad-limits");
+    let f = "l/1-0-0.xml";
+    expect(&d, "min 20 is greater than max 10", f, 5);
+    expect(&d, "min 8 is greater than max 4", f, 6);
+    expect(&d, "precision 70 is out of range 1..=65", f, 7);
+    expect(&d, "precision 0 is out of range 1..=65", f, 8);
+    expect(&d, "scale 7 is out of range 0..=6", f, 9);
+    // Without a precision, the runtime's default precision 10 bounds the scale.
+    expect(&d, "scale 11 is out of range 0..=10", f, 10);
+    expect(&d, "scale -1 is out of range 0..=10", f, 11);
+    assert_eq!(d.len(), 7, "{d:#?}");
+    let col = |line: u32| d.iter().flat_map(|e| &e.location).find(|l| l.line == line);
+    // The marker points at the offending attribute.
+    assert_eq!(col(5).map(|l| l.column), Some(34));
+    assert_eq!(col(7).map(|l| l.column), Some(38));
+}
+
+#[test]
 fn several_errors_in_one_store() {
     let d = errors("many-errors");
     let f = "one/1-0-0.xml";
@@ -222,7 +241,11 @@ fn rendering_is_rustc_like() {
         lines[3].starts_with("5 |       <field name=\"s\" type=\"strin\"/>"),
         "{text}"
     );
-    assert_eq!(lines[4], "  |                       ^ not a pbj type");
+    // The marker underlines the whole offending attribute.
+    assert_eq!(
+        lines[4],
+        "  |                       ^^^^^^^^^^^^ not a pbj type"
+    );
 }
 
 #[test]

@@ -1,258 +1,199 @@
-//! `pbjc`: the pbj schema compiler command line (`check` and `compile`).
+//! `pbjc`: the pbj schema compiler command line (`check`, `compile`, `docs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const HELP: &str = "\
-pbjc - the pbj schema compiler
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-Reads pbj XML schema stores, checks them, and generates Rust code that uses the
-`pbj` crate.
-
-USAGE:
-    pbjc <COMMAND> [OPTIONS]
-    pbjc <COMMAND> --help     Details and examples of one command
-
-COMMANDS:
-    check      Read and validate schema stores; report every error with file:line
-    compile    Validate schema stores, then write one Rust file for them
-    help       Print this help (`pbjc help <COMMAND>` for a command)
-
+const STORES: &str = "\
 SCHEMA STORES:
-    A store is a folder holding vendor folders: for example `schemas/` containing
-    `acme/`, which holds `acme/<package>/<category>/<message>/<version>.xml`
-    schema files and `acme/<package>/enums.xml` enum files. Pass the folder that
-    CONTAINS the vendor folders (`schemas/`, not `schemas/acme/`).
-    Repeat `--store` to merge stores, e.g. your store and the stores it depends on
-    (acme's schemas use gdbots mixins, so both stores are given).
+  A store is a folder holding vendor folders: for example `schemas/` containing
+  `acme/`, which holds `acme/<package>/<category>/<message>/<version>.xml`
+  schema files and `acme/<package>/enums.xml` enum files. Pass the folder that
+  CONTAINS the vendor folders (`schemas/`, not `schemas/acme/`) with --store.
+  Repeat `--store` to merge stores, e.g. your store and the stores it depends on
+  (acme's schemas use gdbots mixins, so both stores are given).";
 
-USING THE OUTPUT OF `compile`:
-    Add the `pbj` crate to your [dependencies], then include the file in a module:
+const USING_RUST: &str = "\
+USING THE RUST OUTPUT:
+  Add the `pbj` crate to your [dependencies], then include the file in a module:
 
-        pub mod schemas {
-            include!(\"generated/pbj_schemas.rs\");
-        }
+      pub mod schemas {
+          include!(\"generated/pbj_schemas.rs\");
+      }
 
-        let mut registry = pbj::Registry::new();
-        schemas::register(&mut registry);
+      let mut registry = pbj::Registry::new();
+      schemas::register(&mut registry);
 
-    From a build script, use `pbjc::Config` instead of this command.
+  From a build script, use `pbjc::Config` instead of this command.";
 
-EXAMPLES:
-    pbjc check --store schemas
-    pbjc compile --store vendor/gdbots-schemas --store schemas --out src/generated
-
+const EXIT_STATUS: &str = "\
 EXIT STATUS:
-    0 success (warnings allowed), 1 schema errors or failed write, 2 bad usage.
-";
+  0 success (warnings allowed), 1 schema errors or failed write, 2 bad usage.";
 
-const CHECK_HELP: &str = "\
-pbjc check - read and validate schema stores
+/// The pbj schema compiler: reads pbj XML schema stores, checks them, and generates Rust
+/// code, JSON Schema files or a Markdown catalogue.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pbjc",
+    version,
+    arg_required_else_help = true,
+    after_help = format!("{STORES}\n\n{USING_RUST}\n\n\
+EXAMPLES:
+  pbjc check --store schemas
+  pbjc compile --store vendor/gdbots-schemas --store schemas --out src/generated
+  pbjc compile --lang json-schema --domain https://schemas.acme.com --store schemas --out gh-pages/json-schema
+  pbjc docs --store vendor/gdbots-schemas --store schemas --out docs/schemas
 
-USAGE:
-    pbjc check --store <DIR> [--store <DIR> ...] [-q]
+{EXIT_STATUS}")
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read and validate schema stores; report every error with file:line:col
+    #[command(after_help = format!("\
 Reads every schema and enum file of the stores, checks them (ids, paths, types,
 defaults, mixins, version compatibility ...) and prints every diagnostic with
 file:line:column to stderr. Nothing is written.
 
-OPTIONS:
-    -s, --store <DIR>    A schema store: a folder holding vendor folders, e.g.
-                         `schemas/` containing `acme/`. Repeat it to merge
-                         several stores (a store and the stores it depends on).
-    -q, --quiet          Do not print warnings
-    -h, --help           Print this help
+{STORES}
 
 EXAMPLES:
-    pbjc check --store schemas
-    pbjc check --store vendor/gdbots-schemas --store schemas
+  pbjc check --store schemas
+  pbjc check --store vendor/gdbots-schemas --store schemas
 
-EXIT STATUS:
-    0 when there is no error (warnings allowed), 1 on errors, 2 on bad usage.
-";
+{EXIT_STATUS}"))]
+    Check(StoreArgs),
+    /// Validate schema stores, then write Rust code (one file) or JSON Schema files
+    #[command(after_help = format!("\
+Does what `pbjc check` does; if there is no error, writes the output:
+  --lang rust          one Rust file holding a module per vendor and package, a
+                       struct per message, a trait per mixin, an enum per pbj enum
+                       and a `pub fn register(&mut pbj::Registry)`, written to
+                       <OUT>/<FILE> (left untouched when up to date).
+  --lang json-schema   a draft-04 JSON Schema per schema version plus latest.json,
+                       as <OUT>/<vendor>/<package>/<category>/<message>/<M-m-p>.json,
+                       identical to the files the PHP pbjc publishes; ids and
+                       $refs start with --domain.
 
-const COMPILE_HELP: &str = "\
-pbjc compile - validate schema stores and generate Rust code
+{STORES}
 
-USAGE:
-    pbjc compile --store <DIR> [--store <DIR> ...] --out <DIR> [OPTIONS]
-
-Does what `pbjc check` does; if there is no error, generates one Rust file
-holding a module per vendor and package, a struct per message, a trait per
-mixin, an enum per pbj enum and a `pub fn register(&mut pbj::Registry)`, and
-writes it to <OUT>/<FILE>. The file is left untouched when it is up to date.
-
-OPTIONS:
-    -s, --store <DIR>      A schema store: a folder holding vendor folders, e.g.
-                           `schemas/` containing `acme/`. Repeat it to merge
-                           stores (a store and the stores it depends on).
-    -o, --out <DIR>        The output folder (created if missing)
-    -f, --file <NAME>      The output file name [default: pbj_schemas.rs]
-    --extern-path <NAMESPACE>=<RUST_PATH>
-                           Do not generate the schemas and enums of NAMESPACE
-                           (`vendor` or `vendor:package`); refer to them through
-                           RUST_PATH instead, e.g. when another crate already
-                           holds them. Repeatable.
-    --no-format            Do not run rustfmt on the output
-    -q, --quiet            Do not print warnings
-    -h, --help             Print this help
-
-USING THE OUTPUT:
-    Add the `pbj` crate to your [dependencies], then include the file in a module:
-
-        pub mod schemas {
-            include!(\"generated/pbj_schemas.rs\");
-        }
-
-        let mut registry = pbj::Registry::new();
-        schemas::register(&mut registry);
+{USING_RUST}
 
 EXAMPLES:
-    # acme's schemas use gdbots mixins: give both stores.
-    pbjc compile --store vendor/gdbots-schemas --store schemas --out src/generated
+  # acme's schemas use gdbots mixins: give both stores.
+  pbjc compile --store vendor/gdbots-schemas --store schemas --out src/generated
 
-    # gdbots types already come from the `gdbots_schemas` crate.
-    pbjc compile --store vendor/gdbots-schemas --store schemas --out src/generated \\
-        --extern-path gdbots=::gdbots_schemas::gdbots
+  # gdbots types already come from the `gdbots_schemas` crate.
+  pbjc compile --store vendor/gdbots-schemas --store schemas --out src/generated \\
+      --extern-path gdbots=::gdbots_schemas::gdbots
 
-EXIT STATUS:
-    0 written (warnings allowed), 1 schema errors or failed write, 2 bad usage.
-";
+  # The JSON Schema files gdbots publishes.
+  pbjc compile --lang json-schema --domain http://schemas.gdbots.io \\
+      --store vendor/gdbots-schemas --out gh-pages/json-schema
 
-/// Options shared by `pbjc check` and `pbjc compile`.
-#[derive(Debug, Default)]
-struct Args {
+{EXIT_STATUS}"))]
+    Compile(CompileArgs),
+    /// Write a Markdown catalogue of the stores (mdBook- and GitHub-ready)
+    #[command(after_help = format!("\
+Does what `pbjc check` does; if there is no error, writes a Markdown catalogue to
+<OUT>: README.md (the index) and SUMMARY.md (an mdBook table of contents), and
+<vendor>/<package>.md per package with a Mermaid class diagram (mixins ->
+messages), every message and mixin (schema id, mixins, fields with type, rule,
+required, limits, default, enum values, description) and every enum. Links are
+relative, so the folder reads on GitHub and builds with mdBook as it is.
+
+{STORES}
+
+EXAMPLES:
+  pbjc docs --store vendor/gdbots-schemas --store schemas --out docs/schemas
+
+{EXIT_STATUS}"))]
+    Docs(DocsArgs),
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// A schema store: a folder holding vendor folders (e.g. `schemas/` containing `acme/`);
+    /// repeat it to merge stores
+    #[arg(short, long = "store", value_name = "DIR", required = true)]
     stores: Vec<PathBuf>,
+    /// Do not print warnings
+    #[arg(short, long)]
     quiet: bool,
-    out: Option<PathBuf>,
+}
+
+/// What `compile` generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Lang {
+    /// One Rust file for the `pbj` crate
+    Rust,
+    /// JSON Schema files, as the PHP pbjc publishes them
+    JsonSchema,
+}
+
+#[derive(Debug, Args)]
+struct CompileArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The output folder (created if missing)
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    /// What to generate
+    #[arg(short, long, value_enum, default_value_t = Lang::Rust)]
+    lang: Lang,
+    /// The output file name [rust; default: pbj_schemas.rs]
+    #[arg(short, long, value_name = "NAME", value_parser = file_name)]
     file: Option<String>,
-    extern_paths: Vec<(String, String)>,
+    /// Refer to the schemas and enums of NAMESPACE (`vendor` or `vendor:package`) through
+    /// RUST_PATH instead of generating them, e.g. when another crate already holds them
+    /// [rust; repeatable]
+    #[arg(long, value_name = "NAMESPACE=RUST_PATH", value_parser = extern_path)]
+    extern_path: Vec<(String, String)>,
+    /// Do not run rustfmt on the output [rust]
+    #[arg(long)]
     no_format: bool,
+    /// The URL every `id` and `$ref` starts with, e.g. http://schemas.gdbots.io
+    /// [json-schema; required there]
+    #[arg(long, value_name = "URL", required_if_eq("lang", "json-schema"))]
+    domain: Option<String>,
 }
 
-/// Which subcommand the arguments are parsed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Command {
-    Check,
-    Compile,
+#[derive(Debug, Args)]
+struct DocsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The output folder (created if missing)
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
 }
 
-impl Command {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Check => "check",
-            Self::Compile => "compile",
-        }
+/// `--file`: a plain file name.
+fn file_name(v: &str) -> Result<String, String> {
+    if v.is_empty() || v.ends_with(['/', '\\']) {
+        return Err(format!("needs a file name, got `{v}`"));
     }
-
-    fn help(self) -> &'static str {
-        match self {
-            Self::Check => CHECK_HELP,
-            Self::Compile => COMPILE_HELP,
-        }
-    }
+    Ok(v.to_owned())
 }
 
-fn usage_error(cmd: Option<Command>, msg: &str) -> ExitCode {
-    let help = match cmd {
-        Some(c) => format!("pbjc {} --help", c.name()),
-        None => "pbjc --help".to_owned(),
-    };
-    eprintln!("error: {msg}\n\nRun `{help}` for usage.");
-    ExitCode::from(2)
+/// `--extern-path NAMESPACE=RUST_PATH`.
+fn extern_path(v: &str) -> Result<(String, String), String> {
+    v.split_once('=')
+        .filter(|(ns, path)| !ns.is_empty() && !path.is_empty())
+        .map(|(ns, path)| (ns.to_owned(), path.to_owned()))
+        .ok_or_else(|| format!("needs NAMESPACE=RUST_PATH, got `{v}`"))
 }
 
-/// Splits `--name=value` / `--name value` / `-n value`; `None` if `arg` is not this option.
-fn option_value<'a>(
-    arg: &'a str,
-    names: &[&str],
-    rest: &mut impl Iterator<Item = &'a String>,
-) -> Option<Result<&'a str, String>> {
-    for name in names {
-        if arg == *name {
-            return Some(
-                rest.next()
-                    .map(String::as_str)
-                    .ok_or_else(|| format!("`{name}` needs a value")),
-            );
-        }
-        if let Some(v) = arg
-            .strip_prefix(name)
-            .and_then(|r| r.strip_prefix('='))
-            .filter(|_| name.starts_with("--"))
-        {
-            return Some(Ok(v));
-        }
-    }
-    None
-}
-
-/// Parses the arguments of `cmd`; `Ok(None)` means help was asked for.
-fn parse_args(cmd: Command, args: &[String]) -> Result<Option<Args>, String> {
-    let mut out = Args::default();
-    let mut it = args.iter();
-    let compile = cmd == Command::Compile;
-    while let Some(a) = it.next() {
-        let a = a.as_str();
-        if let Some(v) = option_value(a, &["--store", "-s"], &mut it) {
-            out.stores.push(PathBuf::from(v?));
-            continue;
-        }
-        if compile {
-            if let Some(v) = option_value(a, &["--out", "-o"], &mut it) {
-                if out.out.replace(PathBuf::from(v?)).is_some() {
-                    return Err("`--out` is given twice".into());
-                }
-                continue;
-            }
-            if let Some(v) = option_value(a, &["--file", "-f"], &mut it) {
-                let v = v?;
-                if v.is_empty() || v.ends_with('/') || v.ends_with('\\') {
-                    return Err(format!("`--file` needs a file name, got `{v}`"));
-                }
-                if out.file.replace(v.to_owned()).is_some() {
-                    return Err("`--file` is given twice".into());
-                }
-                continue;
-            }
-            if let Some(v) = option_value(a, &["--extern-path"], &mut it) {
-                let v = v?;
-                let (ns, path) = v
-                    .split_once('=')
-                    .filter(|(ns, path)| !ns.is_empty() && !path.is_empty())
-                    .ok_or_else(|| {
-                        format!("`--extern-path` needs NAMESPACE=RUST_PATH, got `{v}`")
-                    })?;
-                out.extern_paths.push((ns.to_owned(), path.to_owned()));
-                continue;
-            }
-            if a == "--no-format" {
-                out.no_format = true;
-                continue;
-            }
-        }
-        match a {
-            "-q" | "--quiet" => out.quiet = true,
-            "-h" | "--help" => return Ok(None),
-            other => return Err(format!("unexpected argument `{other}`")),
-        }
-    }
-    if out.stores.is_empty() {
-        return Err(format!(
-            "`{}` needs at least one `--store <DIR>`",
-            cmd.name()
-        ));
-    }
-    if compile && out.out.is_none() {
-        return Err("`compile` needs `--out <DIR>`".into());
-    }
-    Ok(Some(out))
-}
-
-/// Loads and validates the stores, printing diagnostics and a summary line to stderr.
-/// Returns the loaded stores, or `None` when there are errors.
-fn load_and_report(cmd: Command, opts: &Args) -> Option<pbjc::Loaded> {
+/// Loads and validates the stores, printing diagnostics (coloured on a terminal) and a
+/// summary line to stderr. Returns the store, or `None` when there are errors.
+fn load_and_report(command: &str, opts: &StoreArgs) -> Option<pbjc::model::Store> {
     let started = Instant::now();
     let loaded = pbjc::load_all(&opts.stores);
     let diags = &loaded.diagnostics;
@@ -260,49 +201,83 @@ fn load_and_report(cmd: Command, opts: &Args) -> Option<pbjc::Loaded> {
         if opts.quiet && !d.is_error() {
             continue;
         }
-        eprintln!("{}", diags.render(d));
+        // anstream drops the colours when stderr is not a terminal (or NO_COLOR is set).
+        anstream::eprintln!("{}\n", diags.render_with(d, true));
     }
     eprintln!(
-        "pbjc {}: {} files, {} schemas, {} enums: {} ({} ms)",
-        cmd.name(),
+        "pbjc {command}: {} files, {} schemas, {} enums: {} ({} ms)",
         loaded.files.len(),
         loaded.store.schemas.len(),
         loaded.store.enums.len(),
         diags.summary(),
         started.elapsed().as_millis()
     );
-    (!diags.has_errors()).then_some(loaded)
+    (!diags.has_errors()).then_some(loaded.store)
 }
 
-/// Runs `check` or `compile` with the raw arguments after the command name.
-fn run(cmd: Command, args: &[String]) -> ExitCode {
-    let opts = match parse_args(cmd, args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            print!("{}", cmd.help());
-            return ExitCode::SUCCESS;
+/// Writes `files` under `out` and reports it; exit 1 on a failed write.
+fn write_tree(command: &str, out: &Path, files: &[pbjc::output::OutputFile]) -> ExitCode {
+    let started = Instant::now();
+    match pbjc::output::write_files(out, files) {
+        Ok(written) => {
+            println!(
+                "pbjc {command}: wrote {written} of {} files to {} ({} ms)",
+                files.len(),
+                out.display(),
+                started.elapsed().as_millis()
+            );
+            ExitCode::SUCCESS
         }
-        Err(e) => return usage_error(Some(cmd), &e),
-    };
-    let Some(loaded) = load_and_report(cmd, &opts) else {
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn compile(args: &CompileArgs) -> ExitCode {
+    if args.lang == Lang::JsonSchema {
+        let rust_only = [
+            ("--file", args.file.is_some()),
+            ("--extern-path", !args.extern_path.is_empty()),
+            ("--no-format", args.no_format),
+        ];
+        if let Some((flag, _)) = rust_only.iter().find(|(_, set)| *set) {
+            Cli::command()
+                .error(
+                    ErrorKind::ArgumentConflict,
+                    format!("`{flag}` only applies to `--lang rust`"),
+                )
+                .exit();
+        }
+    } else if args.domain.is_some() {
+        Cli::command()
+            .error(
+                ErrorKind::ArgumentConflict,
+                "`--domain` only applies to `--lang json-schema`",
+            )
+            .exit();
+    }
+    let Some(store) = load_and_report("compile", &args.store) else {
         return ExitCode::from(1);
     };
-    if cmd == Command::Check {
-        return ExitCode::SUCCESS;
+    if let (Lang::JsonSchema, Some(domain)) = (args.lang, &args.domain) {
+        return write_tree(
+            "compile",
+            &args.out,
+            &pbjc::json_schema::generate(&store, domain),
+        );
     }
     let mut config = pbjc::Config::new();
-    if let Some(out) = &opts.out {
-        config.out_dir(out);
-    }
-    if let Some(file) = &opts.file {
+    config.out_dir(&args.out).format(!args.no_format);
+    if let Some(file) = &args.file {
         config.file_name(file);
     }
-    for (ns, path) in &opts.extern_paths {
+    for (ns, path) in &args.extern_path {
         config.extern_path(ns, path);
     }
-    config.format(!opts.no_format);
     let started = Instant::now();
-    match config.write(&loaded.store) {
+    match config.write(&store) {
         Ok(path) => {
             let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
             println!(
@@ -320,29 +295,15 @@ fn run(cmd: Command, args: &[String]) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((cmd, rest)) = args.split_first() else {
-        eprint!("{HELP}");
-        return ExitCode::from(2);
-    };
-    match cmd.as_str() {
-        "check" => run(Command::Check, rest),
-        "compile" => run(Command::Compile, rest),
-        "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
-            None => {
-                print!("{HELP}");
-                ExitCode::SUCCESS
-            }
-            Some("check") => {
-                print!("{CHECK_HELP}");
-                ExitCode::SUCCESS
-            }
-            Some("compile") => {
-                print!("{COMPILE_HELP}");
-                ExitCode::SUCCESS
-            }
-            Some(other) => usage_error(None, &format!("unknown command `{other}`")),
+    match Cli::parse().command {
+        Command::Check(args) => match load_and_report("check", &args) {
+            Some(_) => ExitCode::SUCCESS,
+            None => ExitCode::from(1),
         },
-        other => usage_error(None, &format!("unknown command `{other}`")),
+        Command::Compile(args) => compile(&args),
+        Command::Docs(args) => match load_and_report("docs", &args.store) {
+            Some(store) => write_tree("docs", &args.out, &pbjc::docs::generate(&store)),
+            None => ExitCode::from(1),
+        },
     }
 }

@@ -260,6 +260,50 @@ fn collapse_description(text: &str) -> String {
         .join("\n")
 }
 
+/// The runtime's decimal precision when a field sets none.
+const DEFAULT_PRECISION: i64 = 10;
+
+/// `min` and `max`; `min > max` is an error (the PHP pbjc silently set min to max), and the
+/// pair is then dropped.
+fn min_max(cx: &mut Ctx, node: Node) -> (Option<i64>, Option<i64>) {
+    let (min, max) = (cx.int_attr(node, "min"), cx.int_attr(node, "max"));
+    match (min, max) {
+        (Some(lo), Some(hi)) if lo > hi => {
+            cx.error(
+                format!("min {lo} is greater than max {hi}"),
+                cx.attr_loc(node, "min"),
+                "min must be less than or equal to max",
+            );
+            (None, None)
+        }
+        _ => (min, max),
+    }
+}
+
+/// `precision` (1..=65) and `scale` (0..=precision, or 0..=10 without a precision); a value
+/// out of range is an error (the PHP pbjc and the runtime silently clamped it) and is dropped.
+fn precision_scale(cx: &mut Ctx, node: Node) -> (Option<u8>, Option<u8>) {
+    let in_range = |cx: &mut Ctx, attr: &str, hi: i64| -> Option<u8> {
+        let lo = i64::from(attr == "precision");
+        let v = cx.int_attr(node, attr)?;
+        match u8::try_from(v) {
+            Ok(b) if (lo..=hi).contains(&v) => Some(b),
+            _ => {
+                cx.error(
+                    format!("{attr} {v} is out of range {lo}..={hi}"),
+                    cx.attr_loc(node, attr),
+                    "out of range",
+                );
+                None
+            }
+        }
+    };
+    let precision = in_range(cx, "precision", 65);
+    let max_scale = precision.map_or(DEFAULT_PRECISION, i64::from);
+    let scale = in_range(cx, "scale", max_scale);
+    (precision, scale)
+}
+
 fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
     cx.check_attrs(node, FIELD_ATTRS);
     cx.check_children(node, FIELD_CHILDREN, FIELD_CHILDREN);
@@ -316,17 +360,8 @@ fn parse_field(cx: &mut Ctx, node: Node) -> Option<(FieldDecl, FieldSpans)> {
     let use_type_default = cx.bool_attr(node, "use-type-default", true);
     let overridable = cx.bool_attr(node, "overridable", false);
     let deprecated = cx.bool_attr(node, "deprecated", false);
-    let mut min = cx.int_attr(node, "min");
-    let max = cx.int_attr(node, "max");
-    if let (Some(lo), Some(hi)) = (min, max)
-        && lo > hi
-    {
-        min = Some(hi);
-    }
-    let precision = cx.int_attr(node, "precision").map(|p| p.clamp(0, 65) as u8);
-    let scale = cx
-        .int_attr(node, "scale")
-        .map(|s| s.clamp(0, i64::from(precision.unwrap_or(65))) as u8);
+    let (min, max) = min_max(cx, node);
+    let (precision, scale) = precision_scale(cx, node);
     let pattern_loc = node
         .attribute("pattern")
         .map(|_| cx.attr_loc(node, "pattern"));

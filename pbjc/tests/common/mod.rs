@@ -16,3 +16,13 @@ pub fn shared_dir() -> PathBuf {
     );
     dir
 }
+
+/// `path` as a `/`-separated string (the same on every platform).
+#[allow(dead_code)] // not every test binary uses it
+pub fn slash_path(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}

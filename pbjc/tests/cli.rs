@@ -113,6 +113,57 @@ fn compile_options_file_extern_path_no_format() {
 }
 
 #[test]
+fn compile_pbj_path_serde_and_schemars_flags_reach_the_generator() {
+    let out = out_dir("integrations");
+    let out_s = out.display().to_string();
+    let valid = fixture("valid");
+    let args = [
+        "compile",
+        "--store",
+        &valid,
+        "--out",
+        &out_s,
+        "--pbj-path",
+        "::pbjx::pbj",
+        "--serde",
+        "--schemars",
+    ];
+    let (code, _, err) = pbjc(&args);
+    assert_eq!(code, 0, "{err}");
+    let generated: String = std::fs::read_dir(&out)
+        .expect("output folder")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("generated file"))
+        .collect();
+    assert!(
+        generated.contains("::pbjx::pbj::Message"),
+        "pbj path is used"
+    );
+    assert!(
+        !generated.contains(" ::pbj::"),
+        "no default pbj path is left"
+    );
+    assert!(generated.contains("Serialize for"), "serde impls");
+    assert!(generated.contains("JsonSchema for"), "schemars impls");
+    for flag in ["--serde", "--schemars", "--pbj-path=::x"] {
+        let args = [
+            "compile",
+            "--lang",
+            "json-schema",
+            "--domain",
+            "http://x",
+            "--store",
+            &valid,
+            "--out",
+            &out_s,
+            flag,
+        ];
+        let (code, _, err) = pbjc(&args);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(err.contains("only applies to `--lang rust`"), "{err}");
+    }
+}
+
+#[test]
 fn compile_broken_store_exits_1_and_writes_nothing() {
     let out = out_dir("broken");
     let out_s = out.display().to_string();

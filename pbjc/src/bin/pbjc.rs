@@ -70,13 +70,14 @@ EXAMPLES:
 
 {EXIT_STATUS}"))]
     Check(StoreArgs),
-    /// Validate schema stores, then write Rust code (one file) or JSON Schema files
+    /// Validate schema stores, then write Rust code or JSON Schema files
     #[command(after_help = format!("\
 Does what `pbjc check` does; if there is no error, writes the output:
-  --lang rust          one Rust file holding a module per vendor and package, a
-                       struct per message, a trait per mixin, an enum per pbj enum
-                       and a `pub fn register(&mut pbj::Registry)`, written to
-                       <OUT>/<FILE> (left untouched when up to date).
+  --lang rust          an entry file <OUT>/<FILE> to `include!`, plus one file per
+                       package beside it (<vendor>.<package>.rs): a struct per
+                       message, a marker and a trait per mixin, an enum per pbj
+                       enum, `register` / `registry()` functions (files already
+                       up to date are left untouched).
   --lang json-schema   a draft-04 JSON Schema per schema version plus latest.json,
                        as <OUT>/<vendor>/<package>/<category>/<message>/<M-m-p>.json,
                        identical to the files the PHP pbjc publishes; ids and
@@ -133,7 +134,7 @@ struct StoreArgs {
 /// What `compile` generates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Lang {
-    /// One Rust file for the `pbj` crate
+    /// Rust code for the `pbj` crate (an entry file plus one file per package)
     Rust,
     /// JSON Schema files, as the PHP pbjc publishes them
     JsonSchema,
@@ -160,6 +161,15 @@ struct CompileArgs {
     /// Do not run rustfmt on the output [rust]
     #[arg(long)]
     no_format: bool,
+    /// The Rust path generated code reaches pbj through, e.g. `::pbjx::pbj` [rust; default ::pbj]
+    #[arg(long, value_name = "RUST_PATH")]
+    pbj_path: Option<String>,
+    /// Also implement serde's Serialize/Deserialize (needs pbj's `serde` feature) [rust]
+    #[arg(long)]
+    serde: bool,
+    /// Also implement schemars' JsonSchema (needs pbj's `schemars` feature) [rust]
+    #[arg(long)]
+    schemars: bool,
     /// The URL every `id` and `$ref` starts with, e.g. http://schemas.gdbots.io
     /// [json-schema; required there]
     #[arg(long, value_name = "URL", required_if_eq("lang", "json-schema"))]
@@ -241,6 +251,9 @@ fn compile(args: &CompileArgs) -> ExitCode {
             ("--file", args.file.is_some()),
             ("--extern-path", !args.extern_path.is_empty()),
             ("--no-format", args.no_format),
+            ("--pbj-path", args.pbj_path.is_some()),
+            ("--serde", args.serde),
+            ("--schemars", args.schemars),
         ];
         if let Some((flag, _)) = rust_only.iter().find(|(_, set)| *set) {
             Cli::command()
@@ -269,7 +282,14 @@ fn compile(args: &CompileArgs) -> ExitCode {
         );
     }
     let mut config = pbjc::Config::new();
-    config.out_dir(&args.out).format(!args.no_format);
+    config
+        .out_dir(&args.out)
+        .format(!args.no_format)
+        .serde(args.serde)
+        .schemars(args.schemars);
+    if let Some(path) = &args.pbj_path {
+        config.pbj_path(path);
+    }
     if let Some(file) = &args.file {
         config.file_name(file);
     }

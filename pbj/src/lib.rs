@@ -13,6 +13,7 @@
 mod accessors;
 pub mod codec;
 mod error;
+pub mod etag;
 pub mod field;
 pub mod format;
 pub mod marshal;

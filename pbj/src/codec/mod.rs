@@ -7,8 +7,6 @@ mod encode;
 pub mod json;
 mod stream;
 
-use md5::{Digest, Md5};
-
 use crate::error::Error;
 use crate::field::Field;
 use crate::message::MessageData;
@@ -54,12 +52,7 @@ pub fn encode_into(out: &mut String, data: &MessageData, flavor: Flavor, skip_fi
 pub fn etag(data: &MessageData, flavor: Flavor, skip_fields: &[&str]) -> String {
     let mut out = String::with_capacity(256);
     encode::write_message(&mut out, data, flavor, skip_fields);
-    let digest = Md5::digest(out.as_bytes());
-    let mut hex = String::with_capacity(32);
-    for b in digest {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    hex
+    crate::etag::md5_hex(out)
 }
 
 /// Checks and normalizes one value for `field` (public for generated code and tools).

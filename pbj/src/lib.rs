@@ -30,7 +30,7 @@ mod validate;
 pub mod value;
 pub mod well_known;
 
-pub use codec::Flavor;
+pub use codec::{DecodeOptions, Flavor};
 pub use error::{Error, Violation};
 pub use field::{DefaultValue, EnumDef, EnumValue, Field, Pattern};
 pub use message::{DynamicMessage, Message, MessageData, MessageType, Mixin};

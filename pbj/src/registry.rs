@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, RwLock, RwLockReadGuard};
 
+use crate::codec::DecodeOptions;
 use crate::message::{Message, MessageData};
 use crate::schema::Schema;
 use crate::schema_id::SchemaId;
@@ -25,6 +26,7 @@ pub struct Registry {
     by_id: HashMap<&'static str, Entry>,
     by_curie_major: HashMap<&'static str, Entry>,
     by_mixin: HashMap<&'static str, Vec<&'static str>>,
+    decode_options: DecodeOptions,
 }
 
 impl Registry {
@@ -59,6 +61,31 @@ impl Registry {
                 users.sort_unstable();
             }
         }
+    }
+
+    /// The registry with `options` for every [`codec::decode`](crate::codec::decode) through
+    /// it, e.g. [`DecodeOptions::lenient`] for a service that replaces a JS or PHP one.
+    ///
+    /// ```
+    /// use pbj::{Registry, codec::DecodeOptions};
+    ///
+    /// let registry = Registry::new().with_decode_options(DecodeOptions::lenient());
+    /// assert!(registry.decode_options().is_lenient());
+    /// assert!(!Registry::new().decode_options().is_lenient());
+    /// ```
+    pub fn with_decode_options(mut self, options: DecodeOptions) -> Self {
+        self.decode_options = options;
+        self
+    }
+
+    /// Sets the options every decode through this registry uses.
+    pub fn set_decode_options(&mut self, options: DecodeOptions) {
+        self.decode_options = options;
+    }
+
+    /// The options every decode through this registry uses (strict by default).
+    pub fn decode_options(&self) -> DecodeOptions {
+        self.decode_options
     }
 
     /// Number of registered types.

@@ -76,6 +76,21 @@ impl Date {
         let d = digits(&s[8..10]).ok_or_else(err)?;
         Self::new(y as i32, m as u8, d as u8).ok_or_else(err)
     }
+    /// The date JS `Date.UTC(year, month0, day)` builds, as the JS `date` decoder calls it:
+    /// years 0-99 mean 1900-1999, months and days overflow into the next (or previous) month
+    /// and year (`2020-02-30` is `2020-03-01`). `None` outside years 0000-9999.
+    pub(crate) fn from_js_utc(year: i64, month0: i64, day: i64) -> Option<Self> {
+        let year = if (0..=99).contains(&year) {
+            year + 1900
+        } else {
+            year
+        };
+        let year = year + month0.div_euclid(12);
+        let month = u8::try_from(month0.rem_euclid(12) + 1).ok()?;
+        let days = days_from_civil(i32::try_from(year).ok()?, month, 1) + day - 1;
+        let (y, m, d) = civil_from_days(days);
+        Self::new(i32::try_from(y).ok()?, m, d)
+    }
     /// The year.
     pub fn year(&self) -> i32 {
         self.year

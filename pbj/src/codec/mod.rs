@@ -1,10 +1,14 @@
-//! JSON codec: a strict decoder for both dialects and JS / PHP flavoured writers.
+//! JSON codec: a strict decoder for both dialects, an opt-in lenient one with the JS coercions,
+//! and JS / PHP flavoured writers.
 
 pub mod base64;
 mod check;
 mod decode;
 mod encode;
+mod js_value;
 pub mod json;
+mod lenient;
+mod options;
 mod stream;
 
 use crate::error::Error;
@@ -13,7 +17,8 @@ use crate::message::MessageData;
 use crate::value::Value;
 
 pub(crate) use check::{check, normalize};
-pub use decode::{MAX_MESSAGE_DEPTH, decode, decode_as};
+pub use decode::{MAX_MESSAGE_DEPTH, decode, decode_as, decode_as_with, decode_with};
+pub use options::DecodeOptions;
 
 /// Which implementation's JSON bytes to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -347,6 +347,7 @@ fn set_element(v: &Value, field: &Field, flavor: Flavor) -> String {
         Value::GeoPoint(g) => format!("{},{}", g.lat(), g.lon()),
         Value::DynamicField(d) => d.name().to_owned(),
         Value::Message(m) => m.schema().id.to_owned(),
+        Value::Null => String::new(),
     }
 }
 
@@ -426,6 +427,7 @@ fn encode_value(v: &Value, field: &Field, flavor: Flavor) -> AttributeValue {
             ])
         }
         Value::Message(m) => AttributeValue::M(marshal(m.data(), flavor)),
+        Value::Null => AttributeValue::Null,
     }
 }
 

@@ -2,6 +2,24 @@
 
 use std::fmt;
 
+/// A text that is not a [`Date`] or [`DateTime`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseTimeError {
+    /// Not a real calendar date written `YYYY-MM-DD`.
+    #[error("[{value}] is not a valid YYYY-MM-DD date")]
+    Date {
+        /// The rejected text.
+        value: String,
+    },
+    /// Not an ISO-8601 date-time the JS implementation accepts (years 0000-9999).
+    #[error("[{value}] is not a valid ISO-8601 date-time")]
+    DateTime {
+        /// The rejected text.
+        value: String,
+    },
+}
+
 /// A calendar date (`YYYY-MM-DD`), as the `date` type holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -65,8 +83,17 @@ impl Date {
         .then_some(Self { year, month, day })
     }
     /// Parses exactly `YYYY-MM-DD` (a real calendar date).
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("[{s}] is not a valid YYYY-MM-DD date");
+    ///
+    /// ```
+    /// let d = pbj::Date::parse("2015-12-25")?;
+    /// assert_eq!((d.year(), d.month(), d.day()), (2015, 12, 25));
+    /// assert!(pbj::Date::parse("2015-02-30").is_err());
+    /// # Ok::<(), pbj::time::ParseTimeError>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, ParseTimeError> {
+        let err = || ParseTimeError::Date {
+            value: s.to_owned(),
+        };
         let b = s.as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(err());
@@ -183,8 +210,17 @@ impl DateTime {
     /// Fractions keep microseconds (digits beyond 6 are truncated), days 29-31 overflow into the
     /// next month and `24:00` is midnight of the next day, as in V8. PHP's 6-digit form is
     /// included. Deviation: V8 reads a date-time without zone as local time; here it is UTC.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("[{s}] is not a valid ISO-8601 date-time");
+    ///
+    /// ```
+    /// let dt = pbj::DateTime::parse("2015-12-25T07:30:45.123+08:00")?;
+    /// assert_eq!(dt.to_js_string(), "2015-12-24T23:30:45.123Z");
+    /// assert_eq!(dt.to_php_string(), "2015-12-24T23:30:45.123000Z");
+    /// # Ok::<(), pbj::time::ParseTimeError>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, ParseTimeError> {
+        let err = || ParseTimeError::DateTime {
+            value: s.to_owned(),
+        };
         if !crate::format::is_iso8601(s) {
             return Err(err());
         }

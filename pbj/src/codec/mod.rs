@@ -30,13 +30,33 @@ pub enum Flavor {
     Php,
 }
 
+/// A flavor name other than `js` or `php`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown flavor [{value}], expected js or php")]
+#[non_exhaustive]
+pub struct UnknownFlavor {
+    /// The rejected name.
+    pub value: String,
+}
+
+/// Parses `js` or `php`.
+///
+/// ```
+/// use pbj::Flavor;
+///
+/// assert_eq!("php".parse::<Flavor>()?, Flavor::Php);
+/// assert!("ruby".parse::<Flavor>().is_err());
+/// # Ok::<(), pbj::codec::UnknownFlavor>(())
+/// ```
 impl std::str::FromStr for Flavor {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownFlavor;
+    fn from_str(s: &str) -> Result<Self, UnknownFlavor> {
         match s {
             "js" => Ok(Self::Js),
             "php" => Ok(Self::Php),
-            other => Err(format!("unknown flavor [{other}], expected js or php")),
+            other => Err(UnknownFlavor {
+                value: other.to_owned(),
+            }),
         }
     }
 }
@@ -60,9 +80,22 @@ pub fn etag(data: &MessageData, flavor: Flavor, skip_fields: &[&str]) -> String 
     crate::etag::md5_hex(out)
 }
 
-/// Checks and normalizes one value for `field` (public for generated code and tools).
-pub fn check_value(field: &Field, value: Value) -> Result<Option<Value>, String> {
-    normalize(field, value)
+/// Checks and normalizes one value for `field` (public for generated code and tools): strings
+/// are trimmed and a blank one gives `None`; a value the field does not accept is an
+/// [`Error::InvalidValue`] naming the field.
+///
+/// ```
+/// use pbj::{Field, FieldRule, FieldType, Value};
+///
+/// static TITLE: Field = Field::new("title", FieldType::String, FieldRule::Single);
+/// assert_eq!(pbj::codec::check_value(&TITLE, " Hi ".into())?.and_then(|v| v.as_str().map(str::to_owned)).as_deref(), Some("Hi"));
+/// assert!(pbj::codec::check_value(&TITLE, "  ".into())?.is_none());
+/// let err = pbj::codec::check_value(&TITLE, Value::Int(1)).unwrap_err();
+/// assert_eq!(err.field(), Some("title"));
+/// # Ok::<(), pbj::Error>(())
+/// ```
+pub fn check_value(field: &Field, value: Value) -> Result<Option<Value>, Error> {
+    normalize(field, value).map_err(|m| Error::invalid(field.name, m))
 }
 
 /// Returns the decode error for a document that is not valid for `field` (helper for tests).

@@ -21,6 +21,31 @@ pub struct Entry {
 }
 
 /// Maps curie majors to message types and mixins to the messages that use them.
+///
+/// Generated code registers every type of a store with one call (`schemas::register(&mut r)`);
+/// decoding resolves each `_schema` (nested messages included) through the registry.
+///
+/// ```
+/// # include!("../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::{DynamicMessage, Registry, SchemaId};
+///
+/// let mut registry = Registry::new();
+/// registry.register(&ARTICLE_PUBLISHED, |data| Box::new(DynamicMessage(data)));
+///
+/// // Any minor version of a registered major resolves to the registered type.
+/// let id = SchemaId::parse("pbj:acme:blog:event:article-published:1-5-0")?;
+/// assert_eq!(registry.resolve_id(&id).map(|e| e.schema.id), Some(ARTICLE_PUBLISHED.id));
+/// // A bare curie resolves to its highest registered major.
+/// let article = registry.create("acme:blog:event:article-published").expect("registered");
+/// assert_eq!(article.schema().curie_major, "acme:blog:event:article-published:v1");
+/// assert_eq!(
+///     registry.find_all_using_mixin("acme:blog:mixin:publishable:v1"),
+///     ["acme:blog:event:article-published:v1"]
+/// );
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
     by_id: HashMap<&'static str, Entry>,

@@ -56,7 +56,8 @@ pub enum Base64Error {
 /// use pbj::codec::base64;
 ///
 /// assert_eq!(base64::decode("aG9tZXIg\nc2ltcHNvbg")?, b"homer simpson");
-/// assert_eq!(base64::decode("a$==").unwrap_err(), base64::Base64Error::Character { character: '$' });
+/// let err = base64::decode("a$==").unwrap_err();
+/// assert_eq!(err, base64::Base64Error::Character { character: '$' });
 /// # Ok::<(), base64::Base64Error>(())
 /// ```
 pub fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {

@@ -1,4 +1,5 @@
-//! JSON -> message decoding: strict (the JS and the PHP dialect) or lenient (see [`super::lenient`]).
+//! JSON -> message decoding: strict (the JS and the PHP dialect) or lenient
+//! (see [`super::lenient`]).
 
 use crate::codec::DecodeOptions;
 use crate::codec::check::normalize;
@@ -50,33 +51,27 @@ pub fn decode_as_with(
 /// registry's [`DecodeOptions`] (strict unless the registry says otherwise).
 ///
 /// ```
-/// # use pbj::{DynamicMessage, Field, FieldRule, FieldType, Message, Registry, Schema, SchemaVersion};
-/// # static FIELDS: [Field; 2] = [
-/// #     Field::new("_schema", FieldType::String, FieldRule::Single),
-/// #     Field::new("count", FieldType::Int, FieldRule::Single),
-/// # ];
-/// # static SCHEMA: Schema = Schema {
-/// #     id: "pbj:acme:demo:event:counted:1-0-0", curie: "acme:demo:event:counted",
-/// #     curie_major: "acme:demo:event:counted:v1", qname: "acme:counted", vendor: "acme",
-/// #     package: "demo", category: "event", message: "counted",
-/// #     version: SchemaVersion::new(1, 0, 0), fields: &FIELDS, mixins: &[], id_field: None,
-/// #     deprecated: false, description: "",
-/// # };
-/// let mut registry = Registry::new();
-/// registry.register(&SCHEMA, |data| Box::new(DynamicMessage(data)));
+/// # include!("../../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::codec::DecodeOptions;
+/// use pbj::{DynamicMessage, Registry};
 ///
-/// let json = r#"{"_schema":"pbj:acme:demo:event:counted:1-0-0","count":42}"#;
+/// let mut registry = Registry::new();
+/// registry.register(&ARTICLE_PUBLISHED, |data| Box::new(DynamicMessage(data)));
+///
+/// let json = r#"{"_schema":"pbj:acme:blog:event:article-published:1-0-0","event_id":"0e8f2d10-8a3b-11ee-8c99-0242ac120002","title":"Hi","word_count":42}"#;
 /// let message = pbj::codec::decode(json, &registry)?;
-/// assert_eq!(message.schema().id, "pbj:acme:demo:event:counted:1-0-0");
+/// assert_eq!(message.schema().id, ARTICLE_PUBLISHED.id);
 /// assert_eq!(message.to_json(), json);
 ///
-/// // Strict by default: an int sent as a string is rejected...
-/// let form = r#"{"_schema":"pbj:acme:demo:event:counted:1-0-0","count":"42"}"#;
-/// assert!(pbj::codec::decode(form, &registry).is_err());
+/// // Strict by default: an int sent as a string (as HTML forms do) is rejected...
+/// let form = json.replace(":42}", r#":"42"}"#);
+/// assert!(pbj::codec::decode(&form, &registry).is_err());
 /// // ...and coerced as the JS implementation does when decoding leniently.
-/// let lenient = pbj::codec::decode_with(form, &registry, pbj::codec::DecodeOptions::lenient())?;
+/// let lenient = pbj::codec::decode_with(&form, &registry, DecodeOptions::lenient())?;
 /// assert_eq!(lenient.to_json(), json);
-/// # Ok::<(), pbj::Error>(())
+/// # Ok(())
+/// # }
 /// ```
 pub fn decode(input: &str, registry: &Registry) -> Result<Box<dyn crate::Message>, Error> {
     decode_with(input, registry, registry.decode_options())

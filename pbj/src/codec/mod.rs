@@ -21,6 +21,24 @@ pub use decode::{MAX_MESSAGE_DEPTH, decode, decode_as, decode_as_with, decode_wi
 pub use options::DecodeOptions;
 
 /// Which implementation's JSON bytes to reproduce.
+///
+/// ```
+/// # include!("../../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::{Flavor, MessageData};
+///
+/// let mut data = MessageData::new(&ARTICLE_PUBLISHED);
+/// data.set("event_id", "0e8f2d10-8a3b-11ee-8c99-0242ac120002")?;
+/// data.set("title", "Crème brûlée / dessert")?;
+/// let js = pbj::codec::encode(&data, Flavor::Js);
+/// let php = pbj::codec::encode(&data, Flavor::Php);
+/// assert!(js.contains(r#""title":"Crème brûlée / dessert""#));
+/// assert!(php.contains(r#""title":"Cr\u00e8me br\u00fbl\u00e9e \/ dessert""#));
+/// // So the etags of the same message differ, as the originals' do.
+/// assert_ne!(pbj::codec::etag(&data, Flavor::Js, &[]), pbj::codec::etag(&data, Flavor::Php, &[]));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Flavor {
     /// JS `JSON.stringify` (the wire default): raw UTF-8, ms date-times, decimals as strings.
@@ -88,7 +106,8 @@ pub fn etag(data: &MessageData, flavor: Flavor, skip_fields: &[&str]) -> String 
 /// use pbj::{Field, FieldRule, FieldType, Value};
 ///
 /// static TITLE: Field = Field::new("title", FieldType::String, FieldRule::Single);
-/// assert_eq!(pbj::codec::check_value(&TITLE, " Hi ".into())?.and_then(|v| v.as_str().map(str::to_owned)).as_deref(), Some("Hi"));
+/// let checked = pbj::codec::check_value(&TITLE, " Hi ".into())?;
+/// assert_eq!(checked.as_ref().and_then(Value::as_str), Some("Hi"));
 /// assert!(pbj::codec::check_value(&TITLE, "  ".into())?.is_none());
 /// let err = pbj::codec::check_value(&TITLE, Value::Int(1)).unwrap_err();
 /// assert_eq!(err.field(), Some("title"));

@@ -4,8 +4,9 @@
 /// [lenient](Self::lenient).
 ///
 /// Pass them per call ([`decode_with`](super::decode_with)) or set them on a
-/// [`Registry`](crate::Registry) ([`Registry::with_decode_options`](crate::Registry::with_decode_options)),
-/// which every [`decode`](super::decode) through that registry then uses.
+/// [`Registry`](crate::Registry) with
+/// [`Registry::with_decode_options`](crate::Registry::with_decode_options): every
+/// [`decode`](super::decode) through that registry then uses them.
 ///
 /// ```
 /// use pbj::codec::DecodeOptions;

@@ -10,6 +10,16 @@ pub struct MicrotimeError {
 }
 
 /// A unix timestamp with microseconds; on the wire a 16-digit string `"1422122017734617"`.
+///
+/// ```
+/// use pbj::Microtime;
+///
+/// let m = Microtime::new(1_422_122_017, 734_617).expect("usec < 1_000_000");
+/// assert_eq!(m.to_string(), "1422122017734617");
+/// let at = m.to_date_time().expect("before year 10000");
+/// assert_eq!(at.to_php_string(), "2015-01-24T17:53:37.734617Z");
+/// assert!(Microtime::now() > m);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Microtime {
     sec: u64,

@@ -78,19 +78,10 @@ pub(crate) fn string_to_number(s: &str) -> f64 {
     if t.is_empty() {
         return 0.0;
     }
-    let b = t.as_bytes();
-    if b.len() > 2 && b[0] == b'0' {
-        let radix = match b[1] {
-            b'x' | b'X' => 16,
-            b'o' | b'O' => 8,
-            b'b' | b'B' => 2,
-            _ => 0,
-        };
-        if radix != 0 {
-            return radix_integer(&t[2..], radix);
-        }
+    if let Some((radix, digits)) = radix_prefix(t) {
+        return radix_integer(digits, radix);
     }
-    let (sign, unsigned) = match b[0] {
+    let (sign, unsigned) = match t.as_bytes()[0] {
         b'-' => (-1.0, &t[1..]),
         b'+' => (1.0, &t[1..]),
         _ => (1.0, t),
@@ -103,6 +94,17 @@ pub(crate) fn string_to_number(s: &str) -> f64 {
     }
     // The grammar is checked above; Rust's parser rounds correctly, as JS does.
     unsigned.parse::<f64>().map_or(f64::NAN, |v| sign * v)
+}
+
+/// The radix and digits of a `0x` / `0o` / `0b` literal (either case) with at least one digit.
+fn radix_prefix(s: &str) -> Option<(u32, &str)> {
+    let radix = match s.as_bytes() {
+        [b'0', b'x' | b'X', _, ..] => 16,
+        [b'0', b'o' | b'O', _, ..] => 8,
+        [b'0', b'b' | b'B', _, ..] => 2,
+        _ => return None,
+    };
+    Some((radix, &s[2..]))
 }
 
 /// `digits [. digits?] | . digits`, then an optional `e[+-]digits` (ECMAScript
@@ -264,18 +266,10 @@ impl BigNumber {
             Some(rest) => (true, rest),
             None => (false, stripped),
         };
-        let b = unsigned.as_bytes();
-        if b.len() > 2 && b[0] == b'0' {
-            let radix = match b[1] {
-                b'x' | b'X' => 16,
-                b'o' | b'O' => 8,
-                b'b' | b'B' => 2,
-                _ => 0,
-            };
-            let body = &unsigned[2..];
+        if let Some((radix, body)) = radix_prefix(unsigned) {
             let uniform_case =
                 body == body.to_ascii_lowercase() || body == body.to_ascii_uppercase();
-            if radix != 0 && uniform_case && body.bytes().all(|c| c.is_ascii_alphanumeric()) {
+            if uniform_case && body.bytes().all(|c| c.is_ascii_alphanumeric()) {
                 let v = u128::from_str_radix(body, radix).ok()?;
                 return Some(Self {
                     negative,

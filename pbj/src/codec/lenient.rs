@@ -11,6 +11,12 @@
 //! last value; a `null` (or blank) element of a list is kept and written back as `null`
 //! (unless the field is required or holds messages); such elements of a set or values of a map
 //! are dropped.
+//!
+//! Known deviations, none of which a client sends on purpose: `_schema` must be a string (JS
+//! also takes a one-element array); based big-int literals with a fraction (`"0x1.8"`) are
+//! rejected; a `date` that overflows past year 9999 is rejected (JS writes `+010000-01`); a
+//! set of ints holding both `0` and `-0` keeps one (JS keeps both); nesting deeper than
+//! [`MAX_MESSAGE_DEPTH`] is rejected.
 
 use crate::codec::check::normalize;
 use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH, last, scalar};
@@ -189,8 +195,15 @@ fn coerce(field: &Field, json: &Json<'_>) -> Result<Option<Value>, Error> {
         {
             Value::String(js::lodash_string(json).into_owned())
         }
-        // identifier, string-enum, uuid, time-uuid: built from `${v}`.
-        TypeFamily::String | TypeFamily::Uuid => Value::String(js::string(json).into_owned()),
+        // identifier, string-enum, uuid, time-uuid: built from `${v}`; an identifier
+        // (uuids included) cannot be blank.
+        TypeFamily::String | TypeFamily::Uuid => {
+            let text = js::string(json);
+            if kind != FieldType::StringEnum && js_trim(&text).is_empty() {
+                return Err(bad(field, "an identifier cannot be empty"));
+            }
+            Value::String(text.into_owned())
+        }
         TypeFamily::Binary => {
             let text = js::trimmed_lodash_string(json);
             if text.is_empty() {
@@ -326,31 +339,20 @@ fn geo_point(field: &Field, json: &Json<'_>) -> Result<GeoPoint, Error> {
 
 /// The field of each dynamic-field kind (required, as JS declares them).
 static KIND_FIELDS: [Field; 6] = [
-    Field {
-        required: true,
-        ..Field::new("bool_val", FieldType::Boolean, FieldRule::Single)
-    },
-    Field {
-        required: true,
-        ..Field::new("date_val", FieldType::Date, FieldRule::Single)
-    },
-    Field {
-        required: true,
-        ..Field::new("float_val", FieldType::Float, FieldRule::Single)
-    },
-    Field {
-        required: true,
-        ..Field::new("int_val", FieldType::Int, FieldRule::Single)
-    },
-    Field {
-        required: true,
-        ..Field::new("string_val", FieldType::String, FieldRule::Single)
-    },
-    Field {
-        required: true,
-        ..Field::new("text_val", FieldType::Text, FieldRule::Single)
-    },
+    kind_field("bool_val", FieldType::Boolean),
+    kind_field("date_val", FieldType::Date),
+    kind_field("float_val", FieldType::Float),
+    kind_field("int_val", FieldType::Int),
+    kind_field("string_val", FieldType::String),
+    kind_field("text_val", FieldType::Text),
 ];
+
+const fn kind_field(name: &'static str, kind: FieldType) -> Field {
+    Field {
+        required: true,
+        ..Field::new(name, kind, FieldRule::Single)
+    }
+}
 
 /// `DynamicField.fromObject`: a string `name` and the first other member (in JS key order) as
 /// the kind, its value decoded by the kind's type.
@@ -569,6 +571,10 @@ mod tests {
         let big = r#""big":18446744073709551615"#;
         assert!(strict(big).is_ok());
         assert!(lenient(big).is_err());
+        // A blank identifier is an error (the JS `Identifier` refuses it), not "unset".
+        let blank = r#""u":"  ""#;
+        assert!(strict(blank).is_ok());
+        assert!(lenient(blank).is_err());
     }
 
     #[test]

@@ -32,8 +32,9 @@ impl DecodeOptions {
     /// `"2020-02-30"` for 2020-03-01, `null` list elements (kept, written back as `null`), ...
     /// What the JS implementation rejects is still rejected. Documents in the canonical wire
     /// form (JS or PHP dialect) decode as in strict mode, except where the JS result differs:
-    /// years 0-99 of a `date` mean 1900-1999, and integers written as JSON numbers are read
-    /// as doubles. Lenient decoding always takes the tree path (no streaming fast path).
+    /// years 0-99 of a `date` mean 1900-1999, integers written as JSON numbers are read as
+    /// doubles, and a blank identifier or uuid is an error rather than "unset". Lenient
+    /// decoding always takes the tree path (no streaming fast path).
     pub const fn lenient() -> Self {
         Self { lenient: true }
     }

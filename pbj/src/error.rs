@@ -2,6 +2,15 @@
 
 use std::fmt;
 
+use crate::codec::UnknownFlavor;
+use crate::codec::base64::Base64Error;
+use crate::pattern::PatternError;
+use crate::time::ParseTimeError;
+use crate::well_known::{
+    DynamicFieldError, GeoPointError, IdentifierError, MessageRefError, MicrotimeError,
+    NodeRefError,
+};
+
 /// Everything that can go wrong in pbj. Each variant names the field or value at fault.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -102,7 +111,51 @@ pub enum Error {
         /// Every problem, each naming its field.
         violations: Vec<Violation>,
     },
+    /// A [`MessageRef`](crate::MessageRef) cannot be built.
+    InvalidMessageRef(MessageRefError),
+    /// A text is not a [`NodeRef`](crate::NodeRef).
+    InvalidNodeRef(NodeRefError),
+    /// A text is not a [`Microtime`](crate::Microtime).
+    InvalidMicrotime(MicrotimeError),
+    /// A text is not a [`Date`](crate::Date) or [`DateTime`](crate::DateTime).
+    InvalidTime(ParseTimeError),
+    /// Coordinates are not a [`GeoPoint`](crate::GeoPoint).
+    InvalidGeoPoint(GeoPointError),
+    /// A name and value are not a [`DynamicField`](crate::DynamicField).
+    InvalidDynamicField(DynamicFieldError),
+    /// A value is not valid for its identifier class.
+    InvalidIdentifier(IdentifierError),
+    /// A text is not base64.
+    InvalidBase64(Base64Error),
+    /// A schema pattern has no Rust equivalent.
+    InvalidPattern(PatternError),
+    /// A flavor name other than `js` or `php`.
+    UnknownFlavor(UnknownFlavor),
 }
+
+/// `From` conversions of the typed errors of pbj's value constructors and parsers.
+macro_rules! from_value_errors {
+    ($($source:ty => $variant:ident),* $(,)?) => {
+        $(impl From<$source> for Error {
+            fn from(e: $source) -> Self {
+                Self::$variant(e)
+            }
+        })*
+    };
+}
+
+from_value_errors!(
+    MessageRefError => InvalidMessageRef,
+    NodeRefError => InvalidNodeRef,
+    MicrotimeError => InvalidMicrotime,
+    ParseTimeError => InvalidTime,
+    GeoPointError => InvalidGeoPoint,
+    DynamicFieldError => InvalidDynamicField,
+    IdentifierError => InvalidIdentifier,
+    Base64Error => InvalidBase64,
+    PatternError => InvalidPattern,
+    UnknownFlavor => UnknownFlavor,
+);
 
 impl Error {
     /// A short, stable machine-readable kind, e.g. `invalid_value`.
@@ -123,6 +176,16 @@ impl Error {
             Self::AnyOfMismatch { .. } => "any_of_mismatch",
             Self::TooDeep { .. } => "too_deep",
             Self::Violations { .. } => "violations",
+            Self::InvalidMessageRef(_) => "invalid_message_ref",
+            Self::InvalidNodeRef(_) => "invalid_node_ref",
+            Self::InvalidMicrotime(_) => "invalid_microtime",
+            Self::InvalidTime(_) => "invalid_time",
+            Self::InvalidGeoPoint(_) => "invalid_geo_point",
+            Self::InvalidDynamicField(_) => "invalid_dynamic_field",
+            Self::InvalidIdentifier(_) => "invalid_identifier",
+            Self::InvalidBase64(_) => "invalid_base64",
+            Self::InvalidPattern(_) => "invalid_pattern",
+            Self::UnknownFlavor(_) => "unknown_flavor",
         }
     }
 
@@ -263,10 +326,21 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Self::InvalidMessageRef(e) => e.fmt(f),
+            Self::InvalidNodeRef(e) => e.fmt(f),
+            Self::InvalidMicrotime(e) => e.fmt(f),
+            Self::InvalidTime(e) => e.fmt(f),
+            Self::InvalidGeoPoint(e) => e.fmt(f),
+            Self::InvalidDynamicField(e) => e.fmt(f),
+            Self::InvalidIdentifier(e) => e.fmt(f),
+            Self::InvalidBase64(e) => e.fmt(f),
+            Self::InvalidPattern(e) => e.fmt(f),
+            Self::UnknownFlavor(e) => e.fmt(f),
         }
     }
 }
 
+/// The typed value errors are shown as they are: their text is this error's text.
 impl std::error::Error for Error {}
 
 /// One problem found by [`crate::Message::validate`].
@@ -281,5 +355,66 @@ pub struct Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_errors_convert_keeping_their_type_and_text() {
+        fn message_ref(s: &str) -> crate::Result<crate::MessageRef> {
+            Ok(crate::MessageRef::parse(s)?)
+        }
+        let e = message_ref("acme:blog").unwrap_err();
+        assert_eq!(
+            e,
+            Error::InvalidMessageRef(MessageRefError::Malformed {
+                value: "acme:blog".into()
+            })
+        );
+        assert_eq!(
+            (e.kind(), e.to_string().as_str()),
+            ("invalid_message_ref", "MessageRef [acme:blog] is invalid")
+        );
+        let cases: [(Error, &str, &str); 6] = [
+            (
+                crate::NodeRef::parse("acme:user:").unwrap_err().into(),
+                "invalid_node_ref",
+                "NodeRef [acme:user:]: id [] is invalid",
+            ),
+            (
+                crate::Microtime::parse("123").unwrap_err().into(),
+                "invalid_microtime",
+                "[123] is not a valid microtime (16 digits expected)",
+            ),
+            (
+                crate::DateTime::parse("yesterday").unwrap_err().into(),
+                "invalid_time",
+                "[yesterday] is not a valid ISO-8601 date-time",
+            ),
+            (
+                crate::GeoPoint::new(91.0, 0.0).unwrap_err().into(),
+                "invalid_geo_point",
+                "Latitude must be within range [-90.0, 90.0]",
+            ),
+            (
+                crate::codec::base64::decode("Y").unwrap_err().into(),
+                "invalid_base64",
+                "invalid base64 length",
+            ),
+            (
+                "xml".parse::<crate::Flavor>().unwrap_err().into(),
+                "unknown_flavor",
+                "unknown flavor [xml], expected js or php",
+            ),
+        ];
+        for (e, kind, text) in cases {
+            assert_eq!(
+                (e.kind(), e.to_string().as_str(), e.field()),
+                (kind, text, None)
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Static field descriptors ([`Field`]), as emitted by pbjc.
 
-use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::mem::ManuallyDrop;
+use std::sync::OnceLock;
 
 use regex::Regex;
 
@@ -57,58 +58,38 @@ const REF_ID_PATTERN: &str = r"^[\w\/\.:-]+$";
 
 /// A field pattern: the JS/PHP regex source and its lazily compiled Rust translation.
 ///
-/// The compiled regex is cached in the pattern itself (compiled once, then shared for the
-/// life of the process), so `static` field tables need no drop glue and can be built with
-/// struct update syntax.
+/// The compiled regex is cached in the pattern itself (compiled on first use, then shared for
+/// the life of the process). The cache is a [`OnceLock`] inside [`ManuallyDrop`]: `static` field
+/// tables are built with struct update syntax (`..Field::new(..)`), which a constant can only do
+/// for types without drop glue. Generated patterns live in statics and are never dropped; a
+/// pattern built at run time keeps its compiled regex allocated after it is dropped.
 #[derive(Debug)]
 pub struct Pattern {
     /// The pattern as written in the schema (without delimiters).
     pub source: &'static str,
-    compiled: AtomicPtr<Regex>,
-    failed: AtomicU8,
+    compiled: ManuallyDrop<OnceLock<Option<Regex>>>,
 }
 
 impl Pattern {
     /// Creates a pattern from its schema source.
+    ///
+    /// ```
+    /// let slug = pbj::Pattern::new(r"^[a-z0-9-]+$");
+    /// assert!(slug.is_match("hello-world"));
+    /// assert!(!slug.is_match("Hello World"));
+    /// ```
     pub const fn new(source: &'static str) -> Self {
         Self {
             source,
-            compiled: AtomicPtr::new(std::ptr::null_mut()),
-            failed: AtomicU8::new(0),
+            compiled: ManuallyDrop::new(OnceLock::new()),
         }
     }
 
     /// The compiled regex (`None` if the source cannot be translated; pbjc rejects such schemas).
     pub fn regex(&self) -> Option<&Regex> {
-        let ptr = self.compiled.load(Ordering::Acquire);
-        if !ptr.is_null() {
-            // SAFETY: a non-null pointer was produced by `Box::leak` below and is never freed.
-            return Some(unsafe { &*ptr });
-        }
-        if self.failed.load(Ordering::Relaxed) == 1 {
-            return None;
-        }
-        let Ok(regex) = crate::pattern::compile(self.source) else {
-            self.failed.store(1, Ordering::Relaxed);
-            return None;
-        };
-        let fresh: *mut Regex = Box::leak(Box::new(regex));
-        match self.compiled.compare_exchange(
-            std::ptr::null_mut(),
-            fresh,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            // SAFETY: `fresh` is a leaked, never-freed allocation.
-            Ok(_) => Some(unsafe { &*fresh }),
-            Err(existing) => {
-                // Another thread won the race; free ours and use theirs.
-                // SAFETY: `fresh` came from `Box::leak` above and was never shared.
-                drop(unsafe { Box::from_raw(fresh) });
-                // SAFETY: `existing` is non-null and leaked by the winning thread.
-                Some(unsafe { &*existing })
-            }
-        }
+        self.compiled
+            .get_or_init(|| crate::pattern::compile(self.source).ok())
+            .as_ref()
     }
 
     /// Whether `value` matches (a pattern that cannot compile matches nothing).

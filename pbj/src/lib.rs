@@ -10,6 +10,55 @@
 //! through [`FromValue`], [`Values`] and [`Entries`]), checked setters and a [`Builder`].
 //! Features `serde` and `schemars` add the helpers behind the generated serde and schemars
 //! impls.
+//!
+//! # Example
+//!
+//! A message of a small hand-written [`Schema`] (the static tables pbjc generates, here for
+//! `acme:blog:event:article-published:1-0-0` with the fields `event_id`, `title`, `tags` and
+//! `word_count`), used through [`MessageData`] and [`DynamicMessage`] as generic code does:
+//!
+//! ```
+//! # include!("../doc/article.rs");
+//! use pbj::{DynamicMessage, Message, MessageData, Registry};
+//!
+//! # fn main() -> Result<(), pbj::Error> {
+//! // A new message has its defaults: a generated time-uuid `event_id`, `word_count` 0.
+//! let mut data = MessageData::new(&ARTICLE_PUBLISHED);
+//! data.set("event_id", "0e8f2d10-8a3b-11ee-8c99-0242ac120002")?;
+//! data.set("title", "  Hello, world ")?; // strings are trimmed
+//! data.add_to_set("tags", ["rust", "Rust", "pbj"])?; // unique, case-insensitively
+//! data.set("word_count", 1234)?;
+//! assert!(data.set("word_count", -1).is_err(), "an int is 0..=4294967295");
+//! assert!(data.add_to_set("tags", ["not a hashtag!"]).is_err());
+//!
+//! let mut article = DynamicMessage(data);
+//! article.validate().expect("every required field is set");
+//! article.freeze();
+//! assert!(article.data_mut().set("title", "changed").is_err(), "frozen");
+//!
+//! // The JS wire form, byte-identical to the JS implementation's.
+//! let json = article.to_json();
+//! assert_eq!(
+//!     json,
+//!     r#"{"_schema":"pbj:acme:blog:event:article-published:1-0-0","event_id":"0e8f2d10-8a3b-11ee-8c99-0242ac120002","title":"Hello, world","tags":["Rust","pbj"],"word_count":1234}"#
+//! );
+//!
+//! // Decoding resolves `_schema` through a registry of message types.
+//! let mut registry = Registry::new();
+//! registry.register(&ARTICLE_PUBLISHED, |data| Box::new(DynamicMessage(data)));
+//! let decoded = pbj::codec::decode(&json, &registry)?;
+//! assert_eq!(decoded.to_json(), json);
+//!
+//! // The etag is the md5 of that JSON, optionally without some top-level fields.
+//! assert_eq!(decoded.generate_etag(&[]), pbj::etag::md5_hex(&json));
+//! assert_ne!(decoded.generate_etag(&["event_id"]), decoded.generate_etag(&[]));
+//! assert_eq!(
+//!     decoded.generate_message_ref(Some("launch")).to_string(),
+//!     "acme:blog:event:article-published:0e8f2d10-8a3b-11ee-8c99-0242ac120002#launch"
+//! );
+//! # Ok(())
+//! # }
+//! ```
 
 #![warn(missing_docs)]
 
@@ -17,6 +66,7 @@ mod accessors;
 mod builder;
 pub mod codec;
 mod error;
+pub mod etag;
 pub mod field;
 pub mod format;
 pub mod marshal;
@@ -39,7 +89,7 @@ pub mod value;
 pub mod well_known;
 
 pub use builder::Builder;
-pub use codec::Flavor;
+pub use codec::{DecodeOptions, Flavor};
 pub use error::{Error, Violation};
 pub use field::{DefaultValue, EnumDef, EnumValue, Field, Pattern};
 pub use message::{DynamicMessage, Message, MessageData, MessageType, Mixin};

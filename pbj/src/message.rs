@@ -16,6 +16,38 @@ use crate::value::{FieldValue, Value};
 use crate::well_known::{MessageRef, Microtime, identifier};
 
 /// Field values of one message, indexed like its schema's fields.
+///
+/// Every setter checks the value against the field (type, range, length, pattern, format,
+/// enum, rule) and fails with an [`Error`] naming the field; a frozen message refuses every
+/// change.
+///
+/// ```
+/// # include!("../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::{FieldValue, MessageData, Value};
+///
+/// let mut data = MessageData::new(&ARTICLE_PUBLISHED);
+/// assert!(data.has("event_id"), "generated default");
+/// data.set("title", "Hello")?;
+/// assert_eq!(data.get_single("title").and_then(Value::as_str), Some("Hello"));
+///
+/// data.add_to_set("tags", ["a", "b", "A"])?;
+/// data.remove_from_set("tags", ["B"])?;
+/// assert!(matches!(data.get("tags"), Some(FieldValue::Set(tags)) if tags.len() == 1));
+///
+/// // Clearing restores the default; an unknown field is an error.
+/// data.set("word_count", 7)?;
+/// data.clear("word_count")?;
+/// assert_eq!(data.get_single("word_count").and_then(Value::as_i64), Some(0));
+/// assert!(data.set("nope", 1).is_err());
+///
+/// assert!(data.validate().is_ok());
+/// data.freeze();
+/// assert!(data.clear("title").is_err());
+/// assert!(!data.thaw_clone().is_frozen());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct MessageData {
     schema: &'static Schema,
@@ -490,6 +522,28 @@ pub(crate) fn default_value(field: &Field) -> Option<Value> {
 /// Every generated message struct implements this trait; generic code (codecs, marshalers,
 /// pbjx) works through it. A `&dyn Message` downcasts to its generated type with
 /// [`downcast_ref`](#method.downcast_ref) (trait upcasting to [`Any`] does the work).
+///
+/// ```
+/// # include!("../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::{DynamicMessage, Message, MessageData};
+///
+/// fn describe(message: &dyn Message) -> String {
+///     format!("{} ({})", message.schema().curie, message.generate_etag(&["event_id"]))
+/// }
+///
+/// let mut data = MessageData::new(&ARTICLE_PUBLISHED);
+/// data.set("title", "Hello")?;
+/// let mut article: Box<dyn Message> = Box::new(DynamicMessage(data));
+/// assert!(describe(article.as_ref()).starts_with("acme:blog:event:article-published ("));
+///
+/// article.freeze();
+/// let mut copy = article.clone_unfrozen();
+/// copy.data_mut().set("title", "Changed")?;
+/// assert_ne!(copy.to_json(), article.to_json());
+/// # Ok(())
+/// # }
+/// ```
 pub trait Message: Any + Send + Sync + fmt::Debug {
     /// The message's field values.
     fn data(&self) -> &MessageData;

@@ -20,18 +20,55 @@ const DIGIT: &str = "0-9";
 /// `\s` in JS: WhiteSpace and LineTerminator code points.
 const SPACE: &str = r"\t\n\x0B\x0C\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
 
+/// A schema pattern that has no Rust equivalent.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PatternError {
+    /// JS syntax the translation does not support (backreferences, lookarounds, ...).
+    #[error("pattern [{pattern}] is not supported: {reason}")]
+    Unsupported {
+        /// The pattern as written in the schema.
+        pattern: String,
+        /// What is not supported.
+        reason: String,
+    },
+    /// The translation does not compile (its message is the regex crate's, e.g. a syntax
+    /// error with a caret under the culprit).
+    #[error("pattern [{pattern}] is not supported: {error}")]
+    Regex {
+        /// The pattern as written in the schema.
+        pattern: String,
+        /// The regex crate's error.
+        error: regex::Error,
+    },
+}
+
 /// Compiles a schema pattern with JS semantics; `Err` (never a panic) for sources that cannot be
 /// translated (backreferences, lookarounds, syntax errors).
-pub fn compile(source: &str) -> Result<Regex, String> {
+///
+/// ```
+/// let re = pbj::pattern::compile(r"/^\w+$/")?;
+/// assert!(re.is_match("snake_case_1"));
+/// assert!(!re.is_match("café"), "\\w is ASCII-only in JS");
+/// assert!(pbj::pattern::compile(r"^(a)\1$").is_err());
+/// # Ok::<(), pbj::pattern::PatternError>(())
+/// ```
+pub fn compile(source: &str) -> Result<Regex, PatternError> {
     let translated = translate(source)?;
-    Regex::new(&translated).map_err(|e| format!("pattern [{source}] is not supported: {e}"))
+    Regex::new(&translated).map_err(|error| PatternError::Regex {
+        pattern: source.to_owned(),
+        error,
+    })
 }
 
 /// Translates a JS regex source (surrounding `/` trimmed, as lodash `trim(p, '/')` does) to the
 /// syntax of the `regex` crate without compiling it.
-pub fn translate(source: &str) -> Result<String, String> {
+pub fn translate(source: &str) -> Result<String, PatternError> {
     let src: Vec<char> = source.trim_matches('/').chars().collect();
-    let err = |why: &str| format!("pattern [{source}] is not supported: {why}");
+    let err = |why: &str| PatternError::Unsupported {
+        pattern: source.to_owned(),
+        reason: why.to_owned(),
+    };
     let mut out = String::with_capacity(src.len() * 2);
     let mut i = 0;
     while i < src.len() {

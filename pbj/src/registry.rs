@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use crate::codec::DecodeOptions;
 use crate::message::{Message, MessageData, MessageType};
 use crate::schema::Schema;
 use crate::schema_id::SchemaId;
@@ -23,11 +24,37 @@ pub struct Entry {
 }
 
 /// Maps curie majors to message types and mixins to the messages that use them.
+///
+/// Generated code registers every type of a store with one call (`schemas::register(&mut r)`);
+/// decoding resolves each `_schema` (nested messages included) through the registry.
+///
+/// ```
+/// # include!("../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::{DynamicMessage, Registry, SchemaId};
+///
+/// let mut registry = Registry::new();
+/// registry.register(&ARTICLE_PUBLISHED, |data| Box::new(DynamicMessage(data)));
+///
+/// // Any minor version of a registered major resolves to the registered type.
+/// let id = SchemaId::parse("pbj:acme:blog:event:article-published:1-5-0")?;
+/// assert_eq!(registry.resolve_id(&id).map(|e| e.schema.id), Some(ARTICLE_PUBLISHED.id));
+/// // A bare curie resolves to its highest registered major.
+/// let article = registry.create("acme:blog:event:article-published").expect("registered");
+/// assert_eq!(article.schema().curie_major, "acme:blog:event:article-published:v1");
+/// assert_eq!(
+///     registry.find_all_using_mixin("acme:blog:mixin:publishable:v1"),
+///     ["acme:blog:event:article-published:v1"]
+/// );
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
     by_id: HashMap<&'static str, Entry>,
     by_curie_major: HashMap<&'static str, Entry>,
     by_mixin: HashMap<&'static str, Vec<&'static str>>,
+    decode_options: DecodeOptions,
 }
 
 impl Registry {
@@ -67,6 +94,31 @@ impl Registry {
     /// Registers the generated type `T` (what generated `register` functions call).
     pub fn register_type<T: MessageType>(&mut self) {
         self.register(T::SCHEMA, |data| Box::new(T::from_data(data)));
+    }
+
+    /// The registry with `options` for every [`codec::decode`](crate::codec::decode) through
+    /// it, e.g. [`DecodeOptions::lenient`] for a service that replaces a JS or PHP one.
+    ///
+    /// ```
+    /// use pbj::{Registry, codec::DecodeOptions};
+    ///
+    /// let registry = Registry::new().with_decode_options(DecodeOptions::lenient());
+    /// assert!(registry.decode_options().is_lenient());
+    /// assert!(!Registry::new().decode_options().is_lenient());
+    /// ```
+    pub fn with_decode_options(mut self, options: DecodeOptions) -> Self {
+        self.decode_options = options;
+        self
+    }
+
+    /// Sets the options every decode through this registry uses.
+    pub fn set_decode_options(&mut self, options: DecodeOptions) {
+        self.decode_options = options;
+    }
+
+    /// The options every decode through this registry uses (strict by default).
+    pub fn decode_options(&self) -> DecodeOptions {
+        self.decode_options
     }
 
     /// Number of registered types.

@@ -6,6 +6,21 @@ use crate::field::Field;
 use crate::schema_id::{SchemaId, SchemaVersion};
 
 /// The static description of one message schema version.
+///
+/// pbjc generates one `static` per schema; hand-written ones (as in tests) look the same.
+///
+/// ```
+/// # include!("../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// let schema = &ARTICLE_PUBLISHED;
+/// assert_eq!(schema.field_index("title"), Some(2));
+/// assert!(schema.field("title").is_some_and(|f| f.required));
+/// assert!(schema.uses_curie("acme:blog:mixin:publishable"));
+/// assert_eq!(schema.class_name(), "ArticlePublishedV1");
+/// assert_eq!(schema.schema_id()?.curie_major(), schema.curie_major);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Schema {
     /// `pbj:vendor:package:category:message:M-m-p`.

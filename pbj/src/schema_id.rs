@@ -219,6 +219,23 @@ impl FromStr for SchemaCurie {
 }
 
 /// A schema id `pbj:vendor:package:category:message:M-m-p`.
+///
+/// ```
+/// use pbj::SchemaId;
+///
+/// let id: SchemaId = "pbj:acme:blog:event:article-published:1-2-3".parse()?;
+/// assert_eq!((id.vendor(), id.package()), ("acme", "blog"));
+/// assert_eq!((id.category(), id.message()), (Some("event"), "article-published"));
+/// assert_eq!(id.version().to_string(), "1-2-3");
+/// assert_eq!(id.curie().to_string(), "acme:blog:event:article-published");
+/// assert_eq!(id.curie_major(), "acme:blog:event:article-published:v1");
+/// assert_eq!(id.qname().to_string(), "acme:article-published");
+///
+/// // The category may be empty; nothing may be uppercase.
+/// assert_eq!(SchemaId::parse("pbj:acme:blog::article:1-0-0")?.category(), None);
+/// assert!(SchemaId::parse("pbj:ACME:blog::article:1-0-0").is_err());
+/// # Ok::<(), pbj::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SchemaId {
     curie: SchemaCurie,

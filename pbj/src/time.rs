@@ -2,6 +2,24 @@
 
 use std::fmt;
 
+/// A text that is not a [`Date`] or [`DateTime`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseTimeError {
+    /// Not a real calendar date written `YYYY-MM-DD`.
+    #[error("[{value}] is not a valid YYYY-MM-DD date")]
+    Date {
+        /// The rejected text.
+        value: String,
+    },
+    /// Not an ISO-8601 date-time the JS implementation accepts (years 0000-9999).
+    #[error("[{value}] is not a valid ISO-8601 date-time")]
+    DateTime {
+        /// The rejected text.
+        value: String,
+    },
+}
+
 /// A calendar date (`YYYY-MM-DD`), as the `date` type holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -65,8 +83,17 @@ impl Date {
         .then_some(Self { year, month, day })
     }
     /// Parses exactly `YYYY-MM-DD` (a real calendar date).
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("[{s}] is not a valid YYYY-MM-DD date");
+    ///
+    /// ```
+    /// let d = pbj::Date::parse("2015-12-25")?;
+    /// assert_eq!((d.year(), d.month(), d.day()), (2015, 12, 25));
+    /// assert!(pbj::Date::parse("2015-02-30").is_err());
+    /// # Ok::<(), pbj::time::ParseTimeError>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, ParseTimeError> {
+        let err = || ParseTimeError::Date {
+            value: s.to_owned(),
+        };
         let b = s.as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(err());
@@ -75,6 +102,21 @@ impl Date {
         let m = digits(&s[5..7]).ok_or_else(err)?;
         let d = digits(&s[8..10]).ok_or_else(err)?;
         Self::new(y as i32, m as u8, d as u8).ok_or_else(err)
+    }
+    /// The date JS `Date.UTC(year, month0, day)` builds, as the JS `date` decoder calls it:
+    /// years 0-99 mean 1900-1999, months and days overflow into the next (or previous) month
+    /// and year (`2020-02-30` is `2020-03-01`). `None` outside years 0000-9999.
+    pub(crate) fn from_js_utc(year: i64, month0: i64, day: i64) -> Option<Self> {
+        let year = if (0..=99).contains(&year) {
+            year + 1900
+        } else {
+            year
+        };
+        let year = year + month0.div_euclid(12);
+        let month = u8::try_from(month0.rem_euclid(12) + 1).ok()?;
+        let days = days_from_civil(i32::try_from(year).ok()?, month, 1) + day - 1;
+        let (y, m, d) = civil_from_days(days);
+        Self::new(i32::try_from(y).ok()?, m, d)
     }
     /// The year.
     pub fn year(&self) -> i32 {
@@ -168,8 +210,17 @@ impl DateTime {
     /// Fractions keep microseconds (digits beyond 6 are truncated), days 29-31 overflow into the
     /// next month and `24:00` is midnight of the next day, as in V8. PHP's 6-digit form is
     /// included. Deviation: V8 reads a date-time without zone as local time; here it is UTC.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("[{s}] is not a valid ISO-8601 date-time");
+    ///
+    /// ```
+    /// let dt = pbj::DateTime::parse("2015-12-25T07:30:45.123+08:00")?;
+    /// assert_eq!(dt.to_js_string(), "2015-12-24T23:30:45.123Z");
+    /// assert_eq!(dt.to_php_string(), "2015-12-24T23:30:45.123000Z");
+    /// # Ok::<(), pbj::time::ParseTimeError>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, ParseTimeError> {
+        let err = || ParseTimeError::DateTime {
+            value: s.to_owned(),
+        };
         if !crate::format::is_iso8601(s) {
             return Err(err());
         }

@@ -37,6 +37,12 @@ pub enum Value {
     DynamicField(DynamicField),
     /// `message`.
     Message(Box<dyn Message>),
+    /// A list element without a value, written as JSON `null`.
+    ///
+    /// Only [lenient decoding](crate::codec::DecodeOptions::lenient) stores it, where the JS
+    /// implementation keeps `null` in a list (a `null`, blank or empty element of a list of
+    /// strings, dates, ids, messages, ...). Setters reject it.
+    Null,
 }
 
 impl Clone for Value {
@@ -56,6 +62,7 @@ impl Clone for Value {
             Self::GeoPoint(v) => Self::GeoPoint(*v),
             Self::DynamicField(v) => Self::DynamicField(v.clone()),
             Self::Message(m) => Self::Message(m.clone_message()),
+            Self::Null => Self::Null,
         }
     }
 }
@@ -113,6 +120,7 @@ impl Value {
             Self::GeoPoint(_) => "geo-point",
             Self::DynamicField(_) => "dynamic-field",
             Self::Message(_) => "message",
+            Self::Null => "null",
         }
     }
 }

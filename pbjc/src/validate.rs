@@ -288,6 +288,7 @@ impl<'a> Validator<'a> {
             if let Some(p) = &f.pattern
                 && let Err(e) = pbj::pattern::compile(p)
             {
+                let e = e.to_string();
                 let last = e.lines().last().unwrap_or("").trim();
                 let first = last.strip_prefix("error: ").unwrap_or(last).to_owned();
                 self.err(

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use pbj::{Error, Flavor, Message, Registry};
+use pbj::{DecodeOptions, Error, Flavor, Message, Registry};
 
 /// The generated types of the three stores.
 pub mod schemas {
@@ -23,7 +23,12 @@ pub fn registry() -> &'static Registry {
 
 /// Decodes one JSON message (either dialect), validating it completely.
 pub fn decode_valid(json: &str) -> Result<Box<dyn Message>, Error> {
-    let message = pbj::codec::decode(json, registry())?;
+    decode_valid_with(json, DecodeOptions::strict())
+}
+
+/// [`decode_valid`] with explicit decode options (e.g. [`DecodeOptions::lenient`]).
+pub fn decode_valid_with(json: &str, options: DecodeOptions) -> Result<Box<dyn Message>, Error> {
+    let message = pbj::codec::decode_with(json, registry(), options)?;
     if let Err(violations) = message.validate() {
         let first = &violations[0];
         return Err(if first.message.starts_with("required field") {
@@ -43,7 +48,12 @@ pub fn decode_valid(json: &str) -> Result<Box<dyn Message>, Error> {
 
 /// `roundtrip` for one line: the re-encoded JSON, or the error object.
 pub fn roundtrip_line(line: &str, flavor: Flavor) -> String {
-    match decode_valid(line) {
+    roundtrip_line_with(line, flavor, DecodeOptions::strict())
+}
+
+/// [`roundtrip_line`] with explicit decode options (`roundtrip --lenient`).
+pub fn roundtrip_line_with(line: &str, flavor: Flavor, options: DecodeOptions) -> String {
+    match decode_valid_with(line, options) {
         Ok(m) => m.to_json_with(flavor),
         Err(e) => error_json(&e),
     }

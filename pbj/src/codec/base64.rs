@@ -35,8 +35,32 @@ fn sextet(c: u8) -> Option<u32> {
     } as u32)
 }
 
+/// Text that is not base64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Base64Error {
+    /// One character too many for whole bytes (the length without padding is `4n + 1`).
+    #[error("invalid base64 length")]
+    Length,
+    /// A character outside `A-Za-z0-9+/` (after whitespace and trailing padding are removed).
+    #[error("invalid base64 character [{character}]")]
+    Character {
+        /// The rejected character.
+        character: char,
+    },
+}
+
 /// Decodes base64 text.
-pub fn decode(text: &str) -> Result<Vec<u8>, String> {
+///
+/// ```
+/// use pbj::codec::base64;
+///
+/// assert_eq!(base64::decode("aG9tZXIg\nc2ltcHNvbg")?, b"homer simpson");
+/// let err = base64::decode("a$==").unwrap_err();
+/// assert_eq!(err, base64::Base64Error::Character { character: '$' });
+/// # Ok::<(), base64::Base64Error>(())
+/// ```
+pub fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {
     let mut s: Vec<u8> = text
         .bytes()
         .filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' '))
@@ -49,13 +73,21 @@ pub fn decode(text: &str) -> Result<Vec<u8>, String> {
         }
     }
     if s.len() % 4 == 1 {
-        return Err("invalid base64 length".into());
+        return Err(Base64Error::Length);
     }
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let mut acc = 0u32;
     let mut bits = 0;
     for c in s {
-        acc = (acc << 6) | sextet(c).ok_or("invalid base64 character")?;
+        let bits6 = sextet(c).ok_or_else(|| Base64Error::Character {
+            // A non-ASCII byte belongs to the first non-ASCII character.
+            character: if c.is_ascii() {
+                char::from(c)
+            } else {
+                text.chars().find(|ch| !ch.is_ascii()).unwrap_or('\u{fffd}')
+            },
+        })?;
+        acc = (acc << 6) | bits6;
         bits += 6;
         if bits >= 8 {
             bits -= 8;

@@ -192,7 +192,7 @@ fn check_string(field: &Field, s: &str) -> Result<(), String> {
         FieldType::Identifier => {
             check_len(field, s.len())?;
             return match field.identifier_class {
-                Some(class) => identifier::check_for_class(class, s),
+                Some(class) => identifier::check_for_class(class, s).map_err(|e| e.to_string()),
                 None => Ok(()),
             };
         }

@@ -1,5 +1,7 @@
-//! Strict JSON -> message decoding (accepts both the JS and the PHP dialect).
+//! JSON -> message decoding: strict (the JS and the PHP dialect) or lenient
+//! (see [`super::lenient`]).
 
+use crate::codec::DecodeOptions;
 use crate::codec::check::normalize;
 use crate::codec::json::{self, Json};
 use crate::codec::stream;
@@ -20,46 +22,95 @@ use crate::well_known::{
 /// Maximum depth of nested messages.
 pub const MAX_MESSAGE_DEPTH: usize = 32;
 
-/// Decodes a JSON document into data of `schema` (its `_schema` must name the same curie major).
+/// Decodes a JSON document into data of `schema` (its `_schema` must name the same curie
+/// major), with the registry's [`DecodeOptions`] (strict unless the registry says otherwise).
 pub fn decode_as(
     input: &str,
     schema: &'static Schema,
     registry: &Registry,
 ) -> Result<MessageData, Error> {
-    if let Some(data) = stream::decode_as(input, schema, registry) {
+    decode_as_with(input, schema, registry, registry.decode_options())
+}
+
+/// [`decode_as`] with explicit options.
+pub fn decode_as_with(
+    input: &str,
+    schema: &'static Schema,
+    registry: &Registry,
+    options: DecodeOptions,
+) -> Result<MessageData, Error> {
+    let lenient = options.is_lenient();
+    if !lenient && let Some(data) = stream::decode_as(input, schema, registry) {
         return Ok(data);
     }
     let doc = json::parse(input)?;
-    let Json::Object(entries) = &doc else {
-        return Err(Error::invalid(
-            "",
-            format!("a message must be a JSON object, got {}", doc.type_name()),
-        ));
-    };
-    Decoder { registry }.message(entries, Some(schema), 0)
+    Decoder { registry, lenient }.message(object(&doc)?, Some(schema), 0)
 }
 
-/// Decodes a JSON document into whatever message type its `_schema` names.
+/// Decodes a JSON document into whatever message type its `_schema` names, with the
+/// registry's [`DecodeOptions`] (strict unless the registry says otherwise).
+///
+/// ```
+/// # include!("../../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::codec::DecodeOptions;
+/// use pbj::{DynamicMessage, Registry};
+///
+/// let mut registry = Registry::new();
+/// registry.register(&ARTICLE_PUBLISHED, |data| Box::new(DynamicMessage(data)));
+///
+/// let json = r#"{"_schema":"pbj:acme:blog:event:article-published:1-0-0","event_id":"0e8f2d10-8a3b-11ee-8c99-0242ac120002","title":"Hi","word_count":42}"#;
+/// let message = pbj::codec::decode(json, &registry)?;
+/// assert_eq!(message.schema().id, ARTICLE_PUBLISHED.id);
+/// assert_eq!(message.to_json(), json);
+///
+/// // Strict by default: an int sent as a string (as HTML forms do) is rejected...
+/// let form = json.replace(":42}", r#":"42"}"#);
+/// assert!(pbj::codec::decode(&form, &registry).is_err());
+/// // ...and coerced as the JS implementation does when decoding leniently.
+/// let lenient = pbj::codec::decode_with(&form, &registry, DecodeOptions::lenient())?;
+/// assert_eq!(lenient.to_json(), json);
+/// # Ok(())
+/// # }
+/// ```
 pub fn decode(input: &str, registry: &Registry) -> Result<Box<dyn crate::Message>, Error> {
-    if let Some(message) = stream::decode(input, registry) {
+    decode_with(input, registry, registry.decode_options())
+}
+
+/// [`decode`] with explicit options.
+pub fn decode_with(
+    input: &str,
+    registry: &Registry,
+    options: DecodeOptions,
+) -> Result<Box<dyn crate::Message>, Error> {
+    let lenient = options.is_lenient();
+    if !lenient && let Some(message) = stream::decode(input, registry) {
         return Ok(message);
     }
     let doc = json::parse(input)?;
-    let Json::Object(entries) = &doc else {
-        return Err(Error::invalid(
+    Decoder { registry, lenient }.boxed_message(object(&doc)?, 0)
+}
+
+/// The members of a top-level document, which must be an object.
+fn object<'j, 'a>(doc: &'j Json<'a>) -> Result<&'j [(std::borrow::Cow<'a, str>, Json<'a>)], Error> {
+    match doc {
+        Json::Object(entries) => Ok(entries),
+        other => Err(Error::invalid(
             "",
-            format!("a message must be a JSON object, got {}", doc.type_name()),
-        ));
-    };
-    Decoder { registry }.boxed_message(entries, 0)
+            format!("a message must be a JSON object, got {}", other.type_name()),
+        )),
+    }
 }
 
 /// The tree decoder: exact results and errors for any document.
 pub(super) struct Decoder<'r> {
     pub(super) registry: &'r Registry,
+    /// Whether values are coerced as the JS implementation does (see [`super::lenient`]).
+    pub(super) lenient: bool,
 }
 
-fn last<'j, 'a>(
+/// The last value of `key` (`JSON.parse` keeps the last of duplicate keys).
+pub(super) fn last<'j, 'a>(
     entries: &'j [(std::borrow::Cow<'a, str>, Json<'a>)],
     key: &str,
 ) -> Option<&'j Json<'a>> {
@@ -85,7 +136,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn boxed_message(
+    pub(super) fn boxed_message(
         &self,
         entries: &[(std::borrow::Cow<'_, str>, Json<'_>)],
         depth: usize,
@@ -153,6 +204,19 @@ impl Decoder<'_> {
         schema: &'static Schema,
         depth: usize,
     ) -> Result<MessageData, Error> {
+        if self.lenient {
+            // Each key once, with its last value, as `JSON.parse` gives it to the JS decoder.
+            return self.fields_from(super::js_value::object_view(entries), schema, depth);
+        }
+        self.fields_from(entries.iter().map(|(k, v)| (k.as_ref(), v)), schema, depth)
+    }
+
+    fn fields_from<'j, 'a: 'j>(
+        &self,
+        entries: impl IntoIterator<Item = (&'j str, &'j Json<'a>)>,
+        schema: &'static Schema,
+        depth: usize,
+    ) -> Result<MessageData, Error> {
         let mut data = MessageData::empty(schema);
         let mut cursor = 0;
         for (key, value) in entries {
@@ -184,6 +248,9 @@ impl Decoder<'_> {
         json: &Json<'_>,
         depth: usize,
     ) -> Result<Option<FieldValue>, Error> {
+        if self.lenient {
+            return self.lenient_field(field, json, depth);
+        }
         fn items<'j, 'a>(field: &Field, json: &'j Json<'a>) -> Result<&'j [Json<'a>], Error> {
             match json {
                 Json::Array(items) => Ok(items),
@@ -268,6 +335,9 @@ impl Decoder<'_> {
         json: &Json<'_>,
         depth: usize,
     ) -> Result<Option<Value>, Error> {
+        if self.lenient {
+            return self.lenient_value(field, json, depth);
+        }
         let raw = match field.kind.family() {
             TypeFamily::Message => {
                 let Json::Object(entries) = json else {
@@ -325,7 +395,7 @@ pub(super) fn number_value(field: &Field, raw: &str) -> Result<Value, Error> {
     })
 }
 
-fn scalar(field: &Field, json: &Json<'_>) -> Result<Value, Error> {
+pub(super) fn scalar(field: &Field, json: &Json<'_>) -> Result<Value, Error> {
     let kind = field.kind;
     Ok(match (kind.family(), json) {
         (TypeFamily::Bool, Json::Bool(b)) => Value::Bool(*b),

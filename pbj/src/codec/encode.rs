@@ -72,7 +72,7 @@ pub fn write_message(out: &mut String, data: &MessageData, flavor: Flavor, skip:
 }
 
 /// The value of `k` if it is a canonical array index (`0`, `17`, not `01`, < 2^32 - 1).
-fn array_index(k: &str) -> Option<u32> {
+pub(crate) fn array_index(k: &str) -> Option<u32> {
     if k.is_empty() || (k.len() > 1 && k.starts_with('0')) || !k.bytes().all(|b| b.is_ascii_digit())
     {
         return None;
@@ -162,6 +162,7 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
             out.push('}');
         }
         Value::Message(m) => write_message(out, m.data(), flavor, &[]),
+        Value::Null => out.push_str("null"),
     }
 }
 

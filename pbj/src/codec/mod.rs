@@ -1,13 +1,15 @@
-//! JSON codec: a strict decoder for both dialects and JS / PHP flavoured writers.
+//! JSON codec: a strict decoder for both dialects, an opt-in lenient one with the JS coercions,
+//! and JS / PHP flavoured writers.
 
 pub mod base64;
 mod check;
 mod decode;
 mod encode;
+mod js_value;
 pub mod json;
+mod lenient;
+mod options;
 mod stream;
-
-use md5::{Digest, Md5};
 
 use crate::error::Error;
 use crate::field::Field;
@@ -15,9 +17,28 @@ use crate::message::MessageData;
 use crate::value::Value;
 
 pub(crate) use check::{check, normalize};
-pub use decode::{MAX_MESSAGE_DEPTH, decode, decode_as};
+pub use decode::{MAX_MESSAGE_DEPTH, decode, decode_as, decode_as_with, decode_with};
+pub use options::DecodeOptions;
 
 /// Which implementation's JSON bytes to reproduce.
+///
+/// ```
+/// # include!("../../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::{Flavor, MessageData};
+///
+/// let mut data = MessageData::new(&ARTICLE_PUBLISHED);
+/// data.set("event_id", "0e8f2d10-8a3b-11ee-8c99-0242ac120002")?;
+/// data.set("title", "Crème brûlée / dessert")?;
+/// let js = pbj::codec::encode(&data, Flavor::Js);
+/// let php = pbj::codec::encode(&data, Flavor::Php);
+/// assert!(js.contains(r#""title":"Crème brûlée / dessert""#));
+/// assert!(php.contains(r#""title":"Cr\u00e8me br\u00fbl\u00e9e \/ dessert""#));
+/// // So the etags of the same message differ, as the originals' do.
+/// assert_ne!(pbj::codec::etag(&data, Flavor::Js, &[]), pbj::codec::etag(&data, Flavor::Php, &[]));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Flavor {
     /// JS `JSON.stringify` (the wire default): raw UTF-8, ms date-times, decimals as strings.
@@ -27,13 +48,33 @@ pub enum Flavor {
     Php,
 }
 
+/// A flavor name other than `js` or `php`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown flavor [{value}], expected js or php")]
+#[non_exhaustive]
+pub struct UnknownFlavor {
+    /// The rejected name.
+    pub value: String,
+}
+
+/// Parses `js` or `php`.
+///
+/// ```
+/// use pbj::Flavor;
+///
+/// assert_eq!("php".parse::<Flavor>()?, Flavor::Php);
+/// assert!("ruby".parse::<Flavor>().is_err());
+/// # Ok::<(), pbj::codec::UnknownFlavor>(())
+/// ```
 impl std::str::FromStr for Flavor {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownFlavor;
+    fn from_str(s: &str) -> Result<Self, UnknownFlavor> {
         match s {
             "js" => Ok(Self::Js),
             "php" => Ok(Self::Php),
-            other => Err(format!("unknown flavor [{other}], expected js or php")),
+            other => Err(UnknownFlavor {
+                value: other.to_owned(),
+            }),
         }
     }
 }
@@ -54,17 +95,26 @@ pub fn encode_into(out: &mut String, data: &MessageData, flavor: Flavor, skip_fi
 pub fn etag(data: &MessageData, flavor: Flavor, skip_fields: &[&str]) -> String {
     let mut out = String::with_capacity(256);
     encode::write_message(&mut out, data, flavor, skip_fields);
-    let digest = Md5::digest(out.as_bytes());
-    let mut hex = String::with_capacity(32);
-    for b in digest {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    hex
+    crate::etag::md5_hex(out)
 }
 
-/// Checks and normalizes one value for `field` (public for generated code and tools).
-pub fn check_value(field: &Field, value: Value) -> Result<Option<Value>, String> {
-    normalize(field, value)
+/// Checks and normalizes one value for `field` (public for generated code and tools): strings
+/// are trimmed and a blank one gives `None`; a value the field does not accept is an
+/// [`Error::InvalidValue`] naming the field.
+///
+/// ```
+/// use pbj::{Field, FieldRule, FieldType, Value};
+///
+/// static TITLE: Field = Field::new("title", FieldType::String, FieldRule::Single);
+/// let checked = pbj::codec::check_value(&TITLE, " Hi ".into())?;
+/// assert_eq!(checked.as_ref().and_then(Value::as_str), Some("Hi"));
+/// assert!(pbj::codec::check_value(&TITLE, "  ".into())?.is_none());
+/// let err = pbj::codec::check_value(&TITLE, Value::Int(1)).unwrap_err();
+/// assert_eq!(err.field(), Some("title"));
+/// # Ok::<(), pbj::Error>(())
+/// ```
+pub fn check_value(field: &Field, value: Value) -> Result<Option<Value>, Error> {
+    normalize(field, value).map_err(|m| Error::invalid(field.name, m))
 }
 
 /// Returns the decode error for a document that is not valid for `field` (helper for tests).

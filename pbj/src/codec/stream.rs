@@ -26,7 +26,10 @@ pub(super) fn decode_as(
     registry: &Registry,
 ) -> Option<MessageData> {
     let mut p = Parser::new(input);
-    let d = Decoder { registry };
+    let d = Decoder {
+        registry,
+        lenient: false,
+    };
     p.ws();
     let raw = schema_key(&mut p)?;
     if raw != schema.id {
@@ -41,7 +44,10 @@ pub(super) fn decode_as(
 /// decoder.
 pub(super) fn decode(input: &str, registry: &Registry) -> Option<Box<dyn Message>> {
     let mut p = Parser::new(input);
-    let d = Decoder { registry };
+    let d = Decoder {
+        registry,
+        lenient: false,
+    };
     p.ws();
     let message = boxed(&d, &mut p, 0, 0)?;
     finish(&mut p)?;
@@ -392,7 +398,12 @@ mod tests {
     /// The tree decoder alone (through a message field holding the whole document).
     fn tree(input: &str, registry: &Registry) -> Result<MessageData, crate::Error> {
         let doc = json::parse(input)?;
-        match (Decoder { registry }).field(&FIELDS[6], &doc, 0)? {
+        match (Decoder {
+            registry,
+            lenient: false,
+        })
+        .field(&FIELDS[6], &doc, 0)?
+        {
             Some(FieldValue::Single(Value::Message(m))) => Ok(m.data().clone()),
             _ => Err(crate::Error::invalid("", "no message")),
         }

@@ -36,7 +36,7 @@
 //! are base64 and, as in the JSON decoder, must hold UTF-8 text.
 
 use crate::codec::json::{self, Json};
-use crate::codec::{Flavor, MAX_MESSAGE_DEPTH, base64, check_value};
+use crate::codec::{Flavor, MAX_MESSAGE_DEPTH, base64};
 use crate::error::Error;
 use crate::field::Field;
 use crate::marshal::{reroot, write_json_str};
@@ -217,7 +217,8 @@ fn attribute_from_json(json: &Json<'_>) -> Result<AttributeValue, Error> {
             format!("[{kind}] must be a string, got {}", other.type_name()),
         )),
     };
-    let bytes = |v: &Json<'_>| base64::decode(&string(v)?).map_err(|m| Error::invalid("", m));
+    let bytes =
+        |v: &Json<'_>| base64::decode(&string(v)?).map_err(|m| Error::invalid("", m.to_string()));
     fn array<'j, 'a>(kind: &str, v: &'j Json<'a>) -> Result<&'j [Json<'a>], Error> {
         match v {
             Json::Array(items) => Ok(items),
@@ -347,6 +348,7 @@ fn set_element(v: &Value, field: &Field, flavor: Flavor) -> String {
         Value::GeoPoint(g) => format!("{},{}", g.lat(), g.lon()),
         Value::DynamicField(d) => d.name().to_owned(),
         Value::Message(m) => m.schema().id.to_owned(),
+        Value::Null => String::new(),
     }
 }
 
@@ -426,6 +428,7 @@ fn encode_value(v: &Value, field: &Field, flavor: Flavor) -> AttributeValue {
             ])
         }
         Value::Message(m) => AttributeValue::M(marshal(m.data(), flavor)),
+        Value::Null => AttributeValue::Null,
     }
 }
 
@@ -748,7 +751,7 @@ impl Decoder<'_> {
 
 /// The JSON decoder's value check ([`check_value`]).
 fn check(field: &Field, value: Value) -> Result<Option<Value>, Error> {
-    check_value(field, value).map_err(|m| Error::invalid("", m))
+    crate::codec::normalize(field, value).map_err(|m| Error::invalid("", m))
 }
 
 fn message_ref(field: &Field, e: &[(String, AttributeValue)]) -> Result<MessageRef, Error> {

@@ -29,6 +29,14 @@ impl DynamicKind {
             Self::Text => "text_val",
         }
     }
+    /// The longest `string_val` / `text_val` in bytes (0 for the other kinds).
+    pub const fn max_bytes(self) -> usize {
+        match self {
+            Self::String => 255,
+            Self::Text => 65_535,
+            _ => 0,
+        }
+    }
     /// Parses a JSON key.
     pub fn from_key(key: &str) -> Option<Self> {
         [
@@ -75,6 +83,35 @@ impl DynamicValue {
     }
 }
 
+/// Why a name and value are not a [`DynamicField`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DynamicFieldError {
+    /// The name does not match `^[a-zA-Z_][a-zA-Z0-9_-]{0,126}$`.
+    #[error("dynamic field name [{name}] must match ^[a-zA-Z_][a-zA-Z0-9_-]*$")]
+    InvalidName {
+        /// The rejected name.
+        name: String,
+    },
+    /// An `int_val` outside 0..=4294967295.
+    #[error("int_val {value} must be between 0 and 4294967295")]
+    IntOutOfRange {
+        /// The rejected value.
+        value: i64,
+    },
+    /// A `float_val` that is NaN or infinite.
+    #[error("float_val must be finite")]
+    FloatNotFinite,
+    /// A `string_val` / `text_val` that is empty or longer than its kind allows.
+    #[error("{} must be between 1 and {} bytes, {len} given", kind.key(), kind.max_bytes())]
+    Length {
+        /// `String` or `Text`.
+        kind: DynamicKind,
+        /// The length in bytes.
+        len: usize,
+    },
+}
+
 /// A named union value: `{"name": n, "<kind>": value}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynamicField {
@@ -85,35 +122,40 @@ pub struct DynamicField {
 impl DynamicField {
     /// Creates a dynamic field; the name must match `^[a-zA-Z_][a-zA-Z0-9_-]{0,126}$` and the
     /// value must satisfy its kind's limits.
-    pub fn new(name: &str, value: DynamicValue) -> Result<Self, String> {
+    ///
+    /// ```
+    /// use pbj::{DynamicField, DynamicValue};
+    ///
+    /// let f = DynamicField::new("views", DynamicValue::Int(5))?;
+    /// assert_eq!((f.name(), f.value()), ("views", &DynamicValue::Int(5)));
+    /// assert!(DynamicField::new("1x", DynamicValue::Bool(true)).is_err());
+    /// # Ok::<(), pbj::well_known::DynamicFieldError>(())
+    /// ```
+    pub fn new(name: &str, value: DynamicValue) -> Result<Self, DynamicFieldError> {
         let valid_name = !name.is_empty()
             && name.len() <= 127
             && name.bytes().enumerate().all(|(i, b)| {
                 b.is_ascii_alphabetic() || b == b'_' || (i > 0 && (b.is_ascii_digit() || b == b'-'))
             });
         if !valid_name {
-            return Err(format!(
-                "dynamic field name [{name}] must match ^[a-zA-Z_][a-zA-Z0-9_-]*$"
-            ));
+            return Err(DynamicFieldError::InvalidName {
+                name: name.to_owned(),
+            });
         }
         match &value {
             DynamicValue::Int(v) if !(0..=4_294_967_295).contains(v) => {
-                return Err(format!("int_val {v} must be between 0 and 4294967295"));
+                return Err(DynamicFieldError::IntOutOfRange { value: *v });
             }
             DynamicValue::Float(v) if !v.is_finite() => {
-                return Err("float_val must be finite".into());
+                return Err(DynamicFieldError::FloatNotFinite);
             }
-            DynamicValue::String(s) if s.is_empty() || s.len() > 255 => {
-                return Err(format!(
-                    "string_val must be between 1 and 255 bytes, {} given",
-                    s.len()
-                ));
-            }
-            DynamicValue::Text(s) if s.is_empty() || s.len() > 65_535 => {
-                return Err(format!(
-                    "text_val must be between 1 and 65535 bytes, {} given",
-                    s.len()
-                ));
+            DynamicValue::String(s) | DynamicValue::Text(s)
+                if s.is_empty() || s.len() > value.kind().max_bytes() =>
+            {
+                return Err(DynamicFieldError::Length {
+                    kind: value.kind(),
+                    len: s.len(),
+                });
             }
             _ => {}
         }

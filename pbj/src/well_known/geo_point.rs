@@ -1,5 +1,26 @@
 use std::fmt;
 
+/// Why coordinates are not a [`GeoPoint`].
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GeoPointError {
+    /// A coordinate is NaN or infinite.
+    #[error("GeoPoint coordinates must be finite numbers")]
+    NotFinite,
+    /// The latitude (rounded to 8 decimals) is outside [-90, 90].
+    #[error("Latitude must be within range [-90.0, 90.0]")]
+    Latitude {
+        /// The rejected latitude.
+        lat: f64,
+    },
+    /// The longitude (rounded to 8 decimals) is outside [-180, 180].
+    #[error("Longitude must be within range [-180.0, 180.0]")]
+    Longitude {
+        /// The rejected longitude.
+        lon: f64,
+    },
+}
+
 /// A GeoJSON point; on the wire `{"type":"Point","coordinates":[lon,lat]}`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GeoPoint {
@@ -16,16 +37,23 @@ impl GeoPoint {
     /// `toFinite(x.toFixed(8))`, so `90.000000001` is accepted as `90`), then latitude must be in
     /// [-90, 90] and longitude in [-180, 180]. Deviation: JS turns NaN into 0; non-finite values
     /// are rejected here.
-    pub fn new(lat: f64, lon: f64) -> Result<Self, String> {
+    ///
+    /// ```
+    /// let p = pbj::GeoPoint::new(0.5, 102.0)?;
+    /// assert_eq!(p.to_string(), "0.5,102");
+    /// assert!(pbj::GeoPoint::new(-118.3, 34.1).is_err());
+    /// # Ok::<(), pbj::well_known::GeoPointError>(())
+    /// ```
+    pub fn new(lat: f64, lon: f64) -> Result<Self, GeoPointError> {
         if !lat.is_finite() || !lon.is_finite() {
-            return Err("GeoPoint coordinates must be finite numbers".into());
+            return Err(GeoPointError::NotFinite);
         }
         let (lat, lon) = (round8(lat), round8(lon));
         if !(-90.0..=90.0).contains(&lat) {
-            return Err("Latitude must be within range [-90.0, 90.0]".into());
+            return Err(GeoPointError::Latitude { lat });
         }
         if !(-180.0..=180.0).contains(&lon) {
-            return Err("Longitude must be within range [-180.0, 180.0]".into());
+            return Err(GeoPointError::Longitude { lon });
         }
         Ok(Self { lat, lon })
     }

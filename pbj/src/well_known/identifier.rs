@@ -69,13 +69,32 @@ mod tests {
     }
 }
 
+/// A value that is not valid for its identifier class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("[{value}] is not a valid {class}")]
+#[non_exhaustive]
+pub struct IdentifierError {
+    /// The identifier class, e.g. `SlugIdentifier`.
+    pub class: String,
+    /// The rejected value.
+    pub value: String,
+}
+
 /// Whether `s` is a valid value for an `identifier` field bound to `class` (the identifier
 /// class named in the schema's `<php-options><class-name>`), with the JS classes' rules:
 /// `UuidIdentifier`, `TimeUuidIdentifier`, `SlugIdentifier`/`RoleId` (plain slug),
 /// `DatedSlugIdentifier`, `FileId` (`type_ext_yyyymmdd_hex32`) and `StreamId`
 /// (`vendor:topic[:partition[:sub-partition]]`, at most 255 characters). Other classes accept
 /// any non-empty string.
-pub fn check_for_class(class: &str, s: &str) -> Result<(), String> {
+///
+/// ```
+/// use pbj::well_known::identifier::check_for_class;
+///
+/// assert!(check_for_class("SlugIdentifier", "homer-simpson").is_ok());
+/// let err = check_for_class("SlugIdentifier", "Homer Simpson").unwrap_err();
+/// assert_eq!(err.to_string(), "[Homer Simpson] is not a valid SlugIdentifier");
+/// ```
+pub fn check_for_class(class: &str, s: &str) -> Result<(), IdentifierError> {
     let ok = match class {
         "UuidIdentifier" => is_valid_uuid(s),
         "TimeUuidIdentifier" => is_valid_time_uuid(s),
@@ -88,7 +107,10 @@ pub fn check_for_class(class: &str, s: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("[{s}] is not a valid {class}"))
+        Err(IdentifierError {
+            class: class.to_owned(),
+            value: s.to_owned(),
+        })
     }
 }
 

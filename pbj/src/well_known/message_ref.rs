@@ -42,24 +42,67 @@ fn normalize_tag(tag: &str) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
+/// Why a [`MessageRef`] cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageRefError {
+    /// The text has no `vendor:package:category:message:` prefix ([`MessageRef::parse`]).
+    #[error("MessageRef [{value}] is invalid")]
+    Malformed {
+        /// The rejected text.
+        value: String,
+    },
+    /// The curie is not a valid schema curie.
+    #[error("{}", crate::Error::InvalidSchemaCurie { value: curie.clone() })]
+    InvalidCurie {
+        /// The rejected curie.
+        curie: String,
+    },
+    /// The curie is a mixin's (category `mixin`), which a message ref cannot point to.
+    #[error("Mixins cannot be used in a MessageRef [{curie}]")]
+    MixinCurie {
+        /// The mixin curie.
+        curie: String,
+    },
+    /// The id does not match `^[\w\/\.:-]+$`.
+    #[error("MessageRef.id [{id}] is invalid")]
+    InvalidId {
+        /// The rejected (trimmed) id.
+        id: String,
+    },
+}
+
 impl MessageRef {
     /// Creates a message ref with JS semantics: the curie must be a valid non-mixin curie; the id
     /// is JS-trimmed, empty becomes `"null"` (`"0"` is kept) and must match `^[\w\/\.:-]+$`; the
     /// tag is trimmed, `[^\w.-]` becomes `-`, lowercased, and empty gives no tag.
-    pub fn new(curie: &str, id: &str, tag: Option<&str>) -> Result<Self, String> {
+    ///
+    /// ```
+    /// use pbj::MessageRef;
+    ///
+    /// let r = MessageRef::new("acme:blog:node:article", " 123 ", Some("My Tag!"))?;
+    /// assert_eq!(r.to_string(), "acme:blog:node:article:123#my-tag-");
+    /// assert!(MessageRef::new("acme:blog:mixin:article", "1", None).is_err());
+    /// # Ok::<(), pbj::well_known::MessageRefError>(())
+    /// ```
+    pub fn new(curie: &str, id: &str, tag: Option<&str>) -> Result<Self, MessageRefError> {
         let is_mixin = match crate::schema_id::check_curie(curie) {
             Some(is_mixin) => is_mixin,
             None => crate::SchemaCurie::parse(curie)
-                .map_err(|e| e.to_string())?
+                .map_err(|_| MessageRefError::InvalidCurie {
+                    curie: curie.to_owned(),
+                })?
                 .is_mixin(),
         };
         if is_mixin {
-            return Err(format!("Mixins cannot be used in a MessageRef [{curie}]"));
+            return Err(MessageRefError::MixinCurie {
+                curie: curie.to_owned(),
+            });
         }
         let id = crate::text::js_trim(id);
         let id = if id.is_empty() { "null" } else { id };
         if !is_valid_ref_id(id) {
-            return Err(format!("MessageRef.id [{id}] is invalid"));
+            return Err(MessageRefError::InvalidId { id: id.to_owned() });
         }
         Ok(Self::assemble(curie, id, tag.and_then(normalize_tag)))
     }
@@ -94,14 +137,23 @@ impl MessageRef {
     /// Parses `vendor:package:category:message:id[#tag]` as JS `fromString` does: the first `#`
     /// splits off the tag (a second `#` and what follows are dropped), the first four `:` pieces
     /// are the curie and the rest (which may contain `:`) is the id.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    ///
+    /// ```
+    /// let r: pbj::MessageRef = "acme:blog::article:2015/12/25:still:the:id#2015.Q4".parse()?;
+    /// assert_eq!(r.curie(), "acme:blog::article");
+    /// assert_eq!((r.id(), r.tag()), ("2015/12/25:still:the:id", Some("2015.q4")));
+    /// # Ok::<(), pbj::well_known::MessageRefError>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, MessageRefError> {
         let mut hash = s.split('#');
         let reference = hash.next().unwrap_or_default();
         let tag = hash.next();
         let mut pieces = reference.splitn(5, ':');
         let curie: Vec<&str> = pieces.by_ref().take(4).collect();
         if curie.len() < 4 {
-            return Err(format!("MessageRef [{s}] is invalid"));
+            return Err(MessageRefError::Malformed {
+                value: s.to_owned(),
+            });
         }
         let id = pieces.next().unwrap_or_default();
         Self::new(&curie.join(":"), id, tag)
@@ -140,8 +192,8 @@ impl fmt::Display for MessageRef {
 }
 
 impl std::str::FromStr for MessageRef {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = MessageRefError;
+    fn from_str(s: &str) -> Result<Self, MessageRefError> {
         Self::parse(s)
     }
 }

@@ -1,6 +1,25 @@
 use std::fmt;
 
+/// A text that is not a microtime (16 ASCII digits).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("[{value}] is not a valid microtime (16 digits expected)")]
+#[non_exhaustive]
+pub struct MicrotimeError {
+    /// The rejected text.
+    pub value: String,
+}
+
 /// A unix timestamp with microseconds; on the wire a 16-digit string `"1422122017734617"`.
+///
+/// ```
+/// use pbj::Microtime;
+///
+/// let m = Microtime::new(1_422_122_017, 734_617).expect("usec < 1_000_000");
+/// assert_eq!(m.to_string(), "1422122017734617");
+/// let at = m.to_date_time().expect("before year 10000");
+/// assert_eq!(at.to_php_string(), "2015-01-24T17:53:37.734617Z");
+/// assert!(Microtime::now() > m);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Microtime {
     sec: u64,
@@ -25,18 +44,23 @@ impl Microtime {
     /// Parses the wire form: exactly 16 ASCII digits (10 seconds + 6 microseconds), as the JS
     /// implementation requires (PHP also accepts 13-15 digits and right-pads them; a lenient
     /// decoder can pad before calling this).
-    pub fn parse(s: &str) -> Result<Self, String> {
+    ///
+    /// ```
+    /// let m = pbj::Microtime::parse("1422122017734617")?;
+    /// assert_eq!((m.sec(), m.usec()), (1_422_122_017, 734_617));
+    /// assert!(pbj::Microtime::parse("1422122017734").is_err());
+    /// # Ok::<(), pbj::well_known::MicrotimeError>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, MicrotimeError> {
+        let err = || MicrotimeError {
+            value: s.to_owned(),
+        };
         if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!(
-                "[{s}] is not a valid microtime (16 digits expected)"
-            ));
+            return Err(err());
         }
-        let sec = s[..10]
-            .parse()
-            .map_err(|_| format!("[{s}] is not a valid microtime"))?;
-        let usec = s[10..]
-            .parse()
-            .map_err(|_| format!("[{s}] is not a valid microtime"))?;
+        // 10 and 6 ASCII digits always fit.
+        let sec = s[..10].parse().map_err(|_| err())?;
+        let usec = s[10..].parse().map_err(|_| err())?;
         Ok(Self { sec, usec })
     }
     /// Whole seconds.

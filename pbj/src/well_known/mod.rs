@@ -10,9 +10,10 @@ mod microtime;
 mod node_ref;
 pub mod slug;
 
-pub use dynamic_field::{DynamicField, DynamicKind, DynamicValue};
-pub use geo_point::GeoPoint;
-pub use message_ref::MessageRef;
-pub use microtime::Microtime;
-pub use node_ref::NodeRef;
+pub use dynamic_field::{DynamicField, DynamicFieldError, DynamicKind, DynamicValue};
+pub use geo_point::{GeoPoint, GeoPointError};
+pub use identifier::IdentifierError;
+pub use message_ref::{MessageRef, MessageRefError};
+pub use microtime::{Microtime, MicrotimeError};
 pub(crate) use node_ref::is_valid_ref_id;
+pub use node_ref::{NodeRef, NodeRefError};

@@ -31,22 +31,55 @@ fn is_qname_part(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// Why a text is not a [`NodeRef`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeRefError {
+    /// `vendor:label` is not a qname (`[a-z0-9-]+:[a-z0-9-]+`).
+    #[error("NodeRef [{value}]: qname [{qname}] is invalid")]
+    InvalidQName {
+        /// The rejected text.
+        value: String,
+        /// Its `vendor:label` part.
+        qname: String,
+    },
+    /// The id is missing or does not match `^[\w\/\.:-]+$`.
+    #[error("NodeRef [{value}]: id [{id}] is invalid")]
+    InvalidId {
+        /// The rejected text.
+        value: String,
+        /// Its (trimmed) id part.
+        id: String,
+    },
+}
+
 impl NodeRef {
     /// Parses `vendor:label:id`: `vendor:label` is a SchemaQName (`[a-z0-9-]+:[a-z0-9-]+`), the
     /// id is everything after the second `:` (so it may contain `:`), JS-trimmed, and must match
     /// `^[\w\/\.:-]+$`.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    ///
+    /// ```
+    /// let node: pbj::NodeRef = "acme:article:2015/12/25/test".parse()?;
+    /// assert_eq!((node.qname().as_str(), node.id()), ("acme:article", "2015/12/25/test"));
+    /// assert!(pbj::NodeRef::parse("ACME:article:1").is_err());
+    /// # Ok::<(), pbj::well_known::NodeRefError>(())
+    /// ```
+    pub fn parse(s: &str) -> Result<Self, NodeRefError> {
         let mut parts = s.splitn(3, ':');
         let vendor = parts.next().unwrap_or_default();
         let label = parts.next().unwrap_or_default();
         if !is_qname_part(vendor) || !is_qname_part(label) {
-            return Err(format!(
-                "NodeRef [{s}]: qname [{vendor}:{label}] is invalid"
-            ));
+            return Err(NodeRefError::InvalidQName {
+                value: s.to_owned(),
+                qname: format!("{vendor}:{label}"),
+            });
         }
         let id = crate::text::js_trim(parts.next().unwrap_or_default());
         if !is_valid_ref_id(id) {
-            return Err(format!("NodeRef [{s}]: id [{id}] is invalid"));
+            return Err(NodeRefError::InvalidId {
+                value: s.to_owned(),
+                id: id.to_owned(),
+            });
         }
         Ok(Self {
             vendor: vendor.into(),
@@ -79,8 +112,8 @@ impl fmt::Display for NodeRef {
 }
 
 impl std::str::FromStr for NodeRef {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = NodeRefError;
+    fn from_str(s: &str) -> Result<Self, NodeRefError> {
         Self::parse(s)
     }
 }

@@ -1,7 +1,7 @@
 //! `pbj-conformance`: decode, validate and re-encode (or etag) JSON lines from stdin.
 //!
 //! ```text
-//! pbj-conformance roundtrip [--flavor js|php]
+//! pbj-conformance roundtrip [--flavor js|php] [--lenient]
 //! pbj-conformance etag [--flavor js|php] [--skip a,b]
 //! ```
 
@@ -11,10 +11,11 @@ use std::process::ExitCode;
 use pbj::Flavor;
 
 const USAGE: &str = "usage:
-  pbj-conformance roundtrip [--flavor js|php]
+  pbj-conformance roundtrip [--flavor js|php] [--lenient]
       For each JSON message on stdin (one per line): decode it with the generated types
       (gdbots, acme and synthetic stores), validate it, re-encode it with the given writer
       (default js) and print the JSON, or {\"error\":{\"kind\":K,\"field\":F,\"message\":M}}.
+      --lenient coerces values as the JS implementation does (\"42\" for 42, \"yes\" for true).
   pbj-conformance etag [--flavor js|php] [--skip a,b]
       For each JSON message on stdin, print its etag (md5 of the canonical JSON without the
       top-level fields listed in --skip), or the error object.";
@@ -25,7 +26,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (args, lenient) = lenient_flag(std::env::args().skip(1).collect());
     let command = match args.first().map(String::as_str) {
         Some("roundtrip") => Command::Roundtrip,
         Some("etag") => Command::Etag,
@@ -78,6 +79,9 @@ fn main() -> ExitCode {
             continue;
         }
         let result = match command {
+            Command::Roundtrip if lenient => {
+                pbjx_tests::roundtrip_line_with(text, flavor, pbj::DecodeOptions::lenient())
+            }
             Command::Roundtrip => pbjx_tests::roundtrip_line(text, flavor),
             Command::Etag => pbjx_tests::etag_line(text, flavor, &skip_refs),
         };
@@ -89,4 +93,12 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// Removes `--lenient` (a flag without value, valid for `roundtrip`) from `args`.
+fn lenient_flag(mut args: Vec<String>) -> (Vec<String>, bool) {
+    let before = args.len();
+    args.retain(|a| a != "--lenient");
+    let lenient = args.len() != before;
+    (args, lenient)
 }

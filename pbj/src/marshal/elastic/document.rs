@@ -93,6 +93,7 @@ fn encode(v: &Value, kind: FieldType, scale: u8) -> JsonValue {
             JsonValue::object([("name", JsonValue::str(d.name())), (d.kind().key(), value)])
         }
         Value::Message(m) => to_document_value(m.data()),
+        Value::Null => JsonValue::Null,
     }
 }
 

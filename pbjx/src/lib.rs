@@ -31,6 +31,7 @@ mod handler;
 mod lifecycle;
 pub mod mixins;
 mod panic;
+pub mod search;
 pub mod services;
 pub mod transport;
 

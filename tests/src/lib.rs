@@ -91,3 +91,36 @@ fn push_json_str(out: &mut String, s: &str) {
     }
     out.push('"');
 }
+
+/// The lines of a file under `../shared/interop/` (or `$PBJ_SHARED_DIR/interop/`), split on
+/// `\n` only (samples hold raw U+2028/U+2029), empty lines dropped.
+pub fn interop_lines(relative: &str) -> Vec<String> {
+    let path = std::env::var_os("PBJ_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+        .join("interop")
+        .join(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.split('\n')
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// JSON equality with numbers compared by value (`1` = `1.0`) and object keys in any order.
+pub fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}

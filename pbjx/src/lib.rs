@@ -33,6 +33,7 @@ pub mod mixins;
 mod panic;
 pub mod search;
 pub mod services;
+pub mod token;
 pub mod transport;
 
 pub use builder::{DEFAULT_MAX_RECURSION, PbjxBuilder};

@@ -124,3 +124,29 @@ pub fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         _ => a == b,
     }
 }
+
+/// Runs `program args`, feeding it `lines` on stdin, and returns its stdout lines.
+pub fn pipe(program: &str, args: &[&str], lines: &[String]) -> Vec<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = lines.join("\n");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("the program runs");
+    writer
+        .join()
+        .expect("the writer thread ends")
+        .expect("stdin takes the input");
+    assert!(output.status.success(), "{program} {args:?} failed");
+    String::from_utf8(output.stdout)
+        .expect("the output is UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}

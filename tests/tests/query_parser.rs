@@ -2,7 +2,7 @@
 //! robustness on arbitrary input.
 
 use pbjx::search::query::{MAX_DEPTH, QueryError, parse};
-use pbjx_tests::{interop_lines, json_equal};
+use pbjx_tests::{interop_lines, json_equal, pipe};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -210,4 +210,24 @@ fn the_original_rejects_compound_nodes_in_subqueries() {
     // A single field in an empty subquery's tail is kept, as the original rebuilds it.
     let query = parse("() a:b").unwrap();
     assert_eq!(query.nodes()[0].type_name(), "field");
+}
+
+#[test]
+fn the_parse_query_subcommand_prints_the_corpus() {
+    let lines = interop_lines("query-parser/corpus.jsonl");
+    let rows: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let inputs: Vec<String> = rows.iter().map(|r| r["input"].to_string()).collect();
+    let out = pipe(
+        env!("CARGO_BIN_EXE_pbj-conformance"),
+        &["parse-query"],
+        &inputs,
+    );
+    assert_eq!(out.len(), rows.len());
+    for (row, line) in rows.iter().zip(&out) {
+        let got: Value = serde_json::from_str(line).unwrap();
+        assert!(json_equal(&got, row), "want {row}\n got {got}");
+    }
 }

@@ -224,6 +224,15 @@ impl PbjxToken {
     /// Whether the signature is the one `secret` gives for the header and payload (compared in
     /// constant time). This does not check `jti` against a body: see
     /// [`PbjxTokenSigner::validate_at`].
+    ///
+    /// ```
+    /// use pbjx::token::{PbjxToken, TokenTimes};
+    ///
+    /// let token = PbjxToken::create_at("{}", "urn:x", "kid", "secret", TokenTimes::default(), 9)
+    ///     .unwrap();
+    /// let parsed = PbjxToken::parse_at(token.as_str(), 9).unwrap();
+    /// assert!(parsed.verify("secret") && !parsed.verify("other"));
+    /// ```
     pub fn verify(&self, secret: impl AsRef<[u8]>) -> bool {
         encoding::verify(
             secret.as_ref(),
@@ -353,6 +362,12 @@ impl TokenError {
     /// A stable name for the kind of error: `malformed`, `header_encoding`, `header`,
     /// `payload_encoding`, `payload`, `signature_encoding`, `not_yet_valid`, `expired`,
     /// `unknown_kid` or `mismatch`.
+    ///
+    /// ```
+    /// use pbjx::token::PbjxToken;
+    ///
+    /// assert_eq!(PbjxToken::parse_at("a.b.c", 0).unwrap_err().kind(), "header_encoding");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Malformed => "malformed",

@@ -109,6 +109,21 @@ pub struct SearchParams {
 /// The Elasticsearch body (`Query::toArray()`) of the original `QueryFactory::create()` for
 /// `query` and `params`, with `now` as the relevance decay's origin when `occurred_before` is
 /// not set.
+///
+/// ```
+/// use pbjx::pbj::DateTime;
+/// use pbjx::search::elasticsearch_query::{SearchParams, create};
+/// use pbjx::search::query::parse;
+///
+/// let now = DateTime::parse("2024-06-15T10:11:12Z").unwrap();
+/// let body = create(&parse("cats^2").unwrap(), &SearchParams::default(), now).unwrap();
+/// let score = &body["query"]["function_score"];
+/// assert_eq!(score["query"]["bool"]["should"][0]["match"]["d__all"]["boost"], 2.0);
+/// assert_eq!(
+///     score["functions"][0]["exp"]["d__occurred_at_iso"]["origin"],
+///     "2024-06-15T10:11:12.000000Z"
+/// );
+/// ```
 pub fn create(
     query: &ParsedQuery,
     params: &SearchParams,
@@ -205,6 +220,15 @@ pub enum BuildError {
 
 impl BuildError {
     /// A stable name for the kind of error, e.g. `exists_of_number`.
+    ///
+    /// ```
+    /// use pbjx::pbj::DateTime;
+    /// use pbjx::search::elasticsearch_query::{SearchParams, create};
+    /// use pbjx::search::query::parse;
+    ///
+    /// let error = create(&parse("_exists_:5").unwrap(), &SearchParams::default(), DateTime::now());
+    /// assert_eq!(error.unwrap_err().kind(), "exists_of_number");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Self::NestedField => "nested_field",

@@ -5,7 +5,7 @@
 //! subqueries, each with a [`BoolOperator`], boost and fuzziness). It reproduces the original
 //! PHP parser (gdbots/query-parser 3.0) exactly, including its quirks, so that queries written
 //! for the PHP service mean the same here; [`ParsedQuery::to_array`] is its `toArray()`.
-//! No I/O; nothing here allocates beyond the tokens and nodes.
+//! No I/O.
 //!
 //! ```
 //! use pbjx::search::query::{BoolOperator, NodeKind, parse};
@@ -126,6 +126,12 @@ pub enum QueryError {
 impl QueryError {
     /// A stable name for the kind of error: `nested_field`, `compound_node_in_subquery`,
     /// `range_in_collapsed_subquery`, `too_deep` or `patterns_unavailable`.
+    ///
+    /// ```
+    /// use pbjx::search::query::parse;
+    ///
+    /// assert_eq!(parse("f:() a:b").unwrap_err().kind(), "nested_field");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Self::NestedField { .. } => "nested_field",

@@ -17,6 +17,14 @@ pub enum BoolOperator {
 
 impl BoolOperator {
     /// The original's integer value: 0, 1 or 2.
+    ///
+    /// ```
+    /// use pbjx::search::query::parse;
+    ///
+    /// let query = parse("+a -b c").unwrap();
+    /// let ops: Vec<u8> = query.nodes().iter().map(|n| n.bool_operator().value()).collect();
+    /// assert_eq!(ops, [1, 2, 0]);
+    /// ```
     pub fn value(self) -> u8 {
         match self {
             Self::Optional => 0,
@@ -66,6 +74,16 @@ pub struct Range {
 impl Range {
     /// A range with at least one bound (`None` when both are missing, where the original
     /// throws).
+    ///
+    /// ```
+    /// use pbjx::search::query::{BoolOperator, ComparisonOperator, Node, NodeKind, Range};
+    ///
+    /// let one = NodeKind::Number { value: 1.0, comparison: ComparisonOperator::Eq };
+    /// let one = Node::new(one, BoolOperator::Optional, None, None);
+    /// let range = Range::new(Some(one), None, true).unwrap();
+    /// assert!(range.is_exclusive() && range.upper().is_none());
+    /// assert!(Range::new(None, None, false).is_none());
+    /// ```
     pub fn new(lower: Option<Node>, upper: Option<Node>, exclusive: bool) -> Option<Self> {
         (lower.is_some() || upper.is_some()).then(|| Self {
             lower: lower.map(Box::new),
@@ -88,6 +106,15 @@ impl Range {
 }
 
 /// What a node is, with its value.
+///
+/// ```
+/// use pbjx::search::query::{NodeKind, parse};
+///
+/// let query = parse("plays:>500").unwrap();
+/// let NodeKind::Field { name, node } = query.nodes()[0].kind() else { panic!() };
+/// assert_eq!(name, "plays");
+/// assert!(matches!(node.kind(), NodeKind::Number { value, .. } if *value == 500.0));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
     /// A word, e.g. `cats` or `pre*` (trailing wildcard).
@@ -123,7 +150,7 @@ pub enum NodeKind {
         /// The comparison inside a field.
         comparison: ComparisonOperator,
     },
-    /// `name:node`, where the node is never another field.
+    /// `name:node` (the parser never puts a field in a field).
     Field {
         /// The field name.
         name: String,

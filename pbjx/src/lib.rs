@@ -31,7 +31,9 @@ mod handler;
 mod lifecycle;
 pub mod mixins;
 mod panic;
+pub mod search;
 pub mod services;
+pub mod token;
 pub mod transport;
 
 pub use builder::{DEFAULT_MAX_RECURSION, PbjxBuilder};

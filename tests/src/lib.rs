@@ -95,3 +95,62 @@ fn push_json_str(out: &mut String, s: &str) {
     }
     out.push('"');
 }
+
+/// The lines of a file under `../shared/interop/` (or `$PBJ_SHARED_DIR/interop/`), split on
+/// `\n` only (samples hold raw U+2028/U+2029), empty lines dropped.
+pub fn interop_lines(relative: &str) -> Vec<String> {
+    let path = std::env::var_os("PBJ_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+        .join("interop")
+        .join(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.split('\n')
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// JSON equality with numbers compared by value (`1` = `1.0`) and object keys in any order.
+pub fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Runs `program args`, feeding it `lines` on stdin, and returns its stdout lines.
+pub fn pipe(program: &str, args: &[&str], lines: &[String]) -> Vec<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = lines.join("\n");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("the program runs");
+    writer
+        .join()
+        .expect("the writer thread ends")
+        .expect("stdin takes the input");
+    assert!(output.status.success(), "{program} {args:?} failed");
+    String::from_utf8(output.stdout)
+        .expect("the output is UTF-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}

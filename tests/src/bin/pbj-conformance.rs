@@ -3,12 +3,15 @@
 //! ```text
 //! pbj-conformance roundtrip [--flavor js|php] [--lenient]
 //! pbj-conformance etag [--flavor js|php] [--skip a,b]
+//! pbj-conformance parse-query | es-query | token | verify-token
 //! ```
 
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 use pbj::Flavor;
+
+mod conformance;
 
 const USAGE: &str = "usage:
   pbj-conformance roundtrip [--flavor js|php] [--lenient]
@@ -27,11 +30,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let (args, lenient) = lenient_flag(std::env::args().skip(1).collect());
+    if let Some(handle) = args.first().and_then(|name| conformance::handler(name)) {
+        return conformance::run(handle);
+    }
     let command = match args.first().map(String::as_str) {
         Some("roundtrip") => Command::Roundtrip,
         Some("etag") => Command::Etag,
         Some("-h" | "--help") => {
-            println!("{USAGE}");
+            println!("{USAGE}\n{}", conformance::USAGE);
             return ExitCode::SUCCESS;
         }
         _ => {

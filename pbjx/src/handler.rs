@@ -1,4 +1,14 @@
 //! Typed command handlers, request handlers and event subscribers, and their type-erased forms.
+//!
+//! Each trait is implemented for async closures of two shapes (the marker type `M` tells them
+//! apart, like axum's handler arguments):
+//!
+//! - `|message: Arc<T>, pbjx: Pbjx| async move { .. }`;
+//! - `|message: Arc<T>, pbjx: Pbjx, state: Arc<S>| async move { .. }`, which receives the
+//!   state of the builder ([`crate::PbjxBuilder::with_state`]) without cloning captured
+//!   state by hand.
+//!
+//! A type of your own implements a trait with any marker of its choice (e.g. `()`).
 
 use std::any::Any;
 use std::future::Future;
@@ -10,56 +20,138 @@ use crate::Pbjx;
 use crate::error::{Error, Result};
 use crate::lifecycle::BoxFuture;
 
-/// Handles one command type. Implemented for async closures `|cmd: Arc<T>, pbjx| async { .. }`.
-pub trait CommandHandler<T: MessageType>: Send + Sync + 'static {
+/// Handles one command type `T` on a builder with state `S` (see the [module docs](self) for
+/// the closures that implement it).
+pub trait CommandHandler<T: MessageType, S, M>: Send + Sync + 'static {
     /// Handles the (frozen) command.
-    fn handle(&self, command: Arc<T>, pbjx: Pbjx) -> impl Future<Output = Result<()>> + Send;
+    fn handle(
+        &self,
+        command: Arc<T>,
+        pbjx: Pbjx,
+        state: &Arc<S>,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
-impl<T, F, Fut> CommandHandler<T> for F
+impl<T, S, F, Fut> CommandHandler<T, S, fn(Arc<T>, Pbjx)> for F
 where
     T: MessageType,
     F: Fn(Arc<T>, Pbjx) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send,
 {
-    fn handle(&self, command: Arc<T>, pbjx: Pbjx) -> impl Future<Output = Result<()>> + Send {
+    fn handle(
+        &self,
+        command: Arc<T>,
+        pbjx: Pbjx,
+        _state: &Arc<S>,
+    ) -> impl Future<Output = Result<()>> + Send {
         self(command, pbjx)
     }
 }
 
-/// Handles one request type and answers with a response `R`.
-pub trait RequestHandler<T: MessageType, R: Message>: Send + Sync + 'static {
-    /// Handles the (frozen) request.
-    fn handle(&self, request: Arc<T>, pbjx: Pbjx) -> impl Future<Output = Result<R>> + Send;
+impl<T, S, F, Fut> CommandHandler<T, S, fn(Arc<T>, Pbjx, Arc<S>)> for F
+where
+    T: MessageType,
+    F: Fn(Arc<T>, Pbjx, Arc<S>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send,
+{
+    fn handle(
+        &self,
+        command: Arc<T>,
+        pbjx: Pbjx,
+        state: &Arc<S>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self(command, pbjx, state.clone())
+    }
 }
 
-impl<T, R, F, Fut> RequestHandler<T, R> for F
+/// Handles one request type `T` and answers with a response `R`, on a builder with state `S`
+/// (see the [module docs](self) for the closures that implement it).
+pub trait RequestHandler<T: MessageType, R: Message, S, M>: Send + Sync + 'static {
+    /// Handles the (frozen) request.
+    fn handle(
+        &self,
+        request: Arc<T>,
+        pbjx: Pbjx,
+        state: &Arc<S>,
+    ) -> impl Future<Output = Result<R>> + Send;
+}
+
+impl<T, R, S, F, Fut> RequestHandler<T, R, S, fn(Arc<T>, Pbjx)> for F
 where
     T: MessageType,
     R: Message,
     F: Fn(Arc<T>, Pbjx) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<R>> + Send,
 {
-    fn handle(&self, request: Arc<T>, pbjx: Pbjx) -> impl Future<Output = Result<R>> + Send {
+    fn handle(
+        &self,
+        request: Arc<T>,
+        pbjx: Pbjx,
+        _state: &Arc<S>,
+    ) -> impl Future<Output = Result<R>> + Send {
         self(request, pbjx)
     }
 }
 
-/// Receives published events of type `T` (use [`crate::PbjxBuilder::subscribe_to`] for mixins
-/// and wildcards).
-pub trait Subscriber<T: MessageType>: Send + Sync + 'static {
-    /// Handles the (frozen) event.
-    fn on_event(&self, event: Arc<T>, pbjx: Pbjx) -> impl Future<Output = Result<()>> + Send;
-}
-
-impl<T, F, Fut> Subscriber<T> for F
+impl<T, R, S, F, Fut> RequestHandler<T, R, S, fn(Arc<T>, Pbjx, Arc<S>)> for F
 where
     T: MessageType,
+    R: Message,
+    F: Fn(Arc<T>, Pbjx, Arc<S>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<R>> + Send,
+{
+    fn handle(
+        &self,
+        request: Arc<T>,
+        pbjx: Pbjx,
+        state: &Arc<S>,
+    ) -> impl Future<Output = Result<R>> + Send {
+        self(request, pbjx, state.clone())
+    }
+}
+
+/// Receives published events: of one type `T` ([`crate::PbjxBuilder::subscribe`]), or any
+/// `dyn Message` ([`crate::PbjxBuilder::subscribe_to`], for mixins and wildcards); see the
+/// [module docs](self) for the closures that implement it.
+pub trait Subscriber<T: ?Sized, S, M>: Send + Sync + 'static {
+    /// Handles the (frozen) event.
+    fn on_event(
+        &self,
+        event: Arc<T>,
+        pbjx: Pbjx,
+        state: &Arc<S>,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl<T, S, F, Fut> Subscriber<T, S, fn(Arc<T>, Pbjx)> for F
+where
+    T: ?Sized,
     F: Fn(Arc<T>, Pbjx) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send,
 {
-    fn on_event(&self, event: Arc<T>, pbjx: Pbjx) -> impl Future<Output = Result<()>> + Send {
+    fn on_event(
+        &self,
+        event: Arc<T>,
+        pbjx: Pbjx,
+        _state: &Arc<S>,
+    ) -> impl Future<Output = Result<()>> + Send {
         self(event, pbjx)
+    }
+}
+
+impl<T, S, F, Fut> Subscriber<T, S, fn(Arc<T>, Pbjx, Arc<S>)> for F
+where
+    T: ?Sized,
+    F: Fn(Arc<T>, Pbjx, Arc<S>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send,
+{
+    fn on_event(
+        &self,
+        event: Arc<T>,
+        pbjx: Pbjx,
+        state: &Arc<S>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        self(event, pbjx, state.clone())
     }
 }
 
@@ -81,30 +173,76 @@ pub(crate) fn downcast<T: MessageType>(message: Arc<dyn Message>) -> Result<Arc<
     })
 }
 
-pub(crate) fn erase_command<T: MessageType>(handler: impl CommandHandler<T>) -> ErasedHandler {
-    let handler = Arc::new(handler);
+pub(crate) fn erase_command<T, S, M>(
+    handler: impl CommandHandler<T, S, M>,
+    state: Arc<S>,
+) -> ErasedHandler
+where
+    T: MessageType,
+    S: Send + Sync + 'static,
+{
+    let shared = Arc::new((handler, state));
     Arc::new(move |message, pbjx| {
-        let handler = handler.clone();
-        Box::pin(async move { handler.handle(downcast::<T>(message)?, pbjx).await })
-    })
-}
-
-pub(crate) fn erase_subscriber<T: MessageType>(subscriber: impl Subscriber<T>) -> ErasedHandler {
-    let subscriber = Arc::new(subscriber);
-    Arc::new(move |message, pbjx| {
-        let subscriber = subscriber.clone();
-        Box::pin(async move { subscriber.on_event(downcast::<T>(message)?, pbjx).await })
-    })
-}
-
-pub(crate) fn erase_request<T: MessageType, R: Message>(
-    handler: impl RequestHandler<T, R>,
-) -> ErasedRequestHandler {
-    let handler = Arc::new(handler);
-    Arc::new(move |message, pbjx| {
-        let handler = handler.clone();
+        let shared = shared.clone();
         Box::pin(async move {
-            let response = handler.handle(downcast::<T>(message)?, pbjx).await?;
+            let (handler, state) = &*shared;
+            handler.handle(downcast::<T>(message)?, pbjx, state).await
+        })
+    })
+}
+
+pub(crate) fn erase_subscriber<T, S, M>(
+    subscriber: impl Subscriber<T, S, M>,
+    state: Arc<S>,
+) -> ErasedHandler
+where
+    T: MessageType,
+    S: Send + Sync + 'static,
+{
+    let shared = Arc::new((subscriber, state));
+    Arc::new(move |message, pbjx| {
+        let shared = shared.clone();
+        Box::pin(async move {
+            let (subscriber, state) = &*shared;
+            subscriber
+                .on_event(downcast::<T>(message)?, pbjx, state)
+                .await
+        })
+    })
+}
+
+pub(crate) fn erase_any_subscriber<S, M>(
+    subscriber: impl Subscriber<dyn Message, S, M>,
+    state: Arc<S>,
+) -> ErasedHandler
+where
+    S: Send + Sync + 'static,
+{
+    let shared = Arc::new((subscriber, state));
+    Arc::new(move |message, pbjx| {
+        let shared = shared.clone();
+        Box::pin(async move {
+            let (subscriber, state) = &*shared;
+            subscriber.on_event(message, pbjx, state).await
+        })
+    })
+}
+
+pub(crate) fn erase_request<T, R, S, M>(
+    handler: impl RequestHandler<T, R, S, M>,
+    state: Arc<S>,
+) -> ErasedRequestHandler
+where
+    T: MessageType,
+    R: Message,
+    S: Send + Sync + 'static,
+{
+    let shared = Arc::new((handler, state));
+    Arc::new(move |message, pbjx| {
+        let shared = shared.clone();
+        Box::pin(async move {
+            let (handler, state) = &*shared;
+            let response = handler.handle(downcast::<T>(message)?, pbjx, state).await?;
             Ok(Box::new(response) as Box<dyn Message>)
         })
     })

@@ -1,14 +1,8 @@
 //! Typed command handlers, request handlers and event subscribers, and their type-erased forms.
 //!
-//! Each trait is implemented for async closures of two shapes (the marker type `M` tells them
-//! apart, like axum's handler arguments):
-//!
-//! - `|message: Arc<T>, pbjx: Pbjx| async move { .. }`;
-//! - `|message: Arc<T>, pbjx: Pbjx, state: Arc<S>| async move { .. }`, which receives the
-//!   state of the builder ([`crate::PbjxBuilder::with_state`]) without cloning captured
-//!   state by hand.
-//!
-//! A type of your own implements a trait with any marker of its choice (e.g. `()`).
+//! Each trait is implemented for async closures of two shapes, told apart by the marker type
+//! `M` (like axum's handler arguments): with and without the builder's state as a third
+//! argument.
 
 use std::any::Any;
 use std::future::Future;
@@ -20,8 +14,43 @@ use crate::Pbjx;
 use crate::error::{Error, Result};
 use crate::lifecycle::BoxFuture;
 
-/// Handles one command type `T` on a builder with state `S` (see the [module docs](self) for
-/// the closures that implement it).
+/// Handles one command type `T` on a builder with state `S`.
+///
+/// Implemented for async closures `|message: Arc<T>, pbjx: Pbjx| async move { .. }` and, to
+/// receive the builder's state ([`crate::PbjxBuilder::with_state`]),
+/// `|message: Arc<T>, pbjx: Pbjx, state: Arc<S>| async move { .. }`; the marker `M` tells
+/// the two apart. A type of your own implements it with a marker of its choice (e.g. `()`).
+///
+/// ```
+/// use std::future::Future;
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use pbjx::{CommandHandler, Pbjx};
+/// use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+///
+/// /// A handler type of its own, with its own dependencies (marker: `()`).
+/// struct CountChecks(Arc<AtomicUsize>);
+///
+/// impl<S: Send + Sync + 'static> CommandHandler<CheckHealthV1, S, ()> for CountChecks {
+///     fn handle(
+///         &self,
+///         _command: Arc<CheckHealthV1>,
+///         _pbjx: Pbjx,
+///         _state: &Arc<S>,
+///     ) -> impl Future<Output = pbjx::Result<()>> + Send {
+///         self.0.fetch_add(1, Ordering::Relaxed);
+///         async { Ok(()) }
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let count = Arc::new(AtomicUsize::new(0));
+/// let pbjx = Pbjx::builder().command(CountChecks(count.clone())).build()?;
+/// pbjx.send(CheckHealthV1::new()).await?;
+/// assert_eq!(count.load(Ordering::Relaxed), 1);
+/// # Ok::<(), pbjx::Error>(())
+/// # }).unwrap();
+/// ```
 pub trait CommandHandler<T: MessageType, S, M>: Send + Sync + 'static {
     /// Handles the (frozen) command.
     fn handle(
@@ -64,8 +93,12 @@ where
     }
 }
 
-/// Handles one request type `T` and answers with a response `R`, on a builder with state `S`
-/// (see the [module docs](self) for the closures that implement it).
+/// Handles one request type `T` and answers with a response `R`, on a builder with state `S`.
+///
+/// Implemented for async closures `|message: Arc<T>, pbjx: Pbjx| async move { .. }` and, to
+/// receive the builder's state ([`crate::PbjxBuilder::with_state`]),
+/// `|message: Arc<T>, pbjx: Pbjx, state: Arc<S>| async move { .. }`; the marker `M` tells
+/// the two apart. A type of your own implements it with a marker of its choice (e.g. `()`).
 pub trait RequestHandler<T: MessageType, R: Message, S, M>: Send + Sync + 'static {
     /// Handles the (frozen) request.
     fn handle(
@@ -111,8 +144,12 @@ where
 }
 
 /// Receives published events: of one type `T` ([`crate::PbjxBuilder::subscribe`]), or any
-/// `dyn Message` ([`crate::PbjxBuilder::subscribe_to`], for mixins and wildcards); see the
-/// [module docs](self) for the closures that implement it.
+/// `dyn Message` ([`crate::PbjxBuilder::subscribe_to`], for mixins and wildcards).
+///
+/// Implemented for async closures `|message: Arc<T>, pbjx: Pbjx| async move { .. }` and, to
+/// receive the builder's state ([`crate::PbjxBuilder::with_state`]),
+/// `|message: Arc<T>, pbjx: Pbjx, state: Arc<S>| async move { .. }`; the marker `M` tells
+/// the two apart. A type of your own implements it with a marker of its choice (e.g. `()`).
 pub trait Subscriber<T: ?Sized, S, M>: Send + Sync + 'static {
     /// Handles the (frozen) event.
     fn on_event(

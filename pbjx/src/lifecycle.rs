@@ -390,7 +390,7 @@ impl<'a> PbjxEvent<'a> {
             selector,
             reply: match &mut self.reply {
                 Reply::None => Reply::None,
-                Reply::Answer(answer) => Reply::Answer(&mut **answer),
+                Reply::Answer(answer) => Reply::Answer(answer),
                 Reply::Created(response) => Reply::Created(*response),
             },
             state,

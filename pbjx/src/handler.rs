@@ -192,14 +192,14 @@ where
     }
 }
 
+/// A handler with its types erased, producing `T`.
+type Erased<T> = Arc<dyn Fn(Arc<dyn Message>, Pbjx) -> BoxFuture<'static, Result<T>> + Send + Sync>;
+
 /// A command handler or subscriber with its message type erased.
-pub(crate) type ErasedHandler =
-    Arc<dyn Fn(Arc<dyn Message>, Pbjx) -> BoxFuture<'static, Result<()>> + Send + Sync>;
+pub(crate) type ErasedHandler = Erased<()>;
 
 /// A request handler with its types erased.
-pub(crate) type ErasedRequestHandler = Arc<
-    dyn Fn(Arc<dyn Message>, Pbjx) -> BoxFuture<'static, Result<Box<dyn Message>>> + Send + Sync,
->;
+pub(crate) type ErasedRequestHandler = Erased<Box<dyn Message>>;
 
 /// Downcasts a shared message to its generated type.
 pub(crate) fn downcast<T: MessageType>(message: Arc<dyn Message>) -> Result<Arc<T>> {
@@ -210,6 +210,19 @@ pub(crate) fn downcast<T: MessageType>(message: Arc<dyn Message>) -> Result<Arc<
     })
 }
 
+/// Shares `handler` and `state` behind one `Arc` (cloned per call) and boxes what `run` makes
+/// of them for each message.
+fn share<H, S, T, F, Fut>(handler: H, state: Arc<S>, run: F) -> Erased<T>
+where
+    H: Send + Sync + 'static,
+    S: Send + Sync + 'static,
+    F: Fn(Arc<(H, Arc<S>)>, Arc<dyn Message>, Pbjx) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+{
+    let shared = Arc::new((handler, state));
+    Arc::new(move |message, pbjx| Box::pin(run(shared.clone(), message, pbjx)))
+}
+
 pub(crate) fn erase_command<T, S, M>(
     handler: impl CommandHandler<T, S, M>,
     state: Arc<S>,
@@ -218,13 +231,9 @@ where
     T: MessageType,
     S: Send + Sync + 'static,
 {
-    let shared = Arc::new((handler, state));
-    Arc::new(move |message, pbjx| {
-        let shared = shared.clone();
-        Box::pin(async move {
-            let (handler, state) = &*shared;
-            handler.handle(downcast::<T>(message)?, pbjx, state).await
-        })
+    share(handler, state, |shared, message, pbjx| async move {
+        let (handler, state) = &*shared;
+        handler.handle(downcast::<T>(message)?, pbjx, state).await
     })
 }
 
@@ -236,15 +245,10 @@ where
     T: MessageType,
     S: Send + Sync + 'static,
 {
-    let shared = Arc::new((subscriber, state));
-    Arc::new(move |message, pbjx| {
-        let shared = shared.clone();
-        Box::pin(async move {
-            let (subscriber, state) = &*shared;
-            subscriber
-                .on_event(downcast::<T>(message)?, pbjx, state)
-                .await
-        })
+    share(subscriber, state, |shared, message, pbjx| async move {
+        let (subscriber, state) = &*shared;
+        let event = downcast::<T>(message)?;
+        subscriber.on_event(event, pbjx, state).await
     })
 }
 
@@ -255,13 +259,9 @@ pub(crate) fn erase_any_subscriber<S, M>(
 where
     S: Send + Sync + 'static,
 {
-    let shared = Arc::new((subscriber, state));
-    Arc::new(move |message, pbjx| {
-        let shared = shared.clone();
-        Box::pin(async move {
-            let (subscriber, state) = &*shared;
-            subscriber.on_event(message, pbjx, state).await
-        })
+    share(subscriber, state, |shared, message, pbjx| async move {
+        let (subscriber, state) = &*shared;
+        subscriber.on_event(message, pbjx, state).await
     })
 }
 
@@ -274,13 +274,9 @@ where
     R: Message,
     S: Send + Sync + 'static,
 {
-    let shared = Arc::new((handler, state));
-    Arc::new(move |message, pbjx| {
-        let shared = shared.clone();
-        Box::pin(async move {
-            let (handler, state) = &*shared;
-            let response = handler.handle(downcast::<T>(message)?, pbjx, state).await?;
-            Ok(Box::new(response) as Box<dyn Message>)
-        })
+    share(handler, state, |shared, message, pbjx| async move {
+        let (handler, state) = &*shared;
+        let response = handler.handle(downcast::<T>(message)?, pbjx, state).await?;
+        Ok(Box::new(response) as Box<dyn Message>)
     })
 }

@@ -41,6 +41,26 @@ impl Scheduler for RecordingScheduler {
     }
 }
 
+/// An exchange with a [`RecordingScheduler`].
+fn scheduled() -> (RecordingScheduler, Pbjx) {
+    let scheduler = RecordingScheduler::default();
+    let pbjx = Pbjx::builder()
+        .scheduler(scheduler.clone())
+        .build()
+        .unwrap();
+    (scheduler, pbjx)
+}
+
+/// The (seconds, nanoseconds) of every `send_at` the scheduler got.
+fn sent_times(scheduler: &RecordingScheduler) -> Vec<(i64, u32)> {
+    let calls = scheduler.0.lock().unwrap();
+    calls
+        .send_at
+        .iter()
+        .map(|(_, at, _)| (at.unix_seconds(), at.subsec_nanos()))
+        .collect()
+}
+
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -110,11 +130,7 @@ async fn send_at_with_valid_input() {
 /// (checked before the message kind, like the original), and the scheduler is not called.
 #[tokio::test]
 async fn send_at_in_the_past() {
-    let scheduler = RecordingScheduler::default();
-    let pbjx = Pbjx::builder()
-        .scheduler(scheduler.clone())
-        .build()
-        .unwrap();
+    let (scheduler, pbjx) = scheduled();
     for at in [now() - 1, now() - 3600, 0] {
         let err = pbjx
             .send_at(CheckHealthV1::new(), SendAt::from_unix_seconds(at), None)
@@ -187,11 +203,7 @@ async fn unconfigured_services() {
 /// §1 cancelJobs delegates straight to the scheduler (no lifecycle).
 #[tokio::test]
 async fn cancel_jobs_delegates() {
-    let scheduler = RecordingScheduler::default();
-    let pbjx = Pbjx::builder()
-        .scheduler(scheduler.clone())
-        .build()
-        .unwrap();
+    let (scheduler, pbjx) = scheduled();
     pbjx.cancel_jobs(vec!["job-1".into(), "job-2".into()])
         .await
         .unwrap();
@@ -206,11 +218,7 @@ async fn cancel_jobs_delegates() {
 /// `SystemTime::now()` itself is already in the past.
 #[tokio::test]
 async fn send_at_accepts_system_time() {
-    let scheduler = RecordingScheduler::default();
-    let pbjx = Pbjx::builder()
-        .scheduler(scheduler.clone())
-        .build()
-        .unwrap();
+    let (scheduler, pbjx) = scheduled();
     let at = UNIX_EPOCH + Duration::from_secs(4_102_444_800) + Duration::from_millis(250);
     let job = pbjx.send_at(CheckHealthV1::new(), at, None).await.unwrap();
     assert_eq!(job, "generated-4102444800");
@@ -231,24 +239,14 @@ async fn send_at_accepts_system_time() {
 #[cfg(feature = "jiff")]
 #[tokio::test]
 async fn send_at_accepts_jiff_times() {
-    let scheduler = RecordingScheduler::default();
-    let pbjx = Pbjx::builder()
-        .scheduler(scheduler.clone())
-        .build()
-        .unwrap();
+    let (scheduler, pbjx) = scheduled();
     let at = jiff::Timestamp::new(4_102_444_800, 5).unwrap();
     pbjx.send_at(CheckHealthV1::new(), at, None).await.unwrap();
     let zoned = at.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(2)));
     pbjx.send_at(CheckHealthV1::new(), &zoned, None)
         .await
         .unwrap();
-    let calls = scheduler.0.lock().unwrap();
-    for (_, sent_at, _) in &calls.send_at {
-        assert_eq!(
-            (sent_at.unix_seconds(), sent_at.subsec_nanos()),
-            (4_102_444_800, 5)
-        );
-    }
+    assert_eq!(sent_times(&scheduler), [(4_102_444_800, 5); 2]);
     // Before the epoch, jiff's negative fraction is normalized.
     let before = SendAt::from(jiff::Timestamp::new(-2, -500_000_000).unwrap());
     assert_eq!(
@@ -261,22 +259,12 @@ async fn send_at_accepts_jiff_times() {
 #[cfg(feature = "chrono")]
 #[tokio::test]
 async fn send_at_accepts_chrono_times() {
-    let scheduler = RecordingScheduler::default();
-    let pbjx = Pbjx::builder()
-        .scheduler(scheduler.clone())
-        .build()
-        .unwrap();
+    let (scheduler, pbjx) = scheduled();
     let at = chrono::DateTime::from_timestamp(4_102_444_800, 7).unwrap();
     let fixed = at.with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap());
     pbjx.send_at(CheckHealthV1::new(), at, None).await.unwrap();
     pbjx.send_at(CheckHealthV1::new(), fixed, None)
         .await
         .unwrap();
-    let calls = scheduler.0.lock().unwrap();
-    for (_, sent_at, _) in &calls.send_at {
-        assert_eq!(
-            (sent_at.unix_seconds(), sent_at.subsec_nanos()),
-            (4_102_444_800, 7)
-        );
-    }
+    assert_eq!(sent_times(&scheduler), [(4_102_444_800, 7); 2]);
 }

@@ -11,7 +11,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
 use pbjx::schemas::gdbots::pbjx::request::{EchoRequestV1, EchoResponseV1};
-use pbjx::{Pbjx, Selector};
+use pbjx::{Pbjx, Selector, Stage};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -30,15 +30,18 @@ fn command_pbjx(hooks: bool, handled: Arc<AtomicU64>) -> Pbjx {
         }
     });
     if hooks {
-        for (suffix, selector) in [
-            ("bind", Selector::mixin("gdbots:pbjx:mixin:command")),
+        for (stage, selector) in [
             (
-                "validate",
-                Selector::message("gdbots:pbjx:command:check-health"),
+                Stage::Bind,
+                Selector::mixin_curie("gdbots:pbjx:mixin:command"),
             ),
-            ("enrich", Selector::all()),
+            (
+                Stage::Validate,
+                Selector::curie("gdbots:pbjx:command:check-health"),
+            ),
+            (Stage::Enrich, Selector::all()),
         ] {
-            builder = builder.hook(suffix, selector, |event| {
+            builder = builder.hook(stage, selector, |event| {
                 black_box(event.message().data().has("msg"));
                 Ok(())
             });

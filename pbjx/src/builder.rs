@@ -1,21 +1,20 @@
-//! [`PbjxBuilder`]: registers handlers, subscribers, hooks, the transport and services, and
-//! checks every registration when [`PbjxBuilder::build`] is called.
+//! [`PbjxBuilder`]: registers handlers, subscribers, hooks, the transport, the registry and
+//! services, and checks every registration when [`PbjxBuilder::build`] is called.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 
-use pbj::{Message, MessageType, Schema};
+use pbj::{Message, MessageType, Registry, Schema};
 
 use crate::Pbjx;
 use crate::error::{Error, Result};
 use crate::exchange::{Inner, SubscriberEntry, Subscribers};
 use crate::fasthash::FxHashMap;
 use crate::handler::{
-    CommandHandler, ErasedHandler, ErasedRequestHandler, RequestHandler, Subscriber, erase_command,
+    CommandHandler, ErasedHandler, RequestHandler, Subscriber, erase_any_subscriber, erase_command,
     erase_request, erase_subscriber,
 };
-use crate::lifecycle::{Hook, HookFn, Hooks, PbjxEvent, Selector};
+use crate::lifecycle::{AsyncHookFn, HookFn, Hooks, PbjxEvent, Selector, Stage};
 use crate::mixins;
 use crate::services::{EventSearch, EventStore, Scheduler};
 use crate::transport::{InMemoryTransport, Transport};
@@ -24,26 +23,53 @@ use crate::transport::{InMemoryTransport, Transport};
 pub const DEFAULT_MAX_RECURSION: usize = 10;
 
 /// Builds a [`Pbjx`]. Registration mistakes (two handlers for one message, a handler for a
-/// message that is not a command or request) are reported by [`PbjxBuilder::build`], before
-/// any message flows.
+/// message that is not a command or request, a hook for an undeclared stage or on a selector
+/// that can never match) are reported by [`PbjxBuilder::build`], before any message flows.
+///
+/// `S` is the state handed to the handlers, subscribers and hooks registered after
+/// [`PbjxBuilder::with_state`] (`()` until then).
 ///
 /// ```
-/// # use pbjx::{Pbjx, Selector};
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use pbjx::{Code, Error, Pbjx, Selector};
+/// use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+///
+/// #[derive(Default)]
+/// struct Stats {
+///     handled: AtomicUsize,
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let pbjx = Pbjx::builder()
-///     .hook("validate", Selector::mixin("gdbots:pbjx:mixin:command"), |event| {
-///         let _ = event.message();
+///     .with_state(Stats::default())
+///     .on_validate(Selector::of::<CheckHealthV1>(), |event| {
+///         let msg = event.message().data().get_single("msg").and_then(|v| v.as_str());
+///         if msg == Some("bad") {
+///             return Err(Error::handler(Code::InvalidArgument, "BadMsg", "no"));
+///         }
 ///         Ok(())
 ///     })
-///     .build()
-///     .expect("valid registrations");
-/// # drop(pbjx);
+///     .command(|_cmd: Arc<CheckHealthV1>, _pbjx, stats: Arc<Stats>| async move {
+///         stats.handled.fetch_add(1, Ordering::Relaxed);
+///         Ok(())
+///     })
+///     .build()?;
+/// pbjx.send(CheckHealthV1::new().with_msg("ping")?).await?;
+/// assert!(pbjx.send(CheckHealthV1::new().with_msg("bad")?).await.is_err());
+/// # Ok::<(), pbjx::Error>(())
+/// # }).unwrap();
 /// ```
-pub struct PbjxBuilder {
+pub struct PbjxBuilder<S = ()> {
+    state: Arc<S>,
     hooks: Hooks,
+    stages: Vec<Stage>,
+    problems: Vec<String>,
     commands: Vec<(&'static Schema, ErasedHandler)>,
-    requests: Vec<(&'static Schema, ErasedRequestHandler)>,
+    requests: Vec<(&'static Schema, crate::handler::ErasedRequestHandler)>,
     subscribers: HashMap<String, Vec<SubscriberEntry>>,
     subscriber_count: usize,
+    registry: Option<Arc<Registry>>,
     transport: Option<Arc<dyn Transport>>,
     event_store: Option<Arc<dyn EventStore>>,
     event_search: Option<Arc<dyn EventSearch>>,
@@ -54,11 +80,15 @@ pub struct PbjxBuilder {
 impl Default for PbjxBuilder {
     fn default() -> Self {
         Self {
+            state: Arc::new(()),
             hooks: Hooks::default(),
+            stages: Vec::new(),
+            problems: Vec::new(),
             commands: Vec::new(),
             requests: Vec::new(),
             subscribers: HashMap::new(),
             subscriber_count: 0,
+            registry: None,
             transport: None,
             event_store: None,
             event_search: None,
@@ -69,60 +99,110 @@ impl Default for PbjxBuilder {
 }
 
 impl PbjxBuilder {
-    /// An empty builder (in-memory transport, no handlers).
+    /// An empty builder (in-memory transport, core registry, no handlers, no state).
     pub fn new() -> Self {
         Self::default()
     }
+}
 
-    /// Registers the handler of command type `T` (`T` must use `gdbots:pbjx:mixin:command`).
-    pub fn command<T: MessageType>(mut self, handler: impl CommandHandler<T>) -> Self {
-        self.commands.push((T::SCHEMA, erase_command(handler)));
+impl<S: Send + Sync + 'static> PbjxBuilder<S> {
+    /// Sets the state handed to the handlers, subscribers and hooks registered from now on,
+    /// like axum's `Router::with_state`: command, request and subscriber closures may take it
+    /// as a third argument (`Arc<S2>`), hooks read it with [`PbjxEvent::state`]. Registrations
+    /// made before keep the state they were registered with.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use pbjx::Pbjx;
+    /// use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+    ///
+    /// type Seen = Mutex<Vec<String>>;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let seen = Arc::new(Seen::default());
+    /// let pbjx = Pbjx::builder()
+    ///     .with_shared_state(seen.clone())
+    ///     .subscribe(|event: Arc<HealthCheckedV1>, _pbjx, seen: Arc<Seen>| async move {
+    ///         seen.lock().unwrap().push(event.msg().unwrap_or_default().to_owned());
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// pbjx.publish(HealthCheckedV1::new().with_msg("up")?).await?;
+    /// assert_eq!(*seen.lock().unwrap(), ["up"]);
+    /// # Ok::<(), pbjx::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_state<S2: Send + Sync + 'static>(self, state: S2) -> PbjxBuilder<S2> {
+        self.with_shared_state(Arc::new(state))
+    }
+
+    /// [`Self::with_state`] with a state the caller keeps a handle to.
+    pub fn with_shared_state<S2: Send + Sync + 'static>(self, state: Arc<S2>) -> PbjxBuilder<S2> {
+        PbjxBuilder {
+            state,
+            hooks: self.hooks,
+            stages: self.stages,
+            problems: self.problems,
+            commands: self.commands,
+            requests: self.requests,
+            subscribers: self.subscribers,
+            subscriber_count: self.subscriber_count,
+            registry: self.registry,
+            transport: self.transport,
+            event_store: self.event_store,
+            event_search: self.event_search,
+            scheduler: self.scheduler,
+            max_recursion: self.max_recursion,
+        }
+    }
+
+    /// Registers the handler of command type `T` (`T` must use `gdbots:pbjx:mixin:command`):
+    /// `|command: Arc<T>, pbjx: Pbjx| async move { .. }`, or with the state as a third
+    /// argument `state: Arc<S>`.
+    pub fn command<T: MessageType, M>(mut self, handler: impl CommandHandler<T, S, M>) -> Self {
+        let handler = erase_command(handler, self.state.clone());
+        self.commands.push((T::SCHEMA, handler));
         self
     }
 
     /// Registers the handler of request type `T` answering with `R` (`T` must use
-    /// `gdbots:pbjx:mixin:request`).
-    pub fn request<T: MessageType, R: Message>(
+    /// `gdbots:pbjx:mixin:request`); the closure shapes are those of [`Self::command`].
+    pub fn request<T: MessageType, R: Message, M>(
         mut self,
-        handler: impl RequestHandler<T, R>,
+        handler: impl RequestHandler<T, R, S, M>,
     ) -> Self {
-        self.requests.push((T::SCHEMA, erase_request(handler)));
+        let handler = erase_request(handler, self.state.clone());
+        self.requests.push((T::SCHEMA, handler));
         self
     }
 
-    /// Subscribes to published events of type `T` (by its curie major).
-    pub fn subscribe<T: MessageType>(self, subscriber: impl Subscriber<T>) -> Self {
-        self.add_subscriber(
-            T::SCHEMA.curie_major.to_owned(),
-            0,
-            erase_subscriber(subscriber),
-        )
+    /// Subscribes to published events of type `T` (by its curie major); the closure shapes are
+    /// those of [`Self::command`].
+    pub fn subscribe<T: MessageType, M>(self, subscriber: impl Subscriber<T, S, M>) -> Self {
+        let handler = erase_subscriber(subscriber, self.state.clone());
+        self.add_subscriber(T::SCHEMA.curie_major.to_owned(), 0, handler)
     }
 
     /// Subscribes to every published event matching `name`: a mixin (curie or curie major),
-    /// a message curie or curie major, `vendor:package:*`, or `*` for every event.
-    pub fn subscribe_to<F, Fut>(self, name: impl Into<String>, subscriber: F) -> Self
-    where
-        F: Fn(Arc<dyn Message>, Pbjx) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<()>> + Send + 'static,
-    {
+    /// a message curie or curie major, `vendor:package:*`, or `*` for every event. The
+    /// subscriber receives `Arc<dyn Message>` (plus the state as a third argument, if it
+    /// takes one).
+    pub fn subscribe_to<M>(
+        self,
+        name: impl Into<String>,
+        subscriber: impl Subscriber<dyn Message, S, M>,
+    ) -> Self {
         self.subscribe_to_with_priority(name, 0, subscriber)
     }
 
     /// Like [`Self::subscribe_to`]; higher priorities run first.
-    pub fn subscribe_to_with_priority<F, Fut>(
+    pub fn subscribe_to_with_priority<M>(
         self,
         name: impl Into<String>,
         priority: i32,
-        subscriber: F,
-    ) -> Self
-    where
-        F: Fn(Arc<dyn Message>, Pbjx) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<()>> + Send + 'static,
-    {
-        let erased: ErasedHandler =
-            Arc::new(move |message, pbjx| Box::pin(subscriber(message, pbjx)));
-        self.add_subscriber(name.into(), priority, erased)
+        subscriber: impl Subscriber<dyn Message, S, M>,
+    ) -> Self {
+        let handler = erase_any_subscriber(subscriber, self.state.clone());
+        self.add_subscriber(name.into(), priority, handler)
     }
 
     fn add_subscriber(mut self, name: String, priority: i32, handler: ErasedHandler) -> Self {
@@ -139,41 +219,129 @@ impl PbjxBuilder {
         self
     }
 
-    /// Adds a synchronous lifecycle hook for `suffix` (`bind`, `validate`, `enrich`,
-    /// `before_handle`, `after_handle`, `created`, or any custom suffix) at priority 0.
-    pub fn hook<F>(self, suffix: &str, selector: Selector, hook: F) -> Self
+    /// Declares a custom stage ([`Stage::custom`]) so hooks can be registered for it and
+    /// [`Pbjx::trigger`] can run it.
+    pub fn declare_stage(mut self, stage: Stage) -> Self {
+        if let Some(problem) = stage.declaration_problem() {
+            self.problems.push(problem);
+        } else if !self.stages.contains(&stage) {
+            self.stages.push(stage);
+        }
+        self
+    }
+
+    /// Adds a synchronous lifecycle hook for `stage` at priority 0. It receives the event
+    /// (the message, mutable until frozen, and the state: [`PbjxEvent::state`]); an error stops
+    /// the exchange.
+    pub fn hook<F>(self, stage: Stage, selector: Selector, hook: F) -> Self
     where
-        F: Fn(&mut PbjxEvent<'_>) -> Result<()> + Send + Sync + 'static,
+        F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
     {
-        self.hook_with_priority(suffix, selector, 0, hook)
+        self.hook_with_priority(stage, selector, 0, hook)
     }
 
     /// Like [`Self::hook`]; higher priorities run first within one selector.
     pub fn hook_with_priority<F>(
-        mut self,
-        suffix: &str,
+        self,
+        stage: Stage,
         selector: Selector,
         priority: i32,
         hook: F,
     ) -> Self
     where
-        F: Fn(&mut PbjxEvent<'_>) -> Result<()> + Send + Sync + 'static,
+        F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
     {
-        self.hooks
-            .add(suffix, &selector, priority, HookFn::Sync(Arc::new(hook)));
+        let body = HookFn::sync(self.state.clone(), hook);
+        self.add_hook(stage, selector, priority, body)
+    }
+
+    /// A [`Stage::Bind`] hook: cheap environment data (ip, user agent, input).
+    pub fn on_bind<F>(self, selector: Selector, hook: F) -> Self
+    where
+        F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
+    {
+        self.hook(Stage::Bind, selector, hook)
+    }
+
+    /// A [`Stage::Validate`] hook: business rules, permissions; an error stops the exchange.
+    pub fn on_validate<F>(self, selector: Selector, hook: F) -> Self
+    where
+        F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
+    {
+        self.hook(Stage::Validate, selector, hook)
+    }
+
+    /// A [`Stage::Enrich`] hook: expensive additions once the message is accepted.
+    pub fn on_enrich<F>(self, selector: Selector, hook: F) -> Self
+    where
+        F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
+    {
+        self.hook(Stage::Enrich, selector, hook)
+    }
+
+    /// Adds an asynchronous lifecycle hook at priority 0: an async closure or `async fn`
+    /// taking `&mut PbjxEvent<'_, S>`. Its future may hold the event across `.await`s; it
+    /// reaches shared data through [`PbjxEvent::state`] (see [`AsyncHookFn`] for why the
+    /// closure itself cannot capture by reference).
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use pbjx::{Pbjx, Selector, Stage};
+    /// use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let pbjx = Pbjx::builder()
+    ///     .with_state(Mutex::new(Vec::<String>::new()))
+    ///     .async_hook(Stage::Enrich, Selector::all(), async |event| {
+    ///         tokio::task::yield_now().await; // e.g. a lookup
+    ///         event.state().lock().unwrap().push(event.selector().to_owned());
+    ///         if let Some(message) = event.message_mut() {
+    ///             message.data_mut().set("msg", "enriched")?;
+    ///         }
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let mut command = CheckHealthV1::new();
+    /// pbjx.trigger_lifecycle(&mut command).await?;
+    /// assert_eq!(command.msg(), Some("enriched"));
+    /// # Ok::<(), pbjx::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn async_hook<F>(self, stage: Stage, selector: Selector, hook: F) -> Self
+    where
+        F: for<'a> AsyncFn(&'a mut PbjxEvent<'a, S>) -> Result<()> + for<'a> AsyncHookFn<'a, S>,
+    {
+        self.async_hook_with_priority(stage, selector, 0, hook)
+    }
+
+    /// Like [`Self::async_hook`]; higher priorities run first within one selector.
+    pub fn async_hook_with_priority<F>(
+        self,
+        stage: Stage,
+        selector: Selector,
+        priority: i32,
+        hook: F,
+    ) -> Self
+    where
+        F: for<'a> AsyncFn(&'a mut PbjxEvent<'a, S>) -> Result<()> + for<'a> AsyncHookFn<'a, S>,
+    {
+        let body = HookFn::asynchronous(self.state.clone(), hook);
+        self.add_hook(stage, selector, priority, body)
+    }
+
+    fn add_hook(mut self, stage: Stage, selector: Selector, priority: i32, body: HookFn) -> Self {
+        if let Some(problem) = selector.problem() {
+            self.problems.push(problem);
+        }
+        self.hooks.add(stage, &selector, priority, body);
         self
     }
 
-    /// Adds an asynchronous lifecycle hook.
-    pub fn async_hook(
-        mut self,
-        suffix: &str,
-        selector: Selector,
-        priority: i32,
-        hook: impl Hook,
-    ) -> Self {
-        self.hooks
-            .add(suffix, &selector, priority, HookFn::Async(Arc::new(hook)));
+    /// Sets the registry messages are decoded with (transport envelopes, ...) and that
+    /// services built on the exchange share ([`Pbjx::registry`]); default: the core schemas
+    /// ([`crate::registry`]).
+    pub fn registry(mut self, registry: impl Into<Arc<Registry>>) -> Self {
+        self.registry = Some(registry.into());
         self
     }
 
@@ -215,7 +383,14 @@ impl PbjxBuilder {
 
     /// Checks every registration and builds the exchange.
     pub fn build(self) -> Result<Pbjx> {
-        let mut problems = Vec::new();
+        let mut problems = self.problems;
+        for stage in self.hooks.stages() {
+            if let Some(problem) = stage.problem(&self.stages) {
+                problems.push(format!(
+                    "a hook is registered for an unusable stage: {problem}"
+                ));
+            }
+        }
         let commands = index_handlers(self.commands, mixins::COMMAND, "command", &mut problems);
         let requests = index_handlers(self.requests, mixins::REQUEST, "request", &mut problems);
         for schema in commands.keys() {
@@ -232,9 +407,11 @@ impl PbjxBuilder {
         }
         let inner = Inner {
             hooks: self.hooks,
+            stages: self.stages,
             commands,
             requests,
             subscribers: Subscribers::new(self.subscribers),
+            registry: self.registry.unwrap_or_else(crate::registry),
             transport: self
                 .transport
                 .unwrap_or_else(|| Arc::new(InMemoryTransport)),

@@ -19,7 +19,6 @@ use pbj::Message;
 
 use crate::Pbjx;
 use crate::error::Result;
-use crate::lifecycle::BoxFuture;
 use crate::transport::Transport;
 use crate::transport::envelope::push_json_string;
 
@@ -190,47 +189,34 @@ impl<T: Transport> DebugTransport<T> {
     }
 }
 
+#[async_trait::async_trait]
 impl<T: Transport> Transport for DebugTransport<T> {
     fn name(&self) -> &str {
         self.inner.name()
     }
 
-    fn send_command<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
-        command: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            self.before(&*command);
-            let result = self.inner.send_command(pbjx, command.clone()).await;
-            self.after(&*command, &result, |_| None);
-            result
-        })
+    async fn send_command(&self, pbjx: &Pbjx, command: Arc<dyn Message>) -> Result<()> {
+        self.before(&*command);
+        let result = self.inner.send_command(pbjx, command.clone()).await;
+        self.after(&*command, &result, |_| None);
+        result
     }
 
-    fn send_event<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
-        event: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            self.before(&*event);
-            let result = self.inner.send_event(pbjx, event.clone()).await;
-            self.after(&*event, &result, |_| None);
-            result
-        })
+    async fn send_event(&self, pbjx: &Pbjx, event: Arc<dyn Message>) -> Result<()> {
+        self.before(&*event);
+        let result = self.inner.send_event(pbjx, event.clone()).await;
+        self.after(&*event, &result, |_| None);
+        result
     }
 
-    fn send_request<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
+    async fn send_request(
+        &self,
+        pbjx: &Pbjx,
         request: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<Box<dyn Message>>> {
-        Box::pin(async move {
-            self.before(&*request);
-            let result = self.inner.send_request(pbjx, request.clone()).await;
-            self.after(&*request, &result, |response| Some(&**response));
-            result
-        })
+    ) -> Result<Box<dyn Message>> {
+        self.before(&*request);
+        let result = self.inner.send_request(pbjx, request.clone()).await;
+        self.after(&*request, &result, |response| Some(&**response));
+        result
     }
 }

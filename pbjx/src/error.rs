@@ -3,90 +3,31 @@
 use std::fmt;
 use std::sync::Arc;
 
+use heck::ToUpperCamelCase;
 use pbj::Message;
 
-/// gRPC-style status codes (the `gdbots:pbjx:code` enum).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u16)]
-#[allow(missing_docs)]
-pub enum Code {
-    Ok = 0,
-    Cancelled = 1,
-    Unknown = 2,
-    InvalidArgument = 3,
-    DeadlineExceeded = 4,
-    NotFound = 5,
-    AlreadyExists = 6,
-    PermissionDenied = 7,
-    ResourceExhausted = 8,
-    FailedPrecondition = 9,
-    Aborted = 10,
-    OutOfRange = 11,
-    Unimplemented = 12,
-    Internal = 13,
-    Unavailable = 14,
-    DataLoss = 15,
-    Unauthenticated = 16,
-}
+/// gRPC-style status codes: the generated `gdbots:pbjx:code` enum
+/// ([`crate::schemas::gdbots::pbjx::Code`]), with the original's HTTP mapping added here.
+pub use crate::schemas::gdbots::pbjx::Code;
 
 impl Code {
-    /// Every code, by value.
-    pub const ALL: [Code; 17] = [
-        Code::Ok,
-        Code::Cancelled,
-        Code::Unknown,
-        Code::InvalidArgument,
-        Code::DeadlineExceeded,
-        Code::NotFound,
-        Code::AlreadyExists,
-        Code::PermissionDenied,
-        Code::ResourceExhausted,
-        Code::FailedPrecondition,
-        Code::Aborted,
-        Code::OutOfRange,
-        Code::Unimplemented,
-        Code::Internal,
-        Code::Unavailable,
-        Code::DataLoss,
-        Code::Unauthenticated,
-    ];
-
     /// The code for an integer value (`None` outside 0..=16).
-    pub fn from_i64(v: i64) -> Option<Self> {
-        usize::try_from(v)
-            .ok()
-            .and_then(|i| Self::ALL.get(i).copied())
-    }
-
-    /// The integer value.
-    pub fn value(self) -> i64 {
-        self as i64
+    pub fn from_i64(value: i64) -> Option<Self> {
+        Self::from_value(value)
     }
 
     /// The enum key, e.g. `INVALID_ARGUMENT`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Code::Ok => "OK",
-            Code::Cancelled => "CANCELLED",
-            Code::Unknown => "UNKNOWN",
-            Code::InvalidArgument => "INVALID_ARGUMENT",
-            Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-            Code::NotFound => "NOT_FOUND",
-            Code::AlreadyExists => "ALREADY_EXISTS",
-            Code::PermissionDenied => "PERMISSION_DENIED",
-            Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-            Code::FailedPrecondition => "FAILED_PRECONDITION",
-            Code::Aborted => "ABORTED",
-            Code::OutOfRange => "OUT_OF_RANGE",
-            Code::Unimplemented => "UNIMPLEMENTED",
-            Code::Internal => "INTERNAL",
-            Code::Unavailable => "UNAVAILABLE",
-            Code::DataLoss => "DATA_LOSS",
-            Code::Unauthenticated => "UNAUTHENTICATED",
-        }
+    pub const fn name(self) -> &'static str {
+        self.key()
     }
 
     /// The HTTP status for this code (the original's `vendorToHttp`).
+    ///
+    /// ```
+    /// use pbjx::Code;
+    /// assert_eq!(Code::NotFound.to_http(), 404);
+    /// assert_eq!(Code::from_http(404), Code::NotFound);
+    /// ```
     pub fn to_http(self) -> u16 {
         match self {
             Code::Ok => 200,
@@ -129,7 +70,7 @@ impl Code {
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.key())
     }
 }
 
@@ -255,6 +196,8 @@ pub enum Error {
         name: String,
         /// What went wrong.
         message: String,
+        /// The underlying error (an I/O, database or `anyhow` error, ...), if any.
+        source: Option<BoxError>,
     },
 }
 
@@ -290,22 +233,72 @@ impl Error {
         }
     }
 
-    /// Attaches the underlying error to a [`Error::Storage`] or [`Error::Transport`] error
-    /// (other variants are returned unchanged).
-    pub fn with_source(mut self, error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        if let Error::Storage { source, .. } | Error::Transport { source, .. } = &mut self {
-            *source = Some(Arc::new(error));
+    /// Attaches the underlying error to a [`Error::Storage`], [`Error::Transport`] or
+    /// [`Error::Handler`] error (other variants are returned unchanged). It accepts what `?`
+    /// accepts into a `Box<dyn Error + Send + Sync>`: any error type, and `anyhow::Error`.
+    pub fn with_source(
+        mut self,
+        error: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        if let Error::Storage { source, .. }
+        | Error::Transport { source, .. }
+        | Error::Handler { source, .. } = &mut self
+        {
+            *source = Some(Arc::from(error.into()));
         }
         self
     }
 
     /// An application error with a code, a short name and a message.
+    ///
+    /// ```
+    /// use pbjx::{Code, Error};
+    /// let err = Error::handler(Code::NotFound, "ArticleNotFound", "article [1] does not exist");
+    /// assert_eq!((err.code(), err.name()), (Code::NotFound, "ArticleNotFound".to_owned()));
+    /// assert_eq!(err.to_string(), "ArticleNotFound (NOT_FOUND): article [1] does not exist");
+    /// ```
     pub fn handler(code: Code, name: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Handler {
             code,
             name: name.into(),
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// An application error with a code wrapping any error (`std::error::Error + Send + Sync`,
+    /// or an `anyhow::Error`): its message becomes the error message, the error itself the
+    /// [`std::error::Error::source`] (so its whole chain stays reachable), and the short type
+    /// name of `E` the error name (like the original's short exception class name); see
+    /// [`ResultExt::with_code`] for the `?`-friendly form and [`Error::with_name`] to rename.
+    ///
+    /// ```
+    /// use pbjx::{Code, Error};
+    /// let parse = "x".parse::<u32>().unwrap_err();
+    /// let err = Error::wrap(Code::InvalidArgument, parse);
+    /// assert_eq!(err.name(), "ParseIntError");
+    /// assert_eq!(err.to_string(), "ParseIntError (INVALID_ARGUMENT): invalid digit found in string");
+    /// assert!(std::error::Error::source(&err).is_some());
+    /// ```
+    pub fn wrap<E>(code: Code, error: E) -> Self
+    where
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let error: BoxError = Arc::from(error.into());
+        Error::Handler {
+            code,
+            name: short_type_name::<E>().to_owned(),
+            message: error.to_string(),
+            source: Some(error),
+        }
+    }
+
+    /// Renames an [`Error::Handler`] (other variants are returned unchanged).
+    pub fn with_name(mut self, new_name: impl Into<String>) -> Self {
+        if let Error::Handler { name, .. } = &mut self {
+            *name = new_name.into();
+        }
+        self
     }
 
     /// The status code of this error.
@@ -342,7 +335,7 @@ impl Error {
     /// A short error name (`HandlerNotFound`, `RequestHandlingFailed`, ...), used as `error_name`.
     pub fn name(&self) -> String {
         match self {
-            Error::Pbj(e) => format!("Pbj{}", camel(e.kind())),
+            Error::Pbj(e) => format!("Pbj{}", e.kind().to_upper_camel_case()),
             Error::Invalid { .. } => "InvalidMessage".into(),
             Error::WrongMessageKind { .. } => "LogicException".into(),
             Error::HandlerNotFound { .. } => "HandlerNotFound".into(),
@@ -363,15 +356,40 @@ impl Error {
     }
 }
 
-fn camel(kind: &str) -> String {
-    kind.split('_')
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+/// `ParseIntError` for `core::num::ParseIntError`, `Error` for `anyhow::Error` (generic
+/// arguments dropped).
+fn short_type_name<E>() -> &'static str {
+    let full = std::any::type_name::<E>();
+    let path = full.split('<').next().unwrap_or(full);
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// Turns any error into an [`Error::Handler`] with a status code, for `?` in handlers, hooks
+/// and subscribers. Works with every error type and with `anyhow::Error`; the original error
+/// stays reachable through [`std::error::Error::source`].
+///
+/// ```
+/// use pbjx::{Code, ResultExt};
+///
+/// fn load(id: &str) -> pbjx::Result<u32> {
+///     let n = id.parse::<u32>().with_code(Code::InvalidArgument)?;
+///     Ok(n)
+/// }
+/// let err = load("x").unwrap_err();
+/// assert_eq!(err.code(), Code::InvalidArgument);
+/// ```
+pub trait ResultExt<T> {
+    /// Maps the error with [`Error::wrap`].
+    fn with_code(self, code: Code) -> Result<T>;
+}
+
+impl<T, E> ResultExt<T> for std::result::Result<T, E>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn with_code(self, code: Code) -> Result<T> {
+        self.map_err(|error| Error::wrap(code, error))
+    }
 }
 
 impl fmt::Display for Error {
@@ -489,6 +507,7 @@ impl fmt::Display for Error {
                 code,
                 name,
                 message,
+                ..
             } => write!(f, "{name} ({code}): {message}"),
         }
     }
@@ -498,7 +517,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Pbj(e) => Some(e),
-            Error::Storage { source, .. } | Error::Transport { source, .. } => source
+            Error::Storage { source, .. }
+            | Error::Transport { source, .. }
+            | Error::Handler { source, .. } => source
                 .as_deref()
                 .map(|e| e as &(dyn std::error::Error + 'static)),
             _ => None,
@@ -530,9 +551,32 @@ mod tests {
         assert_eq!(Code::from_http(302), Code::Ok);
         assert_eq!(Code::from_http(422), Code::InvalidArgument);
         assert_eq!(Code::from_http(502), Code::Internal);
-        for code in Code::ALL {
+        assert_eq!(Code::ALL.len(), 17);
+        for &code in Code::ALL {
             assert_eq!(Code::from_i64(code.value()), Some(code));
+            assert_eq!(code.to_string(), code.name());
         }
         assert_eq!(Code::from_i64(17), None);
+        assert_eq!(Code::Unauthenticated.value(), 16);
+        assert_eq!(Code::InvalidArgument.name(), "INVALID_ARGUMENT");
+    }
+
+    /// Error names of pbj errors: `Pbj` + the kind in upper camel case.
+    #[test]
+    fn pbj_error_names() {
+        let err = Error::from(pbj::Error::InvalidSchemaQName { value: "x".into() });
+        assert_eq!(err.name(), "PbjInvalidSchemaQname");
+        let err = Error::from(pbj::Error::TooDeep { field: "a".into() });
+        assert_eq!(err.name(), "PbjTooDeep");
+    }
+
+    #[test]
+    fn short_type_names() {
+        assert_eq!(
+            short_type_name::<std::num::ParseIntError>(),
+            "ParseIntError"
+        );
+        assert_eq!(short_type_name::<Vec<std::io::Error>>(), "Vec");
+        assert_eq!(short_type_name::<String>(), "String");
     }
 }

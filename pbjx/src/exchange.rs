@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use pbj::{FieldType, FieldValue, Message, Schema, Value};
+use pbj::{FieldType, FieldValue, Message, Registry, Schema, Value};
 use tracing::Instrument;
 
 use crate::builder::PbjxBuilder;
@@ -11,10 +11,11 @@ use crate::error::{Error, Result};
 use crate::failure;
 use crate::fasthash::FxHashMap;
 use crate::handler::{ErasedHandler, ErasedRequestHandler};
-use crate::lifecycle::{Hooks, PbjxEvent, run_plan, suffix};
+use crate::lifecycle::{Hooks, PbjxEvent, Reply, Slot, Stage, run_plan};
 use crate::mixins;
 use crate::panic::catch_unwind;
 use crate::services::{EventSearch, EventStore, Scheduler};
+use crate::time::SendAt;
 use crate::transport::Transport;
 
 pub(crate) struct SubscriberEntry {
@@ -80,9 +81,12 @@ impl Subscribers {
 
 pub(crate) struct Inner {
     pub(crate) hooks: Hooks,
+    /// The declared custom stages.
+    pub(crate) stages: Vec<Stage>,
     pub(crate) commands: FxHashMap<&'static str, ErasedHandler>,
     pub(crate) requests: FxHashMap<&'static str, ErasedRequestHandler>,
     pub(crate) subscribers: Subscribers,
+    pub(crate) registry: Arc<Registry>,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) event_store: Option<Arc<dyn EventStore>>,
     pub(crate) event_search: Option<Arc<dyn EventSearch>>,
@@ -132,6 +136,7 @@ impl std::fmt::Debug for Pbjx {
             .field("transport", &self.inner.transport.name())
             .field("commands", &self.inner.commands.len())
             .field("requests", &self.inner.requests.len())
+            .field("registered_types", &self.inner.registry.len())
             .finish_non_exhaustive()
     }
 }
@@ -190,6 +195,24 @@ impl Pbjx {
     /// The transport's name.
     pub fn transport_name(&self) -> &str {
         self.inner.transport.name()
+    }
+
+    /// The registry this exchange decodes messages with (set with
+    /// [`PbjxBuilder::registry`]; by default the core schemas, [`crate::registry`]). Services
+    /// and transports built on the exchange share it.
+    ///
+    /// ```
+    /// use pbjx::Pbjx;
+    /// use pbjx::transport::TransportEnvelope;
+    ///
+    /// let pbjx = Pbjx::builder().build()?;
+    /// let json = r#"{"serializer":"json","message":"{\"_schema\":\"pbj:gdbots:pbjx:command:check-health:1-0-0\"}"}"#;
+    /// let envelope = TransportEnvelope::from_json(json, pbjx.registry())?;
+    /// assert!(envelope.message().is_some());
+    /// # Ok::<(), pbjx::Error>(())
+    /// ```
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.inner.registry
     }
 
     /// Runs bind, validate and enrich, freezes the command and hands it to the transport, which
@@ -268,15 +291,20 @@ impl Pbjx {
             let plan = self
                 .inner
                 .hooks
-                .plan(request.schema(), suffix::BEFORE_HANDLE);
+                .plan(request.schema(), &Stage::BeforeHandle);
             if !plan.is_empty() {
-                let mut event = PbjxEvent::new_mut(&mut *request, suffix::BEFORE_HANDLE, 0, self);
-                event.can_respond = true;
+                let mut answer = None;
+                let mut event = PbjxEvent::new(
+                    Slot::Mut(&mut *request),
+                    &Stage::BeforeHandle,
+                    0,
+                    self,
+                    Reply::Answer(&mut answer),
+                );
                 run_plan(&plan, &mut event).await?;
-                if let Some(mut response) = event.response.take() {
+                if let Some(mut response) = answer {
                     // The original's GetResponseEvent::setResponse fills the request context
                     // of a response answered from a hook too.
-                    drop(event);
                     attach_request(&*request, &mut *response)?;
                     return Ok(response);
                 }
@@ -318,38 +346,60 @@ impl Pbjx {
     }
 
     async fn trigger_created(&self, request: &dyn Message, response: &dyn Message) -> Result<()> {
-        for (message, suffix) in [(request, suffix::AFTER_HANDLE), (response, suffix::CREATED)] {
-            let plan = self.inner.hooks.plan(message.schema(), suffix);
+        for (message, stage) in [(request, &Stage::AfterHandle), (response, &Stage::Created)] {
+            let plan = self.inner.hooks.plan(message.schema(), stage);
             if !plan.is_empty() {
-                let mut event = PbjxEvent::new_shared(message, suffix, self);
-                event.created_response = Some(response);
+                let reply = Reply::Created(response);
+                let mut event = PbjxEvent::new(Slot::Shared(message), stage, 0, self, reply);
                 run_plan(&plan, &mut event).await?;
             }
         }
         Ok(())
     }
 
-    /// Runs the hooks of `suffix` on `message`; when `recursive`, unfrozen nested messages
-    /// first (depth-first, in field order). The first hook error stops and is returned.
+    /// Runs the hooks of `stage` on `message`; when `recursive`, unfrozen nested messages
+    /// first (depth-first, in field order). The first hook error stops and is returned. A
+    /// custom stage must have been declared ([`PbjxBuilder::declare_stage`]), else the result
+    /// is [`Error::InvalidArgument`].
+    ///
+    /// ```
+    /// use pbjx::{Pbjx, Selector, Stage};
+    /// use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+    ///
+    /// const ARCHIVED: Stage = Stage::custom("archived");
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let pbjx = Pbjx::builder()
+    ///     .declare_stage(ARCHIVED)
+    ///     .hook(ARCHIVED, Selector::of::<CheckHealthV1>(), |event| {
+    ///         event.message_mut().unwrap().data_mut().set("msg", "archived")?;
+    ///         Ok(())
+    ///     })
+    ///     .build()?;
+    /// let mut command = CheckHealthV1::new();
+    /// pbjx.trigger(&mut command, ARCHIVED, true).await?;
+    /// assert_eq!(command.msg(), Some("archived"));
+    /// assert!(pbjx.trigger(&mut command, Stage::custom("unknown"), true).await.is_err());
+    /// # Ok::<(), pbjx::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn trigger(
         &self,
         message: &mut dyn Message,
-        suffix: &str,
+        stage: Stage,
         recursive: bool,
     ) -> Result<()> {
-        let suffix = suffix.trim_matches('.');
-        if suffix.is_empty() {
+        if let Some(problem) = stage.problem(&self.inner.stages) {
             return Err(Error::InvalidArgument {
-                message: "trigger requires a non-empty suffix".into(),
+                message: format!("cannot trigger: {problem}"),
             });
         }
-        self.trigger_at(message, suffix, 0, recursive).await
+        self.trigger_at(message, &stage, 0, recursive).await
     }
 
     async fn trigger_at(
         &self,
         message: &mut dyn Message,
-        suffix: &str,
+        stage: &Stage,
         depth: usize,
         recursive: bool,
     ) -> Result<()> {
@@ -378,16 +428,16 @@ impl Pbjx {
                     if let Some(Value::Message(nested)) = nth_value_mut(stored, position)
                         && !nested.is_frozen()
                     {
-                        Box::pin(self.trigger_at(&mut **nested, suffix, depth + 1, true)).await?;
+                        Box::pin(self.trigger_at(&mut **nested, stage, depth + 1, true)).await?;
                     }
                 }
             }
         }
-        let plan = self.inner.hooks.plan(message.schema(), suffix);
+        let plan = self.inner.hooks.plan(message.schema(), stage);
         if plan.is_empty() {
             return Ok(());
         }
-        let mut event = PbjxEvent::new_mut(message, suffix, depth, self);
+        let mut event = PbjxEvent::new(Slot::Mut(message), stage, depth, self, Reply::None);
         run_plan(&plan, &mut event).await
     }
 
@@ -397,8 +447,8 @@ impl Pbjx {
         if message.is_frozen() || self.inner.hooks.is_empty() {
             return Ok(());
         }
-        for suffix in [suffix::BIND, suffix::VALIDATE, suffix::ENRICH] {
-            self.trigger_at(message, suffix, 0, true).await?;
+        for stage in [&Stage::Bind, &Stage::Validate, &Stage::Enrich] {
+            self.trigger_at(message, stage, 0, true).await?;
         }
         Ok(())
     }
@@ -418,22 +468,21 @@ impl Pbjx {
             .get(schema.curie)
             .ok_or_else(|| Error::HandlerNotFound { curie: schema.curie.to_owned() })
             .inspect_err(|e| tracing::error!(error = %e, curie = schema.curie, "command could not be handled"))?;
-        self.trigger_shared(&*command, suffix::BEFORE_HANDLE)
-            .await?;
+        self.trigger_shared(&*command, &Stage::BeforeHandle).await?;
         let result = catch_unwind(handler(command.clone(), self.clone())).await;
         if let Err(e) = &result {
             tracing::error!(error = %e, curie = schema.curie, "command handler failed");
         }
         result?;
-        self.trigger_shared(&*command, suffix::AFTER_HANDLE).await
+        self.trigger_shared(&*command, &Stage::AfterHandle).await
     }
 
-    async fn trigger_shared(&self, message: &dyn Message, suffix: &str) -> Result<()> {
-        let plan = self.inner.hooks.plan(message.schema(), suffix);
+    async fn trigger_shared(&self, message: &dyn Message, stage: &Stage) -> Result<()> {
+        let plan = self.inner.hooks.plan(message.schema(), stage);
         if plan.is_empty() {
             return Ok(());
         }
-        let mut event = PbjxEvent::new_shared(message, suffix, self);
+        let mut event = PbjxEvent::new(Slot::Shared(message), stage, 0, self, Reply::None);
         run_plan(&plan, &mut event).await
     }
 
@@ -498,21 +547,32 @@ impl Pbjx {
         }
     }
 
-    /// Schedules a command to be sent at unix time `timestamp` (must be in the future) through
-    /// the scheduler; returns the job id.
+    /// Schedules a command to be sent at `at` (must be in the future: a [`std::time::SystemTime`],
+    /// a `jiff::Timestamp` or `chrono::DateTime` with the cargo features `jiff` / `chrono`, or
+    /// [`SendAt::from_unix_seconds`]) through the scheduler; runs bind, validate and enrich
+    /// first and returns the job id.
+    ///
+    /// ```no_run
+    /// # async fn demo(pbjx: pbjx::Pbjx) -> pbjx::Result<()> {
+    /// use std::time::{Duration, SystemTime};
+    /// use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+    ///
+    /// let in_an_hour = SystemTime::now() + Duration::from_secs(3600);
+    /// let job = pbjx.send_at(CheckHealthV1::new(), in_an_hour, None).await?;
+    /// # drop(job);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_at(
         &self,
         command: impl Into<Box<dyn Message>>,
-        timestamp: i64,
+        at: impl Into<SendAt>,
         job_id: Option<String>,
     ) -> Result<String> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        if timestamp <= now {
+        let at = at.into();
+        if at <= SendAt::now() {
             return Err(Error::InvalidArgument {
-                message: "send_at requires a timestamp in the future".into(),
+                message: format!("send_at requires a time in the future, got {at}"),
             });
         }
         let mut command = command.into();
@@ -520,7 +580,7 @@ impl Pbjx {
         let scheduler = self.scheduler()?.clone();
         self.trigger_lifecycle(&mut *command).await?;
         let command = seal(command)?;
-        scheduler.send_at(command, timestamp, job_id).await
+        scheduler.send_at(command, at, job_id).await
     }
 
     /// Cancels scheduled jobs through the scheduler.

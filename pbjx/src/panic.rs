@@ -16,16 +16,18 @@ where
     CatchUnwind { future }
 }
 
-pub(crate) struct CatchUnwind<F> {
-    future: F,
+pin_project_lite::pin_project! {
+    pub(crate) struct CatchUnwind<F> {
+        #[pin]
+        future: F,
+    }
 }
 
 impl<T, F: Future<Output = Result<T>>> Future for CatchUnwind<F> {
     type Output = Result<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is structurally pinned: it is never moved out of `self`.
-        let future = unsafe { self.map_unchecked_mut(|s| &mut s.future) };
+        let future = self.project().future;
         match catch(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(poll) => poll,
             Err(payload) => {

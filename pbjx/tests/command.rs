@@ -8,7 +8,7 @@ use pbjx::pbj::Message;
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
 use pbjx::schemas::gdbots::pbjx::request::EchoRequestV1;
-use pbjx::{Code, Error, Pbjx, PbjxEvent, Selector};
+use pbjx::{Code, Error, Pbjx, PbjxEvent, Selector, Stage};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -28,7 +28,7 @@ fn logger(
         let frozen = event.message().is_frozen();
         log.lock()
             .unwrap()
-            .push(format!("{label}:{}:frozen={frozen}:{id}", event.suffix()));
+            .push(format!("{label}:{}:frozen={frozen}:{id}", event.stage()));
         Ok(())
     }
 }
@@ -44,27 +44,27 @@ async fn send_delivers_the_command_to_its_handler() {
     let id = command.command_id().unwrap().to_owned();
     let pbjx = Pbjx::builder()
         .hook(
-            "bind",
-            Selector::mixin("gdbots:pbjx:mixin:command"),
+            Stage::Bind,
+            Selector::mixin_curie("gdbots:pbjx:mixin:command"),
             logger(&log, "hook"),
         )
-        .hook("validate", Selector::all(), logger(&log, "hook"))
+        .hook(Stage::Validate, Selector::all(), logger(&log, "hook"))
         .hook(
-            "enrich",
-            Selector::message("gdbots:pbjx:command:check-health"),
-            logger(&log, "hook"),
-        )
-        .hook(
-            "before_handle",
-            Selector::mixin("gdbots:pbjx:mixin:command"),
+            Stage::Enrich,
+            Selector::curie("gdbots:pbjx:command:check-health"),
             logger(&log, "hook"),
         )
         .hook(
-            "after_handle",
-            Selector::message("gdbots:pbjx:command:check-health:v1"),
+            Stage::BeforeHandle,
+            Selector::mixin_curie("gdbots:pbjx:mixin:command"),
             logger(&log, "hook"),
         )
-        .hook("before_handle", Selector::all(), |event| {
+        .hook(
+            Stage::AfterHandle,
+            Selector::curie("gdbots:pbjx:command:check-health:v1"),
+            logger(&log, "hook"),
+        )
+        .hook(Stage::BeforeHandle, Selector::all(), |event| {
             assert!(
                 event.message_mut().is_none(),
                 "the command is frozen once handed to the bus"
@@ -106,8 +106,8 @@ async fn send_delivers_the_command_to_its_handler() {
 async fn failing_handler_error_is_returned_without_after_handle() {
     let log: Log = Arc::default();
     let pbjx = Pbjx::builder()
-        .hook("before_handle", Selector::all(), logger(&log, "hook"))
-        .hook("after_handle", Selector::all(), logger(&log, "hook"))
+        .hook(Stage::BeforeHandle, Selector::all(), logger(&log, "hook"))
+        .hook(Stage::AfterHandle, Selector::all(), logger(&log, "hook"))
         .command(|_cmd: Arc<CheckHealthV1>, _pbjx| async move {
             Err(Error::handler(
                 Code::FailedPrecondition,
@@ -134,7 +134,7 @@ async fn failing_handler_error_is_returned_without_after_handle() {
 async fn panicking_handler_becomes_an_error() {
     let log: Log = Arc::default();
     let pbjx = Pbjx::builder()
-        .hook("after_handle", Selector::all(), logger(&log, "hook"))
+        .hook(Stage::AfterHandle, Selector::all(), logger(&log, "hook"))
         .command(|_cmd: Arc<CheckHealthV1>, _pbjx| async move {
             if true {
                 panic!("boom");
@@ -157,7 +157,7 @@ async fn panicking_handler_becomes_an_error() {
 async fn missing_handler_is_handler_not_found() {
     let log: Log = Arc::default();
     let pbjx = Pbjx::builder()
-        .hook("before_handle", Selector::all(), logger(&log, "hook"))
+        .hook(Stage::BeforeHandle, Selector::all(), logger(&log, "hook"))
         .build()
         .unwrap();
     let err = pbjx.send(CheckHealthV1::new()).await.unwrap_err();
@@ -182,7 +182,7 @@ async fn missing_handler_is_handler_not_found() {
 async fn wrong_message_kind() {
     let log: Log = Arc::default();
     let pbjx = Pbjx::builder()
-        .hook("bind", Selector::all(), logger(&log, "hook"))
+        .hook(Stage::Bind, Selector::all(), logger(&log, "hook"))
         .build()
         .unwrap();
 
@@ -275,7 +275,7 @@ async fn frozen_command_skips_the_lifecycle() {
     let handled = Arc::new(Mutex::new(0));
     let h = handled.clone();
     let pbjx = Pbjx::builder()
-        .hook("bind", Selector::all(), logger(&log, "hook"))
+        .hook(Stage::Bind, Selector::all(), logger(&log, "hook"))
         .command(move |_cmd: Arc<CheckHealthV1>, _pbjx| {
             let h = h.clone();
             async move {
@@ -302,14 +302,14 @@ fn assert_send<T: Send>(t: T) -> T {
 async fn exchange_futures_are_send() {
     let pbjx = Pbjx::builder()
         .command(|_cmd: Arc<CheckHealthV1>, _pbjx| async move { Ok(()) })
-        .hook("bind", Selector::all(), |_| Ok(()))
+        .hook(Stage::Bind, Selector::all(), |_| Ok(()))
         .build()
         .unwrap();
     let mut command = CheckHealthV1::new();
     assert_send(pbjx.trigger_lifecycle(&mut command))
         .await
         .unwrap();
-    assert_send(pbjx.trigger(&mut command, "bind", true))
+    assert_send(pbjx.trigger(&mut command, Stage::Bind, true))
         .await
         .unwrap();
     assert_send(pbjx.send(CheckHealthV1::new())).await.unwrap();

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use pbjx::pbj::{Message, MessageRef};
 use pbjx::schemas::gdbots::contexts::AppV1;
 use pbjx::schemas::gdbots::pbjx::event::{EventExecutionFailedV1, HealthCheckedV1};
-use pbjx::{Code, Error, Pbjx, PbjxBuilder, Selector};
+use pbjx::{Code, Error, Pbjx, PbjxBuilder, Selector, Stage};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -168,7 +168,7 @@ async fn failing_subscribers_produce_event_execution_failed() {
     let f = failures.clone();
     let binds = Arc::new(Mutex::new(Vec::<String>::new()));
     let b = binds.clone();
-    let mut builder = Pbjx::builder().hook("bind", Selector::all(), move |event| {
+    let mut builder = Pbjx::builder().hook(Stage::Bind, Selector::all(), move |event| {
         if event.is_root() {
             b.lock()
                 .unwrap()
@@ -400,7 +400,7 @@ async fn receive_event_delivers_without_lifecycle() {
     let log: Log = Arc::default();
     let l = log.clone();
     let pbjx = add(
-        Pbjx::builder().hook("bind", Selector::all(), move |_| {
+        Pbjx::builder().hook(Stage::Bind, Selector::all(), move |_| {
             l.lock().unwrap().push("bind".into());
             Ok(())
         }),

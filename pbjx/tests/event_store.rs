@@ -11,7 +11,7 @@ use pbjx::event_store::{
 use pbjx::pbj::Message;
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
-use pbjx::{Error, Pbjx, PbjxEvent, Selector};
+use pbjx::{Error, Pbjx, PbjxEvent, Selector, Stage};
 
 fn stream(s: &str) -> StreamId {
     StreamId::parse(s).expect("valid stream id")
@@ -23,14 +23,14 @@ fn stream(s: &str) -> StreamId {
 async fn pbjx_put_events_runs_the_lifecycle() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut builder = Pbjx::builder().event_store(InMemoryEventStore::new());
-    for suffix in ["bind", "validate", "enrich"] {
+    for stage in [Stage::Bind, Stage::Validate, Stage::Enrich] {
         let seen = seen.clone();
         builder = builder.hook(
-            suffix,
-            Selector::mixin("gdbots:pbjx:mixin:event"),
+            stage,
+            Selector::mixin_curie("gdbots:pbjx:mixin:event"),
             move |event: &mut PbjxEvent<'_>| {
-                seen.lock().unwrap().push(event.suffix().to_owned());
-                if event.suffix() == "enrich" {
+                seen.lock().unwrap().push(event.stage().to_string());
+                if event.stage() == &Stage::Enrich {
                     let message = event.message_mut().expect("unfrozen during the lifecycle");
                     message.data_mut().set("msg", "enriched")?;
                 }

@@ -7,9 +7,9 @@ use pbjx::pbj::Message;
 use pbjx::schemas::gdbots::contexts::{AppV1, CloudV1};
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::event::{EventExecutionFailedV1, HealthCheckedV1};
-use pbjx::{Code, Error, Pbjx, PbjxBuilder, PbjxEvent, Selector};
+use pbjx::{Code, Error, Pbjx, PbjxBuilder, PbjxEvent, Selector, Stage};
 
-/// (selector, suffix, depth, curie of the message the hook saw)
+/// (selector, stage, depth, curie of the message the hook saw)
 type Seen = Arc<Mutex<Vec<(String, String, usize, String)>>>;
 
 fn recorder(
@@ -19,7 +19,7 @@ fn recorder(
     move |event: &mut PbjxEvent<'_>| {
         seen.lock().unwrap().push((
             event.selector().to_owned(),
-            event.suffix().to_owned(),
+            event.stage().to_string(),
             event.depth(),
             event.message().schema().curie.to_owned(),
         ));
@@ -36,27 +36,29 @@ const CLOUD: &str = "gdbots:contexts::cloud";
 /// order unrelated to the dispatch order (so the test proves the order comes from the schema).
 fn all_selectors() -> Vec<Selector> {
     vec![
-        Selector::message(EEF),
-        Selector::message(format!("{EEF}:v1")),
-        Selector::message(HC),
-        Selector::message(format!("{HC}:v1")),
-        Selector::message(CLOUD),
-        Selector::message(format!("{CLOUD}:v1")),
-        Selector::message(APP),
-        Selector::message(format!("{APP}:v1")),
-        Selector::mixin("gdbots:pbjx:mixin:indexed"),
-        Selector::mixin("gdbots:pbjx:mixin:indexed:v1"),
-        Selector::mixin("gdbots:pbjx:mixin:event"),
-        Selector::mixin("gdbots:pbjx:mixin:event:v1"),
+        Selector::curie(EEF),
+        Selector::curie(format!("{EEF}:v1")),
+        Selector::curie(HC),
+        Selector::curie(format!("{HC}:v1")),
+        Selector::curie(CLOUD),
+        Selector::curie(format!("{CLOUD}:v1")),
+        Selector::curie(APP),
+        Selector::curie(format!("{APP}:v1")),
+        Selector::mixin_curie("gdbots:pbjx:mixin:indexed"),
+        Selector::mixin_curie("gdbots:pbjx:mixin:indexed:v1"),
+        Selector::mixin_curie("gdbots:pbjx:mixin:event"),
+        Selector::mixin_curie("gdbots:pbjx:mixin:event:v1"),
         Selector::all(),
     ]
 }
 
-fn recording_builder(seen: &Seen, suffixes: &[&str]) -> PbjxBuilder {
-    let mut builder = Pbjx::builder();
-    for suffix in suffixes {
+const CUSTOM: Stage = Stage::custom("custom");
+
+fn recording_builder(seen: &Seen, stages: &[Stage]) -> PbjxBuilder {
+    let mut builder = Pbjx::builder().declare_stage(CUSTOM);
+    for stage in stages {
         for selector in all_selectors() {
-            builder = builder.hook(suffix, selector, recorder(seen));
+            builder = builder.hook(stage.clone(), selector, recorder(seen));
         }
     }
     builder
@@ -108,7 +110,7 @@ fn failed_event_with_nested() -> EventExecutionFailedV1 {
 #[tokio::test]
 async fn trigger_lifecycle_order_with_two_mixins_and_nested_messages() {
     let seen: Seen = Arc::default();
-    let pbjx = recording_builder(&seen, &["bind", "validate", "enrich"])
+    let pbjx = recording_builder(&seen, &[Stage::Bind, Stage::Validate, Stage::Enrich])
         .build()
         .unwrap();
     let mut message = failed_event_with_nested();
@@ -126,42 +128,41 @@ async fn trigger_lifecycle_order_with_two_mixins_and_nested_messages() {
         ),
     ];
     let mut expected = Vec::new();
-    for suffix in ["bind", "validate", "enrich"] {
-        expected.extend(expected_for(suffix, &order));
+    for stage in ["bind", "validate", "enrich"] {
+        expected.extend(expected_for(stage, &order));
     }
     assert_eq!(*seen.lock().unwrap(), expected);
-    // 3 + 3 + 3 + 5 + 7 names per suffix.
+    // 3 + 3 + 3 + 5 + 7 names per stage.
     assert_eq!(expected.len(), 3 * 21);
 }
 
 /// §1 trigger step 5, the spec's example: `CheckHealthV1` + `bind` dispatches
 /// `gdbots_pbjx.message.bind`, `gdbots:pbjx:mixin:command:v1.bind`,
 /// `gdbots:pbjx:mixin:command.bind`, `gdbots:pbjx:command:check-health:v1.bind`,
-/// `gdbots:pbjx:command:check-health.bind`, and no wildcard names.
+/// `gdbots:pbjx:command:check-health.bind`, and no wildcard names (hooks on wildcards are
+/// rejected at build: `wildcard_and_malformed_hook_selectors_are_rejected_at_build`).
 #[tokio::test]
 async fn trigger_names_for_check_health() {
     let seen: Seen = Arc::default();
     let curie = "gdbots:pbjx:command:check-health";
     let mut builder = Pbjx::builder();
     for selector in [
-        Selector::message(curie),
-        Selector::message(format!("{curie}:v1")),
-        Selector::mixin("gdbots:pbjx:mixin:command"),
-        Selector::mixin("gdbots:pbjx:mixin:command:v1"),
+        Selector::curie(curie),
+        Selector::curie(format!("{curie}:v1")),
+        Selector::mixin_curie("gdbots:pbjx:mixin:command"),
+        Selector::mixin_curie("gdbots:pbjx:mixin:command:v1"),
         Selector::all(),
-        Selector::message("*"),
-        Selector::message("gdbots:pbjx:*"),
     ] {
-        builder = builder.hook("bind", selector, recorder(&seen));
+        builder = builder.hook(Stage::Bind, selector, recorder(&seen));
     }
     let pbjx = builder.build().unwrap();
     let mut command = CheckHealthV1::new();
-    pbjx.trigger(&mut command, "bind", true).await.unwrap();
+    pbjx.trigger(&mut command, Stage::Bind, true).await.unwrap();
     let got: Vec<String> = seen
         .lock()
         .unwrap()
         .iter()
-        .map(|(s, suffix, _, _)| format!("{s}.{suffix}"))
+        .map(|(s, stage, _, _)| format!("{s}.{stage}"))
         .collect();
     assert_eq!(
         got,
@@ -181,14 +182,14 @@ async fn trigger_names_for_check_health() {
 async fn pbjx_js_trigger_nine_calls() {
     let calls = Arc::new(Mutex::new(0usize));
     let mut builder = Pbjx::builder();
-    for suffix in ["bind", "validate", "enrich"] {
+    for stage in [Stage::Bind, Stage::Validate, Stage::Enrich] {
         for selector in [
             Selector::all(),
-            Selector::message("gdbots:pbjx:command:check-health"),
-            Selector::mixin("gdbots:pbjx:mixin:command"),
+            Selector::curie("gdbots:pbjx:command:check-health"),
+            Selector::mixin_curie("gdbots:pbjx:mixin:command"),
         ] {
             let calls = calls.clone();
-            builder = builder.hook(suffix, selector, move |_| {
+            builder = builder.hook(stage.clone(), selector, move |_| {
                 *calls.lock().unwrap() += 1;
                 Ok(())
             });
@@ -215,30 +216,30 @@ async fn hook_priorities_apply_within_one_name() {
     };
     let pbjx = Pbjx::builder()
         .hook_with_priority(
-            "bind",
-            Selector::mixin("gdbots:pbjx:mixin:command"),
+            Stage::Bind,
+            Selector::mixin_curie("gdbots:pbjx:mixin:command"),
             1000,
             push("mixin+1000"),
         )
-        .hook("bind", Selector::all(), push("all:a0"))
-        .hook_with_priority("bind", Selector::all(), 10, push("all:b10"))
-        .hook("bind", Selector::all(), push("all:c0"))
-        .hook_with_priority("bind", Selector::all(), -5, push("all:d-5"))
+        .hook(Stage::Bind, Selector::all(), push("all:a0"))
+        .hook_with_priority(Stage::Bind, Selector::all(), 10, push("all:b10"))
+        .hook(Stage::Bind, Selector::all(), push("all:c0"))
+        .hook_with_priority(Stage::Bind, Selector::all(), -5, push("all:d-5"))
         .hook_with_priority(
-            "bind",
-            Selector::message("gdbots:pbjx:command:check-health"),
+            Stage::Bind,
+            Selector::curie("gdbots:pbjx:command:check-health"),
             -1,
             push("curie-1"),
         )
         .hook_with_priority(
-            "bind",
-            Selector::message("gdbots:pbjx:command:check-health"),
+            Stage::Bind,
+            Selector::curie("gdbots:pbjx:command:check-health"),
             1,
             push("curie+1"),
         )
         .build()
         .unwrap();
-    pbjx.trigger(&mut CheckHealthV1::new(), ".bind.", false)
+    pbjx.trigger(&mut CheckHealthV1::new(), ".bind.".parse().unwrap(), false)
         .await
         .unwrap();
     assert_eq!(
@@ -260,7 +261,7 @@ async fn hook_priorities_apply_within_one_name() {
 #[tokio::test]
 async fn frozen_nested_messages_are_skipped() {
     let seen: Seen = Arc::default();
-    let pbjx = recording_builder(&seen, &["bind"]).build().unwrap();
+    let pbjx = recording_builder(&seen, &[Stage::Bind]).build().unwrap();
     let mut inner = HealthCheckedV1::new()
         .with_ctx_app(AppV1::new().with_name("inner").unwrap())
         .unwrap();
@@ -270,7 +271,7 @@ async fn frozen_nested_messages_are_skipped() {
         .unwrap()
         .with_event(inner)
         .unwrap();
-    pbjx.trigger(&mut message, "bind", true).await.unwrap();
+    pbjx.trigger(&mut message, Stage::Bind, true).await.unwrap();
     let curies: Vec<(String, usize)> = seen
         .lock()
         .unwrap()
@@ -295,14 +296,14 @@ async fn frozen_nested_messages_are_skipped() {
 #[tokio::test]
 async fn non_recursive_trigger_skips_nested_messages() {
     let seen: Seen = Arc::default();
-    let pbjx = recording_builder(&seen, &["custom"]).build().unwrap();
+    let pbjx = recording_builder(&seen, &[CUSTOM]).build().unwrap();
     let mut message = failed_event_with_nested();
-    pbjx.trigger(&mut message, "custom", false).await.unwrap();
+    pbjx.trigger(&mut message, CUSTOM, false).await.unwrap();
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 7);
     assert!(
         seen.iter()
-            .all(|(_, suffix, depth, curie)| suffix == "custom" && *depth == 0 && curie == EEF)
+            .all(|(_, stage, depth, curie)| stage == "custom" && *depth == 0 && curie == EEF)
     );
 }
 
@@ -324,14 +325,14 @@ async fn recursion_limit() {
     let build = |max: usize| {
         Pbjx::builder()
             .max_recursion(max)
-            .hook("bind", Selector::all(), |_| Ok(()))
+            .hook(Stage::Bind, Selector::all(), |_| Ok(()))
             .build()
             .unwrap()
     };
 
     // Root at depth 0, innermost HealthChecked at depth 3.
     let err = build(2)
-        .trigger(&mut nest(3), "bind", true)
+        .trigger(&mut nest(3), Stage::Bind, true)
         .await
         .unwrap_err();
     assert!(
@@ -352,49 +353,74 @@ async fn recursion_limit() {
     ));
 
     // Depth 2 is fine with max 2, and max 1 is clamped up to 2.
-    build(2).trigger(&mut nest(2), "bind", true).await.unwrap();
-    build(1).trigger(&mut nest(2), "bind", true).await.unwrap();
-    assert!(build(1).trigger(&mut nest(3), "bind", true).await.is_err());
+    build(2)
+        .trigger(&mut nest(2), Stage::Bind, true)
+        .await
+        .unwrap();
+    build(1)
+        .trigger(&mut nest(2), Stage::Bind, true)
+        .await
+        .unwrap();
+    assert!(
+        build(1)
+            .trigger(&mut nest(3), Stage::Bind, true)
+            .await
+            .is_err()
+    );
     // The default (10) allows depth 3, and 11 is clamped down to 10.
     Pbjx::builder()
-        .hook("bind", Selector::all(), |_| Ok(()))
+        .hook(Stage::Bind, Selector::all(), |_| Ok(()))
         .build()
         .unwrap()
-        .trigger(&mut nest(3), "bind", true)
+        .trigger(&mut nest(3), Stage::Bind, true)
         .await
         .unwrap();
     build(11)
-        .trigger(&mut nest(10), "bind", true)
+        .trigger(&mut nest(10), Stage::Bind, true)
         .await
         .unwrap();
     assert!(matches!(
-        build(11).trigger(&mut nest(11), "bind", true).await,
+        build(11).trigger(&mut nest(11), Stage::Bind, true).await,
         Err(Error::TooMuchRecursion { max: 10, .. })
     ));
 }
 
-/// §1 trigger step 1: the suffix is trimmed of dots; an empty result is an invalid argument.
+/// §1 trigger step 1, typed: a malformed or undeclared custom stage is an invalid argument
+/// (the original's empty-suffix error); the dot-trimmed string form parses to the built-in.
 #[tokio::test]
-async fn trigger_requires_a_non_empty_suffix() {
-    let pbjx = Pbjx::builder().build().unwrap();
-    for suffix in ["", ".", "..", "..."] {
+async fn trigger_rejects_malformed_and_undeclared_stages() {
+    let pbjx = Pbjx::builder().declare_stage(CUSTOM).build().unwrap();
+    for stage in [
+        Stage::custom(""),
+        Stage::custom("."),
+        Stage::custom("Custom"),
+        Stage::custom("bind"),
+        Stage::custom("undeclared"),
+    ] {
         let err = pbjx
-            .trigger(&mut CheckHealthV1::new(), suffix, true)
+            .trigger(&mut CheckHealthV1::new(), stage.clone(), true)
             .await
             .unwrap_err();
         assert!(
             matches!(err, Error::InvalidArgument { .. }),
-            "{suffix:?}: {err:?}"
+            "{stage:?}: {err:?}"
         );
         assert_eq!(err.code(), Code::InvalidArgument);
     }
+    for name in ["", ".", "..", "..."] {
+        assert!(name.parse::<Stage>().is_err(), "{name:?}");
+    }
+    pbjx.trigger(&mut CheckHealthV1::new(), CUSTOM, true)
+        .await
+        .unwrap();
+    assert_eq!(".bind.".parse::<Stage>().unwrap(), Stage::Bind);
 }
 
 /// §1 triggerLifecycle: a frozen message is left alone.
 #[tokio::test]
 async fn trigger_lifecycle_skips_frozen_messages() {
     let seen: Seen = Arc::default();
-    let pbjx = recording_builder(&seen, &["bind", "validate", "enrich"])
+    let pbjx = recording_builder(&seen, &[Stage::Bind, Stage::Validate, Stage::Enrich])
         .build()
         .unwrap();
     let mut message = failed_event_with_nested();
@@ -412,8 +438,8 @@ async fn validate_rejection_stops_send() {
     let (h, e) = (handled.clone(), enriched.clone());
     let pbjx = Pbjx::builder()
         .hook(
-            "validate",
-            Selector::mixin("gdbots:pbjx:mixin:command"),
+            Stage::Validate,
+            Selector::mixin_curie("gdbots:pbjx:mixin:command"),
             |event| {
                 let msg = event
                     .message()
@@ -432,7 +458,7 @@ async fn validate_rejection_stops_send() {
                 Ok(())
             },
         )
-        .hook("enrich", Selector::all(), move |_| {
+        .hook(Stage::Enrich, Selector::all(), move |_| {
             *e.lock().unwrap() += 1;
             Ok(())
         })
@@ -454,6 +480,7 @@ async fn validate_rejection_stops_send() {
             code,
             name,
             message,
+            ..
         } => {
             assert_eq!(
                 (*code, name.as_str(), message.as_str()),
@@ -484,8 +511,8 @@ async fn bind_mutations_reach_the_frozen_message() {
     let g = got.clone();
     let pbjx = Pbjx::builder()
         .hook(
-            "bind",
-            Selector::mixin("gdbots:pbjx:mixin:command"),
+            Stage::Bind,
+            Selector::mixin_curie("gdbots:pbjx:mixin:command"),
             |event| {
                 assert!(!event.message().is_frozen());
                 event
@@ -496,7 +523,7 @@ async fn bind_mutations_reach_the_frozen_message() {
                 Ok(())
             },
         )
-        .hook("bind", Selector::message(APP), |event| {
+        .hook(Stage::Bind, Selector::curie(APP), |event| {
             assert_eq!(event.depth(), 1);
             assert!(!event.is_root());
             event
@@ -507,8 +534,8 @@ async fn bind_mutations_reach_the_frozen_message() {
             Ok(())
         })
         .hook(
-            "enrich",
-            Selector::message("gdbots:pbjx:command:check-health:v1"),
+            Stage::Enrich,
+            Selector::curie("gdbots:pbjx:command:check-health:v1"),
             |event| {
                 assert!(event.is_root());
                 let ip = event
@@ -593,69 +620,250 @@ async fn nested_hook_error_stops_the_parent() {
     let parent_seen = Arc::new(Mutex::new(false));
     let p = parent_seen.clone();
     let pbjx = Pbjx::builder()
-        .hook("bind", Selector::message(APP), |_| {
+        .hook(Stage::Bind, Selector::curie(APP), |_| {
             Err(Error::handler(Code::InvalidArgument, "BadApp", "no"))
         })
-        .hook("bind", Selector::message(EEF), move |_| {
+        .hook(Stage::Bind, Selector::curie(EEF), move |_| {
             *p.lock().unwrap() = true;
             Ok(())
         })
         .build()
         .unwrap();
     let err = pbjx
-        .trigger(&mut failed_event_with_nested(), "bind", true)
+        .trigger(&mut failed_event_with_nested(), Stage::Bind, true)
         .await
         .unwrap_err();
     assert_eq!(err.name(), "BadApp");
     assert!(!*parent_seen.lock().unwrap());
 }
 
-struct AsyncRecorder(Arc<Mutex<Vec<String>>>);
+/// What async hooks record: `label:selector`.
+type AsyncSeen = Mutex<Vec<String>>;
 
-impl pbjx::Hook for AsyncRecorder {
-    fn call<'a>(&'a self, event: &'a mut PbjxEvent<'_>) -> pbjx::BoxFuture<'a, pbjx::Result<()>> {
-        Box::pin(async move {
-            tokio::task::yield_now().await;
-            self.0
-                .lock()
-                .unwrap()
-                .push(format!("async:{}", event.selector()));
-            if let Some(m) = event.message_mut() {
-                m.data_mut().set("msg", "from async hook")?;
-            }
-            Ok(())
-        })
-    }
-}
-
-/// Async hooks take part in the same ordering (priority within the name) and can mutate.
+/// Async closures are hooks: they run in the same order as sync hooks (priority within one
+/// selector name, names in dispatch order), can hold the event across `.await` and mutate the
+/// message, and reach shared data through the builder's state.
 #[tokio::test]
-async fn async_hooks_run_in_order() {
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let s = seen.clone();
+async fn async_closure_hook_runs_in_priority_order() {
+    let seen = Arc::new(AsyncSeen::default());
     let pbjx = Pbjx::builder()
-        .hook("bind", Selector::all(), move |_| {
-            s.lock().unwrap().push("sync:gdbots_pbjx.message".into());
+        .with_shared_state(seen.clone())
+        .async_hook(
+            Stage::Bind,
+            Selector::mixin_curie("gdbots:pbjx:mixin:command"),
+            async |event| {
+                tokio::task::yield_now().await;
+                let label = format!("async0:{}", event.selector());
+                event.state().lock().unwrap().push(label);
+                Ok(())
+            },
+        )
+        .hook(Stage::Bind, Selector::all(), |event| {
+            event.state().lock().unwrap().push("sync0:all".into());
             Ok(())
         })
-        .async_hook("bind", Selector::all(), 5, AsyncRecorder(seen.clone()))
-        .async_hook(
-            "bind",
-            Selector::mixin("gdbots:pbjx:mixin:command"),
-            0,
-            AsyncRecorder(seen.clone()),
-        )
+        .async_hook_with_priority(Stage::Bind, Selector::all(), 5, async |event| {
+            tokio::task::yield_now().await;
+            let message = event.message_mut().expect("mutable during bind");
+            message.data_mut().set("msg", "from async hook")?;
+            tokio::task::yield_now().await;
+            event.state().lock().unwrap().push("async5:all".into());
+            Ok(())
+        })
+        .async_hook_with_priority(Stage::Bind, Selector::all(), -5, record_async)
         .build()
         .unwrap();
     let mut command = CheckHealthV1::new();
     pbjx.trigger_lifecycle(&mut command).await.unwrap();
+    assert_eq!(command.msg(), Some("from async hook"));
     assert_eq!(
         *seen.lock().unwrap(),
         [
-            "async:gdbots_pbjx.message",
-            "sync:gdbots_pbjx.message",
-            "async:gdbots:pbjx:mixin:command"
+            "async5:all",
+            "sync0:all",
+            "fn-5:gdbots_pbjx.message",
+            "async0:gdbots:pbjx:mixin:command",
         ]
     );
-    assert_eq!(command.msg(), Some("from async hook"));
+}
+
+/// A named `async fn` works as a hook too.
+async fn record_async(event: &mut PbjxEvent<'_, AsyncSeen>) -> pbjx::Result<()> {
+    tokio::task::yield_now().await;
+    let label = format!("fn-5:{}", event.selector());
+    event.state().lock().unwrap().push(label);
+    Ok(())
+}
+
+/// An async hook error stops the exchange like a sync one: later hooks and the handler do
+/// not run.
+#[tokio::test]
+async fn async_hook_error_stops_send() {
+    let seen = Arc::new(AsyncSeen::default());
+    let pbjx = Pbjx::builder()
+        .with_shared_state(seen.clone())
+        .async_hook(Stage::Validate, Selector::all(), async |_event| {
+            tokio::task::yield_now().await;
+            Err(Error::handler(Code::PermissionDenied, "Denied", "no"))
+        })
+        .on_enrich(Selector::all(), |event| {
+            event.state().lock().unwrap().push("enrich".into());
+            Ok(())
+        })
+        .command(
+            |_c: Arc<CheckHealthV1>, _p, seen: Arc<AsyncSeen>| async move {
+                seen.lock().unwrap().push("handled".into());
+                Ok(())
+            },
+        )
+        .build()
+        .unwrap();
+    let err = pbjx.send(CheckHealthV1::new()).await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.name()),
+        (Code::PermissionDenied, "Denied".into())
+    );
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+/// `on_bind` / `on_validate` / `on_enrich` are `hook(Stage::Bind | Validate | Enrich, ..)`.
+#[tokio::test]
+async fn stage_shortcuts_register_for_their_stage() {
+    let seen: Seen = Arc::default();
+    let pbjx = Pbjx::builder()
+        .on_enrich(Selector::all(), recorder(&seen))
+        .on_validate(Selector::all(), recorder(&seen))
+        .on_bind(Selector::all(), recorder(&seen))
+        .build()
+        .unwrap();
+    pbjx.trigger_lifecycle(&mut CheckHealthV1::new())
+        .await
+        .unwrap();
+    let stages: Vec<String> = seen.lock().unwrap().iter().map(|e| e.1.clone()).collect();
+    assert_eq!(stages, ["bind", "validate", "enrich"]);
+}
+
+fn registration_error<S: Send + Sync + 'static>(builder: PbjxBuilder<S>) -> String {
+    match builder.build() {
+        Err(Error::Registration { message }) => message,
+        Err(other) => panic!("unexpected {other:?}"),
+        Ok(_) => panic!("build should fail"),
+    }
+}
+
+/// A hook for a custom stage nobody declared would never run: `build` rejects it, naming the
+/// stage; declaring it makes the same registration valid.
+#[test]
+fn unknown_stage_suffix_is_rejected_at_build() {
+    let message = registration_error(Pbjx::builder().hook(
+        Stage::custom("valdiate"),
+        Selector::all(),
+        |_| Ok(()),
+    ));
+    assert!(
+        message.contains("custom stage [valdiate] is not declared"),
+        "{message}"
+    );
+    Pbjx::builder()
+        .declare_stage(Stage::custom("valdiate"))
+        .hook(Stage::custom("valdiate"), Selector::all(), |_| Ok(()))
+        .build()
+        .unwrap();
+}
+
+/// Malformed custom stages, a custom stage spelling a built-in one, and declaring a built-in
+/// stage are registration errors; every problem is reported at once.
+#[test]
+fn invalid_custom_stages_are_rejected_at_build() {
+    let message = registration_error(
+        Pbjx::builder()
+            .declare_stage(Stage::custom("Has Space"))
+            .declare_stage(Stage::Bind)
+            .hook(Stage::custom("validate"), Selector::all(), |_| Ok(()))
+            .hook(Stage::custom(".bind."), Selector::all(), |_| Ok(()))
+            .hook(Stage::custom(""), Selector::all(), |_| Ok(())),
+    );
+    for expected in [
+        "custom stage [Has Space] is not valid",
+        "Stage::Bind is built in and needs no declaration",
+        "custom stage [validate] is the built-in Stage::Validate",
+        "custom stage [.bind.] is not valid",
+        "custom stage [] is not valid",
+    ] {
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+}
+
+/// Hooks only run on event names built from curies: a wildcard or malformed selector, or a
+/// mixin selector on a message curie (and the reverse), can never match and is rejected.
+#[test]
+fn wildcard_and_malformed_hook_selectors_are_rejected_at_build() {
+    let message = registration_error(
+        Pbjx::builder()
+            .on_bind(Selector::curie("*"), |_| Ok(()))
+            .on_bind(Selector::curie("gdbots:pbjx:*"), |_| Ok(()))
+            .on_bind(
+                Selector::mixin_curie("gdbots:pbjx:command:check-health"),
+                |_| Ok(()),
+            )
+            .on_bind(Selector::curie("gdbots:pbjx:mixin:command:v1"), |_| Ok(())),
+    );
+    for expected in [
+        "hook selector [*] is not a curie or curie major",
+        "hook selector [gdbots:pbjx:*] is not a curie or curie major",
+        "hook selector [gdbots:pbjx:command:check-health] is not a mixin",
+        "hook selector [gdbots:pbjx:mixin:command:v1] is a mixin",
+    ] {
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+}
+
+/// Stand-in for the marker pbjc generates for `gdbots:pbjx:mixin:command`.
+struct CommandMixin;
+
+impl pbjx::pbj::Mixin for CommandMixin {
+    const CURIE: &'static str = "gdbots:pbjx:mixin:command";
+    const CURIE_MAJOR: &'static str = "gdbots:pbjx:mixin:command:v1";
+}
+
+/// `Selector::mixin::<M>()` selects every message using the mixin (at the mixin's curie-major
+/// position in the dispatch order) and nothing else; `Selector::of::<T>()` selects one message
+/// type at its curie-major position.
+#[tokio::test]
+async fn typed_mixin_selector_matches_users() {
+    let seen: Seen = Arc::default();
+    let pbjx = Pbjx::builder()
+        .on_bind(
+            Selector::curie("gdbots:pbjx:command:check-health"),
+            recorder(&seen),
+        )
+        .on_bind(Selector::of::<CheckHealthV1>(), recorder(&seen))
+        .on_bind(
+            Selector::mixin_curie("gdbots:pbjx:mixin:command"),
+            recorder(&seen),
+        )
+        .on_bind(Selector::mixin::<CommandMixin>(), recorder(&seen))
+        .on_bind(Selector::of::<HealthCheckedV1>(), recorder(&seen))
+        .build()
+        .unwrap();
+    pbjx.trigger(&mut CheckHealthV1::new(), Stage::Bind, false)
+        .await
+        .unwrap();
+    let names: Vec<String> = seen.lock().unwrap().iter().map(|e| e.0.clone()).collect();
+    assert_eq!(
+        names,
+        [
+            "gdbots:pbjx:mixin:command:v1",
+            "gdbots:pbjx:mixin:command",
+            "gdbots:pbjx:command:check-health:v1",
+            "gdbots:pbjx:command:check-health",
+        ]
+    );
+    // An event does not use the command mixin: only its own typed selector runs.
+    seen.lock().unwrap().clear();
+    pbjx.trigger(&mut HealthCheckedV1::new(), Stage::Bind, false)
+        .await
+        .unwrap();
+    let names: Vec<String> = seen.lock().unwrap().iter().map(|e| e.0.clone()).collect();
+    assert_eq!(names, ["gdbots:pbjx:event:health-checked:v1"]);
 }

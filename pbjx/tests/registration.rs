@@ -297,3 +297,23 @@ fn error_codes() {
     assert_eq!(Code::from_i64(-1), None);
     assert_eq!(Code::Unauthenticated.name(), "UNAUTHENTICATED");
 }
+
+/// Without `PbjxBuilder::registry` the exchange shares the core registry (`pbjx::registry()`,
+/// built once); a registry given to the builder is the one `Pbjx::registry` returns.
+#[test]
+fn registry_defaults_to_the_core_schemas() {
+    let pbjx = Pbjx::builder().build().unwrap();
+    assert!(Arc::ptr_eq(pbjx.registry(), &pbjx::registry()));
+    for curie in [
+        "gdbots:pbjx:command:check-health",
+        "gdbots:pbjx:request:echo-request",
+        "gdbots:contexts::app",
+    ] {
+        assert!(pbjx.registry().resolve_curie(curie).is_some(), "{curie}");
+    }
+    let mut own = pbjx::pbj::Registry::new();
+    pbjx::register(&mut own);
+    let own = Arc::new(own);
+    let pbjx = Pbjx::builder().registry(own.clone()).build().unwrap();
+    assert!(Arc::ptr_eq(pbjx.registry(), &own));
+}

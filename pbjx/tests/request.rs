@@ -9,7 +9,7 @@ use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::request::{
     EchoRequestV1, EchoResponseV1, RequestFailedResponseV1,
 };
-use pbjx::{Code, Error, Pbjx, PbjxBuilder, PbjxEvent, Selector};
+use pbjx::{Code, Error, Pbjx, PbjxBuilder, PbjxEvent, Selector, Stage};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -23,7 +23,7 @@ fn logger(log: &Log) -> impl Fn(&mut PbjxEvent<'_>) -> pbjx::Result<()> + Send +
         log.lock().unwrap().push(format!(
             "{}.{}:{}:response={response}",
             event.selector(),
-            event.suffix(),
+            event.stage(),
             event.message().schema().curie
         ));
         Ok(())
@@ -66,26 +66,26 @@ async fn request_returns_the_handler_response() {
     let log: Log = Arc::default();
     let pbjx = echo_builder(&handled)
         .hook(
-            "before_handle",
-            Selector::mixin("gdbots:pbjx:mixin:request"),
+            Stage::BeforeHandle,
+            Selector::mixin_curie("gdbots:pbjx:mixin:request"),
             logger(&log),
         )
         .hook(
-            "after_handle",
-            Selector::message("gdbots:pbjx:request:echo-request"),
+            Stage::AfterHandle,
+            Selector::curie("gdbots:pbjx:request:echo-request"),
             logger(&log),
         )
         .hook(
-            "created",
-            Selector::mixin("gdbots:pbjx:mixin:response"),
+            Stage::Created,
+            Selector::mixin_curie("gdbots:pbjx:mixin:response"),
             logger(&log),
         )
         .hook(
-            "created",
-            Selector::message("gdbots:pbjx:request:echo-response"),
+            Stage::Created,
+            Selector::curie("gdbots:pbjx:request:echo-response"),
             logger(&log),
         )
-        .hook("created", Selector::all(), |event| {
+        .hook(Stage::Created, Selector::all(), |event| {
             assert!(
                 event.message_mut().is_none(),
                 "created hooks see the response, not mutably"
@@ -157,7 +157,7 @@ async fn before_handle_can_answer_from_a_cache() {
     let handled = Arc::new(Mutex::new(0));
     let log: Log = Arc::default();
     let pbjx = echo_builder(&handled)
-        .hook("before_handle", Selector::all(), |event| {
+        .hook(Stage::BeforeHandle, Selector::all(), |event| {
             assert!(!event.has_response());
             event.set_response(Box::new(EchoResponseV1::new().with_msg("cached")?))?;
             assert!(event.has_response());
@@ -167,12 +167,12 @@ async fn before_handle_can_answer_from_a_cache() {
             Ok(())
         })
         .hook(
-            "before_handle",
-            Selector::message("gdbots:pbjx:request:echo-request"),
+            Stage::BeforeHandle,
+            Selector::curie("gdbots:pbjx:request:echo-request"),
             logger(&log),
         )
-        .hook("after_handle", Selector::all(), logger(&log))
-        .hook("created", Selector::all(), logger(&log))
+        .hook(Stage::AfterHandle, Selector::all(), logger(&log))
+        .hook(Stage::Created, Selector::all(), logger(&log))
         .build()
         .unwrap();
     let (request, correlator) = request_with_context();
@@ -194,7 +194,7 @@ async fn before_handle_can_answer_from_a_cache() {
 #[tokio::test]
 async fn set_response_outside_request_before_handle_is_refused() {
     let pbjx = Pbjx::builder()
-        .hook("bind", Selector::all(), |event| {
+        .hook(Stage::Bind, Selector::all(), |event| {
             event.set_response(Box::new(EchoResponseV1::new()))
         })
         .build()
@@ -204,7 +204,7 @@ async fn set_response_outside_request_before_handle_is_refused() {
 
     let pbjx = Pbjx::builder()
         .command(|_c: Arc<CheckHealthV1>, _p| async move { Ok(()) })
-        .hook("before_handle", Selector::all(), |event| {
+        .hook(Stage::BeforeHandle, Selector::all(), |event| {
             event.set_response(Box::new(EchoResponseV1::new()))
         })
         .build()
@@ -237,8 +237,8 @@ async fn failing_handler_gives_request_handling_failed() {
                 "not yours",
             ))
         })
-        .hook("after_handle", Selector::all(), logger(&log))
-        .hook("created", Selector::all(), logger(&log))
+        .hook(Stage::AfterHandle, Selector::all(), logger(&log))
+        .hook(Stage::Created, Selector::all(), logger(&log))
         .build()
         .unwrap();
     let (request, correlator) = request_with_context();
@@ -284,7 +284,7 @@ async fn failing_handler_gives_request_handling_failed() {
 async fn missing_handler_gives_request_handling_failed() {
     let log: Log = Arc::default();
     let pbjx = Pbjx::builder()
-        .hook("after_handle", Selector::all(), logger(&log))
+        .hook(Stage::AfterHandle, Selector::all(), logger(&log))
         .build()
         .unwrap();
     let err = pbjx
@@ -338,8 +338,8 @@ async fn created_hook_error_is_returned() {
     let handled = Arc::new(Mutex::new(0));
     let pbjx = echo_builder(&handled)
         .hook(
-            "created",
-            Selector::message("gdbots:pbjx:request:echo-response"),
+            Stage::Created,
+            Selector::curie("gdbots:pbjx:request:echo-response"),
             |_| Err(Error::handler(Code::DataLoss, "CacheWriteFailed", "nope")),
         )
         .build()

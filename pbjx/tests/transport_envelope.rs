@@ -10,10 +10,8 @@ use pbjx::transport::{SERIALIZER_JSON, TransportEnvelope};
 const USER: &str = r#"{"_schema":"pbj:acme:iam:node:user:1-0-0","_id":"9c632008-124f-454a-aeef-fd424612abc3","status":"draft","created_at":"1508977465084000","is_blocked":false,"is_staff":false}"#;
 const GOLDEN: &str = r#"{"serializer":"json","is_replay":false,"message":"{\"_schema\":\"pbj:acme:iam:node:user:1-0-0\",\"_id\":\"9c632008-124f-454a-aeef-fd424612abc3\",\"status\":\"draft\",\"created_at\":\"1508977465084000\",\"is_blocked\":false,\"is_staff\":false}"}"#;
 
-fn registry() -> Registry {
-    let mut registry = Registry::new();
-    pbjx::register(&mut registry);
-    registry
+fn registry() -> Arc<Registry> {
+    pbjx::registry()
 }
 
 #[test]
@@ -120,4 +118,28 @@ fn strict_reader() {
     }
     let err = TransportEnvelope::from_json(&invalid[4], &registry).unwrap_err();
     assert!(err.to_string().contains("serializer is missing"), "{err}");
+}
+
+/// Envelopes decode with the exchange's registry: the core schemas by default, exactly what
+/// `PbjxBuilder::registry` was given otherwise.
+#[test]
+fn exchange_registry_decodes_envelopes() {
+    let command: Arc<dyn Message> = Arc::new(CheckHealthV1::new().with_msg("ping").unwrap());
+    let json = TransportEnvelope::new(command, false).to_json();
+
+    let pbjx = pbjx::Pbjx::builder().build().unwrap();
+    let envelope = TransportEnvelope::from_json(&json, pbjx.registry()).unwrap();
+    assert_eq!(
+        envelope.message().map(|m| m.schema().curie),
+        Some("gdbots:pbjx:command:check-health")
+    );
+
+    let empty = Arc::new(Registry::new());
+    let pbjx = pbjx::Pbjx::builder()
+        .registry(empty.clone())
+        .build()
+        .unwrap();
+    assert!(Arc::ptr_eq(pbjx.registry(), &empty));
+    let err = TransportEnvelope::from_json(&json, pbjx.registry()).unwrap_err();
+    assert!(err.to_string().contains("check-health"), "{err}");
 }

@@ -243,8 +243,11 @@ fn sending_without_a_runtime_fails() {
         m
     });
     let fut = local.send_command(&pbjx, message);
-    let result = futures_lite_block_on(fut);
-    assert!(matches!(result, Err(Error::Transport { .. })));
+    let err = futures_lite_block_on(fut).unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    // The tokio error is kept as the source, not flattened into the message.
+    let source = std::error::Error::source(&err).expect("the runtime error");
+    assert!(source.is::<tokio::runtime::TryCurrentError>(), "{source}");
 }
 
 /// Polls a future to completion on this thread without any tokio runtime.

@@ -5,9 +5,10 @@
 //! Run with `cargo run -p pbjx-examples --bin blog`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use pbj::{Flavor, Message, MessageType};
+use pbjx::schemas::gdbots::pbjx::mixin::Command;
 use pbjx::{Code, Error, Pbjx, Selector};
 use pbjx_examples::schemas::acme::blog::ArticleStatus;
 use pbjx_examples::schemas::acme::blog::command::PublishArticleV1;
@@ -15,13 +16,21 @@ use pbjx_examples::schemas::acme::blog::event::ArticlePublishedV1;
 use pbjx_examples::schemas::acme::blog::mixin::ArticleMixin;
 use pbjx_examples::schemas::acme::blog::request::{GetArticleRequestV1, GetArticleResponseV1};
 
-/// The read model: article id -> its article-published event.
-type Articles = Arc<Mutex<HashMap<String, Arc<ArticlePublishedV1>>>>;
+/// The read model (the exchange's state): article id -> its article-published event.
+#[derive(Default)]
+struct Articles(Mutex<HashMap<String, Arc<ArticlePublishedV1>>>);
+
+impl Articles {
+    fn lock(&self) -> pbjx::Result<MutexGuard<'_, HashMap<String, Arc<ArticlePublishedV1>>>> {
+        self.0
+            .lock()
+            .map_err(|_| Error::handler(Code::Internal, "Poisoned", "the read model lock"))
+    }
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let articles = Articles::default();
-    let pbjx = build(articles.clone())?;
+    let pbjx = build()?;
 
     // 1. A command built with the validating builder (every rejected value is reported at
     //    once by `build`); ids and timestamps are generated.
@@ -81,42 +90,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn build(articles: Articles) -> Result<Pbjx, Error> {
-    let store = articles.clone();
+fn build() -> Result<Pbjx, Error> {
     Pbjx::builder()
+        // The state every handler, subscriber and hook below receives.
+        .with_state(Articles::default())
         // bind: cheap context from the environment, on every command.
-        .hook(
-            "bind",
-            Selector::mixin("gdbots:pbjx:mixin:command"),
-            |event| {
-                if let Some(message) = event.message_mut()
-                    && !message.data().has("ctx_ua")
-                {
-                    message.data_mut().set("ctx_ua", "blog-example/1.0")?;
-                }
-                Ok(())
-            },
-        )
+        .on_bind(Selector::mixin::<Command>(), |event| {
+            if let Some(message) = event.message_mut()
+                && !message.data().has("ctx_ua")
+            {
+                message.data_mut().set("ctx_ua", "blog-example/1.0")?;
+            }
+            Ok(())
+        })
         // validate: business rules; an error stops the exchange.
-        .hook(
-            "validate",
-            Selector::message("acme:blog:command:publish-article"),
-            |event| {
-                let command = event.message().downcast_ref::<PublishArticleV1>();
-                let title = command
-                    .and_then(|c| c.title())
-                    .unwrap_or_default()
-                    .to_lowercase();
-                if title.contains("spam") {
-                    return Err(Error::handler(
-                        Code::InvalidArgument,
-                        "SpamRejected",
-                        "titles cannot contain spam",
-                    ));
-                }
-                Ok(())
-            },
-        )
+        .on_validate(Selector::of::<PublishArticleV1>(), |event| {
+            let command = event.message().downcast_ref::<PublishArticleV1>();
+            let title = command
+                .and_then(|c| c.title())
+                .unwrap_or_default()
+                .to_lowercase();
+            if title.contains("spam") {
+                return Err(Error::handler(
+                    Code::InvalidArgument,
+                    "SpamRejected",
+                    "titles cannot contain spam",
+                ));
+            }
+            Ok(())
+        })
         .command(|command: Arc<PublishArticleV1>, pbjx: Pbjx| async move {
             let mut event = ArticlePublishedV1::builder()
                 .article_id(command.article_id().unwrap_or_default())
@@ -127,22 +129,18 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
             pbjx.copy_context(&*command, &mut event)?;
             pbjx.publish(event).await
         })
-        .subscribe(move |event: Arc<ArticlePublishedV1>, _pbjx| {
-            let store = store.clone();
-            async move {
+        .subscribe(
+            |event: Arc<ArticlePublishedV1>, _pbjx, articles: Arc<Articles>| async move {
                 let id = event.article_id().unwrap_or_default().to_owned();
                 println!(
                     "subscriber      : stored [{id}] status {:?}",
                     event.status()
                 );
                 assert_eq!(event.status(), Some(ArticleStatus::Published));
-                store
-                    .lock()
-                    .map_err(|_| Error::handler(Code::Internal, "Poisoned", "lock"))?
-                    .insert(id, event);
+                articles.lock()?.insert(id, event);
                 Ok(())
-            }
-        })
+            },
+        )
         .subscribe_to("*", |event: Arc<dyn Message>, _pbjx| async move {
             let causator = event.data().get_single("ctx_causator_ref");
             let causator = match causator {
@@ -155,16 +153,10 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
             );
             Ok(())
         })
-        .request(move |request: Arc<GetArticleRequestV1>, _pbjx| {
-            let articles = articles.clone();
-            async move {
+        .request(
+            |request: Arc<GetArticleRequestV1>, _pbjx, articles: Arc<Articles>| async move {
                 let id = request.article_id().unwrap_or_default();
-                let found = articles
-                    .lock()
-                    .map_err(|_| Error::handler(Code::Internal, "Poisoned", "lock"))?
-                    .get(id)
-                    .cloned();
-                let Some(article) = found else {
+                let Some(article) = articles.lock()?.get(id).cloned() else {
                     return Err(Error::handler(
                         Code::NotFound,
                         "ArticleNotFound",
@@ -175,7 +167,7 @@ fn build(articles: Articles) -> Result<Pbjx, Error> {
                     GetArticleResponseV1::new()
                         .with_article(ArticlePublishedV1::clone(&article))?,
                 )
-            }
-        })
+            },
+        )
         .build()
 }

@@ -56,7 +56,8 @@ impl TransportEnvelope {
         }
     }
 
-    /// Parses an envelope and decodes its message with `registry`.
+    /// Parses an envelope and decodes its message with `registry` (in a transport, the
+    /// exchange's: [`crate::Pbjx::registry`]).
     ///
     /// Strict, unlike the PHP original: the top level must be an object, `serializer` must be
     /// present and equal to `json`, `is_replay` (optional, default `false`) must be a boolean
@@ -69,11 +70,10 @@ impl TransportEnvelope {
     /// use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
     /// use pbjx::transport::TransportEnvelope;
     ///
-    /// let mut registry = pbjx::pbj::Registry::new();
-    /// pbjx::register(&mut registry);
+    /// let pbjx = pbjx::Pbjx::builder().build()?; // decodes with the core registry
     /// let command = CheckHealthV1::new().with_msg("ping")?;
     /// let json = TransportEnvelope::new(std::sync::Arc::new(command), true).to_json();
-    /// let envelope = TransportEnvelope::from_json(&json, &registry)?;
+    /// let envelope = TransportEnvelope::from_json(&json, pbjx.registry())?;
     /// assert!(envelope.is_replay());
     /// assert_eq!(envelope.message().map(|m| m.schema().curie), Some("gdbots:pbjx:command:check-health"));
     /// # Ok::<(), pbjx::Error>(())

@@ -11,7 +11,6 @@ use tokio::task::JoinHandle;
 use super::Transport;
 use crate::Pbjx;
 use crate::error::{Error, Result};
-use crate::lifecycle::BoxFuture;
 use crate::panic::catch_unwind;
 
 /// The transport name, `local`.
@@ -207,8 +206,9 @@ impl LocalTransport {
                     state.receiver = Some(receiver);
                     return Err(Error::transport(
                         LOCAL_TRANSPORT,
-                        format!("the transport needs a tokio runtime: {e}"),
-                    ));
+                        "the transport needs a tokio runtime",
+                    )
+                    .with_source(e));
                 }
             };
             let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
@@ -276,32 +276,25 @@ async fn work(receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>, shared: Ar
     }
 }
 
+#[async_trait::async_trait]
 impl Transport for LocalTransport {
     fn name(&self) -> &str {
         LOCAL_TRANSPORT
     }
 
-    fn send_command<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
-        command: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(self.enqueue(Kind::Command, command, pbjx))
+    async fn send_command(&self, pbjx: &Pbjx, command: Arc<dyn Message>) -> Result<()> {
+        self.enqueue(Kind::Command, command, pbjx).await
     }
 
-    fn send_event<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
-        event: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(self.enqueue(Kind::Event, event, pbjx))
+    async fn send_event(&self, pbjx: &Pbjx, event: Arc<dyn Message>) -> Result<()> {
+        self.enqueue(Kind::Event, event, pbjx).await
     }
 
-    fn send_request<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
+    async fn send_request(
+        &self,
+        pbjx: &Pbjx,
         request: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<Box<dyn Message>>> {
-        Box::pin(async move { Ok(pbjx.receive_request(request).await) })
+    ) -> Result<Box<dyn Message>> {
+        Ok(pbjx.receive_request(request).await)
     }
 }

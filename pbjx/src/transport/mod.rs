@@ -19,31 +19,58 @@ use pbj::Message;
 
 use crate::Pbjx;
 use crate::error::Result;
-use crate::lifecycle::BoxFuture;
 
-/// Delivers commands, events and requests to the buses that handle them.
+/// Delivers commands, events and requests to the buses that handle them. Implementors write
+/// plain `async fn`s inside `#[pbjx::async_trait]`; the trait stays object-safe
+/// (`Arc<dyn Transport>`).
+///
+/// ```
+/// use std::sync::Arc;
+/// use pbjx::Pbjx;
+/// use pbjx::pbj::Message;
+/// use pbjx::transport::Transport;
+///
+/// /// Handles everything inline, like `InMemoryTransport`.
+/// struct Inline;
+///
+/// #[pbjx::async_trait]
+/// impl Transport for Inline {
+///     fn name(&self) -> &str {
+///         "inline"
+///     }
+///     async fn send_command(&self, pbjx: &Pbjx, command: Arc<dyn Message>) -> pbjx::Result<()> {
+///         pbjx.receive_command(command).await
+///     }
+///     async fn send_event(&self, pbjx: &Pbjx, event: Arc<dyn Message>) -> pbjx::Result<()> {
+///         pbjx.receive_event(event).await
+///     }
+///     async fn send_request(
+///         &self,
+///         pbjx: &Pbjx,
+///         request: Arc<dyn Message>,
+///     ) -> pbjx::Result<Box<dyn Message>> {
+///         Ok(pbjx.receive_request(request).await)
+///     }
+/// }
+/// let pbjx = Pbjx::builder().transport(Inline).build()?;
+/// assert_eq!(pbjx.transport_name(), "inline");
+/// # Ok::<(), pbjx::Error>(())
+/// ```
+#[async_trait::async_trait]
 pub trait Transport: Send + Sync + 'static {
     /// The transport's name, e.g. `in_memory`.
     fn name(&self) -> &str;
     /// Delivers a frozen command to its handler.
-    fn send_command<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
-        command: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<()>>;
+    async fn send_command(&self, pbjx: &Pbjx, command: Arc<dyn Message>) -> Result<()>;
     /// Delivers a frozen event to its subscribers.
-    fn send_event<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
-        event: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<()>>;
+    async fn send_event(&self, pbjx: &Pbjx, event: Arc<dyn Message>) -> Result<()>;
     /// Delivers a frozen request to its handler and returns the response (a failed handler
     /// yields a `request-failed-response`, not an error).
-    fn send_request<'a>(
-        &'a self,
-        pbjx: &'a Pbjx,
+    async fn send_request(
+        &self,
+        pbjx: &Pbjx,
         request: Arc<dyn Message>,
-    ) -> BoxFuture<'a, Result<Box<dyn Message>>>;
+    ) -> Result<Box<dyn Message>>;
 }
 
 /// Picks the channel (stream, topic) of a message. Should be deterministic per message.

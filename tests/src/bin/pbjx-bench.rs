@@ -35,7 +35,7 @@ use pbjx::schemas::gdbots::contexts::{AppV1, CloudV1};
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
 use pbjx::schemas::gdbots::pbjx::request::{EchoRequestV1, EchoResponseV1};
-use pbjx::{Pbjx, Selector};
+use pbjx::{Pbjx, Selector, Stage};
 use pbjx_tests::schemas::acme::iam::node::UserV1;
 use pbjx_tests::schemas::gdbots::ncr::NodeStatus;
 
@@ -353,19 +353,22 @@ fn send_command(
         }
     });
     if hooks {
-        for (i, (suffix, selector)) in [
-            ("bind", Selector::mixin("gdbots:pbjx:mixin:command")),
+        for (i, (stage, selector)) in [
             (
-                "validate",
-                Selector::message("gdbots:pbjx:command:check-health"),
+                Stage::Bind,
+                Selector::mixin_curie("gdbots:pbjx:mixin:command"),
             ),
-            ("enrich", Selector::all()),
+            (
+                Stage::Validate,
+                Selector::curie("gdbots:pbjx:command:check-health"),
+            ),
+            (Stage::Enrich, Selector::all()),
         ]
         .into_iter()
         .enumerate()
         {
             let runs = hook_runs.clone();
-            builder = builder.hook(suffix, selector, move |event| {
+            builder = builder.hook(stage, selector, move |event| {
                 if event.message().data().has("msg") {
                     runs[i].fetch_add(1, Ordering::Relaxed);
                 }

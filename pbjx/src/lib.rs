@@ -19,6 +19,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "aws")]
+pub mod aws;
 mod builder;
 pub mod context;
 pub mod debugger;
@@ -32,6 +34,8 @@ mod lifecycle;
 pub mod mixins;
 mod panic;
 pub mod services;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod transport;
 
 pub use builder::{DEFAULT_MAX_RECURSION, PbjxBuilder};

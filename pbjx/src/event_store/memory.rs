@@ -564,8 +564,11 @@ mod tests {
             vec![entry(20, 3), entry(30, 4)],
             vec![entry(20, 3), entry(20, 4)],
         ] {
-            let err = merge(&stream, &events, &batch).expect_err("duplicate");
-            assert!(matches!(err, Error::AlreadyExists { .. }), "{err:?}");
+            let result = merge(&stream, &events, &batch).map(|merged| times(&merged));
+            assert!(
+                matches!(result, Err(Error::AlreadyExists { .. })),
+                "{result:?}"
+            );
         }
     }
 }

@@ -1,6 +1,14 @@
-//! Expressions for the DynamoDB event store.
+//! Expressions for the DynamoDB event store's reads.
 
-use super::*;
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue as SdkValue;
+use pbj::Microtime;
+
+use super::{EventFilter, INDEXED_KEY_NAME};
+
+/// Items per `Query` page of pipes (and the smallest page of filtered slices).
+pub(super) const PAGE_SIZE: i32 = 100;
 
 #[derive(Default)]
 pub(super) struct Expr {
@@ -68,4 +76,22 @@ pub(super) fn range_bounds(
         None => 9_999_999_999_999_999,
     };
     (lo <= hi).then_some((lo, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusive_ranges() {
+        let m = |x: u64| Microtime::new(x / 1_000_000, (x % 1_000_000) as u32).unwrap();
+        assert_eq!(range_bounds(None, None), Some((1, 9_999_999_999_999_999)));
+        assert_eq!(range_bounds(Some(m(10)), Some(m(20))), Some((11, 19)));
+        assert_eq!(range_bounds(Some(m(10)), Some(m(11))), None);
+        assert_eq!(range_bounds(None, Some(m(1))), None);
+        assert_eq!(
+            range_bounds(Some(m(0)), None),
+            Some((1, 9_999_999_999_999_999))
+        );
+    }
 }

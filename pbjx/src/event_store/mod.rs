@@ -1,6 +1,6 @@
 //! The event store: append-only streams of events with optimistic concurrency.
 //!
-//! # Semantics every backend keeps (checked by [`crate::testkit::event_store`])
+//! # Semantics every backend keeps (checked by `pbjx::testkit::event_store`, feature `testkit`)
 //!
 //! - **Order.** Events are ordered within a stream by `occurred_at` (the original's microtime
 //!   order); slices and pipes follow it, `since`/`until` are exclusive bounds on it.
@@ -24,7 +24,7 @@
 //! - **`pipe_all_events`** yields every event of every stream exactly once, each stream's
 //!   events in `occurred_at` order; streams may interleave and come in no particular order.
 //!
-//! Backends: [`InMemoryEventStore`] (tests, tools), [`SqliteEventStore`] (embedded, durable;
+//! Backends: [`InMemoryEventStore`] (tests, tools), `SqliteEventStore` (embedded, durable;
 //! feature `sqlite`), `dynamodb::DynamoDbEventStore` (feature `dynamodb`), and the
 //! [`TwoPhaseCommitEventStore`] decorator.
 

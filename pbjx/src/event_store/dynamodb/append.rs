@@ -214,17 +214,8 @@ impl Inner {
             transact.push(TransactWriteItem::builder().condition_check(check).build());
         }
 
-        // A fresh token per transaction: the SDK's re-sends of this one are idempotent, a
-        // repeated call is not.
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(transact))
-            .client_request_token(pbj::well_known::identifier::generate_uuid())
-            .send()
-            .await;
-        let err = match result {
-            Ok(_) => return Ok(Outcome::Written(appended)),
+        let err = match self.transact(transact).await {
+            Ok(()) => return Ok(Outcome::Written(appended)),
             Err(err) => err,
         };
         let reasons = cancellation_reasons(&err);

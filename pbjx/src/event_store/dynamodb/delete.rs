@@ -5,11 +5,10 @@ use aws_sdk_dynamodb::types::{
     AttributeValue as SdkValue, ConditionCheck, Delete, TransactWriteItem, Update,
 };
 
-use super::expressions::{micros_n, range_bounds};
+use super::expressions::{Expr, STREAM_RANGE, range_bounds};
 use super::heads::{LAST_ETAG, LAST_EVENT_ID, SdkItem, cancellation_reasons};
 use super::{
-    GSI_EVENT_ID_HASH_KEY_NAME, HASH_KEY_NAME, Inner, RANGE_KEY_NAME, SEQUENCE_KEY_NAME, aws_error,
-    internal,
+    GSI_EVENT_ID_HASH_KEY_NAME, HASH_KEY_NAME, Inner, SEQUENCE_KEY_NAME, aws_error, internal,
 };
 use crate::error::Result;
 use crate::event_store::{StreamId, md5_hex};
@@ -110,15 +109,8 @@ impl Inner {
                     .map_err(build)?;
                 transact.push(TransactWriteItem::builder().condition_check(check).build());
             }
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(transact))
-                .client_request_token(pbj::well_known::identifier::generate_uuid())
-                .send()
-                .await;
-            let err = match result {
-                Ok(_) => return Ok(()),
+            let err = match self.transact(transact).await {
+                Ok(()) => return Ok(()),
                 Err(err) => err,
             };
             if cancellation_reasons(&err).is_empty() {
@@ -138,6 +130,9 @@ impl Inner {
         let Some((lo, hi)) = range_bounds(None, None) else {
             return Ok(None);
         };
+        let mut expr = Expr::stream_range(stream, lo, hi);
+        expr.name("#seq", SEQUENCE_KEY_NAME);
+        expr.name("#id", GSI_EVENT_ID_HASH_KEY_NAME);
         let mut best: Option<(u64, Replacement)> = None;
         let mut deleted_seq: Option<u64> = None;
         let mut start_key = None;
@@ -146,15 +141,10 @@ impl Inner {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND #r BETWEEN :lo AND :hi")
+                .key_condition_expression(STREAM_RANGE)
                 .projection_expression("#pk, #r, #seq, #id")
-                .expression_attribute_names("#pk", HASH_KEY_NAME)
-                .expression_attribute_names("#r", RANGE_KEY_NAME)
-                .expression_attribute_names("#seq", SEQUENCE_KEY_NAME)
-                .expression_attribute_names("#id", GSI_EVENT_ID_HASH_KEY_NAME)
-                .expression_attribute_values(":pk", SdkValue::S(stream.as_str().to_owned()))
-                .expression_attribute_values(":lo", micros_n(lo))
-                .expression_attribute_values(":hi", micros_n(hi))
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
                 .scan_index_forward(false)
                 .consistent_read(true)
                 .set_exclusive_start_key(start_key.take())

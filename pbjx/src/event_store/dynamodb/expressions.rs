@@ -5,7 +5,11 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue as SdkValue;
 use pbj::Microtime;
 
-use super::{EventFilter, INDEXED_KEY_NAME};
+use super::{EventFilter, HASH_KEY_NAME, INDEXED_KEY_NAME, RANGE_KEY_NAME};
+use crate::event_store::StreamId;
+
+/// The key condition of a `Query` of one stream's range ([`Expr::stream_range`]).
+pub(super) const STREAM_RANGE: &str = "#pk = :pk AND #r BETWEEN :lo AND :hi";
 
 /// Items per `Query` page of pipes (and the smallest page of filtered slices).
 pub(super) const PAGE_SIZE: i32 = 100;
@@ -18,6 +22,23 @@ pub(super) struct Expr {
 }
 
 impl Expr {
+    /// `#r` (`occurred_at`) with the values `:lo` and `:hi` (micros).
+    pub(super) fn range(lo: u128, hi: u128) -> Self {
+        let mut expr = Self::default();
+        expr.name("#r", RANGE_KEY_NAME);
+        expr.value(":lo", micros_n(lo));
+        expr.value(":hi", micros_n(hi));
+        expr
+    }
+
+    /// [`Self::range`] plus `#pk` (`__stream_id`) = `:pk` for a `Query` of one stream with
+    /// [`STREAM_RANGE`].
+    pub(super) fn stream_range(stream: &StreamId, lo: u128, hi: u128) -> Self {
+        let mut expr = Self::range(lo, hi);
+        expr.name("#pk", HASH_KEY_NAME);
+        expr.value(":pk", SdkValue::S(stream.as_str().to_owned()));
+        expr
+    }
     pub(super) fn name(&mut self, placeholder: &str, attribute: &str) {
         self.names
             .insert(placeholder.to_owned(), attribute.to_owned());

@@ -22,12 +22,12 @@ pub(super) const LAST_ETAG: &str = "last_etag";
 pub(super) type SdkItem = HashMap<String, SdkValue>;
 
 /// Where a stream's head is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum HeadLocation {
+#[derive(Debug)]
+enum Found {
     /// In the heads table.
-    HeadsTable,
-    /// In the event table (previous layout, not migrated yet).
-    EventTable,
+    HeadsTable(StreamHead),
+    /// In the event table (previous layout, not migrated yet): the item.
+    EventTable(SdkItem),
     /// Nowhere: the stream has no head (empty, or written by the original).
     Missing,
 }
@@ -120,18 +120,27 @@ impl Inner {
         Ok(out.item)
     }
 
-    /// The stream's head and where it is (strongly consistent reads: the heads table, then
-    /// the previous layout's slot).
-    pub(super) async fn load_head(&self, stream: &StreamId) -> Result<(StreamHead, HeadLocation)> {
+    /// Where the stream's head is (strongly consistent reads: the heads table, then the
+    /// previous layout's slot).
+    async fn find_head(&self, stream: &StreamId) -> Result<Found> {
         if let Some(item) = self
             .get(&self.heads_table, Self::head_key(stream), "stream head")
             .await?
         {
-            return Ok((Self::parse_head(stream, &item)?, HeadLocation::HeadsTable));
+            return Ok(Found::HeadsTable(Self::parse_head(stream, &item)?));
         }
-        match self.legacy_head(stream).await? {
-            Some(item) => Ok((Self::parse_head(stream, &item)?, HeadLocation::EventTable)),
-            None => Ok((StreamHead::default(), HeadLocation::Missing)),
+        Ok(match self.legacy_head(stream).await? {
+            Some(item) => Found::EventTable(item),
+            None => Found::Missing,
+        })
+    }
+
+    /// The stream's head, wherever it is (an empty head for an unknown stream).
+    pub(super) async fn load_head(&self, stream: &StreamId) -> Result<StreamHead> {
+        match self.find_head(stream).await? {
+            Found::HeadsTable(head) => Ok(head),
+            Found::EventTable(item) => Self::parse_head(stream, &item),
+            Found::Missing => Ok(StreamHead::default()),
         }
     }
 
@@ -153,16 +162,19 @@ impl Inner {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (head, location) = self.load_head(stream).await?;
-            if location != HeadLocation::EventTable {
-                return Ok(head);
+            let legacy = match self.find_head(stream).await? {
+                Found::HeadsTable(head) => return Ok(head),
+                Found::Missing => return Ok(StreamHead::default()),
+                Found::EventTable(item) => item,
+            };
+            if self.move_head(stream, &legacy).await? {
+                continue;
             }
-            if let Some(item) = self.legacy_head(stream).await? {
-                self.move_head(stream, &item).await?;
-            }
+            // moved or changed by someone else meanwhile: look again
             if !self.retry.should_retry(attempt) {
                 return Err(self.contention(stream, "moving its head out of the event table"));
             }
+            self.retry.backoff(attempt).await;
         }
     }
 
@@ -212,16 +224,12 @@ impl Inner {
         let delete = delete
             .build()
             .map_err(|e| internal(format!("cannot build a Delete: {e}")))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().delete(delete).build())
-            .client_request_token(pbj::well_known::identifier::generate_uuid())
-            .send()
-            .await;
-        let err = match result {
-            Ok(_) => return Ok(true),
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().delete(delete).build(),
+        ];
+        let err = match self.transact(items).await {
+            Ok(()) => return Ok(true),
             Err(err) => err,
         };
         let reasons = cancellation_reasons(&err);
@@ -329,11 +337,30 @@ impl Inner {
     }
 }
 
+/// An SDK error of `TransactWriteItems`.
+pub(super) type TransactError =
+    aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, super::HttpResponse>;
+
+impl Inner {
+    /// Runs one `TransactWriteItems` with a fresh `ClientRequestToken`: the SDK's re-sends of
+    /// this transaction (a lost response) are idempotent, a repeated call is a new one.
+    pub(super) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> std::result::Result<(), TransactError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .client_request_token(pbj::well_known::identifier::generate_uuid())
+            .send()
+            .await
+            .map(|_| ())
+    }
+}
+
 /// The cancellation reason codes of a `TransactionCanceledException` (empty for any other
 /// error).
-pub(super) fn cancellation_reasons(
-    err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, super::HttpResponse>,
-) -> Vec<Option<String>> {
+pub(super) fn cancellation_reasons(err: &TransactError) -> Vec<Option<String>> {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
             .cancellation_reasons()

@@ -391,7 +391,7 @@ impl DynamoDbEventStore {
     /// The head of a stream (strongly consistent read of the heads table, or of the previous
     /// layout's head item while it is not migrated; an empty head for an unknown stream).
     pub async fn stream_head(&self, stream: &StreamId) -> Result<StreamHead> {
-        Ok(self.inner.load_head(stream).await?.0)
+        self.inner.load_head(stream).await
     }
 
     /// Moves every head item of the previous layout from the event table into the heads

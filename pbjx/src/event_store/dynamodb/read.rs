@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue as SdkValue, KeysAndAttributes};
 use pbj::marshal::dynamodb as marshal;
 
 use super::convert::from_sdk_item;
-use super::expressions::{Expr, PAGE_SIZE, micros_n, range_bounds};
+use super::expressions::{Expr, PAGE_SIZE, STREAM_RANGE, range_bounds};
 use super::{
     BACKEND, GSI_EVENT_ID_HASH_KEY_NAME, GSI_EVENT_ID_NAME, HASH_KEY_NAME, Inner, RANGE_KEY_NAME,
     SEQUENCE_KEY_NAME, aws_error, corrupt, internal,
@@ -77,12 +77,7 @@ impl Inner {
         let Some((lo, hi)) = bounds else {
             return Ok(slice);
         };
-        let mut expr = Expr::default();
-        expr.name("#pk", HASH_KEY_NAME);
-        expr.name("#r", RANGE_KEY_NAME);
-        expr.value(":pk", SdkValue::S(stream.as_str().to_owned()));
-        expr.value(":lo", micros_n(lo));
-        expr.value(":hi", micros_n(hi));
+        let mut expr = Expr::stream_range(stream, lo, hi);
         expr.apply_filter(&self.filter);
         let filtered = !expr.filters.is_empty();
         let wanted = count.saturating_add(1);
@@ -98,7 +93,7 @@ impl Inner {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND #r BETWEEN :lo AND :hi")
+                .key_condition_expression(STREAM_RANGE)
                 .set_filter_expression(expr.filter_expression())
                 .set_expression_attribute_names(expr.names())
                 .set_expression_attribute_values(expr.values())

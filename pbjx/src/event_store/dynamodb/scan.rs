@@ -13,8 +13,8 @@ use pbj::Microtime;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::expressions::{Expr, PAGE_SIZE, micros_n, range_bounds};
-use super::{HASH_KEY_NAME, Inner, RANGE_KEY_NAME, aws_error, internal};
+use super::expressions::{Expr, PAGE_SIZE, STREAM_RANGE, range_bounds};
+use super::{Inner, aws_error, internal};
 use crate::error::Result;
 use crate::event_store::{BoxStream, StoredEvent, StreamId};
 
@@ -102,12 +102,7 @@ impl Inner {
         let Some((lo, hi)) = range_bounds(since, until) else {
             return;
         };
-        let mut expr = Expr::default();
-        expr.name("#pk", HASH_KEY_NAME);
-        expr.name("#r", RANGE_KEY_NAME);
-        expr.value(":pk", SdkValue::S(stream.as_str().to_owned()));
-        expr.value(":lo", micros_n(lo));
-        expr.value(":hi", micros_n(hi));
+        let mut expr = Expr::stream_range(&stream, lo, hi);
         expr.apply_filter(&self.filter);
         let expr = &expr;
         let stream = &stream;
@@ -116,7 +111,7 @@ impl Inner {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND #r BETWEEN :lo AND :hi")
+                .key_condition_expression(STREAM_RANGE)
                 .set_filter_expression(expr.filter_expression())
                 .set_expression_attribute_names(expr.names())
                 .set_expression_attribute_values(expr.values())
@@ -178,10 +173,7 @@ impl Inner {
         let Some((lo, hi)) = range_bounds(since, until) else {
             return;
         };
-        let mut expr = Expr::default();
-        expr.name("#r", RANGE_KEY_NAME);
-        expr.value(":lo", micros_n(lo));
-        expr.value(":hi", micros_n(hi));
+        let mut expr = Expr::range(lo, hi);
         expr.filters.push("#r BETWEEN :lo AND :hi".to_owned());
         expr.apply_filter(&self.filter);
         let expr = &expr;

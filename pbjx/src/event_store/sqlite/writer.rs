@@ -1,15 +1,15 @@
 //! The single writer of a SQLite event store: a thread that owns the write connection and
 //! commits concurrent appends together (group commit).
 //!
-//! Appends are queued on a channel. The thread takes the first one, then every append already
-//! queued behind it (up to [`MAX_GROUP`]), and writes them in **one** `BEGIN IMMEDIATE`
-//! transaction: each append in its own savepoint, with its own expectation checked against the
-//! head as the earlier appends of the group left it, so a failing append is rolled back alone
-//! and its neighbours go on. One `COMMIT` (one WAL fsync with `synchronous=FULL`) then makes
-//! the whole group durable, and only after it returns is each caller answered. While a commit
-//! waits for its fsync, the next appends queue up and form the next group: the more writers,
-//! the more appends share an fsync, and a lone writer pays no waiting (its append is the whole
-//! group). Hand-written rather than taken from a crate: it is the few lines that tie SQLite's
+//! Appends are queued on a channel. The thread takes the first one into a `BEGIN IMMEDIATE`
+//! transaction, then every append queued meanwhile (up to [`MAX_GROUP`]), each in its own
+//! savepoint, with its own expectation checked against the head as the earlier appends of the
+//! transaction left it, so a failing append is rolled back alone and its neighbours go on. When
+//! the queue is empty, one `COMMIT` (one WAL fsync with `synchronous=FULL`) makes the whole
+//! group durable, and only after it returns is each caller answered. While a commit waits for
+//! its fsync, the next appends queue up and form the next group: the more writers, the more
+//! appends share an fsync, and a lone writer pays no waiting (its append is the whole group,
+//! without a savepoint). Hand-written rather than taken from a crate: it is the few lines that tie SQLite's
 //! savepoints to the store's expectation check.
 
 use std::panic::AssertUnwindSafe;
@@ -151,82 +151,122 @@ impl Drop for Writer {
     }
 }
 
-fn run(conn: &Mutex<Connection>, appends: &mpsc::Receiver<Append>, counters: &Counters) {
-    while let Ok(first) = appends.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match appends.try_recv() {
-                Ok(next) => group.push(next),
-                Err(_) => break,
-            }
-        }
+fn run(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Append>, counters: &Counters) {
+    let mut last_group = 1;
+    while let Ok(first) = queue.recv() {
         let mut conn = lock(conn);
         // A panic answers the group's callers with an error (their reply channels close) and
         // leaves the thread serving the next groups; the transaction is rolled back on unwind.
         let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            commit_group(&mut conn, group, counters)
+            last_group = commit_group(&mut conn, first, queue, last_group > 1, counters);
         }));
     }
 }
 
-fn commit_group(conn: &mut Connection, group: Vec<Append>, counters: &Counters) {
-    let results = match write_group(conn, &group) {
-        Ok((results, committed)) => {
-            if committed > 0 {
-                counters.commits.fetch_add(1, Ordering::Relaxed);
-                counters.appends.fetch_add(committed, Ordering::Relaxed);
-            }
-            results
+type Done = Vec<(Append, Result<Appended>)>;
+
+/// Writes `first` and the appends queued while its transaction is open, commits, answers
+/// every caller; returns the size of the group.
+fn commit_group(
+    conn: &mut Connection,
+    first: Append,
+    queue: &mpsc::Receiver<Append>,
+    expect_company: bool,
+    counters: &Counters,
+) -> usize {
+    let mut done = Vec::new();
+    let failure = match write_group(conn, first, queue, expect_company, &mut done) {
+        Ok(0) => None,
+        Ok(committed) => {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+            counters.appends.fetch_add(committed, Ordering::Relaxed);
+            None
         }
-        Err(e) => group.iter().map(|_| Err(e.clone())).collect(),
+        Err(e) => Some(e),
     };
-    for (append, result) in group.into_iter().zip(results) {
+    let size = done.len();
+    for (append, result) in done {
+        // A failed transaction (savepoint, commit) fails every append it held.
+        let result = match &failure {
+            Some(e) => result.and_then(|_| Err(e.clone())),
+            None => result,
+        };
         let _ = append.reply.send(result);
     }
+    size
 }
 
-/// Writes the group in one transaction; returns each append's result and how many appends
-/// were committed. An error of the transaction itself (begin, savepoint, commit) fails every
-/// append that would have been written.
-fn write_group(conn: &mut Connection, group: &[Append]) -> Result<(Vec<Result<Appended>>, u64)> {
-    let mut tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
-    let mut results = Vec::with_capacity(group.len());
-    if let [append] = group {
-        // Alone: the transaction is the savepoint.
-        results.push(apply(&tx, append));
-    } else {
-        for append in group {
-            let savepoint = tx.savepoint().map_err(db_err)?;
-            let result = apply(&savepoint, append);
-            if result.is_ok() {
-                savepoint.commit().map_err(db_err)?;
-            } else {
-                // rolls this append back (and only it)
-                savepoint.finish().map_err(db_err)?;
+/// One transaction: `first` directly in it, then every append queued meanwhile in its own
+/// savepoint (so a failing one is rolled back alone), until the queue is empty or the group
+/// full; then one commit. Every append taken from the queue ends up in `done` with its own
+/// result; returns how many appends were committed, or the error of the transaction itself
+/// (nothing of it was committed).
+fn write_group(
+    conn: &mut Connection,
+    first: Append,
+    queue: &mpsc::Receiver<Append>,
+    expect_company: bool,
+    done: &mut Done,
+) -> Result<u64> {
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            done.push((first, Err(db_err(e))));
+            return Ok(0);
+        }
+    };
+    let result = apply(&tx, &first);
+    let failed = result.is_err();
+    done.push((first, result));
+    if failed {
+        // Alone in the transaction: rolling it back undoes exactly this append. The queued
+        // appends go into the next transaction.
+        return Ok(0);
+    }
+    // Under concurrent appends (the last group had company), let the writers that are about
+    // to queue theirs run once before concluding the queue is empty.
+    let mut yielded = !expect_company;
+    while done.len() < MAX_GROUP {
+        let next = match queue.try_recv() {
+            Ok(next) => next,
+            Err(_) if !yielded => {
+                yielded = true;
+                std::thread::yield_now();
+                continue;
             }
-            results.push(result);
+            Err(_) => break,
+        };
+        match in_savepoint(&mut tx, &next) {
+            Ok(result) => done.push((next, result)),
+            Err(e) => {
+                done.push((next, Err(e.clone())));
+                return Err(e);
+            }
         }
     }
-    let written = group
+    let written = done
         .iter()
-        .zip(&results)
-        .filter(|(a, r)| r.is_ok() && !a.rows.is_empty())
+        .filter(|(append, result)| result.is_ok() && !append.rows.is_empty())
         .count() as u64;
     if written == 0 {
-        // Nothing to make durable (failed expectations, empty batches): roll back.
-        return Ok((results, 0));
+        // Nothing to make durable (empty batches, failed expectations): roll back.
+        return Ok(0);
     }
-    if let Err(e) = tx.commit() {
-        let err = db_err(e);
-        let results = results
-            .into_iter()
-            .map(|r| r.and_then(|_| Err(err.clone())))
-            .collect();
-        return Ok((results, 0));
+    tx.commit().map_err(db_err)?;
+    Ok(written)
+}
+
+/// `append` in a savepoint of `tx`: its result, or the error of the savepoint itself.
+fn in_savepoint(tx: &mut rusqlite::Transaction<'_>, append: &Append) -> Result<Result<Appended>> {
+    let savepoint = tx.savepoint().map_err(db_err)?;
+    let result = apply(&savepoint, append);
+    if result.is_ok() {
+        savepoint.commit().map_err(db_err)?;
+    } else {
+        // rolls this append back, and only it
+        savepoint.finish().map_err(db_err)?;
     }
-    Ok((results, written))
+    Ok(result)
 }
 
 /// One append inside the open transaction: the optimistic check against the stream's head,

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue as SdkValue, ConditionCheck, Delete, TransactWriteItem, Update,
 };
 
-use super::expressions::{Expr, STREAM_RANGE, range_bounds};
+use super::expressions::{Expr, range_bounds};
 use super::heads::{LAST_ETAG, LAST_EVENT_ID, SdkItem, cancellation_reasons};
 use super::{
     GSI_EVENT_ID_HASH_KEY_NAME, HASH_KEY_NAME, Inner, SEQUENCE_KEY_NAME, aws_error, internal,
@@ -138,13 +138,8 @@ impl Inner {
         let mut start_key = None;
         loop {
             let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(STREAM_RANGE)
+                .stream_query(&expr)
                 .projection_expression("#pk, #r, #seq, #id")
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
                 .scan_index_forward(false)
                 .consistent_read(true)
                 .set_exclusive_start_key(start_key.take())

@@ -120,17 +120,27 @@ impl Inner {
         Ok(out.item)
     }
 
-    /// Where the stream's head is (strongly consistent reads: the heads table, then the
-    /// previous layout's slot).
-    async fn find_head(&self, stream: &StreamId) -> Result<Found> {
-        if let Some(item) = self
+    /// The stream's head in the heads table, if there is one.
+    async fn head_in_heads_table(&self, stream: &StreamId) -> Result<Option<StreamHead>> {
+        let item = self
             .get(&self.heads_table, Self::head_key(stream), "stream head")
-            .await?
-        {
-            return Ok(Found::HeadsTable(Self::parse_head(stream, &item)?));
+            .await?;
+        item.map(|item| Self::parse_head(stream, &item)).transpose()
+    }
+
+    /// Where the stream's head is (strongly consistent reads: the heads table, then the
+    /// previous layout's slot; when both miss, the heads table once more, as a migration may
+    /// have moved the head between the two reads: a head only ever moves into the heads
+    /// table, atomically).
+    async fn find_head(&self, stream: &StreamId) -> Result<Found> {
+        if let Some(head) = self.head_in_heads_table(stream).await? {
+            return Ok(Found::HeadsTable(head));
         }
-        Ok(match self.legacy_head(stream).await? {
-            Some(item) => Found::EventTable(item),
+        if let Some(item) = self.legacy_head(stream).await? {
+            return Ok(Found::EventTable(item));
+        }
+        Ok(match self.head_in_heads_table(stream).await? {
+            Some(head) => Found::HeadsTable(head),
             None => Found::Missing,
         })
     }

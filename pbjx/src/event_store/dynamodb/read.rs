@@ -7,6 +7,8 @@ use aws_sdk_dynamodb::types::{AttributeValue as SdkValue, KeysAndAttributes};
 use pbj::marshal::dynamodb as marshal;
 
 use super::convert::from_sdk_item;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+
 use super::expressions::{Expr, PAGE_SIZE, STREAM_RANGE, range_bounds};
 use super::{
     BACKEND, GSI_EVENT_ID_HASH_KEY_NAME, GSI_EVENT_ID_NAME, HASH_KEY_NAME, Inner, RANGE_KEY_NAME,
@@ -21,6 +23,17 @@ const BATCH_GET_MAX: usize = 100;
 const LOOKUP_CONCURRENCY: usize = 8;
 
 impl Inner {
+    /// A `Query` of one stream's range ([`Expr::stream_range`], plus its filters).
+    pub(super) fn stream_query(&self, expr: &Expr) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(STREAM_RANGE)
+            .set_filter_expression(expr.filter_expression())
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+    }
+
     pub(super) fn decode(&self, item: &HashMap<String, SdkValue>) -> Result<StoredEvent> {
         let stream_raw = match item.get(HASH_KEY_NAME) {
             Some(SdkValue::S(s)) => s.as_str(),
@@ -90,13 +103,7 @@ impl Inner {
                 remaining
             };
             let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(STREAM_RANGE)
-                .set_filter_expression(expr.filter_expression())
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
+                .stream_query(&expr)
                 .scan_index_forward(query.forward)
                 .consistent_read(query.consistent)
                 .limit(i32::try_from(limit).unwrap_or(i32::MAX))

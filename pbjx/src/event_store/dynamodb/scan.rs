@@ -13,7 +13,7 @@ use pbj::Microtime;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::expressions::{Expr, PAGE_SIZE, STREAM_RANGE, range_bounds};
+use super::expressions::{Expr, PAGE_SIZE, range_bounds};
 use super::{Inner, aws_error, internal};
 use crate::error::Result;
 use crate::event_store::{BoxStream, StoredEvent, StreamId};
@@ -108,13 +108,7 @@ impl Inner {
         let stream = &stream;
         self.forward_pages(tx, |start_key| async move {
             let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(STREAM_RANGE)
-                .set_filter_expression(expr.filter_expression())
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
+                .stream_query(expr)
                 .scan_index_forward(true)
                 .consistent_read(true)
                 .limit(PAGE_SIZE)

@@ -851,6 +851,12 @@ fn sqlite_put_full_concurrent(
     check(stats.commits < stats.appends, || {
         format!("no append shared a commit: {stats:?}")
     })?;
+    eprintln!(
+        "sqlite_put_events_full_concurrent: {} appends in {} commits ({:.1} per fsync)",
+        stats.appends,
+        stats.commits,
+        stats.appends as f64 / stats.commits as f64
+    );
     Ok((events, rate))
 }
 

@@ -228,7 +228,8 @@ impl Inner {
             let Some(joined) = set.join_next().await else {
                 break;
             };
-            let (id, found) = joined.map_err(|e| internal(format!("lookup task failed: {e}")))?;
+            let (id, found) =
+                joined.map_err(|e| internal(format!("lookup task failed: {e}")).with_source(e))?;
             if let Some(hit) = found?.into_iter().next() {
                 hits.insert(id, hit);
             }

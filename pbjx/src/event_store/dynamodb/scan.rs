@@ -81,7 +81,8 @@ where
             Some(Err(e)) => {
                 let err = internal(format!(
                     "a scan segment of pipe_all_events failed ({e}); its remaining events were not read"
-                ));
+                ))
+                .with_source(e);
                 if tx.send(Err(err)).await.is_err() {
                     return;
                 }
@@ -252,7 +253,8 @@ impl futures_core::Stream for TaskStream {
                 Poll::Ready(result.err().map(|e| {
                     Err(internal(format!(
                         "the task reading the DynamoDB table failed ({e}); the pipe is incomplete"
-                    )))
+                    ))
+                    .with_source(e))
                 }))
             }
         }

@@ -261,10 +261,9 @@ fn to_u64(v: i64) -> u64 {
 /// Runs database work on tokio's blocking pool (inline when there is no runtime).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     match tokio::runtime::Handle::try_current() {
-        Ok(handle) => handle
-            .spawn_blocking(f)
-            .await
-            .map_err(|e| storage(Code::Internal, format!("blocking task failed: {e}")))?,
+        Ok(handle) => handle.spawn_blocking(f).await.map_err(|e| {
+            storage(Code::Internal, format!("blocking task failed: {e}")).with_source(e)
+        })?,
         Err(_) => f(),
     }
 }

@@ -25,6 +25,8 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "aws")]
+pub mod aws;
 mod builder;
 pub mod context;
 pub mod debugger;
@@ -41,6 +43,8 @@ pub mod search;
 pub mod services;
 mod time;
 pub mod token;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod transport;
 
 pub use async_trait::async_trait;

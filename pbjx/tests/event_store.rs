@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use pbjx::event_store::{
     EventStore, ExpectedState, InMemoryEventStore, SliceQuery, StreamId, TwoPhaseCommitEventStore,
-    conformance,
 };
 use pbjx::pbj::Message;
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+use pbjx::testkit::event_store as conformance;
 use pbjx::{Error, Pbjx, PbjxEvent, Selector, Stage};
 
 fn stream(s: &str) -> StreamId {

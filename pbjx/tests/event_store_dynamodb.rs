@@ -11,15 +11,16 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue as SdkValue;
 use pbjx::event_store::dynamodb::{
-    DynamoDbEventStore, EventFilter, MAX_EVENTS_PER_APPEND, ShardAttribute, shard_attributes,
-    to_sdk_item,
+    DynamoDbEventStore, EventFilter, MAX_EVENTS_PER_APPEND, ShardAttribute, from_sdk_item,
+    shard_attributes, to_sdk_item,
 };
 use pbjx::event_store::{
-    BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamId, conformance, event_id,
+    BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamId, event_id,
 };
-use pbjx::pbj::marshal::dynamodb::marshal;
+use pbjx::pbj::marshal::dynamodb::{marshal, unmarshal};
 use pbjx::pbj::{Flavor, Message, Microtime};
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+use pbjx::testkit::event_store as conformance;
 use pbjx::{Code, Error, Result};
 
 const BASE_SEC: u64 = 1_700_000_000;
@@ -35,16 +36,19 @@ fn endpoint() -> String {
     }
 }
 
-async fn client() -> Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "test", "test", None, None, "static",
         ))
         .load()
-        .await;
-    Client::new(&config)
+        .await
+}
+
+async fn client() -> Client {
+    Client::new(&sdk_config().await)
 }
 
 fn registry() -> pbjx::pbj::Registry {
@@ -125,8 +129,16 @@ async fn create_and_describe_storage() {
     // idempotent
     store.create_storage().await.unwrap();
     let text = store.describe_storage().await.unwrap();
-    assert!(text.contains(store.table()), "{text}");
-    assert!(text.contains("ACTIVE"), "{text}");
+    assert_eq!(store.heads_table(), format!("{}-heads", store.table()));
+    assert!(
+        text.contains(&format!("events table: {}\n", store.table())),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("heads table: {}\n", store.heads_table())),
+        "{text}"
+    );
+    assert_eq!(text.matches("status: ACTIVE").count(), 2, "{text}");
     assert!(text.contains("__stream_id (HASH)"), "{text}");
     assert!(text.contains("occurred_at (RANGE)"), "{text}");
     assert!(
@@ -139,7 +151,30 @@ async fn create_and_describe_storage() {
 
     let missing = DynamoDbEventStore::new(client().await, table_name(), registry());
     let text = missing.describe_storage().await.unwrap();
-    assert!(text.contains("does not exist"), "{text}");
+    assert_eq!(text.matches("does not exist").count(), 2, "{text}");
+
+    // the heads table's name is overridable
+    let heads = format!("{}-custom-heads", table_name());
+    let custom = DynamoDbEventStore::new(client().await, table_name(), registry())
+        .with_heads_table(heads.clone());
+    custom.create_storage().await.unwrap();
+    let exists = |table: String| async move {
+        client()
+            .await
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .is_ok()
+    };
+    assert!(exists(heads).await);
+    assert!(!exists(format!("{}-heads", custom.table())).await);
+    let s = stream("acme:custom");
+    custom
+        .put_events(&s, vec![event(1, "a")], ExpectedState::NoStream)
+        .await
+        .unwrap();
+    assert_eq!(custom.stream_head(&s).await.unwrap().sequence, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -486,7 +521,7 @@ async fn append_limits() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
-    assert!(err.to_string().contains("99"), "{err}");
+    assert!(err.to_string().contains("98"), "{err}");
     assert!(all(&store, &s).await.is_empty());
 
     let most: Vec<_> = (0..MAX_EVENTS_PER_APPEND as u64)
@@ -496,7 +531,7 @@ async fn append_limits() {
         .put_events(&s, most, ExpectedState::NoStream)
         .await
         .unwrap();
-    assert_eq!((a.first_sequence, a.last_sequence), (1, 99));
+    assert_eq!((a.first_sequence, a.last_sequence), (1, 98));
 
     // occurred_at 0 is the head's slot
     let mut zero = HealthCheckedV1::new()
@@ -846,6 +881,385 @@ async fn aws_errors_are_storage_errors() {
     );
 }
 
+// ---------------------------------------------------------------------------------------------
+// The event table holds only what the original reads (issue 17)
+
+/// Whether pbj's DynamoDB unmarshaler (what the original runs on every item) reads the item
+/// as an event.
+fn is_event(item: &HashMap<String, SdkValue>) -> bool {
+    from_sdk_item(item)
+        .ok()
+        .and_then(|item| unmarshal(&item, &registry()).ok())
+        .is_some_and(|m| m.schema().has_mixin("gdbots:pbjx:mixin:event"))
+}
+
+/// A DynamoDB Streams attribute value as pbj's.
+fn from_stream_value(
+    value: &aws_sdk_dynamodbstreams::types::AttributeValue,
+) -> pbjx::pbj::marshal::dynamodb::AttributeValue {
+    use aws_sdk_dynamodbstreams::types::AttributeValue as V;
+    use pbjx::pbj::marshal::dynamodb::AttributeValue as P;
+    match value {
+        V::S(s) => P::S(s.clone()),
+        V::N(n) => P::N(n.clone()),
+        V::B(b) => P::B(b.as_ref().to_vec()),
+        V::Bool(b) => P::Bool(*b),
+        V::M(m) => P::M(
+            m.iter()
+                .map(|(k, v)| (k.clone(), from_stream_value(v)))
+                .collect(),
+        ),
+        V::L(l) => P::L(l.iter().map(from_stream_value).collect()),
+        V::Ss(s) => P::Ss(s.clone()),
+        V::Ns(n) => P::Ns(n.clone()),
+        V::Bs(b) => P::Bs(b.iter().map(|b| b.as_ref().to_vec()).collect()),
+        _ => P::Null,
+    }
+}
+
+/// Every record of the table's DynamoDB stream (all shards, from the trim horizon).
+async fn stream_records(table: &str) -> Vec<aws_sdk_dynamodbstreams::types::Record> {
+    use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+    let described = client()
+        .await
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
+    let arn = described
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .unwrap()
+        .to_owned();
+    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk_config().await);
+    let description = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for shard in description.stream_description().unwrap().shards() {
+        let mut iterator = streams
+            .get_shard_iterator()
+            .stream_arn(&arn)
+            .shard_id(shard.shard_id().unwrap())
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .unwrap()
+            .shard_iterator;
+        while let Some(it) = iterator {
+            let out = streams
+                .get_records()
+                .shard_iterator(it)
+                .send()
+                .await
+                .unwrap();
+            if out.records().is_empty() {
+                break;
+            }
+            records.extend(out.records().iter().cloned());
+            iterator = out.next_shard_iterator;
+        }
+    }
+    records
+}
+
+/// After appends (all expectations, two streams), a reader of the original sees only events:
+/// its backward slice (`occurred_at < now` with `Limit`), a full `Scan`, and the table's
+/// DynamoDB stream, which carries exactly one record per event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn original_readers_see_only_events() {
+    let store = store().await;
+    let streams = [stream("acme:original:1"), stream("acme:original:2")];
+    let mut appended = 0;
+    for (n, s) in streams.iter().enumerate() {
+        let base = n as u64 * 100;
+        let first = vec![event(base + 1, "a"), event(base + 2, "b")];
+        let etag = id_of(&first[1]);
+        store
+            .put_events(s, first, ExpectedState::NoStream)
+            .await
+            .unwrap();
+        store
+            .put_events(s, vec![event(base + 3, "c")], ExpectedState::Sequence(2))
+            .await
+            .unwrap();
+        store
+            .put_events(s, vec![event(base + 4, "d")], ExpectedState::Any)
+            .await
+            .unwrap();
+        // stale etag: fails, writes nothing
+        let stale = store
+            .put_events(s, vec![event(base + 5, "x")], ExpectedState::Etag(etag))
+            .await;
+        assert!(matches!(stale, Err(Error::OptimisticCheckFailed { .. })));
+        appended += 4;
+    }
+    let client = store.client();
+    let now = Microtime::now().to_string();
+    for s in &streams {
+        // the original's getStreamSlice(stream, null, 25, forward = false)
+        let out = client
+            .query()
+            .table_name(store.table())
+            .key_condition_expression("#h = :v_id AND #r < :v_date")
+            .expression_attribute_names("#h", "__stream_id")
+            .expression_attribute_names("#r", "occurred_at")
+            .expression_attribute_values(":v_id", SdkValue::S(s.to_string()))
+            .expression_attribute_values(":v_date", SdkValue::N(now.clone()))
+            .scan_index_forward(false)
+            .limit(25)
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.items().len(), 4, "{s}: only the events come back");
+        assert!(out.items().iter().all(is_event), "{s}");
+    }
+    // the original's pipeAllEvents scan
+    let scanned = client
+        .scan()
+        .table_name(store.table())
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scanned.items().len(), appended);
+    assert!(scanned.items().iter().all(is_event));
+    // the table's stream: one INSERT per event, each image an event
+    let records = stream_records(store.table()).await;
+    assert_eq!(records.len(), appended, "as many stream records as events");
+    for record in &records {
+        assert_eq!(record.event_name().map(|e| e.as_str()), Some("INSERT"));
+        let image = record.dynamodb().and_then(|d| d.new_image()).unwrap();
+        let item = image
+            .iter()
+            .map(|(k, v)| (k.clone(), from_stream_value(v)))
+            .collect::<Vec<_>>();
+        let event = unmarshal(&item, &registry()).unwrap();
+        assert!(event.schema().has_mixin("gdbots:pbjx:mixin:event"));
+    }
+}
+
+/// Writes `events` (sequences 1..) and the stream's head as the versions before the heads
+/// table did: the head is an item of the event table at `occurred_at = 0`.
+async fn write_previous_layout(
+    store: &DynamoDbEventStore,
+    s: &StreamId,
+    events: &[Arc<dyn Message>],
+) {
+    let client = store.client();
+    for (i, e) in events.iter().enumerate() {
+        let mut item = to_sdk_item(marshal(e.data(), Flavor::Js));
+        item.insert("__stream_id".into(), SdkValue::S(s.to_string()));
+        item.insert("__seq".into(), SdkValue::N((i + 1).to_string()));
+        client
+            .put_item()
+            .table_name(store.table())
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap();
+    }
+    let last = id_of(events.last().unwrap());
+    let md5: String = {
+        use md5::Digest;
+        md5::Md5::digest(last.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let head = HashMap::from([
+        ("__stream_id".to_owned(), SdkValue::S(s.to_string())),
+        ("occurred_at".to_owned(), SdkValue::N("0".into())),
+        ("__head".to_owned(), SdkValue::Bool(true)),
+        ("__seq".to_owned(), SdkValue::N(events.len().to_string())),
+        ("last_event_id".to_owned(), SdkValue::S(last)),
+        ("last_etag".to_owned(), SdkValue::S(md5)),
+    ]);
+    client
+        .put_item()
+        .table_name(store.table())
+        .set_item(Some(head))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Items of the event table at `occurred_at = 0` (heads of the previous layout).
+async fn previous_heads(store: &DynamoDbEventStore) -> usize {
+    let out = store
+        .client()
+        .scan()
+        .table_name(store.table())
+        .filter_expression("occurred_at = :zero")
+        .expression_attribute_values(":zero", SdkValue::N("0".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    out.items().len()
+}
+
+/// Heads of the previous layout are skipped by reads, and every operation meeting one moves
+/// it first: a `NoStream` append (then fails), an etag append, a delete of the etag's event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_move_a_head_of_the_previous_layout() {
+    let store = store().await;
+    let [a, b, c] = [
+        stream("acme:prev:a"),
+        stream("acme:prev:b"),
+        stream("acme:prev:c"),
+    ];
+    let mut olds = Vec::new();
+    for (n, s) in [&a, &b, &c].into_iter().enumerate() {
+        let events = vec![
+            event(n as u64 * 10 + 1, "one"),
+            event(n as u64 * 10 + 2, "two"),
+        ];
+        write_previous_layout(&store, s, &events).await;
+        olds.push(events);
+    }
+    assert_eq!(previous_heads(&store).await, 3);
+    // reads skip them
+    assert_eq!(all(&store, &a).await.len(), 2);
+    let piped = collect(store.pipe_all_events(None, None)).await;
+    assert_eq!(piped.len(), 6);
+    assert!(piped.iter().all(Result::is_ok));
+    assert_eq!(store.stream_head(&a).await.unwrap().sequence, 2);
+
+    let err = store
+        .put_events(&a, vec![event(5, "x")], ExpectedState::NoStream)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::OptimisticCheckFailed { ref actual, .. } if actual.contains("sequence 2")),
+        "{err}"
+    );
+    let appended = store
+        .put_events(
+            &b,
+            vec![event(15, "three")],
+            ExpectedState::Etag(id_of(&olds[1][1])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(appended.first_sequence, 3);
+    store.delete_event(&id_of(&olds[2][1])).await.unwrap();
+    assert_eq!(previous_heads(&store).await, 0, "every head was moved");
+    let head = store.stream_head(&c).await.unwrap();
+    assert_eq!(
+        (head.sequence, head.last_event_id),
+        (2, Some(id_of(&olds[2][0])))
+    );
+    let appended = store
+        .put_events(&a, vec![event(5, "x")], ExpectedState::Sequence(2))
+        .await
+        .unwrap();
+    assert_eq!(appended.first_sequence, 3);
+}
+
+/// `migrate_heads_page` moves the previous layout's heads in pages while appends to the same
+/// streams run: no head is left in the event table, no append is lost, every stream is
+/// gapless, and running it again moves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn migration_races_with_appends_and_loses_nothing() {
+    let store = store().await;
+    let streams: Vec<StreamId> = (0..6)
+        .map(|i| stream(&format!("acme:migrate:{i}")))
+        .collect();
+    for (i, s) in streams.iter().enumerate() {
+        let base = i as u64 * 1000;
+        write_previous_layout(
+            &store,
+            s,
+            &[event(base + 1, "old1"), event(base + 2, "old2")],
+        )
+        .await;
+    }
+    assert_eq!(previous_heads(&store).await, 6);
+
+    let migration = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let (mut pages, mut moved) = (0, 0);
+            let mut checkpoint = None;
+            loop {
+                let page = store
+                    .migrate_heads_page(checkpoint.as_ref(), 3)
+                    .await
+                    .unwrap();
+                pages += 1;
+                moved += page.moved;
+                checkpoint = page.resume_at;
+                if checkpoint.is_none() {
+                    return (pages, moved);
+                }
+            }
+        })
+    };
+    let appends: Vec<_> = streams
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (store, s) = (store.clone(), s.clone());
+            tokio::spawn(async move {
+                let base = i as u64 * 1000 + 100;
+                let mut ids = Vec::new();
+                for (j, expected) in [
+                    ExpectedState::Sequence(2),
+                    ExpectedState::Any,
+                    ExpectedState::Any,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let e = event(base + j as u64, "new");
+                    ids.push(id_of(&e));
+                    let a = store.put_events(&s, vec![e], expected).await.unwrap();
+                    assert_eq!(a.first_sequence, 3 + j as u64);
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut new_ids = Vec::new();
+    for task in appends {
+        new_ids.push(task.await.unwrap());
+    }
+    let (pages, moved) = migration.await.unwrap();
+    assert!(pages > 1, "the scan was resumed from checkpoints");
+    assert!(moved <= 6);
+    assert_eq!(
+        previous_heads(&store).await,
+        0,
+        "no head left in the event table"
+    );
+    for (s, ids) in streams.iter().zip(new_ids) {
+        let events = all(&store, s).await;
+        assert_eq!(
+            events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5],
+            "{s}"
+        );
+        let stored: Vec<String> = events
+            .iter()
+            .map(|e| event_id(&*e.event).unwrap().to_owned())
+            .collect();
+        assert_eq!(stored[2..], ids[..], "{s}: every racing append is stored");
+        let head = store.stream_head(s).await.unwrap();
+        assert_eq!(
+            (head.sequence, head.last_event_id.as_deref()),
+            (5, Some(ids[2].as_str()))
+        );
+    }
+    let again = store.migrate_heads().await.unwrap();
+    assert_eq!((again.moved, again.already_moved), (0, 0));
+}
+
 // The shared conformance suite: every check of `conformance::run_all`, one test and one fresh
 // table each (moto copies a whole table on every transaction, so small tables keep it fast).
 macro_rules! conformance_tests {
@@ -873,6 +1287,11 @@ conformance_tests! {
     // 150-event setup append
     conformance_get_events => |s| conformance::check_get_events(&s).await;
     conformance_delete_event => |s| conformance::check_delete_event(&s).await;
+    conformance_etag_after_delete => |s| conformance::check_etag_after_delete(&s).await;
+    conformance_repeated_append => |s| conformance::check_repeated_append(&s).await;
+    conformance_sequence_overflow => |s| conformance::check_sequence_overflow(&s).await;
+    conformance_out_of_order_occurred_at =>
+        |s| conformance::check_out_of_order_occurred_at(&s).await;
     // 250-event setup append
     conformance_pipe_events => |s| conformance::check_pipe_events(&s).await;
     conformance_pipe_all_events => |s| conformance::check_pipe_all_events(&s).await;

@@ -1,19 +1,26 @@
 //! [`SqliteEventStore`]: the shared conformance suite (in memory and on a file), durability
-//! (reopen, crash between appends), corrupt rows and the resumable `pipe_all_from`.
+//! (reopen, crash between appends, a writer killed while appends are in flight), group commit,
+//! two processes on one file, corrupt rows and the resumable `pipe_all_from`.
 #![cfg(feature = "sqlite")]
 
+use std::collections::BTreeMap;
 use std::future::poll_fn;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use pbjx::Error;
-use pbjx::event_store::conformance::{self, collect, collect_results, events_from, now_micros};
 use pbjx::event_store::{
     BoxStream, EventStore, ExpectedState, PositionedEvent, SliceQuery, SqliteEventStore,
     SqliteOptions, StreamId, Synchronous, event_id,
 };
 use pbjx::pbj::Registry;
+use pbjx::testkit::event_store::{
+    self as conformance, collect, collect_results, events_from, now_micros,
+};
 
 fn registry() -> Registry {
     let mut registry = Registry::new();
@@ -109,12 +116,15 @@ async fn conformance_suite_in_memory() {
     conformance::run_all(store).await;
 }
 
-/// The optimistic race on a current-thread runtime (20 writers, 10 rounds: one winner each).
-#[tokio::test]
-async fn concurrent_writers_current_thread() {
+/// The optimistic race on its own (20 writers, 30 rounds: one winner each), with
+/// `synchronous = FULL`, where the losers of a round usually share the winner's transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_race() {
     let db = TempDb::new("race");
-    let store: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(&db.0, registry()).unwrap());
-    conformance::check_concurrent_writers(store, 20, 10).await;
+    let store = SqliteEventStore::open(&db.0, registry()).unwrap();
+    let shared: Arc<dyn EventStore> = Arc::new(store.clone());
+    conformance::check_concurrent_writers(shared, 20, 30).await;
+    assert_eq!(store.writer_stats().appends, 30);
 }
 
 /// Garbage JSON written straight into a row: `get_event` gives `Corrupt`, `pipe_all_events`
@@ -190,12 +200,30 @@ async fn survives_reopen() {
     assert_eq!(stream_ids(&store, &s).await, want);
     let description = store.describe_storage().await.unwrap();
     assert!(description.contains("journal mode:   wal"), "{description}");
-    assert!(
-        description.contains("synchronous:    FULL"),
-        "{description}"
-    );
     assert!(description.contains("events:         5"), "{description}");
     assert_eq!(store.last_position().await.unwrap(), 5);
+}
+
+/// `describe_storage` reports the sync level read back from the write connection
+/// (`PRAGMA synchronous`: 2 = FULL, 1 = NORMAL), not the option it was given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_storage_reads_the_sync_level_back() {
+    let db = TempDb::new("describe");
+    for (synchronous, read_back) in [
+        (Synchronous::Full, "FULL (PRAGMA synchronous = 2)"),
+        (Synchronous::Normal, "NORMAL (PRAGMA synchronous = 1)"),
+    ] {
+        let options = SqliteOptions {
+            synchronous,
+            ..SqliteOptions::default()
+        };
+        let store = SqliteEventStore::open_with(&db.0, registry(), options).unwrap();
+        let description = store.describe_storage().await.unwrap();
+        assert!(
+            description.contains(&format!("synchronous:    {read_back}")),
+            "{description}"
+        );
+    }
 }
 
 /// A store dropped without any close (its connection leaked, as in a crash) loses nothing.
@@ -374,21 +402,365 @@ async fn delete_keeps_sequences() {
     assert_eq!(appended.first_sequence, 4);
 }
 
-/// The store works without a tokio runtime too (the database work then runs inline).
+/// The store works without a tokio runtime too: reads run inline, an append is answered by
+/// the writer thread to any executor (here a minimal one parking the thread).
 #[test]
 fn works_without_a_runtime() {
     let store = SqliteEventStore::open_in_memory(registry()).unwrap();
     let s = stream("acme:article:4");
-    let fut = store.put_events(&s, events_from(now_micros(), 2), ExpectedState::NoStream);
-    let appended = poll_once(fut).unwrap();
+    let appended =
+        block_on(store.put_events(&s, events_from(now_micros(), 2), ExpectedState::NoStream))
+            .unwrap();
     assert_eq!(appended.last_sequence, 2);
+    let slice = block_on(store.get_stream_slice(&s, SliceQuery::default())).unwrap();
+    assert_eq!(slice.events.len(), 2);
 }
 
-fn poll_once<T>(fut: impl std::future::Future<Output = T>) -> T {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match fut.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(v) => v,
-        std::task::Poll::Pending => panic!("the future should complete at once"),
+fn block_on<T>(fut: impl std::future::Future<Output = T>) -> T {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
     }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+/// Holds SQLite's write lock of `path` from another connection (as another process would)
+/// until dropped, so that the store's appends queue up behind it.
+struct WriteLock(rusqlite::Connection);
+
+impl WriteLock {
+    fn take(path: &std::path::Path) -> Self {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        Self(conn)
+    }
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("COMMIT");
+    }
+}
+
+/// Group commit: appends queued while the write lock is taken are written together, each with
+/// its own expectation: the failing ones (a stale sequence, the loser of two `NoStream`
+/// appends to one stream, a duplicate `occurred_at`) fail alone, their neighbours are
+/// committed, sequences stay gapless, and the appends share few commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_commit_checks_each_expectation_alone() {
+    let db = TempDb::new("group");
+    let store = SqliteEventStore::open(&db.0, registry()).unwrap();
+    let at = now_micros();
+    let plain: Vec<StreamId> = (0..12)
+        .map(|i| stream(&format!("acme:group:{i}")))
+        .collect();
+    let (stale, contested, duplicate) = (
+        stream("acme:group:stale"),
+        stream("acme:group:contested"),
+        stream("acme:group:duplicate"),
+    );
+    let lock = WriteLock::take(&db.0);
+    let mut tasks = Vec::new();
+    let spawn = |s: &StreamId, start: u64, expected: ExpectedState| {
+        let store = store.clone();
+        let s = s.clone();
+        tokio::spawn(async move { store.put_events(&s, events_from(start, 3), expected).await })
+    };
+    for (i, s) in plain.iter().enumerate() {
+        tasks.push((
+            "plain",
+            spawn(s, at + i as u64 * 10, ExpectedState::NoStream),
+        ));
+    }
+    tasks.push(("stale", spawn(&stale, at, ExpectedState::Sequence(5))));
+    tasks.push(("contested", spawn(&contested, at, ExpectedState::NoStream)));
+    tasks.push((
+        "contested",
+        spawn(&contested, at + 100, ExpectedState::NoStream),
+    ));
+    tasks.push(("duplicate", spawn(&duplicate, at, ExpectedState::Any)));
+    tasks.push(("duplicate", spawn(&duplicate, at + 1, ExpectedState::Any)));
+    // Let every append reach the writer's queue, then release the lock.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(lock);
+    let mut outcomes: BTreeMap<&str, Vec<pbjx::Result<_>>> = BTreeMap::new();
+    for (kind, task) in tasks {
+        outcomes.entry(kind).or_default().push(task.await.unwrap());
+    }
+    assert!(
+        outcomes["plain"]
+            .iter()
+            .all(|r| matches!(r, Ok(a) if a.first_sequence == 1 && a.last_sequence == 3))
+    );
+    assert!(matches!(
+        outcomes["stale"][0],
+        Err(Error::OptimisticCheckFailed { .. })
+    ));
+    let oks = |kind: &str| outcomes[kind].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(oks("contested"), 1);
+    assert!(
+        outcomes["contested"]
+            .iter()
+            .any(|r| matches!(r, Err(Error::OptimisticCheckFailed { .. })))
+    );
+    assert_eq!(oks("duplicate"), 1);
+    assert!(
+        outcomes["duplicate"]
+            .iter()
+            .any(|r| matches!(r, Err(Error::AlreadyExists { .. })))
+    );
+
+    for s in plain.iter().chain([&contested, &duplicate]) {
+        let slice = store
+            .get_stream_slice(s, SliceQuery::default())
+            .await
+            .unwrap();
+        let seqs: Vec<u64> = slice.events.iter().map(|e| e.sequence).collect();
+        assert_eq!(seqs, [1, 2, 3], "{s}");
+    }
+    assert!(stream_ids(&store, &stale).await.is_empty());
+    let stats = store.writer_stats();
+    assert_eq!(stats.appends, 14);
+    assert!(
+        stats.commits < stats.appends,
+        "queued appends share commits: {stats:?}"
+    );
+}
+
+const CHILD_DB: &str = "PBJX_SQLITE_CHILD_DB";
+const CHILD_ROLE: &str = "PBJX_SQLITE_CHILD_ROLE";
+const CHILD_START: &str = "PBJX_SQLITE_CHILD_START";
+
+/// This test binary again, running only `test` with the child's settings.
+fn child(test: &str, db: &TempDb, role: &str, start: u64) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+        .env(CHILD_DB, &db.0)
+        .env(CHILD_ROLE, role)
+        .env(CHILD_START, start.to_string())
+        .stdout(Stdio::piped());
+    command
+}
+
+/// The settings of a child process (`None` in the parent).
+fn child_settings() -> Option<(PathBuf, String, u64)> {
+    let db = std::env::var_os(CHILD_DB)?;
+    let role = std::env::var(CHILD_ROLE).unwrap();
+    let start = std::env::var(CHILD_START).unwrap().parse().unwrap();
+    Some((PathBuf::from(db), role, start))
+}
+
+/// Prints one line of a child's report (the test harness may print on the same line first).
+fn report(line: &str) {
+    println!("\n{REPORT}{line}");
+}
+
+/// The words of a reported line (none for other lines).
+fn reported(line: &str) -> Vec<&str> {
+    line.strip_prefix(REPORT)
+        .map_or_else(Vec::new, |l| l.split(' ').collect())
+}
+
+const REPORT: &str = "child: ";
+
+const TWO_PROCESS_ROUNDS: u64 = 40;
+
+/// Two OS processes append to one database file at once (the documented multi-process
+/// case): on a contested stream both try every expectation `Sequence(r)` once, and exactly one
+/// of them wins each; on a second stream both append with `Any` and get gapless, disjoint
+/// sequence numbers.
+#[test]
+fn two_processes_append_to_one_file() {
+    const TEST: &str = "two_processes_append_to_one_file";
+    let (race, shared) = (stream("acme:processes:race"), stream("acme:processes:any"));
+    if let Some((db, role, start)) = child_settings() {
+        let offset = u64::from(role == "b");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store = SqliteEventStore::open(&db, registry()).unwrap();
+            let go = db.with_extension("go");
+            while !go.exists() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            for r in 0..TWO_PROCESS_ROUNDS {
+                let event = events_from(start + r * 10 + offset, 1);
+                match store
+                    .put_events(&race, event, ExpectedState::Sequence(r))
+                    .await
+                {
+                    Ok(a) => report(&format!("won {r} {}", a.first_sequence)),
+                    Err(Error::OptimisticCheckFailed { .. }) => report(&format!("lost {r}")),
+                    Err(e) => panic!("round {r}: {e}"),
+                }
+                let event = events_from(start + 1_000_000 + r * 10 + offset, 1);
+                let a = store
+                    .put_events(&shared, event, ExpectedState::Any)
+                    .await
+                    .unwrap();
+                report(&format!("any {}", a.first_sequence));
+            }
+        });
+        return;
+    }
+    let db = TempDb::new("processes");
+    drop(SqliteEventStore::open(&db.0, registry()).unwrap());
+    let start = now_micros();
+    let children: Vec<_> = ["a", "b"]
+        .map(|role| child(TEST, &db, role, start).spawn().unwrap())
+        .into();
+    std::fs::write(db.0.with_extension("go"), b"go").unwrap();
+    let mut wins: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    let mut any: Vec<u64> = Vec::new();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "a child failed");
+        for line in String::from_utf8(output.stdout).unwrap().lines() {
+            match reported(line)[..] {
+                ["won", r, seq] => wins
+                    .entry(r.parse().unwrap())
+                    .or_default()
+                    .push(seq.parse().unwrap()),
+                ["any", seq] => any.push(seq.parse().unwrap()),
+                _ => {}
+            }
+        }
+    }
+    let expected: BTreeMap<u64, Vec<u64>> =
+        (0..TWO_PROCESS_ROUNDS).map(|r| (r, vec![r + 1])).collect();
+    assert_eq!(wins, expected, "exactly one winner per expectation");
+    any.sort_unstable();
+    assert_eq!(any, (1..=2 * TWO_PROCESS_ROUNDS).collect::<Vec<_>>());
+    block_on(async {
+        let store = SqliteEventStore::open(&db.0, registry()).unwrap();
+        for (s, n) in [
+            (&race, TWO_PROCESS_ROUNDS),
+            (&shared, 2 * TWO_PROCESS_ROUNDS),
+        ] {
+            let slice = store
+                .get_stream_slice(
+                    s,
+                    SliceQuery {
+                        count: 1000,
+                        ..SliceQuery::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let mut seqs: Vec<u64> = slice.events.iter().map(|e| e.sequence).collect();
+            seqs.sort_unstable();
+            assert_eq!(seqs, (1..=n).collect::<Vec<_>>(), "{s} is gapless");
+        }
+    });
+}
+
+const KILL_WRITERS: u64 = 8;
+const KILL_AFTER_ACKS: usize = 150;
+
+/// A process appending from 8 concurrent writers (`synchronous = FULL`) is killed (SIGKILL)
+/// while appends are in flight; after reopening, every append it acknowledged is stored and
+/// every stream is gapless.
+#[test]
+fn killed_writer_loses_no_acknowledged_append() {
+    const TEST: &str = "killed_writer_loses_no_acknowledged_append";
+    if let Some((db, _, start)) = child_settings() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store = SqliteEventStore::open(&db, registry()).unwrap();
+            let writers: Vec<tokio::task::JoinHandle<()>> = (0..KILL_WRITERS)
+                .map(|w| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let s = stream(&format!("acme:kill:{w}"));
+                        let mut head = 0;
+                        loop {
+                            let events = events_from(start + w * 1_000_000_000 + head * 10, 3);
+                            let a = store
+                                .put_events(&s, events, ExpectedState::Sequence(head))
+                                .await
+                                .unwrap();
+                            head = a.last_sequence;
+                            report(&format!("ack {w} {head}"));
+                        }
+                    })
+                })
+                .collect();
+            drop(writers); // they run until the parent kills this process
+            std::future::pending::<()>().await;
+        });
+        return;
+    }
+    let db = TempDb::new("kill");
+    let mut process = child(TEST, &db, "writer", now_micros()).spawn().unwrap();
+    let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+    let mut acked: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut count = 0;
+    let record = |line: &str, acked: &mut BTreeMap<u64, u64>| {
+        if let ["ack", w, seq] = reported(line)[..] {
+            let seq: u64 = seq.parse().unwrap();
+            let best = acked.entry(w.parse().unwrap()).or_default();
+            *best = (*best).max(seq);
+            true
+        } else {
+            false
+        }
+    };
+    for line in lines.by_ref() {
+        if record(&line.unwrap(), &mut acked) {
+            count += 1;
+            if count == KILL_AFTER_ACKS {
+                break;
+            }
+        }
+    }
+    process.kill().unwrap(); // SIGKILL
+    let status = process.wait().unwrap();
+    assert!(!status.success(), "the child was killed");
+    // acknowledgements written before the kill
+    for line in lines {
+        record(&line.unwrap(), &mut acked);
+    }
+    assert!(
+        acked.len() > 1,
+        "several writers were acknowledged: {acked:?}"
+    );
+    block_on(async {
+        let store = SqliteEventStore::open(&db.0, registry()).unwrap();
+        for (w, acked) in acked {
+            let s = stream(&format!("acme:kill:{w}"));
+            let slice = store
+                .get_stream_slice(
+                    &s,
+                    SliceQuery {
+                        count: 100_000,
+                        ..SliceQuery::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let seqs: Vec<u64> = slice.events.iter().map(|e| e.sequence).collect();
+            let stored = seqs.len() as u64;
+            assert_eq!(seqs, (1..=stored).collect::<Vec<_>>(), "{s} is gapless");
+            assert!(
+                stored >= acked,
+                "{s}: {acked} events acknowledged, {stored} stored"
+            );
+        }
+    });
 }

@@ -9,11 +9,13 @@ use pbj::{Message, Microtime};
 
 use super::{
     Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamHead, StreamId,
-    StreamSlice, check_event, event_id,
+    StreamSlice, check_event, event_id, sequences,
 };
 use crate::error::{Error, Result};
 use crate::fasthash::FxHashMap;
-use crate::lifecycle::BoxFuture;
+
+/// The backend name used in errors and logs.
+const BACKEND: &str = "in_memory";
 
 /// How many events a pipe reads under one lock acquisition.
 const PIPE_PAGE: usize = 256;
@@ -22,7 +24,7 @@ const PIPE_PAGE: usize = 256;
 /// check and the write happen under one lock (atomic), sequences are gapless per stream, a
 /// duplicate `occurred_at` in a stream is [`Error::AlreadyExists`] (nothing of the batch is
 /// written), `get_events` is one lock acquisition, `delete_event` removes the event from every
-/// stream holding it.
+/// stream holding it (and moves the etag back when it removes the last appended event).
 ///
 /// Events are kept (shared, frozen) sorted by `occurred_at` within each stream; an event
 /// older than the stream's newest is inserted at its place (its sequence number still is the
@@ -77,6 +79,7 @@ struct Stream {
     /// Sorted by `at` (unique).
     events: Vec<Entry>,
     head: u64,
+    /// The stored event with the highest sequence number (the etag).
     last: Option<Arc<dyn Message>>,
 }
 
@@ -208,29 +211,28 @@ impl InMemoryEventStore {
         if !head.satisfies(expected) {
             return Err(head.mismatch(stream, expected));
         }
+        let appended = sequences(BACKEND, stream, head.sequence, batch.len())?;
         if batch.is_empty() {
-            return Ok(Appended {
-                first_sequence: head.sequence + 1,
-                last_sequence: head.sequence,
-            });
+            return Ok(appended);
         }
-        let appends_at_end = match existing {
-            None => true,
-            Some(i) => {
-                let s = &state.streams[i];
-                let newest = s.events.last().map(|e| e.at);
-                if increasing && newest.is_none_or(|n| n < batch[0].0) {
-                    true
-                } else {
-                    if let Some((at, ..)) = batch.iter().find(|b| s.position(b.0).is_ok()) {
-                        return Err(Error::AlreadyExists {
-                            stream: stream.to_string(),
-                            what: format!("an event at occurred_at {at}"),
-                        });
-                    }
-                    false
-                }
-            }
+        let entries: Vec<Entry> = batch
+            .into_iter()
+            .zip(appended.first_sequence..)
+            .map(|((at, event), sequence)| Entry {
+                at,
+                sequence,
+                event,
+            })
+            .collect();
+        // The stream's events afterwards: the batch appended when it is in order and newer
+        // than the stream's newest event (the usual case), else both merged; either way
+        // computed before anything changes, so a duplicate fails the whole batch.
+        let old = existing.map_or(&[][..], |i| &state.streams[i].events[..]);
+        let in_order = increasing && old.last().is_none_or(|newest| newest.at < entries[0].at);
+        let merged = if in_order {
+            None
+        } else {
+            Some(merge(stream, old, &entries)?)
         };
 
         // Everything is checked: write.
@@ -248,29 +250,10 @@ impl InMemoryEventStore {
                 i
             }
         };
-        let s = &mut state.streams[index];
-        let first_sequence = s.head + 1;
-        let count = batch.len();
-        s.events.reserve(count);
+        let count = entries.len();
         state.by_id.reserve(count);
-        for (n, (at, event)) in batch.into_iter().enumerate() {
-            let id: Box<str> = Box::from(event_id(&*event).unwrap_or_default());
-            let entry = Entry {
-                at,
-                sequence: first_sequence + n as u64,
-                event,
-            };
-            if n + 1 == count {
-                s.last = Some(entry.event.clone());
-            }
-            if appends_at_end {
-                s.events.push(entry);
-            } else {
-                match s.position(at) {
-                    Ok(_) => unreachable_duplicate(),
-                    Err(p) => s.events.insert(p, entry),
-                }
-            }
+        for entry in &entries {
+            let id: Box<str> = Box::from(event_id(&*entry.event).unwrap_or_default());
             match state.by_id.entry(id) {
                 std::collections::hash_map::Entry::Occupied(mut o) => {
                     let l = o.get_mut();
@@ -280,19 +263,22 @@ impl InMemoryEventStore {
                 }
                 std::collections::hash_map::Entry::Vacant(v) => {
                     v.insert(Locations {
-                        at,
+                        at: entry.at,
                         first: index,
                         more: Vec::new(),
                     });
                 }
             }
         }
-        s.head += count as u64;
+        let s = &mut state.streams[index];
+        s.last = entries.last().map(|e| e.event.clone());
+        match merged {
+            Some(merged) => s.events = merged,
+            None => s.events.extend(entries),
+        }
+        s.head = appended.last_sequence;
         state.event_count += count;
-        Ok(Appended {
-            first_sequence,
-            last_sequence: s.head,
-        })
+        Ok(appended)
     }
 
     fn find(state: &State, id: &str) -> Option<StoredEvent> {
@@ -336,10 +322,36 @@ impl InMemoryEventStore {
     }
 }
 
-/// Duplicates were ruled out under the same lock before any write.
-#[cold]
-fn unreachable_duplicate() {
-    debug_assert!(false, "duplicate occurred_at after the check");
+/// The stream's `events` and the `batch` merged into one list in `occurred_at` order
+/// ([`Error::AlreadyExists`] when an `occurred_at` is in both, or twice in the batch).
+fn merge(stream: &StreamId, events: &[Entry], batch: &[Entry]) -> Result<Vec<Entry>> {
+    let mut batch = batch.to_vec();
+    batch.sort_by_key(|e| e.at);
+    let mut out: Vec<Entry> = Vec::with_capacity(events.len() + batch.len());
+    let mut events = events.iter().cloned().peekable();
+    let mut batch = batch.into_iter().peekable();
+    loop {
+        let take_event = match (events.peek(), batch.peek()) {
+            (Some(e), Some(b)) => e.at < b.at,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return Ok(out),
+        };
+        let next = if take_event {
+            events.next()
+        } else {
+            batch.next()
+        };
+        if let Some(entry) = next {
+            if out.last().is_some_and(|prev| prev.at == entry.at) {
+                return Err(Error::AlreadyExists {
+                    stream: stream.to_string(),
+                    what: format!("an event at occurred_at {}", entry.at),
+                });
+            }
+            out.push(entry);
+        }
+    }
 }
 
 /// A pipe over one stream (`stream = Some`) or over every stream (`None`).
@@ -408,81 +420,74 @@ impl futures_core::Stream for Pipe<'_> {
     }
 }
 
+#[async_trait::async_trait]
 impl EventStore for InMemoryEventStore {
     fn name(&self) -> &str {
-        "in_memory"
+        BACKEND
     }
 
-    fn create_storage(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async { Ok(()) })
+    async fn create_storage(&self) -> Result<()> {
+        Ok(())
     }
 
-    fn describe_storage(&self) -> BoxFuture<'_, Result<String>> {
-        Box::pin(async move {
-            let state = self.read();
-            Ok(format!(
-                "InMemoryEventStore: {} streams, {} events ({} distinct event ids)",
-                state.streams.len(),
-                state.event_count,
-                state.by_id.len()
-            ))
-        })
+    async fn describe_storage(&self) -> Result<String> {
+        let state = self.read();
+        Ok(format!(
+            "InMemoryEventStore: {} streams, {} events ({} distinct event ids)",
+            state.streams.len(),
+            state.event_count,
+            state.by_id.len()
+        ))
     }
 
-    fn put_events<'a>(
-        &'a self,
-        stream: &'a StreamId,
+    async fn put_events(
+        &self,
+        stream: &StreamId,
         events: Vec<Arc<dyn Message>>,
         expected: ExpectedState,
-    ) -> BoxFuture<'a, Result<Appended>> {
-        Box::pin(async move { self.put(stream, events, &expected) })
+    ) -> Result<Appended> {
+        self.put(stream, events, &expected)
     }
 
-    fn get_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<StoredEvent>> {
-        Box::pin(async move {
-            Self::find(&self.read(), event_id).ok_or_else(|| Error::EventNotFound {
-                event_id: event_id.to_owned(),
-            })
+    async fn get_event(&self, event_id: &str) -> Result<StoredEvent> {
+        Self::find(&self.read(), event_id).ok_or_else(|| Error::EventNotFound {
+            event_id: event_id.to_owned(),
         })
     }
 
-    fn get_events<'a>(
-        &'a self,
-        event_ids: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<StoredEvent>>> {
-        Box::pin(async move {
-            let state = self.read();
-            Ok(event_ids
-                .iter()
-                .filter_map(|id| Self::find(&state, id))
-                .collect())
-        })
+    async fn get_events(&self, event_ids: &[String]) -> Result<Vec<StoredEvent>> {
+        let state = self.read();
+        Ok(event_ids
+            .iter()
+            .filter_map(|id| Self::find(&state, id))
+            .collect())
     }
 
-    fn delete_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            let mut state = self.write();
-            let state = &mut *state;
-            let Some(locations) = state.by_id.remove(event_id) else {
-                return Ok(());
-            };
-            for i in locations.iter() {
-                let s = &mut state.streams[i];
-                while let Some(p) = s.locate(locations.at, event_id) {
-                    s.events.remove(p);
-                    state.event_count -= 1;
-                }
+    async fn delete_event(&self, event_id: &str) -> Result<()> {
+        let mut state = self.write();
+        let state = &mut *state;
+        let Some(locations) = state.by_id.remove(event_id) else {
+            return Ok(());
+        };
+        for i in locations.iter() {
+            let s = &mut state.streams[i];
+            while let Some(p) = s.locate(locations.at, event_id) {
+                s.events.remove(p);
+                state.event_count -= 1;
             }
-            Ok(())
-        })
+            if s.last.as_deref().and_then(super::event_id) == Some(event_id) {
+                s.last = s
+                    .events
+                    .iter()
+                    .max_by_key(|e| e.sequence)
+                    .map(|e| e.event.clone());
+            }
+        }
+        Ok(())
     }
 
-    fn get_stream_slice<'a>(
-        &'a self,
-        stream: &'a StreamId,
-        query: SliceQuery,
-    ) -> BoxFuture<'a, Result<StreamSlice>> {
-        Box::pin(async move { Ok(self.slice(stream, query)) })
+    async fn get_stream_slice(&self, stream: &StreamId, query: SliceQuery) -> Result<StreamSlice> {
+        Ok(self.slice(stream, query))
     }
 
     fn pipe_events<'a>(
@@ -518,5 +523,52 @@ impl EventStore for InMemoryEventStore {
             buffer: VecDeque::new(),
             done: false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schemas::gdbots::pbjx::event::HealthCheckedV1;
+
+    fn entry(at: u64, sequence: u64) -> Entry {
+        let mut event = HealthCheckedV1::new();
+        event.freeze();
+        Entry {
+            at: Microtime::new(at, 0).expect("valid microtime"),
+            sequence,
+            event: Arc::new(event),
+        }
+    }
+
+    fn times(entries: &[Entry]) -> Vec<u64> {
+        entries.iter().map(|e| e.at.sec()).collect()
+    }
+
+    #[test]
+    fn merge_keeps_occurred_at_order() {
+        let stream = StreamId::parse("acme:merge").expect("valid");
+        let events = [entry(10, 1), entry(30, 2)];
+        let merged = merge(&stream, &events, &[entry(40, 4), entry(20, 3), entry(5, 5)])
+            .expect("no duplicate");
+        assert_eq!(times(&merged), [5, 10, 20, 30, 40]);
+    }
+
+    /// The former insertion path silently skipped an entry whose `occurred_at` was taken
+    /// (in release builds); the merge rejects the batch instead, before anything changes.
+    #[test]
+    fn merge_rejects_a_duplicate_instead_of_dropping_it() {
+        let stream = StreamId::parse("acme:merge").expect("valid");
+        let events = [entry(10, 1), entry(30, 2)];
+        for batch in [
+            vec![entry(20, 3), entry(30, 4)],
+            vec![entry(20, 3), entry(20, 4)],
+        ] {
+            let result = merge(&stream, &events, &batch).map(|merged| times(&merged));
+            assert!(
+                matches!(result, Err(Error::AlreadyExists { .. })),
+                "{result:?}"
+            );
+        }
     }
 }

@@ -1,14 +1,33 @@
 //! The event store: append-only streams of events with optimistic concurrency.
 //!
-//! Events are ordered within a stream by `occurred_at` (the original's microtime order), and
-//! every backend also gives each appended event a gapless per-stream sequence number (1, 2,
-//! 3, ...). The optimistic check and the write are one atomic operation in every backend:
-//! concurrent writers with the same expectation -> exactly one wins, the others get
-//! [`crate::Error::OptimisticCheckFailed`]; an append never half-applies; an event whose
-//! `occurred_at` is already in the stream is rejected with [`crate::Error::AlreadyExists`].
+//! # Semantics every backend keeps (checked by `pbjx::testkit::event_store`, feature `testkit`)
+//!
+//! - **Order.** Events are ordered within a stream by `occurred_at` (the original's microtime
+//!   order); slices and pipes follow it, `since`/`until` are exclusive bounds on it.
+//! - **Sequences.** Every appended event also gets a gapless per-stream sequence number (1, 2,
+//!   3, ... in append order; an event older than the stream's newest still gets the next
+//!   number). A deleted event leaves a hole: numbers are never reused.
+//! - **Atomic appends.** The optimistic check and the write are one atomic operation:
+//!   concurrent writers with the same expectation -> exactly one wins, the others get
+//!   [`crate::Error::OptimisticCheckFailed`]; an append never half-applies; an event whose
+//!   `occurred_at` is already in the stream is rejected with [`crate::Error::AlreadyExists`].
+//! - **Every call is a new append.** Repeating an append that succeeded (same events, same
+//!   expectation) is not recognised as a retry: with `NoStream` / `Sequence(n)` it fails with
+//!   `OptimisticCheckFailed` (the stream moved), with `Any` / a fresh etag with
+//!   `AlreadyExists` (its events are stored). Backends with request tokens use them only for
+//!   their own transparent re-sends of one call.
+//! - **Etag.** A stream's etag is the id of its *last appended event that is still stored*
+//!   (the highest sequence number left); [`ExpectedState::Etag`] accepts that id or its md5
+//!   hex. Deleting that event moves the etag to the event with the next lower sequence number
+//!   (atomically with the delete); deleting every event leaves the stream without an etag
+//!   (every `Etag` expectation fails) while its sequence stays.
+//! - **`pipe_all_events`** yields every event of every stream exactly once, each stream's
+//!   events in `occurred_at` order; streams may interleave and come in no particular order.
+//!
+//! Backends: [`InMemoryEventStore`] (tests, tools), `SqliteEventStore` (embedded, durable;
+//! feature `sqlite`), `dynamodb::DynamoDbEventStore` (feature `dynamodb`), and the
+//! [`TwoPhaseCommitEventStore`] decorator.
 
-#[cfg(any(test, feature = "conformance"))]
-pub mod conformance;
 mod memory;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -18,23 +37,19 @@ mod two_phase;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 
+pub use futures_core::stream::BoxStream;
 pub use memory::InMemoryEventStore;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{PositionedEvent, SqliteEventStore, SqliteOptions, Synchronous};
+pub use sqlite::{PositionedEvent, SqliteEventStore, SqliteOptions, Synchronous, WriterStats};
 pub use stream_id::{STREAM_ID_MAX_LEN, StreamId};
 pub use two_phase::TwoPhaseCommitEventStore;
 
 use std::fmt;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use pbj::{Message, Microtime};
 
-use crate::error::{Error, Result};
-use crate::lifecycle::BoxFuture;
-
-/// A boxed, sendable async stream (`futures_core::Stream`).
-pub type BoxStream<'a, T> = Pin<Box<dyn futures_core::Stream<Item = T> + Send + 'a>>;
+use crate::error::{Code, Error, Result};
 
 /// What the writer expects the stream to look like; checked atomically with the append.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -77,12 +92,10 @@ impl StreamHead {
             ExpectedState::Any => true,
             ExpectedState::NoStream => self.sequence == 0,
             ExpectedState::Sequence(n) => self.sequence == *n,
-            ExpectedState::Etag(etag) => self.last_event_id.as_deref().is_some_and(|id| {
-                use md5::Digest;
-                let digest = md5::Md5::digest(id.as_bytes());
-                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-                etag == id || *etag == hex
-            }),
+            ExpectedState::Etag(etag) => self
+                .last_event_id
+                .as_deref()
+                .is_some_and(|id| etag == id || *etag == md5_hex(id)),
         }
     }
 
@@ -91,12 +104,50 @@ impl StreamHead {
         Error::OptimisticCheckFailed {
             stream: stream.to_string(),
             expected: expected.to_string(),
-            actual: match &self.last_event_id {
-                None => "no stream".to_owned(),
-                Some(id) => format!("sequence {} (last event {id})", self.sequence),
+            actual: match (self.sequence, &self.last_event_id) {
+                (0, _) => "no stream".to_owned(),
+                (n, None) => format!("sequence {n} (no event left)"),
+                (n, Some(id)) => format!("sequence {n} (last event {id})"),
             },
         }
     }
+}
+
+/// The sequence numbers `count` events appended after `base` get (checked: a stream
+/// cannot pass `u64::MAX`).
+pub(crate) fn sequences(
+    backend: &str,
+    stream: &StreamId,
+    base: u64,
+    count: usize,
+) -> Result<Appended> {
+    let first = base.checked_add(1);
+    let last = u64::try_from(count).ok().and_then(|n| base.checked_add(n));
+    match (first, last) {
+        (Some(first_sequence), Some(last_sequence)) => Ok(Appended {
+            first_sequence,
+            last_sequence,
+        }),
+        _ => Err(Error::storage(
+            backend,
+            Code::OutOfRange,
+            format!(
+                "stream [{stream}]: {count} more events after sequence {base} overflow the sequence numbers"
+            ),
+        )),
+    }
+}
+
+/// The md5 hex digest of `s` (the original's etag form of an event id).
+pub(crate) fn md5_hex(s: &str) -> String {
+    use md5::Digest;
+    use std::fmt::Write as _;
+    md5::Md5::digest(s.as_bytes())
+        .iter()
+        .fold(String::with_capacity(32), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 /// One event as stored in a stream.
@@ -189,17 +240,37 @@ impl StreamSlice {
     }
 }
 
-/// Stores and replays events by stream. Backends: [`InMemoryEventStore`] (tests),
-/// SQLite (embedded, durable; feature `sqlite`), DynamoDB (feature `dynamodb`).
+/// Stores and replays events by stream; the [module docs](self) state the semantics every
+/// backend keeps. Object safe (`Arc<dyn EventStore>`); implementors write `async fn`s under
+/// `#[async_trait::async_trait]`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pbjx::event_store::{EventStore, ExpectedState, InMemoryEventStore, SliceQuery, StreamId};
+/// use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+/// use pbjx::pbj::Message;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
+/// let stream = StreamId::parse("acme:article:1")?;
+/// let mut event = HealthCheckedV1::new();
+/// event.freeze();
+/// store.put_events(&stream, vec![Arc::new(event)], ExpectedState::NoStream).await?;
+/// let slice = store.get_stream_slice(&stream, SliceQuery::default()).await?;
+/// assert_eq!(slice.events[0].sequence, 1);
+/// # Ok::<(), pbjx::Error>(())
+/// # }).unwrap();
+/// ```
+#[async_trait::async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// A short backend name for logs and errors, e.g. `sqlite`.
     fn name(&self) -> &str;
 
     /// Creates the storage (tables, indexes) if it does not exist.
-    fn create_storage(&self) -> BoxFuture<'_, Result<()>>;
+    async fn create_storage(&self) -> Result<()>;
 
     /// Describes the storage (for operators).
-    fn describe_storage(&self) -> BoxFuture<'_, Result<String>>;
+    async fn describe_storage(&self) -> Result<String>;
 
     /// Called by [`crate::PbjxBuilder::build`] with the exchange this store was configured on
     /// (default: nothing). Decorators that need the exchange (e.g.
@@ -217,33 +288,30 @@ pub trait EventStore: Send + Sync + 'static {
     /// [`Error::OptimisticCheckFailed`], [`Error::AlreadyExists`] (an `occurred_at` already in
     /// the stream or twice in the batch), [`Error::Storage`]. An empty batch writes nothing but
     /// still checks `expected` and returns `Appended { first_sequence: head + 1,
-    /// last_sequence: head }`.
-    fn put_events<'a>(
-        &'a self,
-        stream: &'a StreamId,
+    /// last_sequence: head }`. Repeating a call is a new append (see the module docs).
+    async fn put_events(
+        &self,
+        stream: &StreamId,
         events: Vec<Arc<dyn Message>>,
         expected: ExpectedState,
-    ) -> BoxFuture<'a, Result<Appended>>;
+    ) -> Result<Appended>;
 
     /// One event by its `event_id` ([`Error::EventNotFound`] when missing).
-    fn get_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<StoredEvent>>;
+    async fn get_event(&self, event_id: &str) -> Result<StoredEvent>;
 
     /// Several events by id in one round trip where the backend allows; missing ids are
     /// skipped; the order follows `event_ids`.
-    fn get_events<'a>(&'a self, event_ids: &'a [String])
-    -> BoxFuture<'a, Result<Vec<StoredEvent>>>;
+    async fn get_events(&self, event_ids: &[String]) -> Result<Vec<StoredEvent>>;
 
-    /// Deletes an event from every stream holding it (no error when missing).
-    fn delete_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// Deletes an event from every stream holding it (no error when missing). The sequence
+    /// numbers stay; where the event was its stream's etag, the etag moves to the remaining
+    /// event with the highest sequence number, in the same atomic step.
+    async fn delete_event(&self, event_id: &str) -> Result<()>;
 
     /// Reads part of a stream; an unknown stream gives an empty slice.
-    fn get_stream_slice<'a>(
-        &'a self,
-        stream: &'a StreamId,
-        query: SliceQuery,
-    ) -> BoxFuture<'a, Result<StreamSlice>>;
+    async fn get_stream_slice(&self, stream: &StreamId, query: SliceQuery) -> Result<StreamSlice>;
 
-    /// Every event of a stream with `since < occurred_at < until`, oldest first.
+    /// Every event of a stream with `since < occurred_at < until`, in `occurred_at` order.
     fn pipe_events<'a>(
         &'a self,
         stream: &'a StreamId,
@@ -252,8 +320,9 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> BoxStream<'a, Result<StoredEvent>>;
 
     /// Every event of every stream with `since < occurred_at < until`, each exactly once,
-    /// ordered within each stream. A corrupt stored event is yielded as an error item and the
-    /// stream goes on.
+    /// each stream's events in `occurred_at` order (streams may interleave). A corrupt stored
+    /// event is yielded as an error item and the stream goes on; a failure that stops the
+    /// backend from reading on is yielded as a last error item (never a silent end).
     fn pipe_all_events<'a>(
         &'a self,
         since: Option<Microtime>,

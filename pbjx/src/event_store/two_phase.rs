@@ -11,7 +11,6 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::exchange::{Pbjx, WeakPbjx};
-use crate::lifecycle::BoxFuture;
 
 /// A decorator that delegates everything to `S` and, after a successful `put_events`,
 /// publishes each appended event in order through the [`Pbjx`] it is attached to.
@@ -132,6 +131,7 @@ impl<S: EventStore> TwoPhaseCommitEventStore<S> {
     }
 }
 
+#[async_trait::async_trait]
 impl<S: EventStore> EventStore for TwoPhaseCommitEventStore<S> {
     fn name(&self) -> &str {
         self.next.name()
@@ -142,54 +142,45 @@ impl<S: EventStore> EventStore for TwoPhaseCommitEventStore<S> {
         self.next.attach(pbjx);
     }
 
-    fn create_storage(&self) -> BoxFuture<'_, Result<()>> {
-        self.next.create_storage()
+    async fn create_storage(&self) -> Result<()> {
+        self.next.create_storage().await
     }
 
-    fn describe_storage(&self) -> BoxFuture<'_, Result<String>> {
-        self.next.describe_storage()
+    async fn describe_storage(&self) -> Result<String> {
+        self.next.describe_storage().await
     }
 
-    fn put_events<'a>(
-        &'a self,
-        stream: &'a StreamId,
+    async fn put_events(
+        &self,
+        stream: &StreamId,
         events: Vec<Arc<dyn Message>>,
         expected: ExpectedState,
-    ) -> BoxFuture<'a, Result<Appended>> {
-        Box::pin(async move {
-            if self.is_disabled() {
-                return self.next.put_events(stream, events, expected).await;
-            }
-            // Arc clones: the events are shared, not copied.
-            let appended = self
-                .next
-                .put_events(stream, events.clone(), expected)
-                .await?;
-            self.publish_all(stream, events, appended).await
-        })
+    ) -> Result<Appended> {
+        if self.is_disabled() {
+            return self.next.put_events(stream, events, expected).await;
+        }
+        // Arc clones: the events are shared, not copied.
+        let appended = self
+            .next
+            .put_events(stream, events.clone(), expected)
+            .await?;
+        self.publish_all(stream, events, appended).await
     }
 
-    fn get_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<StoredEvent>> {
-        self.next.get_event(event_id)
+    async fn get_event(&self, event_id: &str) -> Result<StoredEvent> {
+        self.next.get_event(event_id).await
     }
 
-    fn get_events<'a>(
-        &'a self,
-        event_ids: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<StoredEvent>>> {
-        self.next.get_events(event_ids)
+    async fn get_events(&self, event_ids: &[String]) -> Result<Vec<StoredEvent>> {
+        self.next.get_events(event_ids).await
     }
 
-    fn delete_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<()>> {
-        self.next.delete_event(event_id)
+    async fn delete_event(&self, event_id: &str) -> Result<()> {
+        self.next.delete_event(event_id).await
     }
 
-    fn get_stream_slice<'a>(
-        &'a self,
-        stream: &'a StreamId,
-        query: SliceQuery,
-    ) -> BoxFuture<'a, Result<StreamSlice>> {
-        self.next.get_stream_slice(stream, query)
+    async fn get_stream_slice(&self, stream: &StreamId, query: SliceQuery) -> Result<StreamSlice> {
+        self.next.get_stream_slice(stream, query).await
     }
 
     fn pipe_events<'a>(

@@ -1,6 +1,10 @@
-//! Attribute conversion for the DynamoDB event store.
+//! Attribute conversion between pbj's item marshaler and the AWS SDK.
 
-use super::*;
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue as SdkValue;
+use pbj::marshal::dynamodb::{AttributeValue, Item};
 
 /// pbj's attribute value as the SDK's.
 pub fn to_sdk_value(value: AttributeValue) -> SdkValue {
@@ -57,4 +61,43 @@ pub fn from_sdk_item(item: &HashMap<String, SdkValue>) -> std::result::Result<It
         .collect::<std::result::Result<Item, _>>()?;
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_values_round_trip_through_the_sdk() {
+        let item: Item = vec![
+            (
+                "_schema".into(),
+                AttributeValue::S("pbj:a:b:c:d:1-0-0".into()),
+            ),
+            ("b".into(), AttributeValue::B(vec![0, 1, 255])),
+            ("bool".into(), AttributeValue::Bool(true)),
+            ("bs".into(), AttributeValue::Bs(vec![vec![1], vec![2, 3]])),
+            (
+                "l".into(),
+                AttributeValue::L(vec![AttributeValue::N("1.5".into()), AttributeValue::Null]),
+            ),
+            (
+                "m".into(),
+                AttributeValue::M(vec![("k".into(), AttributeValue::S("v".into()))]),
+            ),
+            ("n".into(), AttributeValue::N("1422122017734617".into())),
+            (
+                "ns".into(),
+                AttributeValue::Ns(vec!["1".into(), "2".into()]),
+            ),
+            ("null".into(), AttributeValue::Null),
+            (
+                "ss".into(),
+                AttributeValue::Ss(vec!["x".into(), "y".into()]),
+            ),
+        ];
+        let sdk = to_sdk_item(item.clone());
+        assert_eq!(sdk.get("null"), Some(&SdkValue::Null(true)));
+        assert_eq!(from_sdk_item(&sdk), Ok(item));
+    }
 }

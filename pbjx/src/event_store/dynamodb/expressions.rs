@@ -1,6 +1,18 @@
-//! Expressions for the DynamoDB event store.
+//! Expressions for the DynamoDB event store's reads.
 
-use super::*;
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue as SdkValue;
+use pbj::Microtime;
+
+use super::{EventFilter, HASH_KEY_NAME, INDEXED_KEY_NAME, RANGE_KEY_NAME};
+use crate::event_store::StreamId;
+
+/// The key condition of a `Query` of one stream's range ([`Expr::stream_range`]).
+pub(super) const STREAM_RANGE: &str = "#pk = :pk AND #r BETWEEN :lo AND :hi";
+
+/// Items per `Query` page of pipes (and the smallest page of filtered slices).
+pub(super) const PAGE_SIZE: i32 = 100;
 
 #[derive(Default)]
 pub(super) struct Expr {
@@ -10,6 +22,23 @@ pub(super) struct Expr {
 }
 
 impl Expr {
+    /// `#r` (`occurred_at`) with the values `:lo` and `:hi` (micros).
+    pub(super) fn range(lo: u128, hi: u128) -> Self {
+        let mut expr = Self::default();
+        expr.name("#r", RANGE_KEY_NAME);
+        expr.value(":lo", micros_n(lo));
+        expr.value(":hi", micros_n(hi));
+        expr
+    }
+
+    /// [`Self::range`] plus `#pk` (`__stream_id`) = `:pk` for a `Query` of one stream with
+    /// [`STREAM_RANGE`].
+    pub(super) fn stream_range(stream: &StreamId, lo: u128, hi: u128) -> Self {
+        let mut expr = Self::range(lo, hi);
+        expr.name("#pk", HASH_KEY_NAME);
+        expr.value(":pk", SdkValue::S(stream.as_str().to_owned()));
+        expr
+    }
     pub(super) fn name(&mut self, placeholder: &str, attribute: &str) {
         self.names
             .insert(placeholder.to_owned(), attribute.to_owned());
@@ -68,4 +97,22 @@ pub(super) fn range_bounds(
         None => 9_999_999_999_999_999,
     };
     (lo <= hi).then_some((lo, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusive_ranges() {
+        let m = |x: u64| Microtime::new(x / 1_000_000, (x % 1_000_000) as u32).unwrap();
+        assert_eq!(range_bounds(None, None), Some((1, 9_999_999_999_999_999)));
+        assert_eq!(range_bounds(Some(m(10)), Some(m(20))), Some((11, 19)));
+        assert_eq!(range_bounds(Some(m(10)), Some(m(11))), None);
+        assert_eq!(range_bounds(None, Some(m(1))), None);
+        assert_eq!(
+            range_bounds(Some(m(0)), None),
+            Some((1, 9_999_999_999_999_999))
+        );
+    }
 }

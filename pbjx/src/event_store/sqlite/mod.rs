@@ -2,6 +2,7 @@
 //! its docs describe the schema, durability and concurrency.
 
 mod paged;
+mod writer;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -9,16 +10,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use futures_core::future::BoxFuture;
 use pbj::{Message, Microtime, Registry};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamHead, StreamId,
-    StreamSlice, check_events, event_id, occurred_at,
+    Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamId, StreamSlice,
+    check_events, event_id, occurred_at,
 };
 use crate::error::{Code, Error, Result};
-use crate::lifecycle::BoxFuture;
 use paged::{Page, Paged};
+pub use writer::WriterStats;
+use writer::{NewRow, Writer};
 
 /// The backend name used in errors and logs.
 const BACKEND: &str = "sqlite";
@@ -46,13 +49,6 @@ CREATE TABLE IF NOT EXISTS pbjx_streams (
 ) WITHOUT ROWID;
 ";
 
-const SELECT_HEAD: &str = "SELECT sequence, last_event_id FROM pbjx_streams WHERE stream_id = ?1";
-const INSERT_EVENT: &str = "INSERT INTO pbjx_events \
-     (stream_id, sequence, occurred_at, event_id, curie, indexed, json) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-const UPSERT_HEAD: &str = "INSERT INTO pbjx_streams (stream_id, sequence, last_event_id) \
-     VALUES (?1, ?2, ?3) ON CONFLICT (stream_id) DO UPDATE \
-     SET sequence = excluded.sequence, last_event_id = excluded.last_event_id";
 const ROW_COLUMNS: &str = "position, stream_id, sequence, occurred_at, json";
 
 /// `SQLITE_CONSTRAINT_UNIQUE`.
@@ -74,6 +70,17 @@ impl Synchronous {
         match self {
             Synchronous::Full => "FULL",
             Synchronous::Normal => "NORMAL",
+        }
+    }
+
+    /// The name of a `PRAGMA synchronous` value as SQLite reports it (0..=3).
+    fn name_of(value: i64) -> &'static str {
+        match value {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "unknown",
         }
     }
 }
@@ -146,7 +153,7 @@ pub struct PositionedEvent {
 ///
 /// The database runs in WAL mode. With [`Synchronous::Full`] (the default) every committed
 /// append is fsynced to the WAL before `put_events` returns, so it survives a process crash,
-/// an OS crash and a power loss. [`Synchronous::Normal`] skips that fsync (the WAL is synced
+/// an OS crash and a power loss; concurrent appends share that fsync (group commit, below). [`Synchronous::Normal`] skips that fsync (the WAL is synced
 /// only at checkpoints): committed appends still survive a crash of the process (they are in
 /// the OS page cache), and the database stays consistent after a power loss, but the last
 /// appends before an OS crash or power loss may be rolled back. Pick `Normal` for throughput
@@ -154,13 +161,21 @@ pub struct PositionedEvent {
 ///
 /// # Concurrency
 ///
-/// One writer connection behind a mutex; every append is one `BEGIN IMMEDIATE` transaction
-/// holding the optimistic check and the inserts, so concurrent writers are serialized (also
-/// across processes, through SQLite's lock and a busy timeout). Reads of a file database use
-/// a small pool of read-only connections and see the last committed state (WAL snapshots), so
-/// they do not wait for writers. All database work runs on tokio's blocking pool
-/// (`spawn_blocking`), never on the async runtime's threads; JSON encoding and decoding happen
-/// outside the connection locks.
+/// **Group commit.** One writer thread owns the write connection. Appends are queued to it;
+/// it writes every append queued at that moment in one `BEGIN IMMEDIATE` transaction, each
+/// append in its own savepoint with its own optimistic check (against the head as the earlier
+/// appends of the transaction left it), so one failing expectation rolls back only that
+/// append, and sequences stay gapless. One `COMMIT` (one fsync) makes the group durable, and
+/// only then is each caller answered. A lone writer gets a transaction per append; 16
+/// concurrent writers share one fsync between many appends ([`Self::writer_stats`] counts
+/// them). Transactions of several processes on one file are serialized by SQLite's lock
+/// (the writer waits up to [`SqliteOptions::busy_timeout`] for it).
+///
+/// Reads of a file database use a small pool of read-only connections on tokio's blocking
+/// pool (`spawn_blocking`) and see the last committed state (WAL snapshots), so they do not
+/// wait for writers. JSON encoding happens on the caller's task before an append is queued;
+/// decoding happens outside the connection locks. The store also works without a tokio
+/// runtime (reads then run inline; appends need any executor).
 ///
 /// # Example
 ///
@@ -188,7 +203,7 @@ impl std::fmt::Debug for SqliteEventStore {
 }
 
 struct Inner {
-    writer: Mutex<Connection>,
+    writer: Writer,
     /// `None` for an in-memory database (reads use the writer connection).
     path: Option<PathBuf>,
     readers: Mutex<Vec<Connection>>,
@@ -202,15 +217,6 @@ struct RawRow {
     stream_id: String,
     sequence: i64,
     occurred_at: i64,
-    json: String,
-}
-
-/// An event ready to be inserted.
-struct NewRow {
-    event_id: String,
-    occurred_at: i64,
-    curie: &'static str,
-    indexed: bool,
     json: String,
 }
 
@@ -255,10 +261,9 @@ fn to_u64(v: i64) -> u64 {
 /// Runs database work on tokio's blocking pool (inline when there is no runtime).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     match tokio::runtime::Handle::try_current() {
-        Ok(handle) => handle
-            .spawn_blocking(f)
-            .await
-            .map_err(|e| storage(Code::Internal, format!("blocking task failed: {e}")))?,
+        Ok(handle) => handle.spawn_blocking(f).await.map_err(|e| {
+            storage(Code::Internal, format!("blocking task failed: {e}")).with_source(e)
+        })?,
         Err(_) => f(),
     }
 }
@@ -329,7 +334,7 @@ impl SqliteEventStore {
         create_tables(&conn)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                writer: Mutex::new(conn),
+                writer: Writer::start(conn)?,
                 path,
                 readers: Mutex::new(Vec::new()),
                 registry,
@@ -346,6 +351,12 @@ impl SqliteEventStore {
     /// The registry stored events are decoded with.
     pub fn registry(&self) -> &Arc<Registry> {
         &self.inner.registry
+    }
+
+    /// How many appends were committed in how many transactions since the store was opened
+    /// (group commit: under concurrent appends, fewer commits than appends).
+    pub fn writer_stats(&self) -> WriterStats {
+        self.inner.writer.stats()
     }
 
     /// The global position of the last appended row (0 when the store is empty): a consumer
@@ -372,40 +383,16 @@ impl SqliteEventStore {
     /// is yielded with [`Error::Corrupt`] (and its position) and the stream goes on; an outer
     /// error means the database failed and ends the stream.
     pub fn pipe_all_from(&self, after: u64) -> BoxStream<'static, Result<PositionedEvent>> {
-        self.positioned(after, None, None)
-    }
-
-    fn positioned(
-        &self,
-        after: u64,
-        since: Option<Microtime>,
-        until: Option<Microtime>,
-    ) -> BoxStream<'static, Result<PositionedEvent>> {
         let inner = self.inner.clone();
-        let bounds = bound(since, i64::MIN).and_then(|s| Ok((s, bound(until, i64::MAX)?)));
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         Box::pin(Paged::new(after, move |after: i64| {
             let inner = inner.clone();
-            let bounds = bounds.clone();
             Box::pin(blocking(move || {
-                let (since, until) = bounds?;
-                let limit = inner.options.page_size;
-                let rows = inner.read(|conn| {
-                    let mut stmt = conn
-                        .prepare_cached(&format!(
-                            "SELECT {ROW_COLUMNS} FROM pbjx_events \
-                             WHERE position > ?1 AND occurred_at > ?2 AND occurred_at < ?3 \
-                             ORDER BY position LIMIT ?4"
-                        ))
-                        .map_err(db_err)?;
-                    let rows = stmt
-                        .query_map(params![after, since, until, limit as i64], read_row)
-                        .map_err(db_err)?;
-                    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
-                })?;
-                let next = (rows.len() >= limit)
-                    .then(|| rows.last().map(|r| r.position))
-                    .flatten();
+                let rows = inner.page(
+                    "position > ?1 ORDER BY position LIMIT ?2",
+                    params![after, inner.limit()],
+                )?;
+                let next = inner.next_cursor(&rows, |r| r.position);
                 let items = rows
                     .into_iter()
                     .map(|row| {
@@ -442,7 +429,7 @@ impl Inner {
     /// Runs `f` on a read connection: a pooled read-only one for files, the writer in memory.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let Some(path) = &self.path else {
-            return f(&lock(&self.writer));
+            return f(&self.writer.connection());
         };
         let pooled = lock(&self.readers).pop();
         let conn = match pooled {
@@ -465,6 +452,31 @@ impl Inner {
             idle.push(conn);
         }
         result
+    }
+
+    /// Rows of one page: `SELECT {ROW_COLUMNS} FROM pbjx_events WHERE {clause}`.
+    fn page(&self, clause: &str, params: impl rusqlite::Params) -> Result<Vec<RawRow>> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {ROW_COLUMNS} FROM pbjx_events WHERE {clause}"
+                ))
+                .map_err(db_err)?;
+            let rows = stmt.query_map(params, read_row).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+    }
+
+    /// The page size as a SQL parameter.
+    fn limit(&self) -> i64 {
+        i64::try_from(self.options.page_size).unwrap_or(i64::MAX)
+    }
+
+    /// The cursor after a full page (`None` after the last page).
+    fn next_cursor<C>(&self, rows: &[RawRow], cursor: impl Fn(&RawRow) -> C) -> Option<C> {
+        (rows.len() >= self.options.page_size)
+            .then(|| rows.last().map(cursor))
+            .flatten()
     }
 
     fn decode(&self, row: &RawRow) -> Result<StoredEvent> {
@@ -490,84 +502,8 @@ impl Inner {
         rows.iter().map(|row| self.decode(row)).collect()
     }
 
-    fn put(
-        &self,
-        stream: &StreamId,
-        rows: Vec<NewRow>,
-        expected: &ExpectedState,
-    ) -> Result<Appended> {
-        let mut conn = lock(&self.writer);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        let head = {
-            let mut stmt = tx.prepare_cached(SELECT_HEAD).map_err(db_err)?;
-            stmt.query_row([stream.as_str()], |r| {
-                Ok(StreamHead {
-                    sequence: to_u64(r.get(0)?),
-                    last_event_id: r.get(1)?,
-                })
-            })
-            .optional()
-            .map_err(db_err)?
-            .unwrap_or_default()
-        };
-        if !head.satisfies(expected) {
-            return Err(head.mismatch(stream, expected));
-        }
-        let first = head.sequence + 1;
-        let Some(last_row) = rows.last() else {
-            return Ok(Appended {
-                first_sequence: first,
-                last_sequence: head.sequence,
-            });
-        };
-        let last_event_id = last_row.event_id.clone();
-        let mut sequence = head.sequence;
-        {
-            let mut insert = tx.prepare_cached(INSERT_EVENT).map_err(db_err)?;
-            for row in &rows {
-                sequence += 1;
-                let seq = i64::try_from(sequence)
-                    .map_err(|_| storage(Code::OutOfRange, "sequence overflow"))?;
-                insert
-                    .execute(params![
-                        stream.as_str(),
-                        seq,
-                        row.occurred_at,
-                        row.event_id,
-                        row.curie,
-                        row.indexed,
-                        row.json,
-                    ])
-                    .map_err(|e| match e.sqlite_error() {
-                        Some(f) if f.extended_code == CONSTRAINT_UNIQUE => Error::AlreadyExists {
-                            stream: stream.to_string(),
-                            what: format!(
-                                "an event with occurred_at [{}] (event [{}])",
-                                fmt_micros(row.occurred_at),
-                                row.event_id
-                            ),
-                        },
-                        _ => db_err(e),
-                    })?;
-            }
-            let mut upsert = tx.prepare_cached(UPSERT_HEAD).map_err(db_err)?;
-            let seq = i64::try_from(sequence)
-                .map_err(|_| storage(Code::OutOfRange, "sequence overflow"))?;
-            upsert
-                .execute(params![stream.as_str(), seq, last_event_id])
-                .map_err(db_err)?;
-        }
-        tx.commit().map_err(db_err)?;
-        Ok(Appended {
-            first_sequence: first,
-            last_sequence: sequence,
-        })
-    }
-
     fn delete(&self, event_id: &str) -> Result<()> {
-        let mut conn = lock(&self.writer);
+        let mut conn = self.writer.connection();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
@@ -588,8 +524,9 @@ impl Inner {
             }
             tx.execute("DELETE FROM pbjx_events WHERE event_id = ?1", [event_id])
                 .map_err(db_err)?;
-            // The head keeps its sequence (sequences are never reused); its etag moves to the
-            // newest remaining event.
+            // The head keeps its sequence (sequences are never reused); where the deleted
+            // event was the etag, the etag moves to the remaining event with the highest
+            // sequence (NULL when none is left).
             let mut fix = tx
                 .prepare_cached(
                     "UPDATE pbjx_streams SET last_event_id = \
@@ -645,29 +582,38 @@ fn new_rows(stream: &StreamId, events: &[Arc<dyn Message>]) -> Result<Vec<NewRow
     Ok(rows)
 }
 
+/// `PRAGMA {name}` of `conn` as text.
+fn pragma_text(conn: &Connection, sql: &str) -> Result<String> {
+    conn.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+        .map(|v| match v {
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Text(t) => t,
+            other => format!("{other:?}"),
+        })
+        .map_err(db_err)
+}
+
+#[async_trait::async_trait]
 impl EventStore for SqliteEventStore {
     fn name(&self) -> &str {
         BACKEND
     }
 
-    fn create_storage(&self) -> BoxFuture<'_, Result<()>> {
+    async fn create_storage(&self) -> Result<()> {
         let inner = self.inner.clone();
-        Box::pin(blocking(move || create_tables(&lock(&inner.writer))))
+        blocking(move || create_tables(&inner.writer.connection())).await
     }
 
-    fn describe_storage(&self) -> BoxFuture<'_, Result<String>> {
+    /// Path, SQLite version, schema version, and the settings read back from the write
+    /// connection (`PRAGMA journal_mode`, `PRAGMA synchronous`), counts and size.
+    async fn describe_storage(&self) -> Result<String> {
         let inner = self.inner.clone();
-        Box::pin(blocking(move || {
-            let conn = lock(&inner.writer);
-            let q = |sql: &str| -> Result<String> {
-                conn.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
-                    .map(|v| match v {
-                        rusqlite::types::Value::Integer(i) => i.to_string(),
-                        rusqlite::types::Value::Text(t) => t,
-                        other => format!("{other:?}"),
-                    })
-                    .map_err(db_err)
-            };
+        blocking(move || {
+            let conn = inner.writer.connection();
+            let q = |sql: &str| pragma_text(&conn, sql);
+            let synchronous: i64 = conn
+                .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                .map_err(db_err)?;
             let mut out = String::new();
             let location = inner
                 .path
@@ -680,8 +626,8 @@ impl EventStore for SqliteEventStore {
             let _ = writeln!(out, "  journal mode:   {}", q("PRAGMA journal_mode")?);
             let _ = writeln!(
                 out,
-                "  synchronous:    {}",
-                inner.options.synchronous.pragma()
+                "  synchronous:    {} (PRAGMA synchronous = {synchronous})",
+                Synchronous::name_of(synchronous)
             );
             let _ = writeln!(
                 out,
@@ -698,32 +644,38 @@ impl EventStore for SqliteEventStore {
                 "  last position:  {}",
                 q("SELECT COALESCE(MAX(position), 0) FROM pbjx_events")?
             );
+            let stats = inner.writer.stats();
+            let _ = writeln!(
+                out,
+                "  group commit:   {} appends in {} commits since opened",
+                stats.appends, stats.commits
+            );
             let pages: i64 = q("PRAGMA page_count")?.parse().unwrap_or(0);
             let page_size: i64 = q("PRAGMA page_size")?.parse().unwrap_or(0);
             let _ = write!(out, "  size:           {} bytes", pages * page_size);
             Ok(out)
-        }))
+        })
+        .await
     }
 
-    fn put_events<'a>(
-        &'a self,
-        stream: &'a StreamId,
+    async fn put_events(
+        &self,
+        stream: &StreamId,
         events: Vec<Arc<dyn Message>>,
         expected: ExpectedState,
-    ) -> BoxFuture<'a, Result<Appended>> {
-        let inner = self.inner.clone();
-        let stream = stream.clone();
-        Box::pin(blocking(move || {
-            let rows = new_rows(&stream, &events)?;
-            drop(events);
-            inner.put(&stream, rows, &expected)
-        }))
+    ) -> Result<Appended> {
+        let rows = new_rows(stream, &events)?;
+        drop(events);
+        self.inner
+            .writer
+            .append(stream.clone(), rows, expected)
+            .await
     }
 
-    fn get_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<StoredEvent>> {
+    async fn get_event(&self, event_id: &str) -> Result<StoredEvent> {
         let inner = self.inner.clone();
         let id = event_id.to_owned();
-        Box::pin(blocking(move || {
+        blocking(move || {
             let row = inner.read(|conn| {
                 let mut stmt = conn
                     .prepare_cached(&format!(
@@ -737,16 +689,14 @@ impl EventStore for SqliteEventStore {
                 Some(row) => inner.decode(&row),
                 None => Err(Error::EventNotFound { event_id: id }),
             }
-        }))
+        })
+        .await
     }
 
-    fn get_events<'a>(
-        &'a self,
-        event_ids: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<StoredEvent>>> {
+    async fn get_events(&self, event_ids: &[String]) -> Result<Vec<StoredEvent>> {
         let inner = self.inner.clone();
         let ids = event_ids.to_vec();
-        Box::pin(blocking(move || {
+        blocking(move || {
             let mut unique: Vec<&str> = ids.iter().map(String::as_str).collect();
             unique.sort_unstable();
             unique.dedup();
@@ -780,44 +730,29 @@ impl EventStore for SqliteEventStore {
                 }
             }
             Ok(out)
-        }))
+        })
+        .await
     }
 
-    fn delete_event<'a>(&'a self, event_id: &'a str) -> BoxFuture<'a, Result<()>> {
+    async fn delete_event(&self, event_id: &str) -> Result<()> {
         let inner = self.inner.clone();
         let id = event_id.to_owned();
-        Box::pin(blocking(move || inner.delete(&id)))
+        blocking(move || inner.delete(&id)).await
     }
 
-    fn get_stream_slice<'a>(
-        &'a self,
-        stream: &'a StreamId,
-        query: SliceQuery,
-    ) -> BoxFuture<'a, Result<StreamSlice>> {
+    async fn get_stream_slice(&self, stream: &StreamId, query: SliceQuery) -> Result<StreamSlice> {
         let inner = self.inner.clone();
         let stream = stream.clone();
-        Box::pin(blocking(move || {
+        blocking(move || {
             let count = query.count.max(1);
             let limit = i64::try_from(count).unwrap_or(i64::MAX - 1) + 1;
-            let sql = if query.forward {
-                format!(
-                    "SELECT {ROW_COLUMNS} FROM pbjx_events \
-                     WHERE stream_id = ?1 AND occurred_at > ?2 ORDER BY occurred_at LIMIT ?3"
-                )
+            let clause = if query.forward {
+                "stream_id = ?1 AND occurred_at > ?2 ORDER BY occurred_at LIMIT ?3"
             } else {
-                format!(
-                    "SELECT {ROW_COLUMNS} FROM pbjx_events \
-                     WHERE stream_id = ?1 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT ?3"
-                )
+                "stream_id = ?1 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT ?3"
             };
             let since = bound(query.since, if query.forward { i64::MIN } else { i64::MAX })?;
-            let mut rows = inner.read(|conn| {
-                let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
-                let rows = stmt
-                    .query_map(params![stream.as_str(), since, limit], read_row)
-                    .map_err(db_err)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
-            })?;
+            let mut rows = inner.page(clause, params![stream.as_str(), since, limit])?;
             let has_more = rows.len() > count;
             rows.truncate(count);
             Ok(StreamSlice {
@@ -828,7 +763,8 @@ impl EventStore for SqliteEventStore {
                 consistent: true,
                 has_more,
             })
-        }))
+        })
+        .await
     }
 
     fn pipe_events<'a>(
@@ -846,59 +782,43 @@ impl EventStore for SqliteEventStore {
             let stream = stream.clone();
             let until = until.clone();
             Box::pin(blocking(move || {
-                let after = after?;
-                let until = until?;
-                let limit = inner.options.page_size;
-                let rows = inner.read(|conn| {
-                    let mut stmt = conn
-                        .prepare_cached(&format!(
-                            "SELECT {ROW_COLUMNS} FROM pbjx_events \
-                             WHERE stream_id = ?1 AND occurred_at > ?2 AND occurred_at < ?3 \
-                             ORDER BY occurred_at LIMIT ?4"
-                        ))
-                        .map_err(db_err)?;
-                    let rows = stmt
-                        .query_map(
-                            params![stream.as_str(), after, until, limit as i64],
-                            read_row,
-                        )
-                        .map_err(db_err)?;
-                    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
-                })?;
-                let next = (rows.len() >= limit)
-                    .then(|| rows.last().map(|r| Ok(r.occurred_at)))
-                    .flatten();
+                let rows = inner.page(
+                    "stream_id = ?1 AND occurred_at > ?2 AND occurred_at < ?3 \
+                     ORDER BY occurred_at LIMIT ?4",
+                    params![stream.as_str(), after?, until?, inner.limit()],
+                )?;
+                let next = inner.next_cursor(&rows, |r| Ok(r.occurred_at));
                 let items = rows.iter().map(|row| inner.decode(row)).collect();
                 Ok::<Page<Result<i64>, StoredEvent>, Error>((items, next))
             })) as BoxFuture<'static, _>
         }))
     }
 
+    /// Stream by stream (in `stream_id` order), each by `occurred_at`: keyset pages over the
+    /// `(stream_id, occurred_at)` index.
     fn pipe_all_events<'a>(
         &'a self,
         since: Option<Microtime>,
         until: Option<Microtime>,
     ) -> BoxStream<'a, Result<StoredEvent>> {
-        let inner = self.positioned(0, since, until);
-        Box::pin(MapPositioned { inner })
-    }
-}
-
-/// `pipe_all_events` = `pipe_all_from(0)` without the positions.
-struct MapPositioned {
-    inner: BoxStream<'static, Result<PositionedEvent>>,
-}
-
-impl futures_core::Stream for MapPositioned {
-    type Item = Result<StoredEvent>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.inner
-            .as_mut()
-            .poll_next(cx)
-            .map(|item| item.map(|r| r.and_then(|p| p.event)))
+        let inner = self.inner.clone();
+        let bounds = bound(since, i64::MIN).and_then(|s| Ok((s, bound(until, i64::MAX)?)));
+        let start = (String::new(), i64::MIN);
+        Box::pin(Paged::new(start, move |(stream, at): (String, i64)| {
+            let inner = inner.clone();
+            let bounds = bounds.clone();
+            Box::pin(blocking(move || {
+                let (since, until) = bounds?;
+                let rows = inner.page(
+                    "(stream_id, occurred_at) > (?1, ?2) \
+                     AND occurred_at > ?3 AND occurred_at < ?4 \
+                     ORDER BY stream_id, occurred_at LIMIT ?5",
+                    params![stream, at, since, until, inner.limit()],
+                )?;
+                let next = inner.next_cursor(&rows, |r| (r.stream_id.clone(), r.occurred_at));
+                let items = rows.iter().map(|row| inner.decode(row)).collect();
+                Ok::<Page<(String, i64), StoredEvent>, Error>((items, next))
+            })) as BoxFuture<'static, _>
+        }))
     }
 }

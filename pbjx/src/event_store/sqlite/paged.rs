@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::error::Result;
-use crate::lifecycle::BoxFuture;
+use futures_core::future::BoxFuture;
 
 /// One page: its items and the cursor of the next page (`None` after the last page).
 pub(super) type Page<C, T> = (Vec<Result<T>>, Option<C>);

@@ -1,12 +1,12 @@
-//! The shared conformance suite for [`EventStore`] backends (cargo feature `conformance`).
+//! The conformance suite for [`EventStore`] backends.
 //!
 //! Every backend runs the same checks:
 //!
 //! ```ignore
-//! // pbjx/tests/event_store_<backend>.rs (pbjx's own tests enable the feature through the
-//! // self dev-dependency `pbjx = { path = ".", features = ["conformance"] }`)
+//! // pbjx/tests/event_store_<backend>.rs
 //! use std::sync::Arc;
-//! use pbjx::event_store::{conformance, EventStore};
+//! use pbjx::event_store::EventStore;
+//! use pbjx::testkit::event_store as conformance;
 //!
 //! #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 //! async fn conformance() {
@@ -22,18 +22,22 @@
 //! support yet. [`check_corrupt_records`] needs a backend-specific way to corrupt a stored
 //! record and is therefore not part of [`run_all`].
 //!
-//! Semantics the suite pins down (in addition to the [`EventStore`] docs):
+//! Semantics the suite pins down (the [`crate::event_store`] module docs state them):
 //! - events are ordered within a stream by `occurred_at`; `since` and `until` are exclusive;
 //! - `put_events` gives gapless per-stream sequence numbers 1, 2, 3, ... and returns them;
 //! - an empty batch writes nothing but still checks `expected`; it returns
 //!   `Appended { first_sequence: head + 1, last_sequence: head }`;
-//! - the store only accepts frozen events (see [`super::check_events`]): it never mutates or
-//!   copies them; [`crate::Pbjx::put_events`] runs the lifecycle and freezes;
+//! - the store only accepts frozen events (see [`crate::event_store::check_events`]): it never
+//!   mutates or copies them; [`crate::Pbjx::put_events`] runs the lifecycle and freezes;
 //! - a failed check ([`Error::OptimisticCheckFailed`]), a duplicate `occurred_at`
 //!   ([`Error::AlreadyExists`]) or a bad event writes nothing from the batch;
+//! - repeating an append is a new append, never a silent success;
+//! - the etag is the last appended event still stored: deleting it moves the etag back;
 //! - `has_more` is true iff more events exist beyond the slice in its direction;
-//! - `pipe_all_events` yields every event exactly once, ordered within each stream (streams
-//!   may interleave).
+//! - `pipe_all_events` yields every event exactly once, each stream in `occurred_at` order
+//!   (streams may interleave);
+//! - concurrent writers with one expectation: exactly one wins (raced on a multi-thread
+//!   runtime).
 
 use std::future::poll_fn;
 use std::sync::Arc;
@@ -41,18 +45,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use pbj::{Message, Microtime};
 
-use super::{
-    Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamId, event_id,
-};
+use futures_core::future::BoxFuture;
+
 use crate::error::{Error, Result};
-use crate::lifecycle::BoxFuture;
+use crate::event_store::{
+    Appended, BoxStream, EventStore, ExpectedState, SliceQuery, StoredEvent, StreamId, StreamSlice,
+    event_id, md5_hex,
+};
 use crate::schemas::gdbots::pbjx::command::CheckHealthV1;
 use crate::schemas::gdbots::pbjx::event::{EventExecutionFailedV1, HealthCheckedV1};
 
 /// Runs every check of the suite (except [`check_corrupt_records`]) against `store`.
 ///
-/// Needs a tokio runtime; use a multi-thread one (`#[tokio::test(flavor = "multi_thread")]`)
-/// so that [`check_concurrent_writers`] really races.
+/// Needs a multi-thread tokio runtime (`#[tokio::test(flavor = "multi_thread")]`) so that
+/// [`check_concurrent_writers`] really races.
 pub async fn run_all(store: Arc<dyn EventStore>) {
     check_storage(&*store).await;
     check_stream_ids();
@@ -66,8 +72,12 @@ pub async fn run_all(store: Arc<dyn EventStore>) {
     check_bad_events(&*store).await;
     check_get_events(&*store).await;
     check_delete_event(&*store).await;
+    check_etag_after_delete(&*store).await;
+    check_repeated_append(&*store).await;
+    check_sequence_overflow(&*store).await;
     check_pipe_events(&*store).await;
     check_pipe_all_events(&*store).await;
+    check_out_of_order_occurred_at(&*store).await;
     check_php_get_stream_slice(&*store).await;
     check_php_get_event(&*store).await;
     check_php_put_events(&*store).await;
@@ -204,7 +214,7 @@ async fn slice(
     since: Option<u64>,
     count: usize,
     forward: bool,
-) -> super::StreamSlice {
+) -> StreamSlice {
     store
         .get_stream_slice(
             stream,
@@ -221,14 +231,6 @@ async fn slice(
 
 async fn all_ids(store: &dyn EventStore, stream: &StreamId) -> Vec<String> {
     ids(&slice(store, stream, None, 10_000, true).await.events)
-}
-
-fn md5_hex(s: &str) -> String {
-    use md5::Digest;
-    md5::Md5::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -844,6 +846,144 @@ pub async fn check_delete_event(store: &dyn EventStore) {
     assert_eq!(all_ids(store, &one).await.len(), 3);
 }
 
+/// The etag is the id of the last appended event still stored: deleting an older event
+/// leaves it; deleting the newest moves it to the event with the next lower sequence number
+/// (by id or md5); deleting every event leaves no etag, and the sequence numbers stay.
+pub async fn check_etag_after_delete(store: &dyn EventStore) {
+    let name = store.name().to_owned();
+    let stream = fresh_stream("etag");
+    let start = now_micros();
+    let events = events_from(start, 3);
+    let [a, b, c] = [0, 1, 2].map(|i| id_of(&*events[i]));
+    put(store, &stream, &events, ExpectedState::NoStream)
+        .await
+        .unwrap_or_else(|e| panic!("[{name}] put_events failed: {e}"));
+    let holds = |etag: &str| put(store, &stream, &[], ExpectedState::Etag(etag.to_owned()));
+    let fails = |r: Result<Appended>, what: &str| {
+        assert!(
+            matches!(r, Err(Error::OptimisticCheckFailed { .. })),
+            "[{name}] {what}: expected OptimisticCheckFailed, got {r:?}"
+        );
+    };
+
+    // an older event: the etag stays
+    store.delete_event(&a).await.expect("delete_event");
+    holds(&c)
+        .await
+        .unwrap_or_else(|e| panic!("[{name}] etag after deleting an older event: {e}"));
+
+    // the newest event: the etag moves to the previous one
+    store.delete_event(&c).await.expect("delete_event");
+    fails(holds(&c).await, "etag of the deleted newest event");
+    holds(&b)
+        .await
+        .unwrap_or_else(|e| panic!("[{name}] etag moves to the previous event: {e}"));
+    holds(&md5_hex(&b))
+        .await
+        .unwrap_or_else(|e| panic!("[{name}] md5 etag of the previous event: {e}"));
+
+    // nothing left: no etag, the sequence stays
+    store.delete_event(&b).await.expect("delete_event");
+    fails(holds(&b).await, "etag of an emptied stream");
+    fails(
+        put(store, &stream, &[], ExpectedState::NoStream).await,
+        "NoStream on an emptied stream",
+    );
+    let next = events_from(start + 10, 1);
+    let appended = put(store, &stream, &next, ExpectedState::Sequence(3))
+        .await
+        .unwrap_or_else(|e| panic!("[{name}] append after deleting everything: {e}"));
+    assert_eq!(
+        appended.first_sequence, 4,
+        "[{name}] sequences are never reused"
+    );
+    holds(&id_of(&*next[0]))
+        .await
+        .unwrap_or_else(|e| panic!("[{name}] etag of the new event: {e}"));
+}
+
+/// Repeating an append that succeeded is a new append: with `NoStream` or `Sequence(n)` it
+/// fails with `OptimisticCheckFailed`, with `Any` with `AlreadyExists`; nothing is written
+/// twice.
+pub async fn check_repeated_append(store: &dyn EventStore) {
+    let name = store.name().to_owned();
+    let stream = fresh_stream("repeat");
+    let start = now_micros();
+    let first = events_from(start, 2);
+    let second = events_from(start + 10, 2);
+    for (events, expected) in [
+        (&first, ExpectedState::NoStream),
+        (&second, ExpectedState::Sequence(2)),
+    ] {
+        put(store, &stream, events, expected.clone())
+            .await
+            .unwrap_or_else(|e| panic!("[{name}] put_events with {expected}: {e}"));
+        let again = put(store, &stream, events, expected.clone()).await;
+        assert!(
+            matches!(again, Err(Error::OptimisticCheckFailed { .. })),
+            "[{name}] the same append with {expected} again: expected OptimisticCheckFailed, got {again:?}"
+        );
+    }
+    let again = put(store, &stream, &second, ExpectedState::Any).await;
+    assert!(
+        matches!(again, Err(Error::AlreadyExists { .. })),
+        "[{name}] the same append with Any again: expected AlreadyExists, got {again:?}"
+    );
+    let mut want = ids_of(&first);
+    want.extend(ids_of(&second));
+    assert_eq!(all_ids(store, &stream).await, want, "[{name}] stored once");
+}
+
+/// `Sequence(u64::MAX)` (and other expectations near the end of the number range) never
+/// overflow: they fail with `OptimisticCheckFailed` and write nothing.
+pub async fn check_sequence_overflow(store: &dyn EventStore) {
+    let name = store.name().to_owned();
+    let stream = fresh_stream("overflow");
+    let start = now_micros();
+    for n in [u64::MAX, u64::MAX - 1] {
+        let r = put(
+            store,
+            &stream,
+            &events_from(start, 2),
+            ExpectedState::Sequence(n),
+        )
+        .await;
+        assert!(
+            matches!(r, Err(Error::OptimisticCheckFailed { .. })),
+            "[{name}] Sequence({n}) on an empty stream: expected OptimisticCheckFailed, got {r:?}"
+        );
+    }
+    put(
+        store,
+        &stream,
+        &events_from(start, 1),
+        ExpectedState::NoStream,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("[{name}] put_events failed: {e}"));
+    let r = put(
+        store,
+        &stream,
+        &events_from(start + 10, 1),
+        ExpectedState::Sequence(u64::MAX),
+    )
+    .await;
+    assert!(
+        matches!(r, Err(Error::OptimisticCheckFailed { .. })),
+        "[{name}] Sequence(u64::MAX): expected OptimisticCheckFailed, got {r:?}"
+    );
+    let r = put(store, &stream, &[], ExpectedState::Sequence(u64::MAX)).await;
+    assert!(
+        matches!(r, Err(Error::OptimisticCheckFailed { .. })),
+        "[{name}] empty batch with Sequence(u64::MAX): got {r:?}"
+    );
+    assert_eq!(
+        all_ids(store, &stream).await.len(),
+        1,
+        "[{name}] nothing written"
+    );
+}
+
 /// `pipe_events`: every event in order; `since` and `until` exclusive.
 pub async fn check_pipe_events(store: &dyn EventStore) {
     let name = store.name().to_owned();
@@ -916,6 +1056,61 @@ pub async fn check_pipe_all_events(store: &dyn EventStore) {
             "[{name}] pipe_all_events since/until, stream {i}"
         );
     }
+}
+
+/// Events appended out of `occurred_at` order: slices, `pipe_events` and `pipe_all_events`
+/// all give `occurred_at` order, while the sequence numbers follow the appends.
+pub async fn check_out_of_order_occurred_at(store: &dyn EventStore) {
+    let name = store.name().to_owned();
+    let start = now_micros();
+    let streams = [fresh_stream("out-of-order"), fresh_stream("out-of-order")];
+    // appended as t+30, then t+10 and t+50, then t+20 (one stream offset by 1 microsecond)
+    let appends = [[30].as_slice(), &[10, 50], &[20]];
+    let mut by_time: Vec<Vec<(u64, String, u64)>> = vec![Vec::new(); streams.len()];
+    for (i, stream) in streams.iter().enumerate() {
+        let mut sequence = 0;
+        for offsets in appends {
+            let events: Vec<Arc<dyn Message>> = offsets
+                .iter()
+                .map(|t| event_at(start + t + i as u64, &format!("t{t}")))
+                .collect();
+            put(store, stream, &events, ExpectedState::Any)
+                .await
+                .unwrap_or_else(|e| panic!("[{name}] put_events failed: {e}"));
+            for (t, e) in offsets.iter().zip(&events) {
+                sequence += 1;
+                by_time[i].push((*t, id_of(&**e), sequence));
+            }
+        }
+        by_time[i].sort();
+    }
+    let want: Vec<Vec<String>> = by_time
+        .iter()
+        .map(|v| v.iter().map(|(_, id, _)| id.clone()).collect())
+        .collect();
+    let want_seqs: Vec<u64> = by_time[0].iter().map(|(.., s)| *s).collect();
+    assert_eq!(want_seqs, [2, 4, 1, 3]);
+
+    let forward = slice(store, &streams[0], None, 10, true).await.events;
+    assert_eq!(
+        ids(&forward),
+        want[0],
+        "[{name}] slice in occurred_at order"
+    );
+    let seqs: Vec<u64> = forward.iter().map(|e| e.sequence).collect();
+    assert_eq!(seqs, want_seqs, "[{name}] sequences follow the appends");
+    let piped = collect(store.pipe_events(&streams[0], None, None)).await;
+    assert_eq!(
+        ids(&piped),
+        want[0],
+        "[{name}] pipe_events in occurred_at order"
+    );
+    let all = collect(store.pipe_all_events(None, None)).await;
+    assert_eq!(
+        group_by_stream(&streams, all),
+        want,
+        "[{name}] pipe_all_events: each stream in occurred_at order"
+    );
 }
 
 fn group_by_stream(streams: &[StreamId], events: Vec<StoredEvent>) -> Vec<Vec<String>> {
@@ -1060,8 +1255,17 @@ pub async fn check_php_pipe_all_events(store: &dyn EventStore) {
 /// `writers` concurrent writers append one event each to one stream with
 /// `expected = Sequence(n)`, for `rounds` rounds: exactly one wins each round, the others get
 /// `OptimisticCheckFailed`, and the final stream is gapless `1..=rounds`.
+///
+/// Panics unless it runs on a multi-thread tokio runtime: on a current-thread runtime a
+/// backend without await points between its check and its write never interleaves writers,
+/// and the check would pass whatever the backend does.
 pub async fn check_concurrent_writers(store: Arc<dyn EventStore>, writers: usize, rounds: u64) {
     let name = store.name().to_owned();
+    assert_eq!(
+        tokio::runtime::Handle::current().runtime_flavor(),
+        tokio::runtime::RuntimeFlavor::MultiThread,
+        "[{name}] the writer race needs a multi-thread runtime (#[tokio::test(flavor = \"multi_thread\")])"
+    );
     let stream = fresh_stream("race");
     let start = now_micros();
     let mut winners = Vec::new();

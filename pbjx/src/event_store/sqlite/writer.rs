@@ -1,0 +1,341 @@
+//! The single writer of a SQLite event store: a thread that owns the write connection and
+//! commits concurrent appends together (group commit).
+//!
+//! Appends are queued on a channel. The thread takes the first one into a `BEGIN IMMEDIATE`
+//! transaction, then every append queued meanwhile (up to [`MAX_GROUP`]), each in its own
+//! savepoint, with its own expectation checked against the head as the earlier appends of the
+//! transaction left it, so a failing append is rolled back alone and its neighbours go on. When
+//! the queue is empty, one `COMMIT` (one WAL fsync with `synchronous=FULL`) makes the whole
+//! group durable, and only after it returns is each caller answered. While a commit waits for
+//! its fsync, the next appends queue up and form the next group: the more writers, the more
+//! appends share an fsync, and a lone writer pays no waiting (its append is the whole group,
+//! without a savepoint). Hand-written rather than taken from a crate: it is the few lines that tie SQLite's
+//! savepoints to the store's expectation check.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::oneshot;
+
+use super::{BACKEND, CONSTRAINT_UNIQUE, db_err, fmt_micros, lock, storage};
+use crate::error::{Code, Error, Result};
+use crate::event_store::{Appended, ExpectedState, StreamHead, StreamId, sequences};
+
+/// Most appends one transaction gathers.
+pub(super) const MAX_GROUP: usize = 512;
+
+const SELECT_HEAD: &str = "SELECT sequence, last_event_id FROM pbjx_streams WHERE stream_id = ?1";
+const INSERT_EVENT: &str = "INSERT INTO pbjx_events \
+     (stream_id, sequence, occurred_at, event_id, curie, indexed, json) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const UPSERT_HEAD: &str = "INSERT INTO pbjx_streams (stream_id, sequence, last_event_id) \
+     VALUES (?1, ?2, ?3) ON CONFLICT (stream_id) DO UPDATE \
+     SET sequence = excluded.sequence, last_event_id = excluded.last_event_id";
+
+/// An event ready to be inserted.
+pub(super) struct NewRow {
+    pub(super) event_id: String,
+    pub(super) occurred_at: i64,
+    pub(super) curie: &'static str,
+    pub(super) indexed: bool,
+    pub(super) json: String,
+}
+
+/// Counters of the writer (see [`crate::event_store::SqliteEventStore::writer_stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Transactions committed by appends (each one fsync with `synchronous=FULL`).
+    pub commits: u64,
+    /// Appends committed (successful `put_events` calls that wrote events).
+    pub appends: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    commits: AtomicU64,
+    appends: AtomicU64,
+}
+
+struct Append {
+    stream: StreamId,
+    rows: Vec<NewRow>,
+    expected: ExpectedState,
+    reply: oneshot::Sender<Result<Appended>>,
+}
+
+/// The writer thread and the write connection it shares (behind a mutex) with the store's
+/// other writes (deletes, schema) and, for an in-memory database, its reads.
+pub(super) struct Writer {
+    conn: Arc<Mutex<Connection>>,
+    queue: Option<mpsc::Sender<Append>>,
+    thread: Option<JoinHandle<()>>,
+    counters: Arc<Counters>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub(super) fn start(conn: Connection) -> Result<Self> {
+        let conn = Arc::new(Mutex::new(conn));
+        let counters = Arc::new(Counters::default());
+        let (queue, appends) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("pbjx-sqlite-writer".to_owned())
+            .spawn({
+                let conn = conn.clone();
+                let counters = counters.clone();
+                move || run(&conn, &appends, &counters)
+            })
+            .map_err(|e| {
+                storage(
+                    Code::Internal,
+                    format!("cannot start the writer thread: {e}"),
+                )
+                .with_source(e)
+            })?;
+        Ok(Self {
+            conn,
+            queue: Some(queue),
+            thread: Some(thread),
+            counters,
+        })
+    }
+
+    /// The write connection, for work outside the append path (blocks while a group is being
+    /// written).
+    pub(super) fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        lock(&self.conn)
+    }
+
+    /// Appends `rows` if `expected` holds; answers once the transaction holding the append is
+    /// committed.
+    pub(super) async fn append(
+        &self,
+        stream: StreamId,
+        rows: Vec<NewRow>,
+        expected: ExpectedState,
+    ) -> Result<Appended> {
+        let stopped = || storage(Code::Unavailable, "the SQLite writer thread has stopped");
+        let (reply, answer) = oneshot::channel();
+        let append = Append {
+            stream,
+            rows,
+            expected,
+            reply,
+        };
+        self.queue
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(append)
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    pub(super) fn stats(&self) -> WriterStats {
+        WriterStats {
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            appends: self.counters.appends.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread after the appends already queued.
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Append>, counters: &Counters) {
+    let mut last_group = 1;
+    while let Ok(first) = queue.recv() {
+        let mut conn = lock(conn);
+        // A panic answers the group's callers with an error (their reply channels close) and
+        // leaves the thread serving the next groups; the transaction is rolled back on unwind.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            last_group = commit_group(&mut conn, first, queue, last_group > 1, counters);
+        }));
+    }
+}
+
+type Done = Vec<(Append, Result<Appended>)>;
+
+/// Writes `first` and the appends queued while its transaction is open, commits, answers
+/// every caller; returns the size of the group.
+fn commit_group(
+    conn: &mut Connection,
+    first: Append,
+    queue: &mpsc::Receiver<Append>,
+    expect_company: bool,
+    counters: &Counters,
+) -> usize {
+    let mut done = Vec::new();
+    let failure = match write_group(conn, first, queue, expect_company, &mut done) {
+        Ok(0) => None,
+        Ok(committed) => {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+            counters.appends.fetch_add(committed, Ordering::Relaxed);
+            None
+        }
+        Err(e) => Some(e),
+    };
+    let size = done.len();
+    for (append, result) in done {
+        // A failed transaction (savepoint, commit) fails every append it held.
+        let result = match &failure {
+            Some(e) => result.and_then(|_| Err(e.clone())),
+            None => result,
+        };
+        let _ = append.reply.send(result);
+    }
+    size
+}
+
+/// One transaction: `first` directly in it, then every append queued meanwhile in its own
+/// savepoint (so a failing one is rolled back alone), until the queue is empty or the group
+/// full; then one commit. Every append taken from the queue ends up in `done` with its own
+/// result; returns how many appends were committed, or the error of the transaction itself
+/// (nothing of it was committed).
+fn write_group(
+    conn: &mut Connection,
+    first: Append,
+    queue: &mpsc::Receiver<Append>,
+    expect_company: bool,
+    done: &mut Done,
+) -> Result<u64> {
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            done.push((first, Err(db_err(e))));
+            return Ok(0);
+        }
+    };
+    let result = apply(&tx, &first);
+    let failed = result.is_err();
+    done.push((first, result));
+    if failed {
+        // Alone in the transaction: rolling it back undoes exactly this append. The queued
+        // appends go into the next transaction.
+        return Ok(0);
+    }
+    // Under concurrent appends (the last group had company), let the writers that are about
+    // to queue theirs run once before concluding the queue is empty.
+    let mut yielded = !expect_company;
+    while done.len() < MAX_GROUP {
+        let next = match queue.try_recv() {
+            Ok(next) => next,
+            Err(_) if !yielded => {
+                yielded = true;
+                std::thread::yield_now();
+                continue;
+            }
+            Err(_) => break,
+        };
+        match in_savepoint(&mut tx, &next) {
+            Ok(result) => done.push((next, result)),
+            Err(e) => {
+                done.push((next, Err(e.clone())));
+                return Err(e);
+            }
+        }
+    }
+    let written = done
+        .iter()
+        .filter(|(append, result)| result.is_ok() && !append.rows.is_empty())
+        .count() as u64;
+    if written == 0 {
+        // Nothing to make durable (empty batches, failed expectations): roll back.
+        return Ok(0);
+    }
+    tx.commit().map_err(db_err)?;
+    Ok(written)
+}
+
+/// `append` in a savepoint of `tx`: its result, or the error of the savepoint itself.
+fn in_savepoint(tx: &mut rusqlite::Transaction<'_>, append: &Append) -> Result<Result<Appended>> {
+    let savepoint = tx.savepoint().map_err(db_err)?;
+    let result = apply(&savepoint, append);
+    if result.is_ok() {
+        savepoint.commit().map_err(db_err)?;
+    } else {
+        // rolls this append back, and only it
+        savepoint.finish().map_err(db_err)?;
+    }
+    Ok(result)
+}
+
+/// One append inside the open transaction: the optimistic check against the stream's head,
+/// the rows, the new head.
+fn apply(conn: &Connection, append: &Append) -> Result<Appended> {
+    let Append {
+        stream,
+        rows,
+        expected,
+        ..
+    } = append;
+    let head = conn
+        .prepare_cached(SELECT_HEAD)
+        .map_err(db_err)?
+        .query_row([stream.as_str()], |r| {
+            Ok(StreamHead {
+                sequence: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                last_event_id: r.get(1)?,
+            })
+        })
+        .optional()
+        .map_err(db_err)?
+        .unwrap_or_default();
+    if !head.satisfies(expected) {
+        return Err(head.mismatch(stream, expected));
+    }
+    let appended = sequences(BACKEND, stream, head.sequence, rows.len())?;
+    let Some(last) = rows.last() else {
+        return Ok(appended);
+    };
+    let stored = |sequence: u64| {
+        i64::try_from(sequence).map_err(|_| {
+            storage(
+                Code::OutOfRange,
+                format!("stream [{stream}]: sequence {sequence} does not fit SQLite's INTEGER"),
+            )
+        })
+    };
+    let mut insert = conn.prepare_cached(INSERT_EVENT).map_err(db_err)?;
+    for (row, sequence) in rows.iter().zip(appended.first_sequence..) {
+        insert
+            .execute(params![
+                stream.as_str(),
+                stored(sequence)?,
+                row.occurred_at,
+                row.event_id,
+                row.curie,
+                row.indexed,
+                row.json,
+            ])
+            .map_err(|e| match e.sqlite_error() {
+                Some(f) if f.extended_code == CONSTRAINT_UNIQUE => Error::AlreadyExists {
+                    stream: stream.to_string(),
+                    what: format!(
+                        "an event with occurred_at [{}] (event [{}])",
+                        fmt_micros(row.occurred_at),
+                        row.event_id
+                    ),
+                },
+                _ => db_err(e),
+            })?;
+    }
+    conn.prepare_cached(UPSERT_HEAD)
+        .map_err(db_err)?
+        .execute(params![
+            stream.as_str(),
+            stored(appended.last_sequence)?,
+            last.event_id
+        ])
+        .map_err(db_err)?;
+    Ok(appended)
+}

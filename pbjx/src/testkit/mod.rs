@@ -1,0 +1,8 @@
+//! Conformance suites for backends (cargo feature `testkit`): one module per service trait,
+//! run by every backend's tests so that all backends keep the same semantics.
+//!
+//! pbjx's own tests enable the feature through the self dev-dependency
+//! `pbjx = { path = ".", features = ["testkit"] }`; a third-party backend adds
+//! `pbjx = { version = "...", features = ["testkit"] }` to its dev-dependencies.
+
+pub mod event_store;

@@ -1,75 +1,110 @@
-//! `pbj-conformance`: decode, validate and re-encode (or etag) JSON lines from stdin.
+//! `pbj-conformance`: decode, validate and re-encode (or etag) JSON lines from stdin, with the
+//! generated types of the gdbots, acme and synthetic stores.
 //!
-//! ```text
-//! pbj-conformance roundtrip [--flavor js|php]
-//! pbj-conformance etag [--flavor js|php] [--skip a,b]
-//! ```
+//! One subcommand per operation: a [`Command`] variant with its arguments and one function that
+//! maps an input line to an output line (see [`roundtrip`]). `--help` shows examples.
 
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use pbj::Flavor;
 
-const USAGE: &str = "usage:
-  pbj-conformance roundtrip [--flavor js|php]
-      For each JSON message on stdin (one per line): decode it with the generated types
-      (gdbots, acme and synthetic stores), validate it, re-encode it with the given writer
-      (default js) and print the JSON, or {\"error\":{\"kind\":K,\"field\":F,\"message\":M}}.
-  pbj-conformance etag [--flavor js|php] [--skip a,b]
-      For each JSON message on stdin, print its etag (md5 of the canonical JSON without the
-      top-level fields listed in --skip), or the error object.";
+const EXAMPLES: &str = "\
+Examples:
+  pbj-conformance roundtrip < ../shared/interop/valid/acme__iam__node__user.json
+  pbj-conformance roundtrip --flavor php < ../shared/interop/php/canonical.jsonl
+  pbj-conformance etag --skip etag,updated_at < messages.jsonl
 
+Each output line is the result for the input line at the same position, or
+{\"error\":{\"kind\":K,\"field\":F,\"message\":M}} when the line is rejected.";
+
+#[derive(Parser)]
+#[command(
+    name = "pbj-conformance",
+    version,
+    about = "Decode, validate and re-encode (or etag) pbj JSON lines from stdin, with the \
+             generated types of the gdbots, acme and synthetic stores.",
+    after_help = EXAMPLES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
 enum Command {
-    Roundtrip,
-    Etag,
+    /// Decode and validate each JSON message on stdin (one per line) and print it re-encoded.
+    Roundtrip(FlavorArgs),
+    /// Print the etag of each JSON message on stdin: the md5 of its canonical JSON.
+    Etag(EtagArgs),
+}
+
+/// The writer to reproduce.
+#[derive(Clone, Copy, ValueEnum)]
+enum FlavorArg {
+    /// The JS `JsonSerializer` (raw UTF-8, milliseconds).
+    Js,
+    /// The PHP `JsonSerializer` (`\/`, `\uXXXX`, microseconds).
+    Php,
+}
+
+impl From<FlavorArg> for Flavor {
+    fn from(f: FlavorArg) -> Self {
+        match f {
+            FlavorArg::Js => Flavor::Js,
+            FlavorArg::Php => Flavor::Php,
+        }
+    }
+}
+
+#[derive(Args)]
+struct FlavorArgs {
+    /// The writer whose bytes to produce.
+    #[arg(long, value_enum, default_value_t = FlavorArg::Js)]
+    flavor: FlavorArg,
+}
+
+#[derive(Args)]
+struct EtagArgs {
+    #[command(flatten)]
+    flavor: FlavorArgs,
+    /// Top-level fields left out of the hashed JSON (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "FIELD,...")]
+    skip: Vec<String>,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match args.first().map(String::as_str) {
-        Some("roundtrip") => Command::Roundtrip,
-        Some("etag") => Command::Etag,
-        Some("-h" | "--help") => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut flavor = Flavor::Js;
-    let mut skip: Vec<String> = Vec::new();
-    let mut rest = args[1..].iter();
-    while let Some(arg) = rest.next() {
-        let value = rest.next();
-        match (arg.as_str(), value) {
-            ("--flavor", Some(v)) => match v.parse() {
-                Ok(f) => flavor = f,
-                Err(e) => {
-                    eprintln!("{e}\n\n{USAGE}");
-                    return ExitCode::from(2);
-                }
-            },
-            ("--skip", Some(v)) => {
-                skip = v
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            }
-            _ => {
-                eprintln!("unexpected argument [{arg}]\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
+    match Cli::parse().command {
+        Command::Roundtrip(args) => roundtrip(&args),
+        Command::Etag(args) => etag(&args),
     }
-    let skip_refs: Vec<&str> = skip.iter().map(String::as_str).collect();
+}
+
+fn roundtrip(args: &FlavorArgs) -> ExitCode {
+    let flavor = args.flavor.into();
+    each_line(|line| pbjx_tests::roundtrip_line(line, flavor))
+}
+
+fn etag(args: &EtagArgs) -> ExitCode {
+    let flavor = args.flavor.flavor.into();
+    let skip: Vec<&str> = args
+        .skip
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    each_line(|line| pbjx_tests::etag_line(line, flavor, &skip))
+}
+
+/// Prints `f(line)` for every non-blank line of stdin (split on `\n` only; a trailing `\r` is
+/// dropped).
+fn each_line(mut f: impl FnMut(&str) -> String) -> ExitCode {
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
     for line in stdin.split(b'\n') {
         let Ok(line) = line else {
-            eprintln!("cannot read stdin");
+            eprintln!("pbj-conformance: cannot read stdin");
             return ExitCode::FAILURE;
         };
         let text = String::from_utf8_lossy(&line);
@@ -77,11 +112,7 @@ fn main() -> ExitCode {
         if text.trim().is_empty() {
             continue;
         }
-        let result = match command {
-            Command::Roundtrip => pbjx_tests::roundtrip_line(text, flavor),
-            Command::Etag => pbjx_tests::etag_line(text, flavor, &skip_refs),
-        };
-        if writeln!(out, "{result}").is_err() {
+        if writeln!(out, "{}", f(text)).is_err() {
             return ExitCode::FAILURE;
         }
     }

@@ -38,6 +38,15 @@ fn documents_round_trip() {
     assert_eq!(codec::encode(m.data(), Flavor::Php), EMAIL_JSON);
 }
 
+/// Issue 15 (2): ES documents keep geo-point coordinates at full precision.
+#[test]
+fn documents_keep_geo_points_at_full_precision() {
+    let doc =
+        format!(r#"{{"_schema":"{NESTED_ID}","location":[-98.765432109876,0.30000000000000004]}}"#);
+    let m = ok(from_document(&doc, &registry()));
+    assert_eq!(to_document(m.data()), doc);
+}
+
 #[test]
 fn bad_documents_are_rejected_with_field_paths() {
     let r = registry();

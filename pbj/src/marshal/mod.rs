@@ -161,6 +161,12 @@ impl fmt::Display for JsonValue {
 /// Writes `s` as a JSON string (JS `JSON.stringify` escaping).
 pub(crate) fn write_json_str(out: &mut String, s: &str) {
     out.push('"');
+    // Most keys and values need no escape: copy them whole.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

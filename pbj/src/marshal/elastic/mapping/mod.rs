@@ -36,16 +36,18 @@
 //! collide (`a.b` and `a_b` both give `a_b_template`; the later one wins, in the first one's
 //! position).
 
+mod templates;
 mod tree;
 
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::field::Field;
-use crate::marshal::{JsonValue, write_json_str};
+use crate::marshal::JsonValue;
 use crate::registry::Registry;
 use crate::schema::Schema;
 use crate::types::{FieldRule, FieldType, Format};
+use templates::Templates;
 use tree::{Node, ObjectBuilder};
 
 /// The derived field every string is copied to.
@@ -147,64 +149,7 @@ pub type IgnoreFn<'a> = Box<dyn Fn(&Field, &str) -> bool + 'a>;
 #[derive(Default)]
 struct Subtree {
     properties: Node,
-    templates: Templates,
-}
-
-/// Dynamic templates in the original's order: a name added again keeps its first position and
-/// takes the new value. Entries are `(name key, path, mapping)`; the name of a template is
-/// derived from its full path, and two paths give the same name exactly when they give the same
-/// key ([`template_name`] of the relative path), so relative entries dedupe like full ones.
-#[derive(Default)]
-struct Templates {
-    entries: Vec<(String, String, Node)>,
-    index: HashMap<String, usize>,
-}
-
-impl Templates {
-    fn add(&mut self, path: String, mapping: Node) {
-        let key = template_name(&path);
-        match self.index.get(&key) {
-            Some(&i) => self.entries[i] = (key, path, mapping),
-            None => {
-                self.index.insert(key.clone(), self.entries.len());
-                self.entries.push((key, path, mapping));
-            }
-        }
-    }
-
-    /// Adds `other`'s templates, their paths under `prefix` (`""`: as they are).
-    fn extend(&mut self, other: &Templates, prefix: &str) {
-        for (_, path, mapping) in &other.entries {
-            let path = if prefix.is_empty() {
-                path.clone()
-            } else {
-                format!("{prefix}.{path}")
-            };
-            self.add(path, mapping.clone());
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// `[{"<name>": {"path_match": "<path>.*", "mapping": ...}}, ...]`.
-    fn write(&self, out: &mut String) {
-        out.push('[');
-        for (i, (name, path, mapping)) in self.entries.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push('{');
-            write_json_str(out, name);
-            out.push_str(":{\"path_match\":");
-            write_json_str(out, &format!("{path}.*"));
-            out.push_str(",\"mapping\":");
-            mapping.write(out);
-            out.push_str("}}");
-        }
-        out.push(']');
-    }
+    templates: Rc<Templates>,
 }
 
 /// What a memoized subtree depends on: the schema (or the any-of curies of a message field,
@@ -270,7 +215,7 @@ impl std::fmt::Debug for MappingBuilder<'_> {
             .field("analyzer", &self.analyzer)
             .field("legacy", &self.legacy)
             .field("max_depth", &self.max_depth)
-            .field("templates", &self.templates.entries.len())
+            .field("templates", &self.templates)
             .finish_non_exhaustive()
     }
 }
@@ -400,7 +345,7 @@ impl<'a> MappingBuilder<'a> {
         self.final_properties().write(&mut out);
         if !self.templates.is_empty() {
             out.push_str(",\"dynamic_templates\":");
-            self.templates.write(&mut out);
+            self.templates.flatten().write(&mut out);
         }
         out.push('}');
         out
@@ -410,6 +355,7 @@ impl<'a> MappingBuilder<'a> {
     pub fn dynamic_templates(&self) -> JsonValue {
         JsonValue::Array(
             self.templates
+                .flatten()
                 .entries
                 .iter()
                 .map(|(name, path, mapping)| {
@@ -486,12 +432,14 @@ impl<'a> MappingBuilder<'a> {
         let mut subtree = Subtree::default();
         if self.path.len() <= self.max_depth {
             let mut properties = ObjectBuilder::default();
+            let mut templates = Templates::default();
             for field in schema.fields {
                 self.path.push(field.name);
-                self.build_field(schema, field, &mut properties, &mut subtree.templates);
+                self.build_field(schema, field, &mut properties, &mut templates);
                 self.path.pop();
             }
             subtree.properties = properties.finish();
+            subtree.templates = Rc::new(templates);
         }
         let built = Rc::new(subtree);
         self.memo.insert(key, built.clone());
@@ -543,7 +491,7 @@ impl<'a> MappingBuilder<'a> {
         };
         let mapping = self.filtered(schema, field, &path, mapping);
         if field.rule == FieldRule::Map {
-            templates.add(field.name.to_owned(), mapping);
+            templates.add(field.name, mapping);
         } else {
             properties.merge(field.name, &mapping);
         }
@@ -577,7 +525,7 @@ impl<'a> MappingBuilder<'a> {
         }
         let built = Rc::new(Subtree {
             properties: properties.finish(),
-            templates,
+            templates: Rc::new(templates),
         });
         self.memo.insert(key, built.clone());
         built

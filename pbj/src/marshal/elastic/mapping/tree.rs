@@ -39,6 +39,17 @@ impl Default for Node {
     }
 }
 
+/// Equal JSON (shared objects compare by pointer first).
+impl PartialEq for Node {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Object(a), Self::Object(b)) => Rc::ptr_eq(a, b) || a.entries == b.entries,
+            (Self::Value(a), Self::Value(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 impl Node {
     /// An empty object.
     pub(super) fn empty() -> Self {

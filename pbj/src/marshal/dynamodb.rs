@@ -45,7 +45,7 @@ use crate::codec::json::{self, Json};
 use crate::codec::{Flavor, MAX_MESSAGE_DEPTH, base64, check_value};
 use crate::error::Error;
 use crate::field::Field;
-use crate::marshal::{reroot, write_json_str};
+use crate::marshal::{reroot, write_json_object, write_json_str};
 use crate::message::{Message, MessageData};
 use crate::number::{js_number, js_to_fixed, php_decimal};
 use crate::registry::Registry;
@@ -162,16 +162,7 @@ impl AttributeValue {
 }
 
 fn write_item(out: &mut String, entries: &[(String, AttributeValue)]) {
-    out.push('{');
-    for (i, (k, v)) in entries.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_json_str(out, k);
-        out.push(':');
-        v.write_json(out);
-    }
-    out.push('}');
+    write_json_object(out, entries, AttributeValue::write_json);
 }
 
 /// An item as DynamoDB JSON (`{"_schema":{"S":"pbj:..."},...}`), the form the originals' tests use.

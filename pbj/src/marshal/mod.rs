@@ -111,18 +111,7 @@ impl JsonValue {
                 }
                 out.push(']');
             }
-            Self::Object(entries) => {
-                out.push('{');
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_json_str(out, k);
-                    out.push(':');
-                    v.write(out);
-                }
-                out.push('}');
-            }
+            Self::Object(entries) => write_json_object(out, entries, Self::write),
         }
     }
 
@@ -156,6 +145,24 @@ impl fmt::Display for JsonValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_json())
     }
+}
+
+/// Writes `{"k":v,...}`, each value with `write`.
+pub(crate) fn write_json_object<V>(
+    out: &mut String,
+    entries: &[(String, V)],
+    write: impl Fn(&V, &mut String),
+) {
+    out.push('{');
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json_str(out, k);
+        out.push(':');
+        write(v, out);
+    }
+    out.push('}');
 }
 
 /// Writes `s` as a JSON string (JS `JSON.stringify` escaping).

@@ -388,48 +388,55 @@ mod cases {
         })
     }
 
-    pub fn event_create(b: &Bench) -> Result<Measured, BoxError> {
-        let mut probe = build_event()?;
-        check(probe.event_id().is_some_and(|id| id.len() == 36), || {
-            "event_id was not generated".into()
-        })?;
-        check(probe.occurred_at().is_some(), || {
-            "occurred_at was not generated".into()
-        })?;
-        probe.set_event_id("0e8f2d10-8a3b-11ee-8c99-0242ac120002")?;
-        probe.set_occurred_at(Microtime::parse("1700000000123456")?)?;
+    /// Checks one message from `build` against canonical line `number` (`fix` checks the fields
+    /// `new()` generated and sets them to the line's values), then times build, freeze and
+    /// `to_json()`.
+    fn create<M: Message>(
+        b: &Bench,
+        number: usize,
+        build: impl Fn() -> Result<M, pbj::Error>,
+        fix: impl FnOnce(&mut M) -> Result<(), BoxError>,
+    ) -> Result<Measured, BoxError> {
+        let mut probe = build()?;
+        fix(&mut probe)?;
         probe.freeze();
-        check_php_bytes(b, &probe, 1)?;
+        check_php_bytes(b, &probe, number)?;
         Ok(b.measure(|k| {
             for _ in 0..k {
-                let mut event = build_event().expect("valid event");
-                event.freeze();
-                black_box(event.to_json());
+                let mut message = build().expect("valid message");
+                message.freeze();
+                black_box(message.to_json());
             }
             k
         }))
     }
 
+    pub fn event_create(b: &Bench) -> Result<Measured, BoxError> {
+        create(b, 1, build_event, |event| {
+            check(event.event_id().is_some_and(|id| id.len() == 36), || {
+                "event_id was not generated".into()
+            })?;
+            check(event.occurred_at().is_some(), || {
+                "occurred_at was not generated".into()
+            })?;
+            event.set_event_id("0e8f2d10-8a3b-11ee-8c99-0242ac120002")?;
+            event.set_occurred_at(Microtime::parse("1700000000123456")?)?;
+            Ok(())
+        })
+    }
+
     pub fn node_create(b: &Bench) -> Result<Measured, BoxError> {
-        let mut probe = build_node()?;
-        check(probe.id().is_some_and(|id| id.len() == 36), || {
-            "_id was not generated".into()
-        })?;
-        check(probe.created_at().is_some(), || {
-            "created_at was not generated".into()
-        })?;
-        probe.set_id("7f0c9d1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5")?;
-        probe.set_created_at(Microtime::parse("1700000000123456")?)?;
-        probe.freeze();
-        check_php_bytes(b, &probe, 6)?;
-        Ok(b.measure(|k| {
-            for _ in 0..k {
-                let mut node = build_node().expect("valid node");
-                node.freeze();
-                black_box(node.to_json());
-            }
-            k
-        }))
+        create(b, 6, build_node, |node| {
+            check(node.id().is_some_and(|id| id.len() == 36), || {
+                "_id was not generated".into()
+            })?;
+            check(node.created_at().is_some(), || {
+                "created_at was not generated".into()
+            })?;
+            node.set_id("7f0c9d1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5")?;
+            node.set_created_at(Microtime::parse("1700000000123456")?)?;
+            Ok(())
+        })
     }
 
     pub fn deserialize(b: &Bench, number: usize, curie: &str) -> Result<Measured, BoxError> {

@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::marshal::{JsonValue, write_json_str};
+use crate::marshal::{JsonValue, write_json_object};
 
 /// A JSON value whose objects are shared.
 #[derive(Debug, Clone)]
@@ -98,16 +98,7 @@ impl Node {
                     return;
                 }
                 let start = out.len();
-                out.push('{');
-                for (i, (k, v)) in object.entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_json_str(out, k);
-                    out.push(':');
-                    v.write(out);
-                }
-                out.push('}');
+                write_json_object(out, &object.entries, Self::write);
                 // Only objects that are shared are worth keeping.
                 if Rc::strong_count(object) > 1 {
                     let _ = object.text.set(out[start..].to_owned());

@@ -296,6 +296,76 @@ fn zero_string_is_null_in_php_and_s_in_js() {
     assert!(!back.data().has("from_name"));
 }
 
+/// Issue 15 (1): PHP's `ItemMarshaler` writes a dynamic field's `string_val`/`text_val` of
+/// `"0"` as `{"NULL": true}` (`empty("0")`). Such an item must read back, as `"0"`.
+#[test]
+fn php_null_dynamic_string_reads_as_zero() {
+    // `dynamic_fields` exactly as PHP writes `DynamicField::createStringVal('s', '0')` and
+    // `createTextVal('t', '0')`.
+    let php_item = format!(
+        r#"{{"_schema":{{"S":"{EMAIL_ID}"}},"id":{{"S":"0dcee564-aa71-11e4-a811-3c15c2c60168"}},"from_email":{{"S":"homer@thesimpsons.com"}},"dynamic_fields":{{"L":[{{"M":{{"name":{{"S":"s"}},"string_val":{{"NULL":true}}}}}},{{"M":{{"name":{{"S":"t"}},"text_val":{{"NULL":true}}}}}}]}}}}"#
+    );
+    let m = ok(unmarshal(&ok(item_from_json(&php_item)), &registry()));
+    let index = EMAIL.field_index("dynamic_fields").expect("field");
+    let values: Vec<DynamicValue> = m
+        .data()
+        .get_list(index)
+        .iter()
+        .map(|v| match v {
+            Value::DynamicField(d) => d.value().clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        values,
+        [
+            DynamicValue::String("0".into()),
+            DynamicValue::Text("0".into())
+        ]
+    );
+    // Our PHP flavour writes the same item; the JS flavour keeps the "0".
+    let php = item_to_json(&marshal(m.data(), Flavor::Php));
+    assert!(php.contains(r#""string_val":{"NULL":true}"#), "{php}");
+    assert!(php.contains(r#""text_val":{"NULL":true}"#), "{php}");
+    let js = item_to_json(&marshal(m.data(), Flavor::Js));
+    assert!(js.contains(r#""string_val":{"S":"0"}"#), "{js}");
+    // NULL stays invalid where it cannot stand for "0".
+    for kind in ["int_val", "bool_val", "float_val", "date_val"] {
+        let item = php_item.replace("string_val", kind);
+        assert!(
+            unmarshal(&ok(item_from_json(&item)), &registry()).is_err(),
+            "{kind}"
+        );
+    }
+}
+
+/// Issue 15 (2): a point PHP wrote at full precision (`(string)$float`, 14 digits) reads back
+/// unchanged; the JS flavour writes it rounded to 8 decimals as the JS `GeoPoint` does.
+#[test]
+fn geo_points_keep_the_full_double() {
+    let php_item = format!(
+        r#"{{"_schema":{{"S":"{NESTED_ID}"}},"location":{{"M":{{"type":{{"S":"Point"}},"coordinates":{{"L":[{{"N":"-98.765432109876"}},{{"N":"45.123456789012"}}]}}}}}}}}"#
+    );
+    let m = ok(unmarshal(&ok(item_from_json(&php_item)), &registry()));
+    let Some(Value::GeoPoint(p)) = m.data().get_single("location") else {
+        panic!("no location")
+    };
+    assert_eq!((p.lon(), p.lat()), (-98.765432109876, 45.123456789012));
+    assert_eq!(item_to_json(&marshal(m.data(), Flavor::Php)), php_item);
+    let js = item_to_json(&marshal(m.data(), Flavor::Js));
+    assert!(
+        js.contains(r#"[{"N":"-98.76543211"},{"N":"45.12345679"}]"#),
+        "{js}"
+    );
+    let json = codec::encode(m.data(), Flavor::Php);
+    assert!(
+        json.contains("[-98.765432109876,45.123456789012]"),
+        "{json}"
+    );
+    let json = codec::encode(m.data(), Flavor::Js);
+    assert!(json.contains("[-98.76543211,45.12345679]"), "{json}");
+}
+
 #[test]
 fn null_attributes_clear_and_defaults_are_populated() {
     let r = registry();

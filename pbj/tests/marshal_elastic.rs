@@ -38,6 +38,15 @@ fn documents_round_trip() {
     assert_eq!(codec::encode(m.data(), Flavor::Php), EMAIL_JSON);
 }
 
+/// Issue 15 (2): ES documents keep geo-point coordinates at full precision.
+#[test]
+fn documents_keep_geo_points_at_full_precision() {
+    let doc =
+        format!(r#"{{"_schema":"{NESTED_ID}","location":[-98.765432109876,0.30000000000000004]}}"#);
+    let m = ok(from_document(&doc, &registry()));
+    assert_eq!(to_document(m.data()), doc);
+}
+
 #[test]
 fn bad_documents_are_rejected_with_field_paths() {
     let r = registry();
@@ -301,4 +310,436 @@ fn json_value_merge_is_array_replace_recursive() {
 fn message_trait_is_usable_on_documents() {
     let m = ok(from_document(&to_document(&email()), &registry()));
     assert_eq!(m.schema().id, EMAIL_ID);
+}
+
+/// The original `MappingBuilder` algorithm, verbatim and unmemoized (exponential in the depth):
+/// the reference the memoized builder must equal.
+mod reference {
+    use pbj::marshal::JsonValue;
+    use pbj::marshal::elastic::mapping::type_mapping;
+    use pbj::{Field, FieldRule, FieldType, Format, Registry, Schema};
+
+    pub type Filter = fn(&Schema, &Field, &str, JsonValue) -> JsonValue;
+    pub type Ignore = fn(&Field, &str) -> bool;
+
+    pub struct Reference<'r> {
+        pub registry: &'r Registry,
+        pub max_depth: usize,
+        pub filter: Option<Filter>,
+        pub ignore: Option<Ignore>,
+        pub properties: JsonValue,
+        pub templates: Vec<(String, JsonValue)>,
+        path: Vec<&'static str>,
+    }
+
+    fn o(entries: &[(&str, JsonValue)]) -> JsonValue {
+        JsonValue::object(entries.iter().cloned())
+    }
+
+    fn t(kind: &str) -> JsonValue {
+        o(&[("type", JsonValue::str(kind))])
+    }
+
+    fn analyzed(mut m: JsonValue) -> JsonValue {
+        let text = m.get("type").and_then(JsonValue::as_str) == Some("text");
+        if text && m.get("index").is_none() && m.get("analyzer").is_none() {
+            m.merge(o(&[("analyzer", JsonValue::str("english"))]));
+        }
+        m
+    }
+
+    fn template_name(path: &str) -> String {
+        let mut slug = String::new();
+        for c in format!("{path}-template").chars() {
+            let c = if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            };
+            if c != '-' || !(slug.is_empty() || slug.ends_with('-')) {
+                slug.push(c);
+            }
+        }
+        slug.trim_end_matches('-').replace('-', "_")
+    }
+
+    impl<'r> Reference<'r> {
+        pub fn new(registry: &'r Registry, max_depth: usize) -> Self {
+            Self {
+                registry,
+                max_depth,
+                filter: None,
+                ignore: None,
+                properties: JsonValue::Object(Vec::new()),
+                templates: Vec::new(),
+                path: Vec::new(),
+            }
+        }
+
+        pub fn add_schema(&mut self, schema: &'static Schema) {
+            let props = self.build_schema(schema);
+            self.properties.merge(props);
+        }
+
+        /// `{"properties": ..., "dynamic_templates": ...}` as the builder writes it.
+        pub fn build(&self) -> JsonValue {
+            let mut props = self.properties.clone();
+            props.merge(o(&[
+                ("d__type", t("keyword")),
+                (
+                    "d__all",
+                    o(&[
+                        ("type", JsonValue::str("text")),
+                        ("analyzer", JsonValue::str("english")),
+                    ]),
+                ),
+            ]));
+            let mut out = vec![("properties".to_owned(), props)];
+            if !self.templates.is_empty() {
+                let templates = self
+                    .templates
+                    .iter()
+                    .map(|(n, t)| JsonValue::Object(vec![(n.clone(), t.clone())]))
+                    .collect();
+                out.push(("dynamic_templates".to_owned(), JsonValue::Array(templates)));
+            }
+            JsonValue::Object(out)
+        }
+
+        fn build_schema(&mut self, schema: &'static Schema) -> JsonValue {
+            let mut props = JsonValue::Object(Vec::new());
+            if self.path.len() > self.max_depth {
+                return props;
+            }
+            for field in schema.fields {
+                self.path.push(field.name);
+                let path = self.path.join(".");
+                let filter = |m| match self.filter {
+                    Some(f) => f(schema, field, &path, m),
+                    None => m,
+                };
+                if field.name == "_schema" {
+                    props.merge(o(&[(field.name, filter(t("keyword")))]));
+                } else if self.ignore.is_some_and(|f| f(field, &path)) {
+                    let m = o(&[
+                        ("type", JsonValue::str("text")),
+                        ("index", JsonValue::Bool(false)),
+                    ]);
+                    props.merge(o(&[(field.name, m)]));
+                } else {
+                    let m = match field.kind {
+                        FieldType::Message => self.build_message(field),
+                        FieldType::DynamicField => {
+                            let mut m = type_mapping(FieldType::DynamicField, false);
+                            if field.rule == FieldRule::List {
+                                m.merge(t("nested"));
+                            }
+                            let a = o(&[("analyzer", JsonValue::str("english"))]);
+                            m.merge(o(&[(
+                                "properties",
+                                o(&[("string_val", a.clone()), ("text_val", a)]),
+                            )]));
+                            m
+                        }
+                        FieldType::String | FieldType::Text => match field.format {
+                            Format::Date | Format::DateTime => t("date"),
+                            Format::Ipv4 | Format::Ipv6 => t("ip"),
+                            Format::Unknown if field.pattern.is_none() => {
+                                analyzed(type_mapping(FieldType::Text, false))
+                            }
+                            _ => o(&[
+                                ("type", JsonValue::str("keyword")),
+                                ("normalizer", JsonValue::str("pbj_keyword")),
+                            ]),
+                        },
+                        kind => analyzed(type_mapping(kind, false)),
+                    };
+                    let path = self.path.join(".");
+                    let m = match self.filter {
+                        Some(f) => f(schema, field, &path, m),
+                        None => m,
+                    };
+                    if field.rule == FieldRule::Map {
+                        let name = template_name(&path);
+                        let template = o(&[
+                            ("path_match", JsonValue::String(format!("{path}.*"))),
+                            ("mapping", m),
+                        ]);
+                        match self.templates.iter_mut().find(|(n, _)| *n == name) {
+                            Some(slot) => slot.1 = template,
+                            None => self.templates.push((name, template)),
+                        }
+                    } else {
+                        props.merge(o(&[(field.name, m)]));
+                    }
+                }
+                self.path.pop();
+            }
+            props
+        }
+
+        fn build_message(&mut self, field: &Field) -> JsonValue {
+            let mut schemas: Vec<&'static Schema> = self
+                .registry
+                .entries()
+                .map(|e| e.schema)
+                .filter(|s| field.any_of.is_empty() || field.any_of.iter().any(|c| s.uses_curie(c)))
+                .collect();
+            schemas.sort_by_key(|s| s.id);
+            let mut props = o(&[("_schema", t("keyword"))]);
+            for schema in schemas {
+                let p = self.build_schema(schema);
+                props.merge(p);
+            }
+            let kind = if field.rule == FieldRule::List {
+                "nested"
+            } else {
+                "object"
+            };
+            o(&[("type", JsonValue::str(kind)), ("properties", props)])
+        }
+    }
+}
+
+/// Two schemas whose template paths collide (`a.b` and `a_b` both name `a_b_template`) and
+/// whose message fields reach each other, plus every fixture.
+mod collide {
+    use pbj::{Field, FieldRule, FieldType, Schema, SchemaVersion};
+
+    pub const A_ID: &str = "pbj:gdbots:tests.pbj:fixtures:collide-a:1-0-0";
+    const B_CURIE: &str = "gdbots:tests.pbj:fixtures:collide-b";
+
+    pub static A_FIELDS: [Field; 5] = [
+        Field {
+            required: true,
+            ..Field::new("_schema", FieldType::String, FieldRule::Single)
+        },
+        Field::new("a_b", FieldType::Int, FieldRule::Map),
+        Field {
+            any_of: &[B_CURIE],
+            ..Field::new("a", FieldType::Message, FieldRule::Single)
+        },
+        Field::new("any", FieldType::Message, FieldRule::Map),
+        Field::new("ua", FieldType::Text, FieldRule::Single),
+    ];
+    pub static B_FIELDS: [Field; 4] = [
+        Field {
+            required: true,
+            ..Field::new("_schema", FieldType::String, FieldRule::Single)
+        },
+        Field::new("b", FieldType::String, FieldRule::Map),
+        Field::new("ua", FieldType::Text, FieldRule::Single),
+        Field {
+            any_of: &["gdbots:tests.pbj:fixtures:collide-a"],
+            ..Field::new("back", FieldType::Message, FieldRule::List)
+        },
+    ];
+
+    const fn schema(
+        id: &'static str,
+        curie: &'static str,
+        message: &'static str,
+        fields: &'static [Field],
+    ) -> Schema {
+        Schema {
+            id,
+            curie,
+            curie_major: curie,
+            qname: curie,
+            vendor: "gdbots",
+            package: "tests.pbj",
+            category: "fixtures",
+            message,
+            version: SchemaVersion::new(1, 0, 0),
+            fields,
+            mixins: &[],
+            id_field: None,
+            deprecated: false,
+            description: "",
+        }
+    }
+
+    pub static A: Schema = schema(
+        A_ID,
+        "gdbots:tests.pbj:fixtures:collide-a",
+        "collide-a",
+        &A_FIELDS,
+    );
+    pub static B: Schema = schema(
+        "pbj:gdbots:tests.pbj:fixtures:collide-b:1-0-0",
+        B_CURIE,
+        "collide-b",
+        &B_FIELDS,
+    );
+}
+
+fn reference_registry() -> pbj::Registry {
+    let mut r = registry_with_all();
+    for s in [&collide::A, &collide::B] {
+        r.register(s, |d| Box::new(pbj::DynamicMessage(d)));
+    }
+    r
+}
+
+fn filter_ua(_: &pbj::Schema, f: &pbj::Field, path: &str, m: JsonValue) -> JsonValue {
+    if f.name == "ua" && path.matches('.').count() == 1 {
+        JsonValue::str(path)
+    } else {
+        m
+    }
+}
+
+fn ignore_deep_b(f: &pbj::Field, path: &str) -> bool {
+    f.name == "b" && path.len() > 10
+}
+
+/// pbjx's `filterProperties` for `ctx_ua`, on the fixtures' `ua`.
+fn unindex_ua(_: &pbj::Schema, f: &pbj::Field, _: &str, m: JsonValue) -> JsonValue {
+    match m {
+        JsonValue::Object(mut entries) if f.name == "ua" => {
+            entries.retain(|(k, _)| k != "analyzer" && k != "copy_to");
+            entries.push(("index".to_owned(), JsonValue::Bool(false)));
+            JsonValue::Object(entries)
+        }
+        m => m,
+    }
+}
+
+#[test]
+fn not_indexed_fields_equal_the_original_filter() {
+    let r = reference_registry();
+    for depth in 0..=4 {
+        let mut reference = reference::Reference::new(&r, depth);
+        reference.filter = Some(unindex_ua);
+        let mut builder = MappingBuilder::new(&r)
+            .max_path_depth(depth)
+            .not_indexed(["ua"]);
+        reference.add_schema(&collide::A);
+        builder.add_schema(&collide::A);
+        let want = reference.build().to_json();
+        assert!(
+            want.contains(r#""ua":{"type":"text","index":false}"#),
+            "{want}"
+        );
+        assert_eq!(builder.to_json(), want, "depth {depth}");
+    }
+}
+
+/// Issue 15 (3): memoized per schema and depth, the builder gives exactly what the original's
+/// algorithm gives, for every fixture schema, every depth cap and with path-aware hooks.
+#[test]
+fn memoized_mappings_equal_the_original_algorithm() {
+    let r = reference_registry();
+    let schemas = [&EMAIL, &NESTED, &MAPS, &ALL, &collide::A, &collide::B];
+    for hooks in [false, true] {
+        // With hooks the reference is slowest; depth 3 already nests every schema in every one.
+        for depth in 0..=(if hooks { 3 } else { 4 }) {
+            for schema in schemas {
+                let mut reference = reference::Reference::new(&r, depth);
+                let mut builder = MappingBuilder::new(&r).max_path_depth(depth);
+                if hooks {
+                    reference.filter = Some(filter_ua);
+                    reference.ignore = Some(ignore_deep_b);
+                    builder = builder.filter(filter_ua).ignore(ignore_deep_b);
+                }
+                reference.add_schema(schema);
+                builder.add_schema(schema);
+                let want = reference.build().to_json();
+                assert_eq!(
+                    builder.build().to_json(),
+                    want,
+                    "{} depth {depth} hooks {hooks}",
+                    schema.id
+                );
+                assert_eq!(builder.to_json(), want);
+            }
+            // Several schemas into one mapping, and one mapping per schema after `clear`.
+            let mut reference = reference::Reference::new(&r, depth);
+            let mut builder = MappingBuilder::new(&r).max_path_depth(depth);
+            for schema in schemas {
+                reference.add_schema(schema);
+                builder.add_schema(schema);
+            }
+            assert_eq!(builder.to_json(), reference.build().to_json());
+            for schema in schemas {
+                let mut reference = reference::Reference::new(&r, depth);
+                reference.add_schema(schema);
+                builder.clear().add_schema(schema);
+                assert_eq!(builder.to_json(), reference.build().to_json());
+            }
+        }
+    }
+}
+
+/// The template name collision is exercised (and resolved like the original: first position,
+/// last value).
+#[test]
+fn colliding_template_names_keep_the_first_position() {
+    let r = reference_registry();
+    let mut b = MappingBuilder::new(&r).max_path_depth(1);
+    b.add_schema(&collide::A);
+    let m = b.build();
+    let JsonValue::Array(templates) = at(&m, &["dynamic_templates"]) else {
+        panic!("templates")
+    };
+    let names: Vec<&str> = templates.iter().flat_map(|t| t.keys()).collect();
+    assert_eq!(names.iter().filter(|n| **n == "a_b_template").count(), 1);
+    assert_eq!(names[0], "a_b_template", "{names:?}");
+    assert_eq!(
+        templates[0].to_json(),
+        r#"{"a_b_template":{"path_match":"a.b.*","mapping":{"type":"text","copy_to":"d__all","analyzer":"english"}}}"#
+    );
+}
+
+/// The original's `shouldIgnoreField` gives a property, also for a map field, unfiltered.
+#[test]
+fn ignored_map_fields_are_unfiltered_properties() {
+    let r = registry();
+    let mut b = MappingBuilder::new(&r)
+        .ignore(|f, _| f.name == "String")
+        .filter(|_, _, _, _| JsonValue::str("filtered"));
+    b.add_schema(&MAPS);
+    let m = b.build();
+    assert_eq!(
+        at(&m, &["properties", "String"]).to_json(),
+        r#"{"type":"text","index":false}"#
+    );
+    assert!(!m.to_json().contains("string_template"));
+}
+
+/// The deepest property path of a mapping (segments, `properties` levels only).
+fn max_depth(v: &JsonValue) -> usize {
+    match v.get("properties") {
+        Some(JsonValue::Object(entries)) => {
+            1 + entries.iter().map(|(_, v)| max_depth(v)).max().unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+/// pbjx's event search caps paths at 2: messages below get only `_schema`.
+#[test]
+fn path_depth_is_an_option() {
+    let r = registry();
+    let mapping = |depth: Option<usize>| {
+        let mut b = MappingBuilder::new(&r);
+        if let Some(depth) = depth {
+            b = b.max_path_depth(depth);
+        }
+        b.add_schema(&EMAIL);
+        b.build()
+    };
+    // `any_of_message` is at depth 1; its schemas are built while the path is at most the cap.
+    for depth in [0, 1, 2, 4] {
+        let m = mapping(Some(depth));
+        assert_eq!(
+            max_depth(at(&m, &["properties", "any_of_message"])),
+            depth + 1
+        );
+    }
+    assert_eq!(mapping(None), mapping(Some(4)));
+    assert_eq!(
+        pbj::marshal::elastic::mapping::EVENT_SEARCH_MAX_PATH_DEPTH,
+        2
+    );
 }

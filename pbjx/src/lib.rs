@@ -41,10 +41,10 @@ pub mod mixins;
 mod panic;
 pub mod search;
 pub mod services;
-mod time;
-pub mod token;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod time;
+pub mod token;
 pub mod transport;
 
 pub use async_trait::async_trait;

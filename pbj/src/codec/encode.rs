@@ -136,6 +136,11 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
             out.push('}');
         }
         Value::GeoPoint(g) => {
+            // JS holds points rounded to 8 decimals, PHP the full double.
+            let g = match flavor {
+                Flavor::Js => g.js_rounded(),
+                Flavor::Php => *g,
+            };
             out.push_str("{\"type\":\"Point\",\"coordinates\":[");
             write_value(out, &Value::Float(g.lon()), FieldType::Float, scale, flavor);
             out.push(',');

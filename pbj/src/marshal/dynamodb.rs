@@ -18,7 +18,13 @@
 //!
 //! # PHP and JS differences ([`Flavor`])
 //! - `Flavor::Php`: a string that encodes to `"0"` is written `{"NULL": true}` (PHP `empty()`),
-//!   so it is lost on the way back; JS writes `{"S": "0"}`.
+//!   so it is lost on the way back; JS writes `{"S": "0"}`. The one exception on reading is the
+//!   value of a dynamic field: a `string_val`/`text_val` of `{"NULL": true}` reads as `"0"`
+//!   (the value cannot be blank, so NULL can only be PHP's `"0"`; PHP itself reads it back as
+//!   `"1"`, a bug), so an item a PHP service wrote is always readable.
+//! - Geo-points: JS writes the coordinates rounded to 8 decimals, as its `GeoPoint` holds them
+//!   ([`GeoPoint::js_rounded`]); PHP the full double (`(string)$float`). Reading keeps what
+//!   the item holds.
 //! - Float and decimal `N`: PHP `(string)$float` (14 significant digits, `1.0E+15`), see
 //!   [`php_float_to_string`]; JS `` `${v}` `` ([`crate::number::js_number`], `1e+21`). Decimals:
 //!   PHP truncates to the field's scale (`bcadd`), JS writes `toFixed(scale)` (`"3.10"`).
@@ -39,7 +45,7 @@ use crate::codec::json::{self, Json};
 use crate::codec::{Flavor, MAX_MESSAGE_DEPTH, base64};
 use crate::error::Error;
 use crate::field::Field;
-use crate::marshal::{reroot, write_json_str};
+use crate::marshal::{reroot, write_json_object, write_json_str};
 use crate::message::{Message, MessageData};
 use crate::number::{js_number, js_to_fixed, php_decimal};
 use crate::registry::Registry;
@@ -156,16 +162,7 @@ impl AttributeValue {
 }
 
 fn write_item(out: &mut String, entries: &[(String, AttributeValue)]) {
-    out.push('{');
-    for (i, (k, v)) in entries.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_json_str(out, k);
-        out.push(':');
-        v.write_json(out);
-    }
-    out.push('}');
+    write_json_object(out, entries, AttributeValue::write_json);
 }
 
 /// An item as DynamoDB JSON (`{"_schema":{"S":"pbj:..."},...}`), the form the originals' tests use.
@@ -402,34 +399,45 @@ fn encode_value(v: &Value, field: &Field, flavor: Flavor) -> AttributeValue {
                     .map_or(AttributeValue::Null, |t| AttributeValue::S(t.to_owned())),
             ),
         ]),
-        Value::GeoPoint(g) => AttributeValue::M(vec![
-            ("type".into(), AttributeValue::S("Point".into())),
-            (
-                "coordinates".into(),
-                AttributeValue::L(vec![
-                    AttributeValue::N(float_n(g.lon(), FieldType::Float, 0, flavor)),
-                    AttributeValue::N(float_n(g.lat(), FieldType::Float, 0, flavor)),
-                ]),
-            ),
-        ]),
-        Value::DynamicField(d) => {
-            let value = match d.value() {
-                DynamicValue::Bool(b) => AttributeValue::Bool(*b),
-                DynamicValue::Date(x) => AttributeValue::S(x.to_string()),
-                DynamicValue::Float(f) => {
-                    AttributeValue::N(float_n(*f, FieldType::Float, 0, flavor))
-                }
-                DynamicValue::Int(i) => AttributeValue::N(i.to_string()),
-                DynamicValue::String(s) | DynamicValue::Text(s) => string_attr(s.clone(), flavor),
-            };
-            AttributeValue::M(vec![
-                ("name".into(), AttributeValue::S(d.name().to_owned())),
-                (d.kind().key().to_owned(), value),
-            ])
-        }
+        Value::GeoPoint(g) => geo_point_attr(g, flavor),
+        Value::DynamicField(d) => dynamic_field_attr(d, flavor),
         Value::Message(m) => AttributeValue::M(marshal(m.data(), flavor)),
         Value::Null => AttributeValue::Null,
     }
+}
+
+/// `M {type: S "Point", coordinates: L [N lon, N lat]}`; JS writes the point rounded to 8
+/// decimals (as its `GeoPoint` holds it), PHP the full double.
+fn geo_point_attr(g: &GeoPoint, flavor: Flavor) -> AttributeValue {
+    let g = match flavor {
+        Flavor::Js => g.js_rounded(),
+        Flavor::Php => *g,
+    };
+    AttributeValue::M(vec![
+        ("type".into(), AttributeValue::S("Point".into())),
+        (
+            "coordinates".into(),
+            AttributeValue::L(vec![
+                AttributeValue::N(float_n(g.lon(), FieldType::Float, 0, flavor)),
+                AttributeValue::N(float_n(g.lat(), FieldType::Float, 0, flavor)),
+            ]),
+        ),
+    ])
+}
+
+/// `M {name: S, <kind>: value}`.
+fn dynamic_field_attr(d: &DynamicField, flavor: Flavor) -> AttributeValue {
+    let value = match d.value() {
+        DynamicValue::Bool(b) => AttributeValue::Bool(*b),
+        DynamicValue::Date(x) => AttributeValue::S(x.to_string()),
+        DynamicValue::Float(f) => AttributeValue::N(float_n(*f, FieldType::Float, 0, flavor)),
+        DynamicValue::Int(i) => AttributeValue::N(i.to_string()),
+        DynamicValue::String(s) | DynamicValue::Text(s) => string_attr(s.clone(), flavor),
+    };
+    AttributeValue::M(vec![
+        ("name".into(), AttributeValue::S(d.name().to_owned())),
+        (d.kind().key().to_owned(), value),
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -783,6 +791,9 @@ fn geo_point(field: &Field, e: &[(String, AttributeValue)]) -> Result<GeoPoint, 
     GeoPoint::new(parse_float(field, lat)?, parse_float(field, lon)?).map_err(|m| bad(field, m))
 }
 
+/// The only non-blank string PHP's `empty()` is true for, written as `{"NULL": true}`.
+const PHP_EMPTY: &str = "0";
+
 fn dynamic_field(field: &Field, e: &[(String, AttributeValue)]) -> Result<DynamicField, Error> {
     let Some(AttributeValue::S(name)) = entry(e, "name") else {
         return Err(bad(field, "[name] must be an S attribute"));
@@ -805,6 +816,10 @@ fn dynamic_field(field: &Field, e: &[(String, AttributeValue)]) -> Result<Dynami
         (DynamicKind::Int, AttributeValue::N(s)) => DynamicValue::Int(parse_int(field, s)?),
         (DynamicKind::String, AttributeValue::S(s)) => DynamicValue::String(js_trim(s).to_owned()),
         (DynamicKind::Text, AttributeValue::S(s)) => DynamicValue::Text(js_trim(s).to_owned()),
+        // PHP writes a string of "0" as NULL (its `empty("0")`); a blank value cannot be set,
+        // so NULL can only mean "0".
+        (DynamicKind::String, AttributeValue::Null) => DynamicValue::String(PHP_EMPTY.to_owned()),
+        (DynamicKind::Text, AttributeValue::Null) => DynamicValue::Text(PHP_EMPTY.to_owned()),
         (_, other) => {
             return Err(bad(
                 field,

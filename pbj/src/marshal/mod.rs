@@ -111,18 +111,7 @@ impl JsonValue {
                 }
                 out.push(']');
             }
-            Self::Object(entries) => {
-                out.push('{');
-                for (i, (k, v)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_json_str(out, k);
-                    out.push(':');
-                    v.write(out);
-                }
-                out.push('}');
-            }
+            Self::Object(entries) => write_json_object(out, entries, Self::write),
         }
     }
 
@@ -158,9 +147,33 @@ impl fmt::Display for JsonValue {
     }
 }
 
+/// Writes `{"k":v,...}`, each value with `write`.
+pub(crate) fn write_json_object<V>(
+    out: &mut String,
+    entries: &[(String, V)],
+    write: impl Fn(&V, &mut String),
+) {
+    out.push('{');
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json_str(out, k);
+        out.push(':');
+        write(v, out);
+    }
+    out.push('}');
+}
+
 /// Writes `s` as a JSON string (JS `JSON.stringify` escaping).
 pub(crate) fn write_json_str(out: &mut String, s: &str) {
     out.push('"');
+    // Most keys and values need no escape: copy them whole.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

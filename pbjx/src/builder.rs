@@ -7,6 +7,7 @@ use std::sync::Arc;
 use pbj::{Message, MessageType, Registry, Schema};
 
 use crate::Pbjx;
+use crate::describe::{HandlerWire, HookWire, SubscriberWire, Wiring};
 use crate::error::{Error, Result};
 use crate::exchange::{Inner, SubscriberEntry, Subscribers};
 use crate::fasthash::FxHashMap;
@@ -75,6 +76,7 @@ pub struct PbjxBuilder<S = ()> {
     event_search: Option<Arc<dyn EventSearch>>,
     scheduler: Option<Arc<dyn Scheduler>>,
     max_recursion: usize,
+    wiring: Wiring,
 }
 
 impl Default for PbjxBuilder {
@@ -94,6 +96,7 @@ impl Default for PbjxBuilder {
             event_search: None,
             scheduler: None,
             max_recursion: DEFAULT_MAX_RECURSION,
+            wiring: Wiring::default(),
         }
     }
 }
@@ -152,13 +155,19 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
             event_search: self.event_search,
             scheduler: self.scheduler,
             max_recursion: self.max_recursion,
+            wiring: self.wiring,
         }
     }
 
     /// Registers the handler of command type `T` (`T` must use `gdbots:pbjx:mixin:command`):
     /// `|command: Arc<T>, pbjx: Pbjx| async move { .. }`, or with the state as a third
     /// argument `state: Arc<S>`.
+    #[track_caller]
     pub fn command<T: MessageType, M>(mut self, handler: impl CommandHandler<T, S, M>) -> Self {
+        self.wiring.commands.push(HandlerWire {
+            curie: T::SCHEMA.curie.to_owned(),
+            handler: runnable_name(std::any::type_name_of_val(&handler)),
+        });
         let handler = erase_command(handler, self.state.clone());
         self.commands.push((T::SCHEMA, handler));
         self
@@ -166,10 +175,15 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
 
     /// Registers the handler of request type `T` answering with `R` (`T` must use
     /// `gdbots:pbjx:mixin:request`); the closure shapes are those of [`Self::command`].
+    #[track_caller]
     pub fn request<T: MessageType, R: Message, M>(
         mut self,
         handler: impl RequestHandler<T, R, S, M>,
     ) -> Self {
+        self.wiring.requests.push(HandlerWire {
+            curie: T::SCHEMA.curie.to_owned(),
+            handler: runnable_name(std::any::type_name_of_val(&handler)),
+        });
         let handler = erase_request(handler, self.state.clone());
         self.requests.push((T::SCHEMA, handler));
         self
@@ -177,15 +191,18 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
 
     /// Subscribes to published events of type `T` (by its curie major); the closure shapes are
     /// those of [`Self::command`].
+    #[track_caller]
     pub fn subscribe<T: MessageType, M>(self, subscriber: impl Subscriber<T, S, M>) -> Self {
+        let name = std::any::type_name_of_val(&subscriber);
         let handler = erase_subscriber(subscriber, self.state.clone());
-        self.add_subscriber(T::SCHEMA.curie_major.to_owned(), 0, handler)
+        self.add_subscriber(T::SCHEMA.curie_major.to_owned(), 0, name, handler)
     }
 
     /// Subscribes to every published event matching `name`: a mixin (curie or curie major),
     /// a message curie or curie major, `vendor:package:*`, or `*` for every event. The
     /// subscriber receives `Arc<dyn Message>` (plus the state as a third argument, if it
     /// takes one).
+    #[track_caller]
     pub fn subscribe_to<M>(
         self,
         name: impl Into<String>,
@@ -195,17 +212,31 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     }
 
     /// Like [`Self::subscribe_to`]; higher priorities run first.
+    #[track_caller]
     pub fn subscribe_to_with_priority<M>(
         self,
         name: impl Into<String>,
         priority: i32,
         subscriber: impl Subscriber<dyn Message, S, M>,
     ) -> Self {
+        let type_name = std::any::type_name_of_val(&subscriber);
         let handler = erase_any_subscriber(subscriber, self.state.clone());
-        self.add_subscriber(name.into(), priority, handler)
+        self.add_subscriber(name.into(), priority, type_name, handler)
     }
 
-    fn add_subscriber(mut self, name: String, priority: i32, handler: ErasedHandler) -> Self {
+    #[track_caller]
+    fn add_subscriber(
+        mut self,
+        name: String,
+        priority: i32,
+        type_name: &str,
+        handler: ErasedHandler,
+    ) -> Self {
+        self.wiring.subscribers.push(SubscriberWire {
+            selector: name.clone(),
+            priority,
+            handler: runnable_name(type_name),
+        });
         let order = self.subscriber_count;
         self.subscriber_count += 1;
         self.subscribers
@@ -233,6 +264,7 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     /// Adds a synchronous lifecycle hook for `stage` at priority 0. It receives the event
     /// (the message, mutable until frozen, and the state: [`PbjxEvent::state`]); an error stops
     /// the exchange.
+    #[track_caller]
     pub fn hook<F>(self, stage: Stage, selector: Selector, hook: F) -> Self
     where
         F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
@@ -241,6 +273,7 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     }
 
     /// Like [`Self::hook`]; higher priorities run first within one selector.
+    #[track_caller]
     pub fn hook_with_priority<F>(
         self,
         stage: Stage,
@@ -251,11 +284,13 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     where
         F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
     {
+        let name = std::any::type_name_of_val(&hook);
         let body = HookFn::sync(self.state.clone(), hook);
-        self.add_hook(stage, selector, priority, body)
+        self.add_hook(stage, selector, priority, name, body)
     }
 
     /// A [`Stage::Bind`] hook: cheap environment data (ip, user agent, input).
+    #[track_caller]
     pub fn on_bind<F>(self, selector: Selector, hook: F) -> Self
     where
         F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
@@ -264,6 +299,7 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     }
 
     /// A [`Stage::Validate`] hook: business rules, permissions; an error stops the exchange.
+    #[track_caller]
     pub fn on_validate<F>(self, selector: Selector, hook: F) -> Self
     where
         F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
@@ -272,6 +308,7 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     }
 
     /// A [`Stage::Enrich`] hook: expensive additions once the message is accepted.
+    #[track_caller]
     pub fn on_enrich<F>(self, selector: Selector, hook: F) -> Self
     where
         F: Fn(&mut PbjxEvent<'_, S>) -> Result<()> + Send + Sync + 'static,
@@ -307,6 +344,7 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     /// # Ok::<(), pbjx::Error>(())
     /// # }).unwrap();
     /// ```
+    #[track_caller]
     pub fn async_hook<F>(self, stage: Stage, selector: Selector, hook: F) -> Self
     where
         F: for<'a> AsyncFn(&'a mut PbjxEvent<'a, S>) -> Result<()> + for<'a> AsyncHookFn<'a, S>,
@@ -315,6 +353,7 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     }
 
     /// Like [`Self::async_hook`]; higher priorities run first within one selector.
+    #[track_caller]
     pub fn async_hook_with_priority<F>(
         self,
         stage: Stage,
@@ -325,14 +364,29 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
     where
         F: for<'a> AsyncFn(&'a mut PbjxEvent<'a, S>) -> Result<()> + for<'a> AsyncHookFn<'a, S>,
     {
+        let name = std::any::type_name_of_val(&hook);
         let body = HookFn::asynchronous(self.state.clone(), hook);
-        self.add_hook(stage, selector, priority, body)
+        self.add_hook(stage, selector, priority, name, body)
     }
 
-    fn add_hook(mut self, stage: Stage, selector: Selector, priority: i32, body: HookFn) -> Self {
+    #[track_caller]
+    fn add_hook(
+        mut self,
+        stage: Stage,
+        selector: Selector,
+        priority: i32,
+        name: &str,
+        body: HookFn,
+    ) -> Self {
         if let Some(problem) = selector.problem() {
             self.problems.push(problem);
         }
+        self.wiring.hooks.push(HookWire {
+            stage: stage.to_string(),
+            selector: selector.name().to_owned(),
+            priority,
+            hook: runnable_name(name),
+        });
         self.hooks.add(stage, &selector, priority, body);
         self
     }
@@ -405,16 +459,32 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
                 message: problems.join("; "),
             });
         }
+        let transport = self
+            .transport
+            .unwrap_or_else(|| Arc::new(InMemoryTransport));
+        let services = [
+            ("event_store", self.event_store.is_some()),
+            ("event_search", self.event_search.is_some()),
+            ("scheduler", self.scheduler.is_some()),
+        ];
+        let wiring = Wiring {
+            transport: transport.name().to_owned(),
+            services: services
+                .into_iter()
+                .filter_map(|(name, set)| set.then_some(name))
+                .collect(),
+            ..self.wiring
+        }
+        .sorted();
         let inner = Inner {
+            wiring,
             hooks: self.hooks,
             stages: self.stages,
             commands,
             requests,
             subscribers: Subscribers::new(self.subscribers),
             registry: self.registry.unwrap_or_else(crate::registry),
-            transport: self
-                .transport
-                .unwrap_or_else(|| Arc::new(InMemoryTransport)),
+            transport,
             event_store: self.event_store,
             event_search: self.event_search,
             scheduler: self.scheduler,
@@ -428,6 +498,14 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
         }
         Ok(pbjx)
     }
+}
+
+/// The name [`Wiring`] shows for a registered handler, subscriber or hook: its type name, plus
+/// where it was registered (which tells closures apart).
+#[track_caller]
+fn runnable_name(type_name: &str) -> String {
+    let at = std::panic::Location::caller();
+    format!("{type_name} ({}:{})", at.file(), at.line())
 }
 
 fn index_handlers<H>(

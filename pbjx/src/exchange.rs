@@ -80,6 +80,8 @@ impl Subscribers {
 }
 
 pub(crate) struct Inner {
+    /// What [`Pbjx::describe`] returns.
+    pub(crate) wiring: crate::describe::Wiring,
     pub(crate) hooks: Hooks,
     /// The declared custom stages.
     pub(crate) stages: Vec<Stage>,
@@ -190,6 +192,14 @@ impl Pbjx {
     /// A builder (in-memory transport, no handlers).
     pub fn builder() -> PbjxBuilder {
         PbjxBuilder::new()
+    }
+
+    /// The wiring of this exchange: every command and request with its handler, every
+    /// subscription with its subscribers, every hook with its stage, selector and priority,
+    /// the transport and the services; printable as a Markdown table or a Mermaid flowchart
+    /// (see [`crate::describe::Wiring`]).
+    pub fn describe(&self) -> &crate::describe::Wiring {
+        &self.inner.wiring
     }
 
     /// The transport's name.

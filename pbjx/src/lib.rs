@@ -30,6 +30,7 @@ pub mod aws;
 mod builder;
 pub mod context;
 pub mod debugger;
+pub mod describe;
 mod error;
 pub mod event_store;
 mod exchange;

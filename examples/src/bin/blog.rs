@@ -87,6 +87,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Err(e) = ArticlePublishedV1::from_json(bad) {
         println!("decode error    : {e}");
     }
+
+    // 7. The wiring of the exchange, for review: a table (and `to_mermaid()` for a diagram).
+    println!("\nwiring:\n{}", pbjx.describe());
     Ok(())
 }
 

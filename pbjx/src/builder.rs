@@ -10,7 +10,6 @@ use crate::Pbjx;
 use crate::describe::{HandlerWire, HookWire, SubscriberWire, Wiring};
 use crate::error::{Error, Result};
 use crate::exchange::{Inner, SubscriberEntry, Subscribers};
-use crate::fasthash::FxHashMap;
 use crate::handler::{
     CommandHandler, ErasedHandler, RequestHandler, Subscriber, erase_any_subscriber, erase_command,
     erase_request, erase_subscriber,
@@ -19,6 +18,7 @@ use crate::lifecycle::{AsyncHookFn, HookFn, Hooks, PbjxEvent, Selector, Stage};
 use crate::mixins;
 use crate::services::{EventSearch, EventStore, Scheduler};
 use crate::transport::{InMemoryTransport, Transport};
+use rustc_hash::FxHashMap;
 
 /// Default lifecycle recursion limit (nesting depth of messages inside messages).
 pub const DEFAULT_MAX_RECURSION: usize = 10;

@@ -9,7 +9,6 @@ use tracing::Instrument;
 use crate::builder::PbjxBuilder;
 use crate::error::{Error, Result};
 use crate::failure;
-use crate::fasthash::FxHashMap;
 use crate::handler::{ErasedHandler, ErasedRequestHandler};
 use crate::lifecycle::{Hooks, PbjxEvent, Reply, Slot, Stage, run_plan};
 use crate::mixins;
@@ -17,6 +16,7 @@ use crate::panic::catch_unwind;
 use crate::services::{EventSearch, EventStore, Scheduler};
 use crate::time::SendAt;
 use crate::transport::Transport;
+use rustc_hash::FxHashMap;
 
 pub(crate) struct SubscriberEntry {
     pub(crate) priority: i32,

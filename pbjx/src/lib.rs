@@ -35,7 +35,6 @@ mod error;
 pub mod event_store;
 mod exchange;
 pub mod failure;
-mod fasthash;
 mod handler;
 mod lifecycle;
 pub mod mixins;

@@ -17,7 +17,7 @@ use pbj::{Message, MessageType, Schema, SchemaCurie};
 
 use crate::Pbjx;
 use crate::error::{Error, Result};
-use crate::fasthash::FxHashMap;
+use rustc_hash::FxHashMap;
 
 pub use futures_core::future::BoxFuture;
 

@@ -368,13 +368,7 @@ async fn optimistic_expectations() {
         .await
         .unwrap();
     assert_eq!(a.last_sequence, 2);
-    let md5: String = {
-        use md5::Digest;
-        md5::Md5::digest(id_of(&e2).as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
+    let md5 = pbj::etag::md5_hex(id_of(&e2));
     let a = store
         .put_events(
             &s,
@@ -1065,13 +1059,7 @@ async fn write_previous_layout(
             .unwrap();
     }
     let last = id_of(events.last().unwrap());
-    let md5: String = {
-        use md5::Digest;
-        md5::Md5::digest(last.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
+    let md5: String = pbj::etag::md5_hex(&last);
     let head = HashMap::from([
         ("__stream_id".to_owned(), SdkValue::S(s.to_string())),
         ("occurred_at".to_owned(), SdkValue::N("0".into())),

@@ -52,6 +52,7 @@ fn scheduled() -> (RecordingScheduler, Pbjx) {
 }
 
 /// The (seconds, nanoseconds) of every `send_at` the scheduler got.
+#[cfg(any(feature = "jiff", feature = "chrono"))]
 fn sent_times(scheduler: &RecordingScheduler) -> Vec<(i64, u32)> {
     let calls = scheduler.0.lock().unwrap();
     calls

@@ -12,7 +12,7 @@ use super::{
     StreamSlice, check_event, event_id, sequences,
 };
 use crate::error::{Error, Result};
-use crate::fasthash::FxHashMap;
+use rustc_hash::FxHashMap;
 
 /// The backend name used in errors and logs.
 const BACKEND: &str = "in_memory";

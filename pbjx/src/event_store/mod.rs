@@ -139,16 +139,7 @@ pub(crate) fn sequences(
 }
 
 /// The md5 hex digest of `s` (the original's etag form of an event id).
-pub(crate) fn md5_hex(s: &str) -> String {
-    use md5::Digest;
-    use std::fmt::Write as _;
-    md5::Md5::digest(s.as_bytes())
-        .iter()
-        .fold(String::with_capacity(32), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
-}
+pub(crate) use pbj::etag::md5_hex;
 
 /// One event as stored in a stream.
 #[derive(Debug, Clone)]

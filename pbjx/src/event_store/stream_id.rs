@@ -142,9 +142,8 @@ impl StreamId {
         let Some(partition) = self.partition() else {
             return format!("{}/{}", self.vendor(), self.topic());
         };
-        use md5::Digest;
-        let digest = md5::Md5::digest(partition.as_bytes());
-        let hex: String = digest.iter().take(2).map(|b| format!("{b:02x}")).collect();
+        let digest = pbj::etag::md5_hex(partition);
+        let hex = &digest[..4];
         let mut path = format!(
             "{}/{}/{}/{}/{}",
             self.vendor(),

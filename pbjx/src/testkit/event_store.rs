@@ -566,7 +566,7 @@ pub async fn check_expected_state(store: &dyn EventStore) {
             store,
             &stream,
             &c,
-            ExpectedState::Etag(md5_hex(&id_of(&*a[0]))),
+            ExpectedState::Etag(md5_hex(id_of(&*a[0]))),
         )
         .await,
         "md5 etag of an older event",
@@ -583,7 +583,7 @@ pub async fn check_expected_state(store: &dyn EventStore) {
         store,
         &stream,
         &d,
-        ExpectedState::Etag(md5_hex(&id_of(&*c[0]))),
+        ExpectedState::Etag(md5_hex(id_of(&*c[0]))),
     )
     .await
     .unwrap_or_else(|e| panic!("[{name}] etag = md5 of last event id: {e}"));

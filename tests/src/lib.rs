@@ -96,20 +96,39 @@ fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// The lines of a file under `../shared/interop/` (or `$PBJ_SHARED_DIR/interop/`), split on
-/// `\n` only (samples hold raw U+2028/U+2029), empty lines dropped.
-pub fn interop_lines(relative: &str) -> Vec<String> {
-    let path = std::env::var_os("PBJ_SHARED_DIR")
+/// The interop folder: `../shared/interop/`, or `$PBJ_SHARED_DIR/interop/`.
+pub fn interop_dir() -> std::path::PathBuf {
+    std::env::var_os("PBJ_SHARED_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
         .join("interop")
-        .join(relative);
-    let text = std::fs::read_to_string(&path)
+}
+
+/// The lines of a file, split on `\n` only (samples hold raw U+2028/U+2029), empty lines
+/// dropped.
+pub fn file_lines(path: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.split('\n')
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// The lines of a file under the [interop folder](interop_dir) (see [`file_lines`]).
+pub fn interop_lines(relative: &str) -> Vec<String> {
+    file_lines(&interop_dir().join(relative))
+}
+
+/// The `*.json` files of a folder, sorted by name.
+pub fn json_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
 }
 
 /// JSON equality with numbers compared by value (`1` = `1.0`) and object keys in any order.

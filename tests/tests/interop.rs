@@ -10,35 +10,9 @@ use std::sync::LazyLock;
 
 use md5::{Digest, Md5};
 use pbj::Flavor;
-use pbjx_tests::{decode_valid, etag_line, roundtrip_line};
+use pbjx_tests::{decode_valid, etag_line, file_lines, interop_dir, json_files, roundtrip_line};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-
-fn interop() -> PathBuf {
-    std::env::var_os("PBJ_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
-        .join("interop")
-}
-
-/// Lines of a file, split on `\n` only (samples hold raw U+2028/U+2029).
-fn lines(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.split('\n')
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.map(|e| e.path()).unwrap_or_default())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
 
 fn is_error(out: &str) -> bool {
     out.starts_with("{\"error\":")
@@ -61,7 +35,7 @@ const EXPECTED_SKEW_FIELDS: [&str; 4] = [
 /// [`EXPECTED_SKEW_FIELDS`] (asserted by `schema_skew_is_exactly_the_documented_fields`).
 static SKEW: LazyLock<HashMap<String, HashSet<String>>> = LazyLock::new(|| {
     let mut skew: HashMap<String, HashSet<String>> = HashMap::new();
-    for line in lines(&interop().join("schemas.jsonl")) {
+    for line in file_lines(&interop_dir().join("schemas.jsonl")) {
         let v: serde_json::Value = serde_json::from_str(&line).expect("schemas.jsonl row");
         let curie = v["curie"].as_str().unwrap_or_default().to_owned();
         let js: HashSet<&str> = v["fields"]
@@ -161,7 +135,7 @@ fn assert_round_trips(files: &[PathBuf], flavor: Flavor, expected: Expected) {
     let mut failures = Vec::new();
     let (mut count, mut skewed) = (0, 0);
     for file in files {
-        for (n, line) in lines(file).iter().enumerate() {
+        for (n, line) in file_lines(file).iter().enumerate() {
             count += 1;
             let out = roundtrip_line(line, flavor);
             if &out == line {
@@ -193,7 +167,7 @@ fn assert_round_trips(files: &[PathBuf], flavor: Flavor, expected: Expected) {
 #[test]
 fn js_valid_samples_round_trip_byte_identical() {
     assert_round_trips(
-        &files_in(&interop().join("valid")),
+        &json_files(&interop_dir().join("valid")),
         Flavor::Js,
         Expected {
             lines: 228,
@@ -205,7 +179,7 @@ fn js_valid_samples_round_trip_byte_identical() {
 #[test]
 fn synthetic_valid_samples_round_trip_byte_identical() {
     assert_round_trips(
-        &[interop().join("synthetic/valid.jsonl")],
+        &[interop_dir().join("synthetic/valid.jsonl")],
         Flavor::Js,
         Expected {
             lines: 6,
@@ -217,7 +191,7 @@ fn synthetic_valid_samples_round_trip_byte_identical() {
 #[test]
 fn php_valid_samples_round_trip_byte_identical_with_the_php_writer() {
     assert_round_trips(
-        &files_in(&interop().join("php/valid")),
+        &json_files(&interop_dir().join("php/valid")),
         Flavor::Php,
         Expected {
             lines: 203,
@@ -238,7 +212,7 @@ fn md5_hex(bytes: &[u8]) -> String {
 /// `php_etags_are_the_md5_of_the_php_lines`).
 #[test]
 fn php_canonical_messages_re_encode_byte_identical_with_their_etags() {
-    let lines = lines(&interop().join("php/canonical.jsonl"));
+    let lines = file_lines(&interop_dir().join("php/canonical.jsonl"));
     assert_eq!(lines.len(), 7);
     for line in &lines {
         if let Err(e) = decode_valid(line) {
@@ -356,7 +330,7 @@ fn top_level(path: &str) -> &str {
 fn assert_rejected(path: &Path, rows_expected: usize, differences: &[FieldDifference]) {
     let mut failures = Vec::new();
     let mut covered = vec![0; differences.len()];
-    let rows = lines(path);
+    let rows = file_lines(path);
     for line in &rows {
         let row: InvalidRow = serde_json::from_str(line).expect("row");
         let out = roundtrip_line(row.payload.get(), Flavor::Js);
@@ -409,12 +383,16 @@ fn assert_rejected(path: &Path, rows_expected: usize, differences: &[FieldDiffer
 
 #[test]
 fn js_invalid_payloads_are_rejected_naming_the_field() {
-    assert_rejected(&interop().join("invalid.jsonl"), 530, &FIELD_DIFFERENCES);
+    assert_rejected(
+        &interop_dir().join("invalid.jsonl"),
+        530,
+        &FIELD_DIFFERENCES,
+    );
 }
 
 #[test]
 fn synthetic_invalid_payloads_are_rejected_naming_the_field() {
-    assert_rejected(&interop().join("synthetic/invalid.jsonl"), 209, &[]);
+    assert_rejected(&interop_dir().join("synthetic/invalid.jsonl"), 209, &[]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,7 +425,7 @@ fn assert_normalized(path: &Path, expected: Normalized) {
         rejected: 0,
         skewed: 0,
     };
-    for line in lines(path) {
+    for line in file_lines(path) {
         let row: NormalizeRow = serde_json::from_str(&line).expect("row");
         let input = row.input_text.as_deref().unwrap_or(row.input.get());
         let out = roundtrip_line(input, Flavor::Js);
@@ -492,7 +470,7 @@ fn assert_normalized(path: &Path, expected: Normalized) {
 #[test]
 fn js_normalize_rows_are_rejected_or_match_js() {
     assert_normalized(
-        &interop().join("normalize.jsonl"),
+        &interop_dir().join("normalize.jsonl"),
         Normalized {
             accepted: 211,
             rejected: 67,
@@ -504,7 +482,7 @@ fn js_normalize_rows_are_rejected_or_match_js() {
 #[test]
 fn synthetic_normalize_rows_are_rejected_or_match_js() {
     assert_normalized(
-        &interop().join("synthetic/normalize.jsonl"),
+        &interop_dir().join("synthetic/normalize.jsonl"),
         Normalized {
             accepted: 155,
             rejected: 150,
@@ -530,10 +508,10 @@ struct EtagRow {
 fn assert_etags(rows_path: &Path, files_dir: &Path, flavor: Flavor, expected: Expected) {
     let mut failures = Vec::new();
     let mut skewed = 0;
-    let rows = lines(rows_path);
+    let rows = file_lines(rows_path);
     for row in &rows {
         let row: EtagRow = serde_json::from_str(row).expect("row");
-        let file_lines = lines(&files_dir.join(&row.file));
+        let file_lines = file_lines(&files_dir.join(&row.file));
         let line = &file_lines[row.line];
         let skip: Vec<&str> = row.skip_fields.iter().map(String::as_str).collect();
         let got = etag_line(line, flavor, &skip);
@@ -567,8 +545,8 @@ fn assert_etags(rows_path: &Path, files_dir: &Path, flavor: Flavor, expected: Ex
 #[test]
 fn js_etags_match() {
     assert_etags(
-        &interop().join("etags.jsonl"),
-        &interop(),
+        &interop_dir().join("etags.jsonl"),
+        &interop_dir(),
         Flavor::Js,
         Expected {
             lines: 284,
@@ -580,8 +558,8 @@ fn js_etags_match() {
 #[test]
 fn synthetic_etags_match() {
     assert_etags(
-        &interop().join("synthetic/etags.jsonl"),
-        &interop(),
+        &interop_dir().join("synthetic/etags.jsonl"),
+        &interop_dir(),
         Flavor::Js,
         Expected {
             lines: 6,
@@ -593,8 +571,8 @@ fn synthetic_etags_match() {
 #[test]
 fn php_etags_match() {
     assert_etags(
-        &interop().join("php/etags.jsonl"),
-        &interop().join("php/valid"),
+        &interop_dir().join("php/etags.jsonl"),
+        &interop_dir().join("php/valid"),
         Flavor::Php,
         Expected {
             lines: 203,
@@ -605,12 +583,12 @@ fn php_etags_match() {
 
 #[test]
 fn php_etags_are_the_md5_of_the_php_lines() {
-    let dir = interop().join("php/valid");
-    let rows = lines(&interop().join("php/etags.jsonl"));
+    let dir = interop_dir().join("php/valid");
+    let rows = file_lines(&interop_dir().join("php/etags.jsonl"));
     for row in &rows {
         let row: EtagRow = serde_json::from_str(row).expect("row");
         assert!(row.skip_fields.is_empty());
-        let line = &lines(&dir.join(&row.file))[row.line];
+        let line = &file_lines(&dir.join(&row.file))[row.line];
         assert_eq!(
             md5_hex(line.as_bytes()),
             row.etag,

@@ -7,26 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use pbj::{DecodeOptions, Flavor};
-use pbjx_tests::roundtrip_line_with;
+use pbjx_tests::{file_lines, interop_dir, json_files, roundtrip_line_with};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-
-fn interop() -> PathBuf {
-    std::env::var_os("PBJ_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
-        .join("interop")
-}
-
-/// Lines of a file, split on `\n` only (samples hold raw U+2028/U+2029).
-fn lines(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.split('\n')
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
 
 fn lenient(line: &str, flavor: Flavor) -> String {
     roundtrip_line_with(line, flavor, DecodeOptions::lenient())
@@ -45,7 +29,7 @@ fn is_error(out: &str) -> bool {
 /// The acme JS package was built against older gdbots mixins than `../shared/schemas` (see
 /// `interop/README.md`, known skew): fields it did not have are removed from both sides.
 static JS_FIELDS: LazyLock<HashMap<String, HashSet<String>>> = LazyLock::new(|| {
-    lines(&interop().join("schemas.jsonl"))
+    file_lines(&interop_dir().join("schemas.jsonl"))
         .iter()
         .map(|line| {
             let v: Value = serde_json::from_str(line).expect("schemas.jsonl row");
@@ -95,7 +79,7 @@ struct NormalizeRow<'a> {
 /// decoder rejects.
 fn assert_js_output(path: &Path) -> usize {
     let (mut failures, mut strict_only_rejects, mut rows) = (Vec::new(), 0, 0);
-    for line in lines(path) {
+    for line in file_lines(path) {
         rows += 1;
         let row: NormalizeRow = serde_json::from_str(&line).expect("row");
         let input = row.input_text.as_deref().unwrap_or(row.input.get());
@@ -139,14 +123,14 @@ fn assert_js_output(path: &Path) -> usize {
 
 #[test]
 fn js_normalize_rows_give_the_js_output() {
-    let strict_rejects = assert_js_output(&interop().join("normalize.jsonl"));
+    let strict_rejects = assert_js_output(&interop_dir().join("normalize.jsonl"));
     // Rows only lenient decoding accepts (`"42"` for an int, `null` elements, ...).
     assert_eq!(strict_rejects, 67);
 }
 
 #[test]
 fn synthetic_normalize_rows_give_the_js_output() {
-    let strict_rejects = assert_js_output(&interop().join("synthetic/normalize.jsonl"));
+    let strict_rejects = assert_js_output(&interop_dir().join("synthetic/normalize.jsonl"));
     assert_eq!(strict_rejects, 150);
 }
 
@@ -159,7 +143,7 @@ struct InvalidRow<'a> {
 }
 
 fn assert_still_rejected(path: &Path) {
-    let rows = lines(path);
+    let rows = file_lines(path);
     let accepted: Vec<String> = rows
         .iter()
         .filter_map(|line| {
@@ -180,28 +164,18 @@ fn assert_still_rejected(path: &Path) {
 
 #[test]
 fn js_invalid_payloads_stay_rejected() {
-    assert_still_rejected(&interop().join("invalid.jsonl"));
+    assert_still_rejected(&interop_dir().join("invalid.jsonl"));
 }
 
 #[test]
 fn synthetic_invalid_payloads_stay_rejected() {
-    assert_still_rejected(&interop().join("synthetic/invalid.jsonl"));
-}
-
-fn json_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
+    assert_still_rejected(&interop_dir().join("synthetic/invalid.jsonl"));
 }
 
 fn assert_same_as_strict(files: &[PathBuf], flavor: Flavor) {
     let mut count = 0;
     for file in files {
-        for (n, line) in lines(file).iter().enumerate() {
+        for (n, line) in file_lines(file).iter().enumerate() {
             count += 1;
             let want = strict(line, flavor);
             assert!(!is_error(&want), "{}:{n}: {want}", file.display());
@@ -213,12 +187,12 @@ fn assert_same_as_strict(files: &[PathBuf], flavor: Flavor) {
 
 #[test]
 fn valid_documents_decode_as_in_strict_mode() {
-    assert_same_as_strict(&json_files(&interop().join("valid")), Flavor::Js);
-    assert_same_as_strict(&[interop().join("synthetic/valid.jsonl")], Flavor::Js);
+    assert_same_as_strict(&json_files(&interop_dir().join("valid")), Flavor::Js);
+    assert_same_as_strict(&[interop_dir().join("synthetic/valid.jsonl")], Flavor::Js);
 }
 
 #[test]
 fn php_documents_decode_as_in_strict_mode() {
-    assert_same_as_strict(&json_files(&interop().join("php/valid")), Flavor::Php);
-    assert_same_as_strict(&[interop().join("php/canonical.jsonl")], Flavor::Php);
+    assert_same_as_strict(&json_files(&interop_dir().join("php/valid")), Flavor::Php);
+    assert_same_as_strict(&[interop_dir().join("php/canonical.jsonl")], Flavor::Php);
 }

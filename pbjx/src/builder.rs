@@ -429,6 +429,12 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
         self
     }
 
+    /// Sets a shared scheduler (e.g. one picked at run time as `Arc<dyn Scheduler>`).
+    pub fn scheduler_arc(mut self, scheduler: Arc<dyn Scheduler>) -> Self {
+        self.scheduler = Some(scheduler);
+        self
+    }
+
     /// Sets the lifecycle recursion limit (clamped to 2..=10 like the original).
     pub fn max_recursion(mut self, max: usize) -> Self {
         self.max_recursion = max.clamp(2, 10);

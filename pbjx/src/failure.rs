@@ -1,5 +1,6 @@
-//! The messages that report failures: `event-execution-failed` (a subscriber failed) and
-//! `request-failed-response` (a request handler failed).
+//! The messages that report failures: `event-execution-failed` (a subscriber failed),
+//! `request-failed-response` (a request handler failed) and `scheduled-command-failed` (a
+//! scheduled command could not be sent).
 
 use std::sync::Arc;
 
@@ -7,11 +8,13 @@ use pbj::{Message, MessageType};
 
 use crate::context::copy_context;
 use crate::error::{Code, Error, Result};
-use crate::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
+use crate::schemas::gdbots::pbjx::event::{EventExecutionFailedV1, ScheduledCommandFailedV1};
 use crate::schemas::gdbots::pbjx::request::RequestFailedResponseV1;
 
 /// Curie of the event published in process when a subscriber fails.
 pub const EVENT_EXECUTION_FAILED: &str = "gdbots:pbjx:event:event-execution-failed";
+/// Curie of the event a scheduler worker publishes when a scheduled command could not be sent.
+pub const SCHEDULED_COMMAND_FAILED: &str = "gdbots:pbjx:event:scheduled-command-failed";
 /// Curie of the response returned when a request handler fails.
 pub const REQUEST_FAILED_RESPONSE: &str = "gdbots:pbjx:request:request-failed-response";
 
@@ -81,6 +84,38 @@ pub fn event_execution_failed(event: &dyn Message, error: &Error) -> Result<Arc<
     })?;
     failed.freeze();
     Ok(Arc::new(failed))
+}
+
+/// A `scheduled-command-failed` event (not frozen: it is published through the lifecycle) for
+/// job `job_id` due at `send_at` whose `command` failed `attempts` times, the last time with
+/// `error`; context copied from the command. `command` is `None` when the stored command could
+/// not even be read back.
+pub fn scheduled_command_failed(
+    job_id: &str,
+    command: Option<&dyn Message>,
+    send_at: crate::SendAt,
+    attempts: u32,
+    error: &Error,
+) -> Result<Box<dyn Message>> {
+    let mut failed = ScheduledCommandFailedV1::new();
+    let data = failed.data_mut();
+    data.set("job_id", job_id)?;
+    if let Some(command) = command {
+        data.set("command", command.clone_unfrozen())?;
+    }
+    let micros = send_at
+        .unix_seconds()
+        .checked_mul(1_000_000)
+        .and_then(|m| m.checked_add(i64::from(send_at.subsec_nanos() / 1_000)));
+    if let Some(at) = micros.and_then(pbj::DateTime::from_unix_micros) {
+        data.set("send_at", at)?;
+    }
+    data.set("attempts", i64::from(attempts.min(32_767)))?;
+    describe(data, error)?;
+    if let Some(command) = command {
+        copy_context(command, &mut failed)?;
+    }
+    Ok(Box::new(failed))
 }
 
 /// A `request-failed-response` for `request` whose handler failed with `error`.

@@ -39,6 +39,8 @@ mod handler;
 mod lifecycle;
 pub mod mixins;
 mod panic;
+mod retry;
+pub mod scheduler;
 pub mod search;
 pub mod services;
 #[cfg(feature = "testkit")]
@@ -54,6 +56,7 @@ pub use exchange::{Pbjx, WeakPbjx};
 pub use handler::{CommandHandler, RequestHandler, Subscriber};
 pub use lifecycle::{AsyncHookFn, BoxFuture, PbjxEvent, Selector, Stage};
 pub use pbj;
+pub use retry::RetryPolicy;
 pub use time::SendAt;
 
 /// The core schemas: `gdbots:pbjx` (command, event, request, response and indexed mixins,

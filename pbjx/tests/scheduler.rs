@@ -22,6 +22,18 @@ struct RecordingScheduler(Arc<Mutex<Calls>>);
 
 #[pbjx::async_trait]
 impl Scheduler for RecordingScheduler {
+    fn name(&self) -> &str {
+        "recording"
+    }
+
+    async fn create_storage(&self) -> pbjx::Result<()> {
+        Ok(())
+    }
+
+    async fn describe_storage(&self) -> pbjx::Result<String> {
+        Ok("in the test's memory".to_owned())
+    }
+
     async fn send_at(
         &self,
         command: Arc<dyn Message>,

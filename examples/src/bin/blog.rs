@@ -1,6 +1,7 @@
 //! A small blog on pbjx with the embedded defaults (no cloud account needed):
-//! `publish-article` command -> handler -> `article-published` event -> subscribers, and a
-//! `get-article` request answered from what the subscriber stored.
+//! `publish-article` command -> handler -> `article-published` event -> subscribers, a
+//! `get-article` request answered from what the subscriber stored, and a command scheduled
+//! for later with the embedded (SQLite) scheduler.
 //!
 //! Run with `cargo run -p pbjx-examples --bin blog`.
 
@@ -8,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use pbj::{Flavor, Message, MessageType};
+use pbjx::scheduler::{SqliteScheduler, WorkerOptions};
 use pbjx::schemas::gdbots::pbjx::mixin::Command;
 use pbjx::{Code, Error, Pbjx, Selector};
 use pbjx_examples::schemas::acme::blog::ArticleStatus;
@@ -30,7 +32,10 @@ impl Articles {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let pbjx = build()?;
+    // The embedded scheduler; `SqliteScheduler::open("jobs.db", ..)` keeps jobs across
+    // restarts. Its registry decodes the stored commands.
+    let scheduler = SqliteScheduler::open_in_memory(PublishArticleV1::registry())?;
+    let pbjx = build(scheduler.clone())?;
 
     // 1. A command built with the validating builder (every rejected value is reported at
     //    once by `build`); ids and timestamps are generated.
@@ -82,7 +87,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => unreachable!("unexpected {other:?}"),
     }
 
-    // 6. Decoding is strict and names the field.
+    // 6. send_at: a command stored now and sent later by the scheduler's worker (through the
+    //    same hooks and handler; a failing send is retried, then reported).
+    let worker = scheduler.spawn_worker(pbjx.clone(), WorkerOptions::default());
+    let later = PublishArticleV1::new()
+        .with_article_id("3e8f2d10-8a3b-41ee-8c99-0242ac120002")?
+        .with_title("Published by the scheduler")?;
+    let at = std::time::SystemTime::now() + std::time::Duration::from_millis(300);
+    let job = pbjx
+        .send_at(later, at, Some("publish-3e8f2d10".into()))
+        .await?;
+    println!("scheduled       : job [{job}] in 300 ms");
+    let scheduled =
+        GetArticleRequestV1::new().with_article_id("3e8f2d10-8a3b-41ee-8c99-0242ac120002")?;
+    let mut fired = None;
+    for _ in 0..100 {
+        match pbjx
+            .request_as::<GetArticleResponseV1>(scheduled.clone())
+            .await
+        {
+            Ok(response) => {
+                fired = Some(response);
+                break;
+            }
+            Err(Error::RequestHandlingFailed { .. }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let fired = fired.ok_or("the scheduled job did not fire within 5 s")?;
+    println!(
+        "job fired       : {:?}",
+        fired.article().and_then(ArticleMixin::title)
+    );
+    worker.shutdown().await;
+
+    // 7. Decoding is strict and names the field.
     let bad = r#"{"_schema":"pbj:acme:blog:event:article-published:1-0-0","event_id":"x"}"#;
     if let Err(e) = ArticlePublishedV1::from_json(bad) {
         println!("decode error    : {e}");
@@ -93,8 +134,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn build() -> Result<Pbjx, Error> {
+fn build(scheduler: SqliteScheduler) -> Result<Pbjx, Error> {
     Pbjx::builder()
+        .scheduler(scheduler)
         // The state every handler, subscriber and hook below receives.
         .with_state(Articles::default())
         // bind: cheap context from the environment, on every command.

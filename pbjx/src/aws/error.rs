@@ -71,7 +71,9 @@ impl ErrorClass {
             | "BandwidthLimitExceeded"
             | "SlowDown"
             | "PriorRequestNotComplete"
-            | "KMSThrottlingException" => ErrorClass::Throttling,
+            | "KMSThrottlingException"
+            | "ExecutionLimitExceeded"
+            | "OverLimit" => ErrorClass::Throttling,
             "ConditionalCheckFailedException" | "PreconditionFailed" => {
                 ErrorClass::ConditionalFailure
             }
@@ -81,7 +83,10 @@ impl ErrorClass {
             | "NoSuchKey"
             | "NoSuchBucket"
             | "StateMachineDoesNotExist"
-            | "ExecutionDoesNotExist" => ErrorClass::NotFound,
+            | "StateMachineDeleting"
+            | "ExecutionDoesNotExist"
+            | "QueueDoesNotExist"
+            | "AWS.SimpleQueueService.NonExistentQueue" => ErrorClass::NotFound,
             "InternalServerError"
             | "InternalServerException"
             | "InternalFailure"
@@ -99,7 +104,11 @@ impl ErrorClass {
             | "InvalidParameterValueException"
             | "InvalidArgumentException"
             | "InvalidRequestException"
-            | "InvalidArn" => ErrorClass::InvalidRequest,
+            | "InvalidArn"
+            | "InvalidExecutionInput"
+            | "InvalidName"
+            | "InvalidDefinition"
+            | "ReceiptHandleIsInvalid" => ErrorClass::InvalidRequest,
             "AccessDeniedException"
             | "AccessDenied"
             | "UnrecognizedClientException"
@@ -132,6 +141,15 @@ pub fn classify<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Err
             ErrorClass::Retryable
         }
         _ => ErrorClass::Other,
+    }
+}
+
+/// The error code the service answered with (`None` when the request failed before an
+/// answer: timeouts, connection errors, a request that could not be built).
+pub fn error_code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(service) => service.err().code(),
+        _ => None,
     }
 }
 
@@ -168,6 +186,21 @@ where
 {
     let (class, message) = describe(what, &err);
     Error::storage(backend, class.code(), message).with_source(err)
+}
+
+/// [`storage_error`] with a code the caller picked (a backend reproducing the original's
+/// mapping of AWS error codes).
+pub fn storage_error_with_code<E>(
+    backend: &str,
+    what: &str,
+    code: Code,
+    err: SdkError<E, HttpResponse>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let (_, message) = describe(what, &err);
+    Error::storage(backend, code, message).with_source(err)
 }
 
 /// An [`Error::Transport`] of `transport` for an SDK error (message as in

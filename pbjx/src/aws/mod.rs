@@ -14,8 +14,9 @@
 
 mod config;
 mod error;
-mod retry;
 
+pub use crate::retry::RetryPolicy;
 pub use config::config_from_env;
-pub use error::{ErrorClass, classify, storage_error, transport_error};
-pub use retry::RetryPolicy;
+pub use error::{
+    ErrorClass, classify, error_code, storage_error, storage_error_with_code, transport_error,
+};

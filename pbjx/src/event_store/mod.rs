@@ -30,7 +30,7 @@
 
 mod memory;
 #[cfg(feature = "sqlite")]
-mod sqlite;
+pub(crate) mod sqlite;
 mod stream_id;
 mod two_phase;
 

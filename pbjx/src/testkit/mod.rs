@@ -6,3 +6,4 @@
 //! `pbjx = { version = "...", features = ["testkit"] }` to its dev-dependencies.
 
 pub mod event_store;
+pub mod scheduler;

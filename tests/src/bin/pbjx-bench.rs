@@ -107,6 +107,11 @@ enum Case {
     SqlitePutEventsFullConcurrent,
     /// SQLite file, forward slices of 1000 decoded events (ops = events returned).
     SqliteGetStreamSlice,
+    /// Embedded (SQLite) scheduler: `send_at` of a command a day ahead (ops = jobs stored).
+    SchedulerSchedule,
+    /// Embedded (SQLite) scheduler: one worker sending due jobs through the exchange (ops =
+    /// jobs sent and deleted).
+    SchedulerDispatch,
 }
 
 impl Case {
@@ -133,6 +138,8 @@ impl Case {
             Self::SqlitePutEventsFull => cases::sqlite_put(b, Full),
             Self::SqlitePutEventsFullConcurrent => cases::sqlite_put_full_concurrent(b),
             Self::SqliteGetStreamSlice => cases::sqlite_slice(b),
+            Self::SchedulerSchedule => cases::scheduler_schedule(b),
+            Self::SchedulerDispatch => cases::scheduler_dispatch(b),
         }
     }
 }
@@ -290,11 +297,12 @@ mod cases {
     use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
     use pbjx::schemas::gdbots::pbjx::mixin::Command;
     use pbjx::schemas::gdbots::pbjx::request::{EchoRequestV1, EchoResponseV1};
-    use pbjx::{Pbjx, Selector, Stage};
+    use pbjx::scheduler::{Scheduler, SqliteScheduler, WorkerOptions};
+    use pbjx::{Pbjx, Selector, SendAt, Stage};
     use pbjx_tests::schemas::acme::iam::node::UserV1;
     use pbjx_tests::schemas::gdbots::ncr::NodeStatus;
 
-    use super::{Bench, BoxError, Instant, Measured, black_box, check};
+    use super::{Bench, BoxError, Duration, Instant, Measured, black_box, check};
 
     fn mref(curie: &str, id: &str, tag: Option<&str>) -> MessageRef {
         MessageRef::new(curie, id, tag).expect("valid message ref")
@@ -786,6 +794,145 @@ mod cases {
         fn drop(&mut self) {
             remove_db(&self.path);
         }
+    }
+
+    /// A fresh SQLite scheduler file in the temp dir (default options: `synchronous=FULL`),
+    /// removed (with its WAL) on drop.
+    struct SchedulerBench {
+        path: std::path::PathBuf,
+        scheduler: SqliteScheduler,
+    }
+
+    impl SchedulerBench {
+        fn open(name: &str) -> Result<Self, BoxError> {
+            let path = std::env::temp_dir().join(format!(
+                "pbjx-bench-scheduler-{name}-{}.db",
+                std::process::id()
+            ));
+            remove_db(&path);
+            let scheduler = SqliteScheduler::open(&path, pbjx::registry())?;
+            Ok(Self { path, scheduler })
+        }
+    }
+
+    impl Drop for SchedulerBench {
+        fn drop(&mut self) {
+            remove_db(&self.path);
+        }
+    }
+
+    /// A frozen check-health command, as `Pbjx::send_at` hands it to the scheduler.
+    fn frozen_command() -> Result<Arc<dyn Message>, BoxError> {
+        let mut command = CheckHealthV1::new()
+            .with_msg("scheduled")?
+            .with_ctx_tenant_id("tenant-1")?;
+        command.freeze();
+        Ok(Arc::new(command))
+    }
+
+    /// Schedules `count` jobs with ids `{prefix}-{n}` (n from `first`) at `at`, all at once
+    /// (concurrent tasks, so the writer's group commit gathers them).
+    async fn schedule_jobs(
+        scheduler: &SqliteScheduler,
+        command: &Arc<dyn Message>,
+        at: SendAt,
+        prefix: &str,
+        first: u64,
+        count: u64,
+    ) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in first..first + count {
+            let (scheduler, command) = (scheduler.clone(), command.clone());
+            let id = format!("{prefix}-{n}");
+            tasks.spawn(async move { scheduler.send_at(command, at, Some(id)).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.expect("send_at task").expect("send_at");
+        }
+    }
+
+    /// `SqliteScheduler::send_at` of a frozen check-health command a day ahead (ops = jobs
+    /// stored), from as many concurrent tasks as the batch has ops, on a database file with
+    /// the default `synchronous=FULL`: the writer commits the jobs queued meanwhile together.
+    /// Verified: every job is stored.
+    pub fn scheduler_schedule(b: &Bench) -> Result<Measured, BoxError> {
+        let bench = SchedulerBench::open("schedule")?;
+        let command = frozen_command()?;
+        let at = SendAt::from(std::time::SystemTime::now() + Duration::from_secs(86_400));
+        let mut total = 0u64;
+        let result = b.measure(|k| {
+            b.rt.block_on(schedule_jobs(
+                &bench.scheduler,
+                &command,
+                at,
+                "job",
+                total,
+                k,
+            ));
+            total += k;
+            k
+        });
+        let stored = b.rt.block_on(bench.scheduler.job_count())?;
+        check(stored == total, || {
+            format!("stored {stored} jobs, scheduled {total}")
+        })?;
+        Ok(result)
+    }
+
+    /// A worker sending due jobs through an exchange to a check-health handler (ops = jobs
+    /// sent and deleted): `--n` jobs (default 50,000; 5,000 with `--quick`) are stored due,
+    /// then one worker (batches of 256, `synchronous=FULL`) is started and timed until the
+    /// handler has seen them all. Verified: every job was sent once and the table is empty.
+    pub fn scheduler_dispatch(b: &Bench) -> Result<Measured, BoxError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
+        let jobs = b
+            .n
+            .unwrap_or(if b.pool < 100_000 { 5_000 } else { 50_000 });
+        let bench = SchedulerBench::open("dispatch")?;
+        let command = frozen_command()?;
+        let sent = Arc::new(AtomicU64::new(0));
+        let all_sent = Arc::new(tokio::sync::Notify::new());
+        let (counter, done) = (sent.clone(), all_sent.clone());
+        let pbjx = Pbjx::builder()
+            .scheduler(bench.scheduler.clone())
+            .command(move |cmd: Arc<CheckHealthV1>, _pbjx| {
+                let (counter, done) = (counter.clone(), done.clone());
+                async move {
+                    if cmd.msg() == Some("scheduled")
+                        && counter.fetch_add(1, Ordering::Relaxed) + 1 == jobs
+                    {
+                        done.notify_one();
+                    }
+                    Ok(())
+                }
+            })
+            .build()?;
+        let due = SendAt::from(std::time::SystemTime::now() - Duration::from_secs(1));
+        rt.block_on(schedule_jobs(
+            &bench.scheduler,
+            &command,
+            due,
+            "due",
+            0,
+            jobs,
+        ));
+        let (per_sec, left) = rt.block_on(async {
+            let t = Instant::now();
+            let worker = bench
+                .scheduler
+                .spawn_worker(pbjx, WorkerOptions::default().with_batch_size(256));
+            all_sent.notified().await;
+            let per_sec = jobs as f64 / t.elapsed().as_secs_f64();
+            worker.shutdown().await;
+            (per_sec, bench.scheduler.job_count().await)
+        });
+        let (sent, left) = (sent.load(Ordering::Relaxed), left?);
+        check(sent == jobs && left == 0, || {
+            format!("sent {sent} of {jobs} jobs, {left} left in the table")
+        })?;
+        Ok(Measured { ops: jobs, per_sec })
     }
 
     fn remove_db(path: &std::path::Path) {

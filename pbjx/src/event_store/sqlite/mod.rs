@@ -66,7 +66,7 @@ pub enum Synchronous {
 }
 
 impl Synchronous {
-    fn pragma(self) -> &'static str {
+    pub(crate) fn pragma(self) -> &'static str {
         match self {
             Synchronous::Full => "FULL",
             Synchronous::Normal => "NORMAL",
@@ -74,7 +74,7 @@ impl Synchronous {
     }
 
     /// The name of a `PRAGMA synchronous` value as SQLite reports it (0..=3).
-    fn name_of(value: i64) -> &'static str {
+    pub(crate) fn name_of(value: i64) -> &'static str {
         match value {
             0 => "OFF",
             1 => "NORMAL",
@@ -224,7 +224,7 @@ fn storage(code: Code, message: impl Into<String>) -> Error {
     Error::storage(BACKEND, code, message)
 }
 
-fn db_err(e: rusqlite::Error) -> Error {
+pub(crate) fn db_err(e: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode as C;
     let code = match e.sqlite_error_code() {
         Some(C::DatabaseBusy | C::DatabaseLocked) => Code::Unavailable,
@@ -238,7 +238,7 @@ fn db_err(e: rusqlite::Error) -> Error {
     storage(code, e.to_string()).with_source(e)
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back on
     // drop), so the connection is still usable.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -304,16 +304,7 @@ impl SqliteEventStore {
         options: SqliteOptions,
     ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let conn = Connection::open(&path).map_err(db_err)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(db_err)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(storage(
-                Code::FailedPrecondition,
-                format!("cannot switch {} to WAL mode (got {mode})", path.display()),
-            ));
-        }
+        let conn = open_wal(&path)?;
         Self::from_connection(conn, Some(path), registry.into(), options)
     }
 
@@ -406,6 +397,22 @@ impl SqliteEventStore {
             })) as BoxFuture<'static, _>
         }))
     }
+}
+
+/// Opens (creating if needed) the database file at `path` and switches it to WAL mode (the
+/// event store's and the scheduler's files).
+pub(crate) fn open_wal(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(db_err)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(db_err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(storage(
+            Code::FailedPrecondition,
+            format!("cannot switch {} to WAL mode (got {mode})", path.display()),
+        ));
+    }
+    Ok(conn)
 }
 
 fn create_tables(conn: &Connection) -> Result<()> {

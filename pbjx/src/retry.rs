@@ -9,11 +9,13 @@ use std::time::Duration;
 /// are made in total.
 ///
 /// The SDK clients retry throttled and failed requests on their own; this policy is for the
-/// retries above them, which the SDK cannot know about.
+/// retries above them, which the SDK cannot know about. Scheduler workers use it for the
+/// attempts at sending a job ([`crate::scheduler::WorkerOptions::with_retry`]). Also reachable
+/// as `pbjx::aws::RetryPolicy`.
 ///
 /// ```
 /// use std::time::Duration;
-/// use pbjx::aws::RetryPolicy;
+/// use pbjx::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
 ///     .with_max_attempts(5)

@@ -1,0 +1,1 @@
+pub(crate) async fn run(_a: &crate::App, _c: &crate::Config, _b: crate::cli::BatchArgs, _q: bool) -> crate::exit::CliResult { todo!() }

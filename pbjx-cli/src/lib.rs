@@ -38,7 +38,9 @@ mod config;
 mod dispatch;
 mod events;
 mod exit;
+mod input;
 mod message;
+mod migrate;
 mod progress;
 #[cfg(feature = "remote")]
 mod remote;

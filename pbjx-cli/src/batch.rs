@@ -45,11 +45,20 @@ pub(crate) async fn run(app: &App, config: &Config, args: BatchArgs, quiet: bool
     } else {
         Some(Target::open(app, config, args.target.url.as_deref()).await?)
     };
-    let total = input::count_lines(&args.file)
-        .map(|n| n.min(end).saturating_sub(args.start_line - 1));
+    let total =
+        input::count_lines(&args.file).map(|n| n.min(end).saturating_sub(args.start_line - 1));
     let progress = Progress::new(total, "batch", quiet);
     let mut lines = Lines::default();
-    let result = process(app, &args, target.as_ref(), reader, end, &progress, &mut lines).await;
+    let result = process(
+        app,
+        &args,
+        target.as_ref(),
+        reader,
+        end,
+        &progress,
+        &mut lines,
+    )
+    .await;
     progress.finish();
     println!(
         "{}",
@@ -98,7 +107,9 @@ async fn process(
                 lines.invalid += 1;
                 let text = format!("{at}: invalid message: {e}");
                 if !args.skip_invalid {
-                    return Err(CliError::failure(format!("{text} (--skip-invalid goes on)")));
+                    return Err(CliError::failure(format!(
+                        "{text} (--skip-invalid goes on)"
+                    )));
                 }
                 progress.warn(&format!("pbjx: {text}"));
                 continue;
@@ -138,7 +149,10 @@ async fn process(
             }
             progress.warn(&format!("pbjx: {text}"));
         }
-        progress.message(format!("{} failed, {} invalid", lines.failed, lines.invalid));
+        progress.message(format!(
+            "{} failed, {} invalid",
+            lines.failed, lines.invalid
+        ));
     }
     Ok(())
 }

@@ -54,16 +54,24 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a command (in process, or to --url) and print the envelope.
-    #[command(after_help = "Example:\n  pbjx send gdbots:pbjx:command:check-health '{\"msg\":\"hi\"}'")]
+    #[command(
+        after_help = "Example:\n  pbjx send gdbots:pbjx:command:check-health '{\"msg\":\"hi\"}'"
+    )]
     Send(MessageArgs),
     /// Publish an event (in process, or to --url) and print the envelope.
-    #[command(after_help = "Example:\n  pbjx publish gdbots:pbjx:event:health-checked '{\"msg\":\"up\"}'")]
+    #[command(
+        after_help = "Example:\n  pbjx publish gdbots:pbjx:event:health-checked '{\"msg\":\"up\"}'"
+    )]
     Publish(MessageArgs),
     /// Make a request (in process, or to --url) and print the envelope with the response.
-    #[command(after_help = "Example:\n  pbjx request gdbots:pbjx:request:echo-request '{\"msg\":\"ping\"}' --pretty")]
+    #[command(
+        after_help = "Example:\n  pbjx request gdbots:pbjx:request:echo-request '{\"msg\":\"ping\"}' --pretty"
+    )]
     Request(MessageArgs),
     /// Send the commands and publish the events of an NDJSON file, one message per line.
-    #[command(after_help = "Examples:\n  pbjx batch messages.ndjson --dry-run\n  pbjx batch messages.ndjson --skip-invalid --skip-errors --start-line 1001 --end-line 2000\n\nPrints a summary {\"lines\":{...}} on stdout; exit 3 when lines were skipped.")]
+    #[command(
+        after_help = "Examples:\n  pbjx batch messages.ndjson --dry-run\n  pbjx batch messages.ndjson --skip-invalid --skip-errors --start-line 1001 --end-line 2000\n\nPrints a summary {\"lines\":{...}} on stdout; exit 3 when lines were skipped."
+    )]
     Batch(BatchArgs),
     /// Create or describe the storage of the configured backends.
     #[command(subcommand)]
@@ -183,18 +191,24 @@ pub struct RangeArgs {
 #[derive(Debug, Subcommand)]
 pub enum EventsCommand {
     /// Print the events of a stream (or of every stream) as NDJSON, one event per line.
-    #[command(after_help = "Examples:\n  pbjx events export > all.ndjson\n  pbjx events export acme:article:1 --since 1700000000 --until 1710000000\n  pbjx events export --with-stream-id --batch-delay 0 > all.ndjson   # replayable into another store")]
+    #[command(
+        after_help = "Examples:\n  pbjx events export > all.ndjson\n  pbjx events export acme:article:1 --since 1700000000 --until 1710000000\n  pbjx events export --with-stream-id --batch-delay 0 > all.ndjson   # replayable into another store"
+    )]
     Export(ExportArgs),
     /// Publish the events again (marked as a replay: frozen, no lifecycle), or append them to
     /// the configured event store (--to store); from the store or from an export file.
-    #[command(after_help = "Examples:\n  pbjx events replay acme:article:1 --yes\n  pbjx --config copy.toml events replay --input all.ndjson --to store --yes\n\nAsks for confirmation unless --yes or --dry-run; exit 4 when not confirmed.")]
+    #[command(
+        after_help = "Examples:\n  pbjx events replay acme:article:1 --yes\n  pbjx --config copy.toml events replay --input all.ndjson --to store --yes\n\nAsks for confirmation unless --yes or --dry-run; exit 4 when not confirmed."
+    )]
     Replay(ReplayArgs),
     /// Print a stream's new events as they are appended (polls the store), as NDJSON.
     #[command(after_help = "Example:\n  pbjx events tail acme:article:1 --interval 1")]
     Tail(TailArgs),
     /// Move DynamoDB stream heads of the previous layout out of the event table into the heads
     /// table (resumable; safe while appends go on).
-    #[command(after_help = "Example:\n  pbjx events migrate-heads --checkpoint heads.checkpoint\n\nPrints {\"moved\",\"already_moved\",\"pages\"} on stdout.")]
+    #[command(
+        after_help = "Example:\n  pbjx events migrate-heads --checkpoint heads.checkpoint\n\nPrints {\"moved\",\"already_moved\",\"pages\"} on stdout."
+    )]
     MigrateHeads(MigrateHeadsArgs),
 }
 

@@ -37,7 +37,9 @@ impl Target {
             Some(url) => {
                 let url = if url.is_empty() {
                     config.remote.url.as_deref().ok_or_else(|| {
-                        CliError::usage("--url without a value needs remote.url in the config (or PBJX_URL)")
+                        CliError::usage(
+                            "--url without a value needs remote.url in the config (or PBJX_URL)",
+                        )
                     })?
                 } else {
                     url
@@ -63,7 +65,10 @@ impl Target {
                         .ok()
                         .and_then(|v| {
                             let name = v.get("error_name")?.as_str()?.to_owned();
-                            let text = v.get("error_message").and_then(|m| m.as_str()).unwrap_or("");
+                            let text = v
+                                .get("error_message")
+                                .and_then(|m| m.as_str())
+                                .unwrap_or("");
                             Some(format!("{name}: {text}"))
                         })
                         .unwrap_or_else(|| reply.body.chars().take(200).collect());
@@ -122,7 +127,10 @@ fn envelope_json(envelope: &serde_json::Value, registry: &Registry) -> String {
     }
 }
 
-fn outcome(result: Result<serde_json::Value, (Error, Box<dyn Message>)>, registry: &Registry) -> Outcome {
+fn outcome(
+    result: Result<serde_json::Value, (Error, Box<dyn Message>)>,
+    registry: &Registry,
+) -> Outcome {
     match result {
         Ok(envelope) => Outcome {
             ok: true,
@@ -135,7 +143,11 @@ fn outcome(result: Result<serde_json::Value, (Error, Box<dyn Message>)>, registr
             // original's controller reports them.
             if let Error::RequestHandlingFailed { response } = &error {
                 for field in ["error_name", "error_message"] {
-                    if let Some(v) = response.data().get_single(field).and_then(pbj::Value::as_str) {
+                    if let Some(v) = response
+                        .data()
+                        .get_single(field)
+                        .and_then(pbj::Value::as_str)
+                    {
                         envelope[field] = serde_json::Value::String(v.to_owned());
                     }
                 }
@@ -156,7 +168,10 @@ fn outcome(result: Result<serde_json::Value, (Error, Box<dyn Message>)>, registr
 
 #[cfg(feature = "remote")]
 fn remote(url: &str, config: &Config) -> CliResult<Target> {
-    Ok(Target::Remote(crate::remote::Remote::new(url, &config.remote)?))
+    Ok(Target::Remote(crate::remote::Remote::new(
+        url,
+        &config.remote,
+    )?))
 }
 
 #[cfg(not(feature = "remote"))]

@@ -19,7 +19,12 @@ use crate::message::{Kind, json_of};
 use crate::progress::Progress;
 
 /// Runs an `events` subcommand.
-pub(crate) async fn run(app: &App, config: &Config, command: EventsCommand, quiet: bool) -> CliResult {
+pub(crate) async fn run(
+    app: &App,
+    config: &Config,
+    command: EventsCommand,
+    quiet: bool,
+) -> CliResult {
     match command {
         EventsCommand::Export(args) => export(app, config, args, quiet).await,
         EventsCommand::Replay(args) => replay(app, config, args, quiet).await,
@@ -101,7 +106,8 @@ async fn export(app: &App, config: &Config, args: ExportArgs, quiet: bool) -> Cl
     while let Some(item) = events.next().await {
         match item {
             Ok(stored) => {
-                writeln!(out, "{}", export_line(&stored, args.with_stream_id)).map_err(write_error)?;
+                writeln!(out, "{}", export_line(&stored, args.with_stream_id))
+                    .map_err(write_error)?;
                 exported += 1;
                 progress.inc(1);
                 if pacer.tick() {
@@ -111,7 +117,11 @@ async fn export(app: &App, config: &Config, args: ExportArgs, quiet: bool) -> Cl
             }
             Err(e) => {
                 failed += 1;
-                let text = format!("event store [{}]: cannot read an event: {}", store.name(), chain(&e));
+                let text = format!(
+                    "event store [{}]: cannot read an event: {}",
+                    store.name(),
+                    chain(&e)
+                );
                 if !args.skip_errors {
                     out.flush().map_err(write_error)?;
                     progress.finish();
@@ -190,7 +200,11 @@ impl Replayer<'_> {
             match self.to {
                 ReplayTo::Publish => {
                     if let Err(e) = self.pbjx.publish_frozen(event.clone()).await {
-                        let text = format!("publish [{}]: {}", event.generate_message_ref(None), chain(&e));
+                        let text = format!(
+                            "publish [{}]: {}",
+                            event.generate_message_ref(None),
+                            chain(&e)
+                        );
                         self.fail(text)?;
                     } else {
                         self.ok += 1;
@@ -228,7 +242,11 @@ impl Replayer<'_> {
         };
         let events = std::mem::take(&mut self.pending);
         let count = events.len() as u64;
-        match self.store.put_events(&stream, events.clone(), ExpectedState::Any).await {
+        match self
+            .store
+            .put_events(&stream, events.clone(), ExpectedState::Any)
+            .await
+        {
             Ok(_) => self.ok += count,
             Err(e) if !self.skip_errors => {
                 self.failed += count;
@@ -239,7 +257,11 @@ impl Replayer<'_> {
             }
             Err(_) => {
                 for event in events {
-                    match self.store.put_events(&stream, vec![event.clone()], ExpectedState::Any).await {
+                    match self
+                        .store
+                        .put_events(&stream, vec![event.clone()], ExpectedState::Any)
+                        .await
+                    {
                         Ok(_) => self.ok += 1,
                         Err(e) => {
                             let text = format!(
@@ -266,14 +288,16 @@ fn in_range(event: &dyn Message, since: Option<Microtime>, until: Option<Microti
 
 /// One line of an export file: its stream (when written with `--with-stream-id`) and event.
 fn parse_line(line: &str, app: &App) -> Result<(Option<StreamId>, Arc<dyn Message>), String> {
-    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     let (stream, json) = match value.get("event") {
         Some(event) if value.get("_schema").is_none() => {
             let stream = value
                 .get("stream_id")
                 .and_then(serde_json::Value::as_str)
                 .ok_or("a line with \"event\" needs a \"stream_id\" string")?;
-            let stream = StreamId::parse(stream).map_err(|e| format!("stream_id [{stream}]: {e}"))?;
+            let stream =
+                StreamId::parse(stream).map_err(|e| format!("stream_id [{stream}]: {e}"))?;
             (Some(stream), event.to_string())
         }
         _ => (None, line.to_owned()),
@@ -340,7 +364,11 @@ async fn replay(app: &App, config: &Config, args: ReplayArgs, quiet: bool) -> Cl
         })
     );
     result?;
-    Ok(if replayer.failed > 0 { Exit::Partial } else { Exit::Ok })
+    Ok(if replayer.failed > 0 {
+        Exit::Partial
+    } else {
+        Exit::Ok
+    })
 }
 
 async fn replay_file(

@@ -113,9 +113,16 @@ pub(crate) fn ok_envelope(http_code: u16, message: &dyn Message) -> serde_json::
 
 /// A failed envelope: the error's code, its HTTP status, name and message (not redacted: the
 /// console is trusted, as in the original).
-pub(crate) fn error_envelope(error: &pbjx::Error, message: Option<&dyn Message>) -> serde_json::Value {
+pub(crate) fn error_envelope(
+    error: &pbjx::Error,
+    message: Option<&dyn Message>,
+) -> serde_json::Value {
     let code = error.code();
-    let code = if code == pbjx::Code::Ok { pbjx::Code::Unknown } else { code };
+    let code = if code == pbjx::Code::Ok {
+        pbjx::Code::Unknown
+    } else {
+        code
+    };
     let mut envelope = envelope_base(false, i64::from(code.value()), code.to_http());
     envelope["error_name"] = serde_json::Value::String(error.name());
     envelope["error_message"] = serde_json::Value::String(crate::exit::chain(error));

@@ -7,7 +7,12 @@ use crate::config::Config;
 use crate::exit::{CliError, CliResult};
 
 #[cfg(feature = "dynamodb")]
-pub(crate) async fn run(app: &App, config: &Config, args: MigrateHeadsArgs, quiet: bool) -> CliResult {
+pub(crate) async fn run(
+    app: &App,
+    config: &Config,
+    args: MigrateHeadsArgs,
+    quiet: bool,
+) -> CliResult {
     use pbjx::event_store::dynamodb::HeadMigrationCheckpoint;
 
     use crate::config::EventStoreBackend;
@@ -23,15 +28,24 @@ pub(crate) async fn run(app: &App, config: &Config, args: MigrateHeadsArgs, quie
     let mut checkpoint = match &args.checkpoint {
         Some(path) if path.exists() => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::usage(format!("cannot read the checkpoint {}: {e}", path.display()))
+                CliError::usage(format!(
+                    "cannot read the checkpoint {}: {e}",
+                    path.display()
+                ))
             })?;
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                CliError::usage(format!("checkpoint {}: {e}", path.display()))
-            })?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| CliError::usage(format!("checkpoint {}: {e}", path.display())))?;
             let field = |name: &str| {
-                value.get(name).and_then(serde_json::Value::as_str).map(str::to_owned).ok_or_else(|| {
-                    CliError::usage(format!("checkpoint {}: no \"{name}\" string", path.display()))
-                })
+                value
+                    .get(name)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| {
+                        CliError::usage(format!(
+                            "checkpoint {}: no \"{name}\" string",
+                            path.display()
+                        ))
+                    })
             };
             Some(HeadMigrationCheckpoint {
                 stream_id: field("stream_id")?,
@@ -58,7 +72,11 @@ pub(crate) async fn run(app: &App, config: &Config, args: MigrateHeadsArgs, quie
                     store.table(),
                     store.heads_table(),
                     chain(&e),
-                    if args.checkpoint.is_some() { " from the checkpoint" } else { "" }
+                    if args.checkpoint.is_some() {
+                        " from the checkpoint"
+                    } else {
+                        ""
+                    }
                 ))
             })?;
         pages += 1;
@@ -79,11 +97,18 @@ pub(crate) async fn run(app: &App, config: &Config, args: MigrateHeadsArgs, quie
                         .to_string(),
                 ),
                 None => std::fs::remove_file(path).or_else(|e| {
-                    if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
                 }),
             };
             written.map_err(|e| {
-                CliError::failure(format!("cannot write the checkpoint {}: {e}", path.display()))
+                CliError::failure(format!(
+                    "cannot write the checkpoint {}: {e}",
+                    path.display()
+                ))
             })?;
         }
         if checkpoint.is_none() {
@@ -99,7 +124,12 @@ pub(crate) async fn run(app: &App, config: &Config, args: MigrateHeadsArgs, quie
 }
 
 #[cfg(not(feature = "dynamodb"))]
-pub(crate) async fn run(_app: &App, _config: &Config, _args: MigrateHeadsArgs, _quiet: bool) -> CliResult {
+pub(crate) async fn run(
+    _app: &App,
+    _config: &Config,
+    _args: MigrateHeadsArgs,
+    _quiet: bool,
+) -> CliResult {
     Err(CliError::usage(
         "this pbjx was built without the DynamoDB event store (cargo feature `dynamodb`)",
     ))

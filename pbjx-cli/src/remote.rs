@@ -37,7 +37,10 @@ impl Remote {
             .build()
             .map_err(|e| CliError::failure(format!("cannot build the HTTP client: {e}")))?;
         let signer = config.token_secret.as_ref().map(|secret| {
-            let kid = config.token_kid.clone().unwrap_or_else(|| "default".to_owned());
+            let kid = config
+                .token_kid
+                .clone()
+                .unwrap_or_else(|| "default".to_owned());
             (
                 PbjxTokenSigner::new([(kid.clone(), secret.as_bytes())], Some(&kid)),
                 Some(kid),
@@ -63,7 +66,11 @@ impl Remote {
 
     /// POSTs the message's JSON to its route with a token signed for the body and the URL
     /// (`x-pbjx-dry-run` when `dry_run`).
-    pub(crate) async fn post(&self, message: &dyn Message, dry_run: bool) -> Result<Reply, CliError> {
+    pub(crate) async fn post(
+        &self,
+        message: &dyn Message,
+        dry_run: bool,
+    ) -> Result<Reply, CliError> {
         let url = self.route(message);
         let body = message.to_json();
         let mut request = self
@@ -79,11 +86,10 @@ impl Remote {
         if dry_run {
             request = request.header("x-pbjx-dry-run", "1");
         }
-        let response = request
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| CliError::failure(format!("POST {url}: {}", crate::exit::chain(&e))))?;
+        let response =
+            request.body(body).send().await.map_err(|e| {
+                CliError::failure(format!("POST {url}: {}", crate::exit::chain(&e)))
+            })?;
         let status = response.status().as_u16();
         let body = response
             .text()

@@ -19,7 +19,11 @@ pub(crate) async fn run(app: &App, config: &Config, args: MessageArgs, kind: Kin
             std::io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|e| CliError::failure(format!("cannot read the JSON from stdin: {e}")))?;
-            if text.trim().is_empty() { "{}".to_owned() } else { text }
+            if text.trim().is_empty() {
+                "{}".to_owned()
+            } else {
+                text
+            }
         }
         None => "{}".to_owned(),
     };

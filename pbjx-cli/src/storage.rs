@@ -13,8 +13,8 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
         StorageCommand::Describe(args) => (false, args.service),
     };
     let wanted = |service: Service| only.is_none_or(|o| o == service);
-    let event_store = wanted(Service::EventStore)
-        && config.event_store.backend != EventStoreBackend::None;
+    let event_store =
+        wanted(Service::EventStore) && config.event_store.backend != EventStoreBackend::None;
     let scheduler =
         wanted(Service::Scheduler) && config.scheduler.backend != SchedulerBackend::None;
     if !event_store && !scheduler {

@@ -26,14 +26,22 @@ fn send_prints_the_envelope_of_the_handled_command() {
     assert_eq!(envelope["http_code"], 202);
     assert_eq!(envelope["message"]["msg"], "hi");
     assert_eq!(envelope["message_ref"]["curie"], CHECK_HEALTH);
-    assert_eq!(envelope["message_ref"]["id"], envelope["message"]["command_id"]);
+    assert_eq!(
+        envelope["message_ref"]["id"],
+        envelope["message"]["command_id"]
+    );
 }
 
 #[test]
 fn request_prints_the_response_and_stdin_gives_the_json() {
     let env = Env::sqlite();
     let out = env.run_with(
-        &["request", "gdbots:pbjx:request:echo-request", "--tenant-id", "t1"],
+        &[
+            "request",
+            "gdbots:pbjx:request:echo-request",
+            "--tenant-id",
+            "t1",
+        ],
         Some(r#"{"msg":"ping"}"#),
         &[],
     );
@@ -41,7 +49,10 @@ fn request_prints_the_response_and_stdin_gives_the_json() {
     let envelope = out.json();
     assert_eq!(envelope["http_code"], 200);
     let response = &envelope["message"];
-    assert_eq!(response["_schema"], "pbj:gdbots:pbjx:request:echo-response:1-0-0");
+    assert_eq!(
+        response["_schema"],
+        "pbj:gdbots:pbjx:request:echo-response:1-0-0"
+    );
     assert_eq!(response["msg"], "ping");
     assert_eq!(response["ctx_request"]["ctx_tenant_id"], "t1");
     assert_eq!(envelope["message_ref"]["id"], response["response_id"]);
@@ -50,7 +61,11 @@ fn request_prints_the_response_and_stdin_gives_the_json() {
 #[test]
 fn publish_takes_events_only() {
     let env = Env::sqlite();
-    let out = env.run(&["publish", "gdbots:pbjx:event:health-checked", r#"{"msg":"up"}"#]);
+    let out = env.run(&[
+        "publish",
+        "gdbots:pbjx:event:health-checked",
+        r#"{"msg":"up"}"#,
+    ]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["message"]["msg"], "up");
 
@@ -81,7 +96,12 @@ fn bad_input_gives_usage_or_failure_codes_naming_the_problem() {
     let env = Env::sqlite();
     let unknown = env.run(&["send", "acme:nope:command:nothing", "{}"]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("unknown curie [acme:nope:command:nothing]"), "{unknown:?}");
+    assert!(
+        unknown
+            .stderr
+            .contains("unknown curie [acme:nope:command:nothing]"),
+        "{unknown:?}"
+    );
 
     let invalid = env.run(&["send", CHECK_HEALTH, r#"{"msg":5}"#]);
     assert_eq!(invalid.code, 1);
@@ -94,13 +114,19 @@ fn bad_input_gives_usage_or_failure_codes_naming_the_problem() {
         r#"{"_schema":"pbj:gdbots:pbjx:event:health-checked:1-0-0"}"#,
     ]);
     assert_eq!(mismatch.code, 1);
-    assert!(mismatch.stderr.contains("does not match the curie"), "{mismatch:?}");
+    assert!(
+        mismatch.stderr.contains("does not match the curie"),
+        "{mismatch:?}"
+    );
 
     let flag = env.run(&["send", CHECK_HEALTH, "--no-such-flag"]);
     assert_eq!(flag.code, 2, "{flag:?}");
     let time = env.run(&["events", "export", "--since", "yesterday"]);
     assert_eq!(time.code, 2, "{time:?}");
-    assert!(time.stderr.contains("neither unix seconds nor a 16-digit microtime"));
+    assert!(
+        time.stderr
+            .contains("neither unix seconds nor a 16-digit microtime")
+    );
 }
 
 #[test]
@@ -110,7 +136,10 @@ fn help_lists_examples_and_exit_codes() {
     let out = run(command, None);
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("Examples:"), "{out:?}");
-    assert!(out.stdout.contains("Exit codes: 0 ok, 1 failure, 2 usage"), "{out:?}");
+    assert!(
+        out.stdout.contains("Exit codes: 0 ok, 1 failure, 2 usage"),
+        "{out:?}"
+    );
     let mut command = pbjx();
     command.args(["events", "replay", "--help"]);
     let out = run(command, None);
@@ -130,7 +159,10 @@ fn configuration_errors_name_the_file_and_env_overrides_the_file() {
     let out = env.run_with(
         &["storage", "describe"],
         None,
-        &[("PBJX_EVENT_STORE_BACKEND", "sqlite"), ("PBJX_EVENT_STORE_PATH", "from-env.db")],
+        &[
+            ("PBJX_EVENT_STORE_BACKEND", "sqlite"),
+            ("PBJX_EVENT_STORE_PATH", "from-env.db"),
+        ],
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("from-env.db"), "{out:?}");
@@ -138,9 +170,17 @@ fn configuration_errors_name_the_file_and_env_overrides_the_file() {
 
     // JSON configuration by extension.
     let json = env.path("pbjx.json");
-    std::fs::write(&json, r#"{"event_store":{"backend":"sqlite","path":"json.db"}}"#).unwrap();
+    std::fs::write(
+        &json,
+        r#"{"event_store":{"backend":"sqlite","path":"json.db"}}"#,
+    )
+    .unwrap();
     let mut command = pbjx();
-    command.current_dir(env.dir.path()).arg("--config").arg(&json).args(["storage", "describe"]);
+    command
+        .current_dir(env.dir.path())
+        .arg("--config")
+        .arg(&json)
+        .args(["storage", "describe"]);
     let out = run(command, None);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(env.path("json.db").exists());
@@ -218,19 +258,42 @@ fn send_to_a_remote_endpoint_posts_the_message_with_a_valid_token() {
         &[("PBJX_TOKEN_KID", "k1"), ("PBJX_TOKEN_SECRET", "s3cret")],
     );
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.stdout.trim(), reply, "the endpoint's envelope is printed as is");
+    assert_eq!(
+        out.stdout.trim(),
+        reply,
+        "the endpoint's envelope is printed as is"
+    );
     let seen = seen.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert_eq!(seen.request_line, "POST /pbjx/gdbots/pbjx/command/check-health HTTP/1.1");
-    assert!(seen.header("content-type").unwrap().starts_with("application/json"));
+    assert_eq!(
+        seen.request_line,
+        "POST /pbjx/gdbots/pbjx/command/check-health HTTP/1.1"
+    );
+    assert!(
+        seen.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
     let body: serde_json::Value = serde_json::from_str(&seen.body).unwrap();
-    assert_eq!(body["_schema"], "pbj:gdbots:pbjx:command:check-health:1-0-0");
+    assert_eq!(
+        body["_schema"],
+        "pbj:gdbots:pbjx:command:check-health:1-0-0"
+    );
     assert_eq!(body["msg"], "remote");
     let token = seen.header("x-pbjx-token").expect("a token");
     let aud = format!("{base}/gdbots/pbjx/command/check-health");
     let signer = PbjxTokenSigner::new([("k1", "s3cret")], None);
-    signer.validate(&seen.body, &aud, token).expect("the token signs this body for this URL");
-    assert!(PbjxTokenSigner::new([("k1", "other")], None).validate(&seen.body, &aud, token).is_err());
-    assert!(!env.path("events.db").exists(), "remote mode opens no local backend");
+    signer
+        .validate(&seen.body, &aud, token)
+        .expect("the token signs this body for this URL");
+    assert!(
+        PbjxTokenSigner::new([("k1", "other")], None)
+            .validate(&seen.body, &aud, token)
+            .is_err()
+    );
+    assert!(
+        !env.path("events.db").exists(),
+        "remote mode opens no local backend"
+    );
 }
 
 #[test]
@@ -240,7 +303,10 @@ fn a_failed_remote_envelope_gives_exit_1_and_the_configured_url_is_used() {
     let env = Env::new(&format!("[remote]\nurl = \"{base}\"\n"));
     let out = env.run(&["send", "--url", "--dry-run", CHECK_HEALTH, "{}"]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("HTTP 400: InvalidPbjxToken: bad token"), "{out:?}");
+    assert!(
+        out.stderr.contains("HTTP 400: InvalidPbjxToken: bad token"),
+        "{out:?}"
+    );
     let seen = seen.recv_timeout(Duration::from_secs(10)).unwrap();
     assert!(seen.header("x-pbjx-dry-run").is_some());
     assert!(seen.header("x-pbjx-token").is_none(), "no secret, no token");
@@ -267,9 +333,19 @@ fn batch_stops_at_the_first_invalid_line_by_default() {
     let env = Env::sqlite();
     let out = batch(&env, &[]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("batch.ndjson:2: invalid message"), "{out:?}");
+    assert!(
+        out.stderr.contains("batch.ndjson:2: invalid message"),
+        "{out:?}"
+    );
     let lines = &out.json()["lines"];
-    assert_eq!((lines["total"].as_u64(), lines["ok"].as_u64(), lines["invalid"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (
+            lines["total"].as_u64(),
+            lines["ok"].as_u64(),
+            lines["invalid"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
 }
 
 #[test]
@@ -277,7 +353,11 @@ fn batch_skip_invalid_goes_on_to_the_first_failing_message() {
     let env = Env::sqlite();
     let out = batch(&env, &["--skip-invalid"]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("batch.ndjson:5: send failed: HandlerNotFound"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("batch.ndjson:5: send failed: HandlerNotFound"),
+        "{out:?}"
+    );
     let lines = &out.json()["lines"];
     assert_eq!(lines["total"], 5);
     assert_eq!(lines["ok"], 1);
@@ -297,7 +377,10 @@ fn batch_with_both_skip_flags_finishes_with_exit_3() {
     assert_eq!(lines["invalid"], 2);
     assert_eq!(lines["failed"], 1);
     assert_eq!(lines["ignored"], 2);
-    assert!(out.stderr.contains("batch.ndjson:7: invalid message"), "{out:?}");
+    assert!(
+        out.stderr.contains("batch.ndjson:7: invalid message"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -323,13 +406,27 @@ fn batch_dry_run_executes_nothing_and_line_range_limits_the_lines() {
 fn batch_pauses_between_batches() {
     let env = Env::sqlite();
     let lines: String = (0..3)
-        .map(|i| format!("{{\"_schema\":\"pbj:gdbots:pbjx:command:check-health:1-0-0\",\"msg\":\"{i}\"}}\n"))
+        .map(|i| {
+            format!(
+                "{{\"_schema\":\"pbj:gdbots:pbjx:command:check-health:1-0-0\",\"msg\":\"{i}\"}}\n"
+            )
+        })
         .collect();
     std::fs::write(env.path("three.ndjson"), lines).unwrap();
     let started = Instant::now();
-    let out = env.run(&["batch", "three.ndjson", "--batch-size", "1", "--batch-delay", "300"]);
+    let out = env.run(&[
+        "batch",
+        "three.ndjson",
+        "--batch-size",
+        "1",
+        "--batch-delay",
+        "300",
+    ]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(started.elapsed() >= Duration::from_millis(600), "two pauses of 300 ms");
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "two pauses of 300 ms"
+    );
     let out = env.run(&["batch", "three.ndjson", "--batch-size", "0"]);
     assert_eq!(out.code, 2, "batch size out of range: {out:?}");
 }
@@ -341,8 +438,14 @@ fn storage_create_and_describe_cover_event_store_and_scheduler() {
     );
     let out = env.run(&["storage", "create"]);
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("event store [sqlite]: storage created"), "{out:?}");
-    assert!(out.stdout.contains("scheduler [sqlite]: storage created"), "{out:?}");
+    assert!(
+        out.stdout.contains("event store [sqlite]: storage created"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("scheduler [sqlite]: storage created"),
+        "{out:?}"
+    );
     assert!(env.path("events.db").exists() && env.path("jobs.db").exists());
 
     let out = env.run(&["storage", "describe"]);
@@ -369,7 +472,11 @@ fn sorted(text: &str) -> Vec<String> {
 #[test]
 fn export_then_replay_into_a_second_store_gives_the_same_events() {
     let source = Env::sqlite();
-    seed_sqlite(&source.path("events.db"), &["acme:article:1", "acme:article:2", "acme:user:9"], 4);
+    seed_sqlite(
+        &source.path("events.db"),
+        &["acme:article:1", "acme:article:2", "acme:user:9"],
+        4,
+    );
     let exported = source.run(&["events", "export", "--with-stream-id", "--batch-delay", "0"]);
     assert_eq!(exported.code, 0, "{exported:?}");
     assert_eq!(exported.lines().len(), 12);
@@ -382,21 +489,55 @@ fn export_then_replay_into_a_second_store_gives_the_same_events() {
     assert_eq!(declined.code, 4, "no terminal, no --yes: {declined:?}");
 
     let replayed = copy.run(&[
-        "events", "replay", "--input", input, "--to", "store", "--yes", "--batch-size", "3",
-        "--batch-delay", "0",
+        "events",
+        "replay",
+        "--input",
+        input,
+        "--to",
+        "store",
+        "--yes",
+        "--batch-size",
+        "3",
+        "--batch-delay",
+        "0",
     ]);
     assert_eq!(replayed.code, 0, "{replayed:?}");
     assert_eq!(replayed.json()["events"]["ok"], 12);
     let again = copy.run(&["events", "export", "--with-stream-id", "--batch-delay", "0"]);
-    assert_eq!(sorted(&again.stdout), sorted(&exported.stdout), "same streams, sequences, events");
+    assert_eq!(
+        sorted(&again.stdout),
+        sorted(&exported.stdout),
+        "same streams, sequences, events"
+    );
 
     // Replaying the same file again: every event is already in its stream.
-    let twice = copy.run(&["events", "replay", "--input", input, "--to", "store", "--yes", "--batch-delay", "0"]);
+    let twice = copy.run(&[
+        "events",
+        "replay",
+        "--input",
+        input,
+        "--to",
+        "store",
+        "--yes",
+        "--batch-delay",
+        "0",
+    ]);
     assert_eq!(twice.code, 1, "{twice:?}");
-    assert!(twice.stderr.contains("none of them was written"), "{twice:?}");
+    assert!(
+        twice.stderr.contains("none of them was written"),
+        "{twice:?}"
+    );
     let skipped = copy.run(&[
-        "events", "replay", "--input", input, "--to", "store", "--yes", "--skip-errors",
-        "--batch-delay", "0",
+        "events",
+        "replay",
+        "--input",
+        input,
+        "--to",
+        "store",
+        "--yes",
+        "--skip-errors",
+        "--batch-delay",
+        "0",
     ]);
     assert_eq!(skipped.code, 3, "{skipped:?}");
     assert_eq!(skipped.json()["events"]["failed"], 12);
@@ -406,22 +547,50 @@ fn export_then_replay_into_a_second_store_gives_the_same_events() {
 #[test]
 fn export_filters_by_stream_and_time_and_replay_publishes() {
     let env = Env::sqlite();
-    seed_sqlite(&env.path("events.db"), &["acme:article:1", "acme:article:2"], 5);
+    seed_sqlite(
+        &env.path("events.db"),
+        &["acme:article:1", "acme:article:2"],
+        5,
+    );
     // acme:article:1 has its events at BASE_SEC + 1, 3, 5, 7, 9
     let since = (BASE_SEC + 3).to_string();
     let until = format!("{}000000", BASE_SEC + 9);
     let out = env.run(&[
-        "events", "export", "acme:article:1", "--since", &since, "--until", &until, "--batch-delay", "0",
+        "events",
+        "export",
+        "acme:article:1",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--batch-delay",
+        "0",
     ]);
     assert_eq!(out.code, 0, "{out:?}");
     let msgs: Vec<String> = out
         .lines()
         .iter()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["msg"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["msg"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
-    assert_eq!(msgs, ["acme:article:1/2", "acme:article:1/3"], "exclusive bounds");
+    assert_eq!(
+        msgs,
+        ["acme:article:1/2", "acme:article:1/3"],
+        "exclusive bounds"
+    );
 
-    let out = env.run(&["events", "replay", "acme:article:2", "--yes", "--batch-delay", "0"]);
+    let out = env.run(&[
+        "events",
+        "replay",
+        "acme:article:2",
+        "--yes",
+        "--batch-delay",
+        "0",
+    ]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["events"]["ok"], 5);
     assert_eq!(out.json()["to"], "publish");
@@ -443,23 +612,60 @@ fn replay_reports_bad_lines_with_file_and_line() {
     )
     .unwrap();
     let path = file.to_str().unwrap();
-    let out = env.run(&["events", "replay", "--input", path, "--to", "store", "acme:x:1", "--yes", "--batch-delay", "0"]);
-    assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("bad.ndjson:2: [pbj:gdbots:pbjx:command:check-health:1-0-0] is not an event"), "{out:?}");
     let out = env.run(&[
-        "events", "replay", "--input", path, "--to", "store", "acme:x:1", "--yes", "--skip-errors", "--batch-delay", "0",
+        "events",
+        "replay",
+        "--input",
+        path,
+        "--to",
+        "store",
+        "acme:x:1",
+        "--yes",
+        "--batch-delay",
+        "0",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("bad.ndjson:2: [pbj:gdbots:pbjx:command:check-health:1-0-0] is not an event"),
+        "{out:?}"
+    );
+    let out = env.run(&[
+        "events",
+        "replay",
+        "--input",
+        path,
+        "--to",
+        "store",
+        "acme:x:1",
+        "--yes",
+        "--skip-errors",
+        "--batch-delay",
+        "0",
     ]);
     assert_eq!(out.code, 3, "{out:?}");
     assert_eq!(out.json()["events"]["ok"], 1);
     let exported = env.run(&["events", "export", "acme:x:1", "--batch-delay", "0"]);
-    assert_eq!(exported.lines().len(), 1, "the bare event went to the named stream");
+    assert_eq!(
+        exported.lines().len(),
+        1,
+        "the bare event went to the named stream"
+    );
 }
 
 #[test]
 fn tail_prints_new_events_of_a_stream() {
     let env = Env::sqlite();
     seed_sqlite(&env.path("events.db"), &["acme:article:1"], 3);
-    let out = env.run(&["events", "tail", "acme:article:1", "--since", "0", "--limit", "2"]);
+    let out = env.run(&[
+        "events",
+        "tail",
+        "acme:article:1",
+        "--since",
+        "0",
+        "--limit",
+        "2",
+    ]);
     assert_eq!(out.code, 0, "{out:?}");
     let lines = out.lines();
     assert_eq!(lines.len(), 2);

@@ -89,7 +89,11 @@ impl Run {
 
 pub fn run(mut command: Command, stdin: Option<&str>) -> Run {
     command
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("spawn pbjx");
@@ -101,7 +105,11 @@ pub fn run(mut command: Command, stdin: Option<&str>) -> Run {
             .write_all(input.as_bytes())
             .expect("write stdin");
     }
-    let Output { status, stdout, stderr } = child.wait_with_output().expect("wait pbjx");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("wait pbjx");
     Run {
         code: status.code().expect("exit code"),
         stdout: String::from_utf8(stdout).expect("utf-8 stdout"),
@@ -133,10 +141,19 @@ pub fn seed_sqlite(path: &Path, streams: &[&str], count: u64) {
         let store = SqliteEventStore::open(path, pbjx::registry()).unwrap();
         for (s, stream) in streams.iter().enumerate() {
             let events: Vec<_> = (0..count)
-                .map(|i| event(1 + i * streams.len() as u64 + s as u64, &format!("{stream}/{i}")))
+                .map(|i| {
+                    event(
+                        1 + i * streams.len() as u64 + s as u64,
+                        &format!("{stream}/{i}"),
+                    )
+                })
                 .collect();
             store
-                .put_events(&StreamId::parse(stream).unwrap(), events, ExpectedState::NoStream)
+                .put_events(
+                    &StreamId::parse(stream).unwrap(),
+                    events,
+                    ExpectedState::NoStream,
+                )
                 .await
                 .unwrap();
         }

@@ -94,7 +94,8 @@ async fn process(
         let line = line.map_err(|e| CliError::failure(format!("{at}: cannot read: {e}")))?;
         lines.total += 1;
         progress.inc(1);
-        if lines.total > 1 && (lines.total - 1) % args.batch_size == 0 && !delay.is_zero() {
+        if lines.total > 1 && (lines.total - 1).is_multiple_of(args.batch_size) && !delay.is_zero()
+        {
             tokio::time::sleep(delay).await;
         }
         if line.trim().is_empty() {

@@ -123,7 +123,7 @@ pub(crate) fn error_envelope(
     } else {
         code
     };
-    let mut envelope = envelope_base(false, i64::from(code.value()), code.to_http());
+    let mut envelope = envelope_base(false, code.value(), code.to_http());
     envelope["error_name"] = serde_json::Value::String(error.name());
     envelope["error_message"] = serde_json::Value::String(crate::exit::chain(error));
     if let Some(message) = message {

@@ -43,7 +43,7 @@ pub(crate) async fn run(app: &App, config: &Config, args: BatchArgs, quiet: bool
     let target = if args.target.dry_run {
         None
     } else {
-        Some(Target::open(app, config, args.target.url.as_deref()).await?)
+        Some(Target::open(app, config, args.target.destination()).await?)
     };
     let total =
         input::count_lines(&args.file).map(|n| n.min(end).saturating_sub(args.start_line - 1));

@@ -12,6 +12,7 @@ Examples:
   pbjx send gdbots:pbjx:command:check-health '{\"msg\":\"hi\"}'
   echo '{\"msg\":\"hi\"}' | pbjx request gdbots:pbjx:request:echo-request
   pbjx send --url https://api.acme.com/pbjx gdbots:pbjx:command:check-health '{}'
+  pbjx send --remote gdbots:pbjx:command:check-health '{}'   # remote.url of the config
   pbjx batch commands.ndjson --skip-invalid --batch-size 500 --batch-delay 200
   pbjx storage create
   pbjx events export acme:article:1 --since 1700000000 > article.ndjson
@@ -50,7 +51,11 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The commands. (`serve`, the HTTP endpoint, is added where the `http` feature is built.)
+/// The commands.
+///
+/// `serve` (the HTTP endpoint) joins here as `#[cfg(feature = "http")] Serve(ServeArgs)`, run
+/// from [`crate::run_cli`]'s match on the exchange of `crate::backends::exchange`; event search
+/// joins `storage` as a [`Service`] variant and `events` as `Reindex`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a command (in process, or to --url) and print the envelope.
@@ -84,17 +89,31 @@ pub enum Command {
 /// Where a message goes.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// Send to a remote pbjx endpoint instead of in process (base URL, e.g.
-    /// https://api.acme.com/pbjx; without a value: remote.url of the config), with an
-    /// x-pbjx-token signed with remote.token_kid / token_secret.
-    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    /// Send to a remote pbjx endpoint instead of in process (its base URL, e.g.
+    /// https://api.acme.com/pbjx), with an x-pbjx-token signed with remote.token_kid /
+    /// token_secret when a secret is configured.
+    #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+    /// Send to the configured remote endpoint (remote.url, or PBJX_URL).
+    #[arg(long, conflicts_with = "url")]
+    pub remote: bool,
     /// Write this tenant id to ctx_tenant_id.
     #[arg(long, value_name = "ID")]
     pub tenant_id: Option<String>,
     /// Check the message but execute nothing (remote: the x-pbjx-dry-run header).
     #[arg(long)]
     pub dry_run: bool,
+}
+
+impl TargetArgs {
+    /// `None`: in process; `Some("")`: the configured remote; `Some(url)`.
+    pub(crate) fn destination(&self) -> Option<&str> {
+        if self.remote {
+            Some("")
+        } else {
+            self.url.as_deref()
+        }
+    }
 }
 
 /// `send`, `publish`, `request`.
@@ -195,8 +214,9 @@ pub enum EventsCommand {
         after_help = "Examples:\n  pbjx events export > all.ndjson\n  pbjx events export acme:article:1 --since 1700000000 --until 1710000000\n  pbjx events export --with-stream-id --batch-delay 0 > all.ndjson   # replayable into another store"
     )]
     Export(ExportArgs),
-    /// Publish the events again (marked as a replay: frozen, no lifecycle), or append them to
-    /// the configured event store (--to store); from the store or from an export file.
+    /// Publish the events again (as stored: frozen, the lifecycle does not run again), or
+    /// append them to the configured event store (--to store); from the store or from an
+    /// export file.
     #[command(
         after_help = "Examples:\n  pbjx events replay acme:article:1 --yes\n  pbjx --config copy.toml events replay --input all.ndjson --to store --yes\n\nAsks for confirmation unless --yes or --dry-run; exit 4 when not confirmed."
     )]

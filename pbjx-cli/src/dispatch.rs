@@ -37,9 +37,7 @@ impl Target {
             Some(url) => {
                 let url = if url.is_empty() {
                     config.remote.url.as_deref().ok_or_else(|| {
-                        CliError::usage(
-                            "--url without a value needs remote.url in the config (or PBJX_URL)",
-                        )
+                        CliError::usage("--remote needs remote.url in the config (or PBJX_URL)")
                     })?
                 } else {
                     url

@@ -54,7 +54,7 @@ pub(crate) async fn run(app: &App, config: &Config, args: MessageArgs, kind: Kin
             )));
         }
     }
-    let target = Target::open(app, config, args.target.url.as_deref()).await?;
+    let target = Target::open(app, config, args.target.destination()).await?;
     let outcome = target.dispatch(kind, msg, args.target.dry_run).await?;
     let printed = if args.pretty {
         serde_json::from_str::<serde_json::Value>(&outcome.envelope)

@@ -301,7 +301,7 @@ fn a_failed_remote_envelope_gives_exit_1_and_the_configured_url_is_used() {
     let reply = r#"{"_schema":"pbj:gdbots:pbjx::envelope:1-1-0","envelope_id":"5b2b5ab7-5cbc-4a8d-8d7f-43b31b7a4a8c","ok":false,"code":3,"http_code":400,"error_name":"InvalidPbjxToken","error_message":"bad token"}"#;
     let (base, seen) = endpoint("400 Bad Request", reply);
     let env = Env::new(&format!("[remote]\nurl = \"{base}\"\n"));
-    let out = env.run(&["send", "--url", "--dry-run", CHECK_HEALTH, "{}"]);
+    let out = env.run(&["send", "--remote", "--dry-run", CHECK_HEALTH, "{}"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stderr.contains("HTTP 400: InvalidPbjxToken: bad token"),

@@ -54,7 +54,7 @@ pub(crate) async fn run(
         }
         _ => None,
     };
-    let progress = Progress::new(None, "migrate-heads", quiet);
+    let progress = Progress::new(None, "migrate-heads: pages", quiet);
     if let Some(at) = &checkpoint {
         progress.note(&format!(
             "resuming after stream [{}] occurred_at {}",
@@ -82,7 +82,7 @@ pub(crate) async fn run(
         pages += 1;
         moved += page.moved;
         already += page.already_moved;
-        progress.inc(u64::from(args.page_size));
+        progress.inc(1);
         progress.message(format!("{moved} heads moved, {already} already moved"));
         progress.note(&format!(
             "page {pages}: moved {}, already moved {} (total moved {moved})",

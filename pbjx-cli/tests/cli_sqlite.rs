@@ -204,47 +204,131 @@ impl Seen {
 
 /// An HTTP endpoint on a loopback socket that answers one request with `status` and `body`.
 fn endpoint(status: &'static str, body: &'static str) -> (String, mpsc::Receiver<Seen>) {
+    endpoint_n(1, move |_| (status, body))
+}
+
+/// An HTTP endpoint on a loopback socket answering `n` requests (one per connection), the
+/// i-th with `answer(i)`.
+fn endpoint_n(
+    n: usize,
+    answer: impl Fn(usize) -> (&'static str, &'static str) + Send + 'static,
+) -> (String, mpsc::Receiver<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/pbjx", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut request_line = String::new();
-        reader.read_line(&mut request_line).unwrap();
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
+        for i in 0..n {
+            let (status, body) = answer(i);
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut headers = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                let (k, v) = line.split_once(':').unwrap();
+                headers.push((k.trim().to_owned(), v.trim().to_owned()));
             }
-            let (k, v) = line.split_once(':').unwrap();
-            headers.push((k.trim().to_owned(), v.trim().to_owned()));
-        }
-        let length: usize = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .map(|(_, v)| v.parse().unwrap())
-            .unwrap_or(0);
-        let mut buf = vec![0; length];
-        reader.read_exact(&mut buf).unwrap();
-        let mut stream = stream;
-        write!(
+            let length: usize = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .map(|(_, v)| v.parse().unwrap())
+                .unwrap_or(0);
+            let mut buf = vec![0; length];
+            reader.read_exact(&mut buf).unwrap();
+            let mut stream = stream;
+            write!(
             stream,
             "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
         )
         .unwrap();
-        tx.send(Seen {
-            request_line: request_line.trim_end().to_owned(),
-            headers,
-            body: String::from_utf8(buf).unwrap(),
-        })
-        .unwrap();
+            tx.send(Seen {
+                request_line: request_line.trim_end().to_owned(),
+                headers,
+                body: String::from_utf8(buf).unwrap(),
+            })
+            .unwrap();
+        }
     });
     (base, rx)
+}
+
+#[test]
+fn batch_with_url_posts_each_message_and_counts_failed_envelopes() {
+    let ok = r#"{"_schema":"pbj:gdbots:pbjx::envelope:1-1-0","envelope_id":"5b2b5ab7-5cbc-4a8d-8d7f-43b31b7a4a8c","ok":true,"code":0,"http_code":202}"#;
+    let failed = r#"{"_schema":"pbj:gdbots:pbjx::envelope:1-1-0","envelope_id":"5b2b5ab7-5cbc-4a8d-8d7f-43b31b7a4a8c","ok":false,"code":12,"http_code":501,"error_name":"HandlerNotFound","error_message":"no handler"}"#;
+    let (base, seen) = endpoint_n(3, move |i| {
+        if i == 1 {
+            ("501 Not Implemented", failed)
+        } else {
+            ("202 Accepted", ok)
+        }
+    });
+    let env = Env::sqlite();
+    std::fs::write(
+        env.path("remote.ndjson"),
+        "{\"_schema\":\"pbj:gdbots:pbjx:command:check-health:1-0-0\",\"msg\":\"1\"}\n\
+         {\"_schema\":\"pbj:gdbots:pbjx:command:check-health:1-0-0\",\"msg\":\"2\"}\n\
+         {\"_schema\":\"pbj:gdbots:pbjx:event:health-checked:1-0-0\",\"msg\":\"3\"}\n",
+    )
+    .unwrap();
+    let out = env.run(&[
+        "batch",
+        "remote.ndjson",
+        "--url",
+        &base,
+        "--skip-errors",
+        "--batch-delay",
+        "0",
+    ]);
+    assert_eq!(out.code, 3, "{out:?}");
+    let lines = &out.json()["lines"];
+    assert_eq!(
+        (lines["ok"].as_u64(), lines["failed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(
+        out.stderr
+            .contains("remote.ndjson:2: send failed: HTTP 501: HandlerNotFound: no handler"),
+        "{out:?}"
+    );
+    let paths: Vec<String> = (0..3)
+        .map(|_| {
+            seen.recv_timeout(Duration::from_secs(10))
+                .unwrap()
+                .request_line
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "POST /pbjx/gdbots/pbjx/command/check-health HTTP/1.1",
+            "POST /pbjx/gdbots/pbjx/command/check-health HTTP/1.1",
+            "POST /pbjx/gdbots/pbjx/event/health-checked HTTP/1.1",
+        ]
+    );
+}
+
+#[test]
+fn relative_sqlite_paths_are_resolved_against_the_config_file() {
+    let env = Env::sqlite();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut command = pbjx();
+    command
+        .current_dir(elsewhere.path())
+        .arg("--config")
+        .arg(env.config())
+        .args(["storage", "create"]);
+    let out = run(command, None);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(env.path("events.db").exists());
+    assert!(!elsewhere.path().join("events.db").exists());
 }
 
 #[test]

@@ -220,3 +220,33 @@ fn parse_enum<T: serde::de::DeserializeOwned>(name: &str, value: &str) -> Result
     serde_json::from_value(serde_json::Value::String(value.to_owned()))
         .map_err(|e| CliError::usage(format!("environment variable {name}={value:?}: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_environment_value_names_the_variable() {
+        let err = Config::default()
+            .with_env(|name| (name == "PBJX_SCHEDULER_BACKEND").then(|| "redis".to_owned()))
+            .unwrap_err();
+        assert_eq!(err.exit, crate::Exit::Usage);
+        assert!(
+            err.message.contains("PBJX_SCHEDULER_BACKEND=\"redis\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_relative_paths() {
+        let err = Config::from_toml("[event_store]\ntabel = \"x\"\n", None).unwrap_err();
+        assert!(err.message.contains("tabel"), "{err}");
+        let config = Config::from_toml(
+            "[event_store]\npath = \"a.db\"\n[scheduler]\npath = \"/abs/jobs.db\"\n",
+            Some(Path::new("conf")),
+        )
+        .unwrap();
+        assert_eq!(config.event_store.path, Some(PathBuf::from("conf/a.db")));
+        assert_eq!(config.scheduler.path, Some(PathBuf::from("/abs/jobs.db")));
+    }
+}

@@ -316,6 +316,18 @@ fn batch_with_url_posts_each_message_and_counts_failed_envelopes() {
 }
 
 #[test]
+fn pbjx_toml_in_the_working_folder_is_read_without_config() {
+    let env = Env::new("[event_store]\nbackend = \"sqlite\"\npath = \"default.db\"\n");
+    let mut command = pbjx();
+    command
+        .current_dir(env.dir.path())
+        .args(["storage", "describe"]);
+    let out = run(command, None);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("default.db"), "{out:?}");
+}
+
+#[test]
 fn relative_sqlite_paths_are_resolved_against_the_config_file() {
     let env = Env::sqlite();
     let elsewhere = tempfile::tempdir().unwrap();

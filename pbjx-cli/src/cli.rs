@@ -55,7 +55,7 @@ pub struct Cli {
 ///
 /// `serve` (the HTTP endpoint) joins here as `#[cfg(feature = "http")] Serve(ServeArgs)`, run
 /// from [`crate::run_cli`]'s match on the exchange of `crate::backends::exchange`; event search
-/// joins `storage` as a [`Service`] variant and `events` as `Reindex`.
+/// joins `storage` as a `Service` variant and `events` as `Reindex`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a command (in process, or to --url) and print the envelope.

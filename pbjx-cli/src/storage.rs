@@ -1,0 +1,73 @@
+//! `pbjx storage create | describe` for the configured event store and scheduler.
+//! (Event search storage joins here where event search is built.)
+
+use crate::app::App;
+use crate::cli::{Service, StorageCommand};
+use crate::config::{Config, EventStoreBackend, SchedulerBackend};
+use crate::exit::{CliError, CliResult, Exit};
+
+/// Creates or describes the storage of every configured service (or of `--service`).
+pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> CliResult {
+    let (create, only) = match command {
+        StorageCommand::Create(args) => (true, args.service),
+        StorageCommand::Describe(args) => (false, args.service),
+    };
+    let wanted = |service: Service| only.is_none_or(|o| o == service);
+    let event_store =
+        wanted(Service::EventStore) && config.event_store.backend != EventStoreBackend::None;
+    let scheduler =
+        wanted(Service::Scheduler) && config.scheduler.backend != SchedulerBackend::None;
+    if !event_store && !scheduler {
+        return Err(CliError::usage(match only {
+            Some(Service::EventStore) => "no event store is configured".to_owned(),
+            Some(Service::Scheduler) => "no scheduler is configured".to_owned(),
+            None => "neither an event store nor a scheduler is configured".to_owned(),
+        }));
+    }
+    let pbjx = crate::backends::exchange(app, config).await?;
+    if event_store {
+        let store = pbjx.event_store()?;
+        if create {
+            store.create_storage().await.map_err(|e| {
+                CliError::failure(format!(
+                    "event store [{}]: create storage: {}",
+                    store.name(),
+                    crate::exit::chain(&e)
+                ))
+            })?;
+            println!("event store [{}]: storage created", store.name());
+        } else {
+            let text = store.describe_storage().await.map_err(|e| {
+                CliError::failure(format!(
+                    "event store [{}]: describe storage: {}",
+                    store.name(),
+                    crate::exit::chain(&e)
+                ))
+            })?;
+            println!("## event store [{}]\n{}", store.name(), text.trim_end());
+        }
+    }
+    if scheduler {
+        let scheduler = pbjx.scheduler()?;
+        if create {
+            scheduler.create_storage().await.map_err(|e| {
+                CliError::failure(format!(
+                    "scheduler [{}]: create storage: {}",
+                    scheduler.name(),
+                    crate::exit::chain(&e)
+                ))
+            })?;
+            println!("scheduler [{}]: storage created", scheduler.name());
+        } else {
+            let text = scheduler.describe_storage().await.map_err(|e| {
+                CliError::failure(format!(
+                    "scheduler [{}]: describe storage: {}",
+                    scheduler.name(),
+                    crate::exit::chain(&e)
+                ))
+            })?;
+            println!("## scheduler [{}]\n{}", scheduler.name(), text.trim_end());
+        }
+    }
+    Ok(Exit::Ok)
+}

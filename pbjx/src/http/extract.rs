@@ -11,7 +11,8 @@ use super::envelope::{Failure, failure_response};
 use crate::error::{Code, Error};
 
 /// A typed pbj message: as an extractor it decodes the JSON body (either flavour; `_schema`
-/// optional, else it must name `T`'s curie major) and validates it; as a response it writes
+/// optional, else it must name `T`'s curie major), fills unset fields with their defaults
+/// (ids, times) and validates it; as a response it writes
 /// the message JSON with status 200 and `Content-Type: application/json`.
 ///
 /// A bad request is answered with an envelope: 406 `NotAcceptable` for another content type,
@@ -155,7 +156,11 @@ where
             with_schema = super::message::insert_schema(json, T::SCHEMA.id);
             &with_schema
         };
-        let message = T::from_json(source).map_err(|e| unprocessable(e.to_string()))?;
+        let mut data = pbj::codec::decode_as(source, T::SCHEMA, &T::registry())
+            .map_err(|e| unprocessable(e.to_string()))?;
+        // Unset fields get their defaults (ids, times, ...), as the original's `fromArray`.
+        data.populate_defaults();
+        let message = T::from_data(data);
         message.validate().map_err(|violations| {
             unprocessable(
                 Error::Invalid {

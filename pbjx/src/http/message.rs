@@ -223,8 +223,10 @@ async fn try_handle(
         with_schema = insert_schema(object_json, entry.schema.id);
         &with_schema
     };
-    let data = pbj::codec::decode_as(source, entry.schema, registry)
+    let mut data = pbj::codec::decode_as(source, entry.schema, registry)
         .map_err(|e| unprocessable(e.to_string()))?;
+    // Like the original's `fromArray`: unset fields get their defaults (ids, times, ...).
+    data.populate_defaults();
     let mut message: Box<dyn Message> = (entry.constructor)(data);
     if let Some(correlator) = correlator
         && entry.schema.field_index("ctx_correlator_ref").is_some()

@@ -133,10 +133,14 @@ where
 ///
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 /// let config = HttpConfig::default().with_token_bypass("all");
-/// let shutdown = async {
-///     let _ = tokio::signal::ctrl_c().await;
-/// };
-/// pbjx::http::serve(listener, pbjx, config, shutdown).await?;
+/// // Any future: e.g. `tokio::signal::ctrl_c()` (tokio's `signal` feature), or a channel.
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = tokio::spawn(pbjx::http::serve(listener, pbjx, config, async {
+///     let _ = stopped.await;
+/// }));
+/// // ... later:
+/// let _ = stop.send(());
+/// server.await.expect("server task")?; // returns once the requests in flight are answered
 /// # Ok(())
 /// # }
 /// ```

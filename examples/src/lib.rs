@@ -34,6 +34,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod blog;
+
 /// Generated message types of the `acme:blog` example store.
 pub mod schemas {
     include!(concat!(env!("OUT_DIR"), "/blog_schemas.rs"));

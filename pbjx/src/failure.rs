@@ -29,7 +29,7 @@ fn truncate(s: &str) -> &str {
 }
 
 /// The error name restricted to the schema's `^[\w/.:-]+$` pattern.
-fn error_name(error: &Error) -> String {
+pub(crate) fn error_name(error: &Error) -> String {
     let name: String = error
         .name()
         .chars()

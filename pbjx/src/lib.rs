@@ -36,9 +36,13 @@ pub mod event_store;
 mod exchange;
 pub mod failure;
 mod handler;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 mod lifecycle;
 pub mod mixins;
 mod panic;
+pub mod receive;
 mod retry;
 pub mod scheduler;
 pub mod search;

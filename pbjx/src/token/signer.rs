@@ -59,6 +59,12 @@ impl PbjxTokenSigner {
         self.keys.remove(kid);
     }
 
+    /// Sets the kid used when [`PbjxTokenSigner::sign_at`] is given none (`None`, `""` or
+    /// `"0"`: none).
+    pub fn set_default_kid(&mut self, kid: Option<&str>) {
+        self.default_kid = kid.filter(|k| !php_falsy(k)).map(str::to_owned);
+    }
+
     /// The kid used when [`PbjxTokenSigner::sign_at`] is given none.
     pub fn default_kid(&self) -> Option<&str> {
         self.default_kid.as_deref()

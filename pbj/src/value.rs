@@ -206,20 +206,22 @@ impl FieldValue {
             _ => &[],
         }
     }
-    /// Every value, whatever the rule.
-    pub fn values(&self) -> Box<dyn Iterator<Item = &Value> + '_> {
-        match self {
-            Self::Single(v) => Box::new(std::iter::once(v)),
-            Self::Set(v) | Self::List(v) => Box::new(v.iter()),
-            Self::Map(m) => Box::new(m.iter().map(|(_, v)| v)),
-        }
+    /// Every value, whatever the rule (map values in entry order; nothing is allocated).
+    pub fn values(&self) -> impl Iterator<Item = &Value> + '_ {
+        let (items, entries): (&[Value], &[(String, Value)]) = match self {
+            Self::Single(v) => (std::slice::from_ref(v), &[]),
+            Self::Set(v) | Self::List(v) => (v, &[]),
+            Self::Map(m) => (&[], m),
+        };
+        items.iter().chain(entries.iter().map(|(_, v)| v))
     }
     /// Every value, mutably.
-    pub fn values_mut(&mut self) -> Box<dyn Iterator<Item = &mut Value> + '_> {
-        match self {
-            Self::Single(v) => Box::new(std::iter::once(v)),
-            Self::Set(v) | Self::List(v) => Box::new(v.iter_mut()),
-            Self::Map(m) => Box::new(m.iter_mut().map(|(_, v)| v)),
-        }
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Value> + '_ {
+        let (items, entries): (&mut [Value], &mut [(String, Value)]) = match self {
+            Self::Single(v) => (std::slice::from_mut(v), &mut []),
+            Self::Set(v) | Self::List(v) => (v, &mut []),
+            Self::Map(m) => (&mut [], m),
+        };
+        items.iter_mut().chain(entries.iter_mut().map(|(_, v)| v))
     }
 }

@@ -90,6 +90,8 @@ pub(crate) struct Inner {
     pub(crate) subscribers: Subscribers,
     pub(crate) registry: Arc<Registry>,
     pub(crate) transport: Arc<dyn Transport>,
+    /// [`Transport::delivers_in_process`] of the transport: call `receive_*` directly.
+    pub(crate) in_process: bool,
     pub(crate) event_store: Option<Arc<dyn EventStore>>,
     pub(crate) event_search: Option<Arc<dyn EventSearch>>,
     pub(crate) scheduler: Option<Arc<dyn Scheduler>>,
@@ -239,6 +241,9 @@ impl Pbjx {
         traced(span, async move {
             self.trigger_lifecycle(&mut *command).await?;
             let command = seal(command)?;
+            if self.inner.in_process {
+                return self.receive_command(command).await;
+            }
             self.inner.transport.send_command(self, command).await
         })
         .await
@@ -259,6 +264,9 @@ impl Pbjx {
         traced(span, async move {
             self.trigger_lifecycle(&mut *event).await?;
             let event = seal(event)?;
+            if self.inner.in_process {
+                return self.receive_event(event).await;
+            }
             self.inner.transport.send_event(self, event).await
         })
         .await
@@ -272,6 +280,9 @@ impl Pbjx {
             return self.publish(event.clone_message()).await;
         }
         require(&*event, "publish", mixins::EVENT)?;
+        if self.inner.in_process {
+            return self.receive_event(event).await;
+        }
         self.inner.transport.send_event(self, event).await
     }
 
@@ -320,11 +331,14 @@ impl Pbjx {
                 }
             }
             let request = seal(request)?;
-            let mut response = self
-                .inner
-                .transport
-                .send_request(self, request.clone())
-                .await?;
+            let mut response = if self.inner.in_process {
+                self.receive_request(request.clone()).await
+            } else {
+                self.inner
+                    .transport
+                    .send_request(self, request.clone())
+                    .await?
+            };
             attach_request(&*request, &mut *response)?;
             if response.schema().curie == failure::REQUEST_FAILED_RESPONSE {
                 return Err(Error::RequestHandlingFailed {

@@ -120,7 +120,7 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
             push_uint(out, u64::from(m.usec()), 6);
             out.push('"');
         }
-        Value::NodeRef(n) => write_str(out, &n.to_string(), flavor),
+        Value::NodeRef(n) => write_str(out, n.as_str(), flavor),
         Value::MessageRef(r) => {
             out.push('{');
             write_key(out, "curie", flavor);

@@ -166,6 +166,18 @@ impl<'a> Parser<'a> {
         hit
     }
 
+    /// Consumes the literal `true` or `false` if it is next.
+    #[inline]
+    pub(crate) fn boolean(&mut self) -> Option<bool> {
+        if self.eat("true") {
+            Some(true)
+        } else if self.eat("false") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
     /// Whether all input was consumed.
     pub(crate) fn at_end(&self) -> bool {
         self.pos == self.b.len()
@@ -353,7 +365,11 @@ impl<'a> Parser<'a> {
     #[cold]
     #[inline(never)]
     fn escaped_string(&mut self, start: usize) -> Result<String, Error> {
-        let mut out = String::from(&self.s[start..self.pos]);
+        // The unescaped text is never longer than the raw rest of the input: room for all of
+        // a short string up front (no regrowth per escape), bounded for long inputs.
+        let prefix = &self.s[start..self.pos];
+        let mut out = String::with_capacity((self.b.len() - start).min(prefix.len() + 1024));
+        out.push_str(prefix);
         loop {
             let Some(&c) = self.b.get(self.pos) else {
                 return Err(self.err("unterminated string"));

@@ -345,8 +345,11 @@ impl MessageData {
         if self.frozen {
             return;
         }
-        let fields = self.schema.fields;
-        for (field, slot) in fields.iter().zip(self.values.iter_mut()).skip(1) {
+        // Two slices of the same length (a tight loop), `_schema` left out.
+        let n = self.values.len().min(self.schema.fields.len());
+        let fields = self.schema.fields.get(1..n).unwrap_or_default();
+        let slots = self.values.get_mut(1..n).unwrap_or_default();
+        for (field, slot) in fields.iter().zip(slots) {
             match slot {
                 None => {}
                 Some(v) if v.is_empty() => *slot = None,
@@ -406,7 +409,14 @@ impl MessageData {
         if self.frozen {
             return;
         }
-        for v in self.values.iter_mut().flatten() {
+        // Only message fields hold nested messages (every setter and decoder checks the type).
+        for (field, v) in self.schema.fields.iter().zip(self.values.iter_mut()) {
+            let Some(v) = v
+                .as_mut()
+                .filter(|_| field.kind.family() == TypeFamily::Message)
+            else {
+                continue;
+            };
             for value in v.values_mut() {
                 if let Value::Message(m) = value {
                     m.data_mut().freeze();

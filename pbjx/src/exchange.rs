@@ -662,14 +662,15 @@ fn link_response(request: &dyn Message, response: &mut dyn Message) -> Result<()
         return Ok(());
     }
     let data = response.data_mut();
-    if data.schema().field("ctx_request_ref").is_some() {
-        data.set("ctx_request_ref", request.generate_message_ref(None))?;
+    let schema = data.schema();
+    if let Some(i) = schema.field_index("ctx_request_ref") {
+        data.set_at(i, request.generate_message_ref(None).into())?;
     }
     for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
-        if data.schema().field(name).is_some()
+        if let Some(i) = schema.field_index(name)
             && let Some(value) = request.data().get_single(name)
         {
-            data.set(name, value.clone())?;
+            data.set_at(i, value.clone())?;
         }
     }
     Ok(())
@@ -691,18 +692,25 @@ fn attach_request(request: &dyn Message, response: &mut dyn Message) -> Result<(
         return Ok(());
     }
     let data = response.data_mut();
-    if data.schema().field("ctx_request_ref").is_some() && !data.has("ctx_request_ref") {
-        data.set("ctx_request_ref", request.generate_message_ref(None))?;
+    let schema = data.schema();
+    // Each field looked up once, then read and written by index.
+    let unset = |data: &pbj::MessageData, i: usize| data.get_at(i).is_none_or(FieldValue::is_empty);
+    if let Some(i) = schema.field_index("ctx_request_ref")
+        && unset(data, i)
+    {
+        data.set_at(i, request.generate_message_ref(None).into())?;
     }
-    if data.schema().field("ctx_request").is_some() && !data.has("ctx_request") {
-        data.set("ctx_request", request.clone_message())?;
+    if let Some(i) = schema.field_index("ctx_request")
+        && unset(data, i)
+    {
+        data.set_at(i, request.clone_message().into())?;
     }
     for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
-        if data.schema().field(name).is_some()
-            && !data.has(name)
+        if let Some(i) = schema.field_index(name)
+            && unset(data, i)
             && let Some(value) = request.data().get_single(name)
         {
-            data.set(name, value.clone())?;
+            data.set_at(i, value.clone())?;
         }
     }
     Ok(())

@@ -82,9 +82,16 @@ pub(crate) fn plain_run(b: &[u8]) -> usize {
 /// a document being decoded).
 #[inline(never)]
 fn plain_tail(rest: &[u8]) -> usize {
-    rest.iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .unwrap_or(rest.len())
+    // One word: the bytes padded with a plain byte (`a`), tested like a full word.
+    let n = rest.len().min(8);
+    let mut word = [b'a'; 8];
+    word[..n].copy_from_slice(&rest[..n]);
+    let special = special_bytes(u64::from_le_bytes(word));
+    if special == 0 {
+        n
+    } else {
+        ((special.trailing_zeros() / 8) as usize).min(n)
+    }
 }
 
 /// The high bit of every byte of `v` (little endian) that may be `"`, `\` or a control

@@ -225,3 +225,20 @@ impl FieldValue {
         items.iter_mut().chain(entries.iter_mut().map(|(_, v)| v))
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn slots_stay_small() {
+        // Every message holds one `Option<FieldValue>` per schema field: at most 48 bytes keeps
+        // the slot vector of a 20-field message inside the allocator's fast (thread cache)
+        // sizes. (The tag of `Value` fits in a niche of `MessageRef`, so today it is 32.)
+        let (value, slot) = (
+            std::mem::size_of::<Value>(),
+            std::mem::size_of::<Option<FieldValue>>(),
+        );
+        assert!(value <= 48 && slot <= 48, "Value {value} bytes, slot {slot} bytes");
+    }
+}

@@ -309,11 +309,16 @@ impl Pbjx {
         );
         traced(span, async move {
             self.trigger_lifecycle(&mut *request).await?;
-            let plan = self
-                .inner
-                .hooks
-                .plan(request.schema(), &Stage::BeforeHandle);
-            if !plan.is_empty() {
+            let plan = if self.inner.hooks.is_empty() {
+                None
+            } else {
+                Some(
+                    self.inner
+                        .hooks
+                        .plan(request.schema(), &Stage::BeforeHandle),
+                )
+            };
+            if let Some(plan) = plan.filter(|p| !p.is_empty()) {
                 let mut answer = None;
                 let mut event = PbjxEvent::new(
                     Slot::Mut(&mut *request),
@@ -370,6 +375,9 @@ impl Pbjx {
     }
 
     async fn trigger_created(&self, request: &dyn Message, response: &dyn Message) -> Result<()> {
+        if self.inner.hooks.is_empty() {
+            return Ok(());
+        }
         for (message, stage) in [(request, &Stage::AfterHandle), (response, &Stage::Created)] {
             let plan = self.inner.hooks.plan(message.schema(), stage);
             if !plan.is_empty() {
@@ -502,6 +510,9 @@ impl Pbjx {
     }
 
     async fn trigger_shared(&self, message: &dyn Message, stage: &Stage) -> Result<()> {
+        if self.inner.hooks.is_empty() {
+            return Ok(());
+        }
         let plan = self.inner.hooks.plan(message.schema(), stage);
         if plan.is_empty() {
             return Ok(());

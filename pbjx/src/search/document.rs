@@ -89,3 +89,36 @@ pub fn decode_document(
         message: format!("a stored document cannot be decoded: {e}"),
     })
 }
+
+/// The index mapping of event search (the original's `IndexManager::createMapping()`): pbj's
+/// [`MappingBuilder::for_event_search`](pbj::marshal::elastic::MappingBuilder::for_event_search)
+/// over every registered schema using `gdbots:pbjx:mixin:indexed` (in schema-id order), plus
+/// `d__occurred_at_iso` as a `date`.
+///
+/// ```
+/// let mapping = pbjx::search::document::event_search_mapping(&pbjx::registry());
+/// let properties = &mapping["properties"];
+/// assert_eq!(properties["d__occurred_at_iso"]["type"], "date");
+/// assert_eq!(properties["d__type"]["type"], "keyword");
+/// assert_eq!(properties["error_message"]["copy_to"], "d__all"); // event-execution-failed
+/// ```
+pub fn event_search_mapping(registry: &pbj::Registry) -> Value {
+    let mut schemas: Vec<&'static pbj::Schema> = registry
+        .entries()
+        .map(|e| e.schema)
+        .filter(|s| s.has_mixin(crate::mixins::INDEXED))
+        .collect();
+    schemas.sort_by_key(|s| s.id);
+    let mut builder = pbj::marshal::elastic::MappingBuilder::for_event_search(registry);
+    for schema in schemas {
+        builder.add_schema(schema);
+    }
+    let mut mapping: Value = serde_json::from_str(&builder.to_json()).unwrap_or_default();
+    if let Some(Value::Object(properties)) = mapping.get_mut("properties") {
+        properties.insert(
+            OCCURRED_AT_ISO_FIELD.into(),
+            serde_json::json!({ "type": "date" }),
+        );
+    }
+    mapping
+}

@@ -136,4 +136,3 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
             .request::<SearchEventsRequestV1, SearchEventsResponseV1, _>(handle_search_events)
     }
 }
-

@@ -150,7 +150,10 @@ pub fn fill_response(
         });
     }
     let data = response.data_mut();
-    data.set("total", i64::try_from(hits.total.min(u32::MAX.into())).unwrap_or(0))?;
+    data.set(
+        "total",
+        i64::try_from(hits.total.min(u32::MAX.into())).unwrap_or(0),
+    )?;
     data.set("has_more", request.has_more(hits.total))?;
     let millis = i64::try_from(took.as_millis()).unwrap_or(i64::MAX);
     data.set("time_taken", millis.min(16_777_215))?;

@@ -54,7 +54,11 @@ impl Kind {
         if mapping.get("index") == Some(&Value::Bool(false)) {
             return Kind::Skip;
         }
-        match mapping.get("type").and_then(Value::as_str).unwrap_or("object") {
+        match mapping
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("object")
+        {
             "text" => Kind::Text {
                 copy: mapping.get("copy_to").is_some(),
             },
@@ -64,8 +68,7 @@ impl Kind {
             "long" | "integer" | "short" | "byte" | "unsigned_long" => Kind::Long,
             "float" | "double" | "half_float" | "scaled_float" => Kind::Double,
             "date" => Kind::Date {
-                epoch_second: mapping.get("format").and_then(Value::as_str)
-                    == Some("epoch_second"),
+                epoch_second: mapping.get("format").and_then(Value::as_str) == Some("epoch_second"),
             },
             "boolean" => Kind::Bool,
             _ => Kind::Skip,
@@ -292,10 +295,12 @@ pub(crate) fn exact_value(kind: Kind, value: &Value) -> Option<OwnedValue> {
             _ => None,
         },
         Kind::Date { epoch_second } => match value {
-            Value::Number(n) if epoch_second => {
-                n.as_i64().map(|s| OwnedValue::I64(s.saturating_mul(1_000_000)))
-            }
-            Value::Number(n) => n.as_i64().map(|ms| OwnedValue::I64(ms.saturating_mul(1_000))),
+            Value::Number(n) if epoch_second => n
+                .as_i64()
+                .map(|s| OwnedValue::I64(s.saturating_mul(1_000_000))),
+            Value::Number(n) => n
+                .as_i64()
+                .map(|ms| OwnedValue::I64(ms.saturating_mul(1_000))),
             Value::String(s) => date_micros(s).map(OwnedValue::I64),
             _ => None,
         },
@@ -443,10 +448,7 @@ mod tests {
     #[test]
     fn english_drops_stop_words_and_stems() {
         let tokens = tokens(&mut english(), "The Cats are running");
-        assert_eq!(
-            tokens,
-            vec![(1, "cat".to_owned()), (3, "run".to_owned())]
-        );
+        assert_eq!(tokens, vec![(1, "cat".to_owned()), (3, "run".to_owned())]);
         assert_eq!(normalize("Crème BRÛLÉE"), "creme brulee");
     }
 

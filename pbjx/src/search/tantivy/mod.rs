@@ -55,10 +55,14 @@ use pbj::{DateTime, Message, Registry, SchemaCurie};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+};
 
 use crate::error::{Code, Error, Result};
-use crate::search::document::{EventDocument, decode_document, event_documents, event_search_mapping};
+use crate::search::document::{
+    EventDocument, decode_document, event_documents, event_search_mapping,
+};
 use crate::search::elasticsearch_query::{self, SearchSort};
 use crate::search::query::ParsedQuery;
 use crate::search::{EventSearch, SearchContext, SearchHits, SearchRequest, fill_response};
@@ -122,7 +126,11 @@ impl std::fmt::Debug for TantivyEventSearch {
     }
 }
 
-fn failed(location: &str, message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+fn failed(
+    location: &str,
+    message: impl Into<String>,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
     Error::search(BACKEND, location, Code::Internal, message).with_source(source)
 }
 
@@ -146,8 +154,13 @@ impl TantivyEventSearch {
             .map_err(|e| failed(&location, "cannot create the index folder", e))?;
         let dir = tantivy::directory::MmapDirectory::open(&path)
             .map_err(|e| failed(&location, "cannot open the index folder", e))?;
-        let index = Index::open_or_create(dir, fields::schema())
-            .map_err(|e| failed(&location, "cannot open the index (schema of another version?)", e))?;
+        let index = Index::open_or_create(dir, fields::schema()).map_err(|e| {
+            failed(
+                &location,
+                "cannot open the index (schema of another version?)",
+                e,
+            )
+        })?;
         Self::from_index(index, location, Some(path), registry.into(), options)
     }
 
@@ -175,7 +188,13 @@ impl TantivyEventSearch {
             .map_err(|e| failed(&location, "the index has another schema", e))?;
         let writer = index
             .writer_with_num_threads(options.writer_threads.max(1), options.writer_heap_bytes)
-            .map_err(|e| failed(&location, "cannot open the index writer (in use by another process?)", e))?;
+            .map_err(|e| {
+                failed(
+                    &location,
+                    "cannot open the index writer (in use by another process?)",
+                    e,
+                )
+            })?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -210,8 +229,13 @@ impl TantivyEventSearch {
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) => handle.spawn_blocking(f).await.map_err(|e| {
-            Error::search(BACKEND, "", Code::Internal, format!("blocking task failed: {e}"))
-                .with_source(e)
+            Error::search(
+                BACKEND,
+                "",
+                Code::Internal,
+                format!("blocking task failed: {e}"),
+            )
+            .with_source(e)
         })?,
         Err(_) => f(),
     }
@@ -224,10 +248,14 @@ fn tenant_of(ctx: &SearchContext) -> String {
 impl Inner {
     /// Applies one batch of deletes and adds in one commit; rolls back on failure.
     fn write(&self, deletes: Vec<Term>, docs: Vec<TantivyDocument>) -> Result<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| Error::search(BACKEND, &self.location, Code::Internal, "the index writer is poisoned"))?;
+        let mut writer = self.writer.lock().map_err(|_| {
+            Error::search(
+                BACKEND,
+                &self.location,
+                Code::Internal,
+                "the index writer is poisoned",
+            )
+        })?;
         let applied = (|| -> tantivy::Result<()> {
             for term in deletes {
                 writer.delete_term(term);
@@ -248,7 +276,11 @@ impl Inner {
             .map_err(|e| failed(&self.location, "cannot reload the index reader", e))
     }
 
-    fn documents(&self, tenant: &str, events: &[EventDocument]) -> (Vec<Term>, Vec<TantivyDocument>) {
+    fn documents(
+        &self,
+        tenant: &str,
+        events: &[EventDocument],
+    ) -> (Vec<Term>, Vec<TantivyDocument>) {
         let deletes = events
             .iter()
             .map(|e| Term::from_field_text(self.fields.key, &fields::key(tenant, &e.event_id)))
@@ -266,7 +298,8 @@ impl Inner {
         body: &serde_json::Value,
         tenant: &str,
     ) -> Result<SearchHits> {
-        let (query, decay) = query::Translator::new(&self.fields, &self.kinds, &request.q).body(body)?;
+        let (query, decay) =
+            query::Translator::new(&self.fields, &self.kinds, &request.q).body(body)?;
         let tenant_filter: Box<dyn Query> = Box::new(ConstScoreQuery::new(
             Box::new(TermQuery::new(
                 Term::from_field_text(self.fields.tenant, tenant),
@@ -317,7 +350,9 @@ impl Inner {
                         .ok()
                         .map(|c| c.first_or_default_col(0));
                     move |doc: tantivy::DocId, score: tantivy::Score| {
-                        let factor = column.as_ref().map_or(1.0, |c| decay.factor(c.get_val(doc)));
+                        let factor = column
+                            .as_ref()
+                            .map_or(1.0, |c| decay.factor(c.get_val(doc)));
                         f64::from(score) * factor
                     }
                 });

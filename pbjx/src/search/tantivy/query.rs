@@ -73,7 +73,9 @@ impl<'a> Translator<'a> {
 
     /// The query of a body's `query` and the relevance decay, if any.
     pub(crate) fn body(&mut self, body: &Value) -> Result<(Box<dyn Query>, Option<Decay>)> {
-        let query = body.get("query").ok_or_else(|| self.unsupported("a body without query"))?;
+        let query = body
+            .get("query")
+            .ok_or_else(|| self.unsupported("a body without query"))?;
         if let Some(score) = query.get("function_score") {
             let inner = score
                 .get("query")
@@ -202,7 +204,10 @@ impl<'a> Translator<'a> {
             return Ok(boosted(Box::new(AllQuery), boost));
         }
         if !positive && minimum == 0 {
-            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0))));
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0)),
+            ));
         }
         let query = BooleanQuery::with_minimum_required_clauses(clauses, minimum);
         Ok(boosted(Box::new(query), boost))
@@ -250,7 +255,10 @@ impl<'a> Translator<'a> {
             return Ok(Box::new(EmptyQuery));
         };
         if terms.len() == 1 {
-            let (_, term) = terms.into_iter().next().unwrap_or((0, Term::from_field_text(tantivy_field, "")));
+            let (_, term) = terms
+                .into_iter()
+                .next()
+                .unwrap_or((0, Term::from_field_text(tantivy_field, "")));
             return Ok(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)));
         }
         if phrase {
@@ -311,7 +319,8 @@ impl<'a> Translator<'a> {
             Target::All => Term::from_field_text(self.fields.all, &text()),
             Target::Type => Term::from_field_text(self.fields.type_name, &text()),
             Target::OccurredAt => {
-                let n = number(value).ok_or_else(|| self.unsupported(format!("the time {value}")))?;
+                let n =
+                    number(value).ok_or_else(|| self.unsupported(format!("the time {value}")))?;
                 if n.fract() != 0.0 {
                     return Ok(Box::new(EmptyQuery));
                 }
@@ -352,7 +361,9 @@ impl<'a> Translator<'a> {
             let term = match (kind, target) {
                 (Kind::Long | Kind::Date { .. }, _) => {
                     let n = match (kind, value) {
-                        (Kind::Date { .. }, Value::String(s)) => fields::date_micros(s).map(|m| m as f64),
+                        (Kind::Date { .. }, Value::String(s)) => {
+                            fields::date_micros(s).map(|m| m as f64)
+                        }
                         _ => number(value),
                     }
                     .ok_or_else(|| self.unsupported(format!("the bound {value} of [{field}]")))?;
@@ -368,7 +379,9 @@ impl<'a> Translator<'a> {
                     let term = if target == Target::OccurredAt {
                         Term::from_field_i64(self.fields.occurred_at, n)
                     } else {
-                        json_term(self.fields.exact, field, |t| t.append_type_and_fast_value(n))
+                        json_term(self.fields.exact, field, |t| {
+                            t.append_type_and_fast_value(n)
+                        })
                     };
                     return Ok(if inclusive {
                         Bound::Included(term)
@@ -377,9 +390,12 @@ impl<'a> Translator<'a> {
                     });
                 }
                 (Kind::Double, _) => {
-                    let n = number(value)
-                        .ok_or_else(|| self.unsupported(format!("the bound {value} of [{field}]")))?;
-                    json_term(self.fields.exact, field, |t| t.append_type_and_fast_value(n))
+                    let n = number(value).ok_or_else(|| {
+                        self.unsupported(format!("the bound {value} of [{field}]"))
+                    })?;
+                    json_term(self.fields.exact, field, |t| {
+                        t.append_type_and_fast_value(n)
+                    })
                 }
                 (Kind::Keyword { normalized }, _) => {
                     let s = match value {

@@ -1,0 +1,1 @@
+//! Elasticsearch backend (filled in below).

@@ -292,12 +292,12 @@ mod cases {
         EventStore, ExpectedState, InMemoryEventStore, SliceQuery, SqliteEventStore, SqliteOptions,
         StreamId, Synchronous,
     };
+    use pbjx::scheduler::{Scheduler, SqliteScheduler, WorkerOptions};
     use pbjx::schemas::gdbots::contexts::{AppV1, CloudV1};
     use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
     use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
     use pbjx::schemas::gdbots::pbjx::mixin::Command;
     use pbjx::schemas::gdbots::pbjx::request::{EchoRequestV1, EchoResponseV1};
-    use pbjx::scheduler::{Scheduler, SqliteScheduler, WorkerOptions};
     use pbjx::{Pbjx, Selector, SendAt, Stage};
     use pbjx_tests::schemas::acme::iam::node::UserV1;
     use pbjx_tests::schemas::gdbots::ncr::NodeStatus;
@@ -887,9 +887,7 @@ mod cases {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()?;
-        let jobs = b
-            .n
-            .unwrap_or(if b.pool < 100_000 { 5_000 } else { 50_000 });
+        let jobs = b.n.unwrap_or(if b.pool < 100_000 { 5_000 } else { 50_000 });
         let bench = SchedulerBench::open("dispatch")?;
         let command = frozen_command()?;
         let sent = Arc::new(AtomicU64::new(0));

@@ -389,11 +389,14 @@ pub async fn check_queries(search: &dyn EventSearch, ctx: &SearchContext, rows: 
     }
 }
 
-/// Relevance finds the same events as the date sorts and reports a score.
+/// Relevance finds the same events as the date sorts and reports a score (the window ends
+/// just after the data, so the recency decay's origin is near the events).
 pub async fn check_relevance(search: &dyn EventSearch, ctx: &SearchContext, rows: &[Row]) {
+    let last = rows.iter().map(|r| r.at).max().unwrap_or_default();
     let ask = Ask {
         sort: Some("relevance"),
         count: Some(255),
+        before: Some(last + 3_600_000_000),
         ..Ask::q("kinesis")
     };
     let found = find(search, ctx, &ask).await.expect("relevance search");

@@ -9,7 +9,7 @@
 //! value, for `exists`), `_tenant`, `_id`, `_key` (tenant + id, for replacing and deleting) and
 //! `_source` (the stored document).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use tantivy::schema::{
@@ -22,122 +22,13 @@ use tantivy::tokenizer::{
 };
 use tantivy::{TantivyDocument, schema::OwnedValue};
 
-use crate::search::document::EventDocument;
+use crate::search::document::{EventDocument, Kind, Kinds};
 use crate::search::elasticsearch_query::{ALL_FIELD, TYPE_FIELD};
 
 /// The analyzer of text fields (ES `english`: lower-case, English stop words, stemming).
 pub(crate) const ENGLISH: &str = "pbj_english";
 /// The normalizer of keyword fields (`pbj_keyword`: lower-case + ASCII folding).
 pub(crate) const KEYWORD: &str = "pbj_keyword";
-
-/// How the mapping indexes a path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Analysed text; `copy` when the mapping copies it to `d__all`.
-    Text { copy: bool },
-    /// An exact string; `normalized` with the `pbj_keyword` normalizer.
-    Keyword { normalized: bool },
-    /// An integer.
-    Long,
-    /// A floating-point number.
-    Double,
-    /// A date (stored as microseconds); `epoch_second` when numbers are unix seconds.
-    Date { epoch_second: bool },
-    /// A boolean.
-    Bool,
-    /// Not searchable (`index: false`, binary, geo-points, ips).
-    Skip,
-}
-
-impl Kind {
-    fn of_mapping(mapping: &Value) -> Kind {
-        if mapping.get("index") == Some(&Value::Bool(false)) {
-            return Kind::Skip;
-        }
-        match mapping
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("object")
-        {
-            "text" => Kind::Text {
-                copy: mapping.get("copy_to").is_some(),
-            },
-            "keyword" => Kind::Keyword {
-                normalized: mapping.get("normalizer").is_some(),
-            },
-            "long" | "integer" | "short" | "byte" | "unsigned_long" => Kind::Long,
-            "float" | "double" | "half_float" | "scaled_float" => Kind::Double,
-            "date" => Kind::Date {
-                epoch_second: mapping.get("format").and_then(Value::as_str) == Some("epoch_second"),
-            },
-            "boolean" => Kind::Bool,
-            _ => Kind::Skip,
-        }
-    }
-
-    /// What ES's dynamic mapping makes of a value at an unmapped path.
-    fn dynamic(value: &Value) -> Kind {
-        match value {
-            Value::Bool(_) => Kind::Bool,
-            Value::Number(n) if n.is_f64() => Kind::Double,
-            Value::Number(_) => Kind::Long,
-            _ => Kind::Text { copy: false },
-        }
-    }
-}
-
-/// The kind of every mapped path (dotted), from the mapping's properties and dynamic
-/// templates.
-#[derive(Debug, Default)]
-pub(crate) struct Kinds {
-    exact: HashMap<String, Kind>,
-    /// `(prefix with trailing dot, kind)` of the dynamic templates (`path_match: "x.*"`).
-    templates: Vec<(String, Kind)>,
-}
-
-impl Kinds {
-    pub(crate) fn from_mapping(mapping: &Value) -> Self {
-        let mut kinds = Kinds::default();
-        if let Some(Value::Object(properties)) = mapping.get("properties") {
-            kinds.walk("", properties);
-        }
-        if let Some(Value::Array(templates)) = mapping.get("dynamic_templates") {
-            for template in templates.iter().filter_map(Value::as_object) {
-                for spec in template.values() {
-                    let path = spec.get("path_match").and_then(Value::as_str);
-                    let kind = spec.get("mapping").map(Kind::of_mapping);
-                    if let (Some(path), Some(kind)) = (path, kind) {
-                        let prefix = path.trim_end_matches('*').to_owned();
-                        kinds.templates.push((prefix, kind));
-                    }
-                }
-            }
-        }
-        kinds
-    }
-
-    fn walk(&mut self, prefix: &str, properties: &serde_json::Map<String, Value>) {
-        for (name, mapping) in properties {
-            let path = format!("{prefix}{name}");
-            match mapping.get("properties") {
-                Some(Value::Object(inner)) => self.walk(&format!("{path}."), inner),
-                _ => {
-                    self.exact.insert(path, Kind::of_mapping(mapping));
-                }
-            }
-        }
-    }
-
-    /// The kind of `path`, if the mapping knows it.
-    pub(crate) fn get(&self, path: &str) -> Option<Kind> {
-        self.exact.get(path).copied().or_else(|| {
-            self.templates
-                .iter()
-                .find(|(prefix, _)| path.starts_with(prefix.as_str()))
-                .map(|(_, kind)| *kind)
-        })
-    }
-}
 
 /// The fields of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -450,25 +341,5 @@ mod tests {
         let tokens = tokens(&mut english(), "The Cats are running");
         assert_eq!(tokens, vec![(1, "cat".to_owned()), (3, "run".to_owned())]);
         assert_eq!(normalize("Crème BRÛLÉE"), "creme brulee");
-    }
-
-    #[test]
-    fn kinds_follow_the_mapping() {
-        let mapping = serde_json::json!({"properties": {
-            "title": {"type": "text", "copy_to": "d__all"},
-            "slug": {"type": "keyword", "normalizer": "pbj_keyword"},
-            "ctx_app": {"type": "object", "properties": {"vendor": {"type": "keyword"}}},
-            "ctx_ua": {"type": "text", "index": false}
-        }, "dynamic_templates": [{"tags_template": {"path_match": "tags.*", "mapping": {"type": "long"}}}]});
-        let kinds = Kinds::from_mapping(&mapping);
-        assert_eq!(kinds.get("title"), Some(Kind::Text { copy: true }));
-        assert_eq!(kinds.get("slug"), Some(Kind::Keyword { normalized: true }));
-        assert_eq!(
-            kinds.get("ctx_app.vendor"),
-            Some(Kind::Keyword { normalized: false })
-        );
-        assert_eq!(kinds.get("ctx_ua"), Some(Kind::Skip));
-        assert_eq!(kinds.get("tags.a"), Some(Kind::Long));
-        assert_eq!(kinds.get("nope"), None);
     }
 }

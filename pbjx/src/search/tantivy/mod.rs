@@ -60,13 +60,14 @@ use tantivy::{
 };
 
 use crate::error::{Code, Error, Result};
+use crate::search::document::Kinds;
 use crate::search::document::{
     EventDocument, decode_document, event_documents, event_search_mapping,
 };
 use crate::search::elasticsearch_query::{self, SearchSort};
 use crate::search::query::ParsedQuery;
 use crate::search::{EventSearch, SearchContext, SearchHits, SearchRequest, fill_response};
-use fields::{DocumentBuilder, Fields, Kinds};
+use fields::{DocumentBuilder, Fields};
 
 const BACKEND: &str = "tantivy";
 

@@ -19,8 +19,9 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::fields::{self, Fields, Kind, Kinds, OCCURRED_AT};
+use super::fields::{self, Fields, OCCURRED_AT};
 use crate::error::{Error, Result};
+use crate::search::document::{Kind, Kinds};
 use crate::search::elasticsearch_query::{ALL_FIELD, OCCURRED_AT_ISO_FIELD, TYPE_FIELD};
 
 /// The relevance decay of a `function_score` (`exp` on `d__occurred_at_iso`).

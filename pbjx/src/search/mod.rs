@@ -39,6 +39,7 @@ pub mod document;
 pub mod elasticsearch_query;
 pub mod indexer;
 pub mod query;
+pub mod reindex;
 mod request;
 
 #[cfg(feature = "search-elasticsearch")]

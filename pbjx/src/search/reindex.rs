@@ -169,7 +169,7 @@ pub async fn reindex(
     scope: &ReindexScope,
     options: &ReindexOptions,
     resume: Option<ReindexCursor>,
-) -> Result<ReindexReport, ReindexError> {
+) -> Result<ReindexReport, Box<ReindexError>> {
     let resume = resume.unwrap_or_default();
     let mut report = ReindexReport {
         cursor: resume.clone(),
@@ -196,9 +196,11 @@ pub async fn reindex(
         let item = poll_fn(|cx| events.as_mut().poll_next(cx)).await;
         let done = item.is_none();
         if let Some(item) = item {
-            let stored = item.map_err(|error| ReindexError {
-                error,
-                report: report.clone(),
+            let stored = item.map_err(|error| {
+                Box::new(ReindexError {
+                    error,
+                    report: report.clone(),
+                })
             })?;
             if to_skip > 0 {
                 to_skip -= 1;
@@ -217,9 +219,11 @@ pub async fn reindex(
             if !batch.is_empty() {
                 let retried = write_batch(search, &batch, options)
                     .await
-                    .map_err(|error| ReindexError {
-                        error,
-                        report: report.clone(),
+                    .map_err(|error| {
+                        Box::new(ReindexError {
+                            error,
+                            report: report.clone(),
+                        })
                     })?;
                 report.batches += 1;
                 report.retried_batches += u64::from(retried);

@@ -363,7 +363,7 @@ pub async fn check_queries(search: &dyn EventSearch, ctx: &SearchContext, rows: 
     for (q, expect) in queries() {
         let want = expected(rows, expect, true);
         assert!(
-            q.is_empty() || (0 < want.len() && want.len() < rows.len()),
+            q.is_empty() || (!want.is_empty() && want.len() < rows.len()),
             "the query [{q}] should match some but not all events ({})",
             want.len()
         );
@@ -545,8 +545,7 @@ pub async fn check_bad_batch(search: &dyn EventSearch) {
     let err = search
         .index_events(&batch, &ctx)
         .await
-        .err()
-        .expect("a command in the batch fails it");
+        .expect_err("a command in the batch fails it");
     assert!(
         matches!(err, Error::WrongMessageKind { .. }),
         "[{}] got {err:?}",

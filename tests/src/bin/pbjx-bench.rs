@@ -1233,7 +1233,8 @@ mod cases {
             (0..n)
                 .map(|i| {
                     let mut e = pbjx::schemas::gdbots::pbjx::event::EventExecutionFailedV1::new();
-                    let words: Vec<&str> = (0..3 + next() % 4).map(|_| WORDS[next() % 16]).collect();
+                    let words: Vec<&str> =
+                        (0..3 + next() % 4).map(|_| WORDS[next() % 16]).collect();
                     let data = e.data_mut();
                     data.set("error_message", words.join(" "))?;
                     data.set("error_name", NAMES[next() % 4])?;
@@ -1247,7 +1248,11 @@ mod cases {
         }
 
         /// Indexes every event in calls of 1,000.
-        fn load(b: &Bench, search: &TantivyEventSearch, events: &[Arc<dyn Message>]) -> Result<(), BoxError> {
+        fn load(
+            b: &Bench,
+            search: &TantivyEventSearch,
+            events: &[Arc<dyn Message>],
+        ) -> Result<(), BoxError> {
             let ctx = SearchContext::default();
             for chunk in events.chunks(1_000) {
                 b.rt.block_on(search.index_events(chunk, &ctx))?;
@@ -1270,7 +1275,9 @@ mod cases {
                     if at + 1_000 > pool.len() {
                         at = 0;
                     }
-                    if let Err(e) = b.rt.block_on(search.index_events(&pool[at..at + 1_000], &ctx)) {
+                    if let Err(e) =
+                        b.rt.block_on(search.index_events(&pool[at..at + 1_000], &ctx))
+                    {
                         error = Some(e);
                         return 0;
                     }
@@ -1318,7 +1325,10 @@ mod cases {
             for (request, parsed) in &requests {
                 let mut response = SearchEventsResponseV1::new();
                 b.rt.block_on(search.search_events(request, parsed, &[], &mut response, &ctx))?;
-                let total = response.data().get_single("total").and_then(pbj::Value::as_i64);
+                let total = response
+                    .data()
+                    .get_single("total")
+                    .and_then(pbj::Value::as_i64);
                 check(total.is_some_and(|t| t > 0), || {
                     format!("query [{:?}] found nothing", request.data().get_single("q"))
                 })?;
@@ -1332,7 +1342,13 @@ mod cases {
                     i += 1;
                     let mut response = SearchEventsResponseV1::new();
                     let t = Instant::now();
-                    if let Err(e) = b.rt.block_on(search.search_events(request, parsed, &[], &mut response, &ctx)) {
+                    if let Err(e) = b.rt.block_on(search.search_events(
+                        request,
+                        parsed,
+                        &[],
+                        &mut response,
+                        &ctx,
+                    )) {
                         error = Some(e);
                         return 0;
                     }

@@ -229,16 +229,15 @@ impl ElasticsearchEventSearch {
         method: Method,
         path: &str,
         query: &[(&str, &str)],
-        body: Option<Vec<u8>>,
-        ndjson: bool,
+        body: Option<Body>,
         index: &str,
     ) -> Result<(u16, Value)> {
         let client = self.cluster(ctx)?;
         let mut headers = HeaderMap::new();
-        let content_type = if ndjson {
-            "application/x-ndjson"
-        } else {
-            "application/json"
+        let (body, content_type) = match body {
+            Some(Body::Json(bytes)) => (Some(bytes), "application/json"),
+            Some(Body::NdJson(bytes)) => (Some(bytes), "application/x-ndjson"),
+            None => (None, "application/json"),
         };
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         let response = client
@@ -276,10 +275,8 @@ impl ElasticsearchEventSearch {
         body: Option<Value>,
         index: &str,
     ) -> Result<Value> {
-        let body = body.map(|b| b.to_string().into_bytes());
-        let (status, value) = self
-            .call(ctx, method, path, query, body, false, index)
-            .await?;
+        let body = body.map(|b| Body::Json(b.to_string().into_bytes()));
+        let (status, value) = self.call(ctx, method, path, query, body, index).await?;
         if status >= 400 {
             return Err(http_error(index, path, status, &value));
         }
@@ -321,6 +318,12 @@ fn read_document(mut source: Value) -> Value {
         }
     }
     source
+}
+
+/// A request body.
+enum Body {
+    Json(Vec<u8>),
+    NdJson(Vec<u8>),
 }
 
 /// The error of a failed response, with Elasticsearch's reason.
@@ -423,10 +426,9 @@ impl EventSearch for ElasticsearchEventSearch {
             .clone()
             .unwrap_or_else(|| manager.index_for_write(self.tenant(ctx), DateTime::now()));
         let path = format!("/{index}");
-        let (status, value) = self
-            .call(ctx, Method::Head, &path, &[], None, false, &index)
+        let (status, _) = self
+            .call(ctx, Method::Head, &path, &[], None, &index)
             .await?;
-        let _ = value;
         if status == 404 {
             let (status, value) = self
                 .call(
@@ -434,8 +436,7 @@ impl EventSearch for ElasticsearchEventSearch {
                     Method::Put,
                     &path,
                     &[],
-                    Some(b"{}".to_vec()),
-                    false,
+                    Some(Body::Json(b"{}".to_vec())),
                     &index,
                 )
                 .await?;
@@ -519,8 +520,7 @@ impl EventSearch for ElasticsearchEventSearch {
                 Method::Post,
                 "/_bulk",
                 &[("refresh", "true")],
-                Some(body.into_bytes()),
-                true,
+                Some(Body::NdJson(body.into_bytes())),
                 &names,
             )
             .await?;
@@ -572,8 +572,7 @@ impl EventSearch for ElasticsearchEventSearch {
                     ("allow_no_indices", "true"),
                     ("conflicts", "proceed"),
                 ],
-                Some(body.to_string().into_bytes()),
-                false,
+                Some(Body::Json(body.to_string().into_bytes())),
                 &pattern,
             )
             .await?;

@@ -80,10 +80,10 @@ impl SearchContext {
     ///
     /// ```
     /// use pbjx::pbj::Message;
-    /// use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+    /// use pbjx::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
     /// use pbjx::search::SearchContext;
     ///
-    /// let mut event = HealthCheckedV1::new();
+    /// let mut event = EventExecutionFailedV1::new(); // uses the `indexed` mixin
     /// event.data_mut().set("ctx_tenant_id", "t1").unwrap();
     /// assert_eq!(SearchContext::for_message(&event).tenant_id.as_deref(), Some("t1"));
     /// ```
@@ -132,7 +132,7 @@ impl SearchContext {
 /// # #[cfg(feature = "search-tantivy")] {
 /// use std::sync::Arc;
 /// use pbjx::pbj::Message;
-/// use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+/// use pbjx::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
 /// use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
 /// use pbjx::search::{EventSearch, SearchContext, query::parse};
 /// use pbjx::search::tantivy::TantivyEventSearch;
@@ -140,8 +140,8 @@ impl SearchContext {
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let search = TantivyEventSearch::open_in_ram(pbjx::registry())?;
 /// let ctx = SearchContext::default();
-/// let mut event = HealthCheckedV1::new();
-/// event.data_mut().set("msg", "all systems go")?;
+/// let mut event = EventExecutionFailedV1::new(); // uses the `indexed` mixin
+/// event.data_mut().set("error_message", "all systems down")?;
 /// search.index_events(&[Arc::new(event)], &ctx).await?;
 ///
 /// let request = SearchEventsRequestV1::new();

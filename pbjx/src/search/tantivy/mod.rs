@@ -18,7 +18,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use pbjx::pbj::Message;
-//! use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+//! use pbjx::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
 //! use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
 //! use pbjx::search::{EventSearch, SearchContext, query::parse};
 //! use pbjx::search::tantivy::TantivyEventSearch;
@@ -26,8 +26,8 @@
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let dir = std::env::temp_dir().join(format!("pbjx-doc-search-{}", std::process::id()));
 //! let search = TantivyEventSearch::open(&dir, pbjx::registry())?;
-//! let mut event = HealthCheckedV1::new();
-//! event.data_mut().set("msg", "the kinesis stream is healthy")?;
+//! let mut event = EventExecutionFailedV1::new(); // uses the `indexed` mixin
+//! event.data_mut().set("error_message", "the kinesis stream is throttled")?;
 //! search.index_events(&[Arc::new(event)], &SearchContext::default()).await?;
 //! drop(search);
 //!

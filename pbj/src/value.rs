@@ -239,6 +239,9 @@ mod size_tests {
             std::mem::size_of::<Value>(),
             std::mem::size_of::<Option<FieldValue>>(),
         );
-        assert!(value <= 48 && slot <= 48, "Value {value} bytes, slot {slot} bytes");
+        assert!(
+            value <= 48 && slot <= 48,
+            "Value {value} bytes, slot {slot} bytes"
+        );
     }
 }

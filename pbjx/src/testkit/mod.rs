@@ -6,4 +6,8 @@
 //! `pbjx = { version = "...", features = ["testkit"] }` to its dev-dependencies.
 
 pub mod event_store;
+#[cfg(any(feature = "kinesis", feature = "firehose"))]
+pub mod faults;
 pub mod scheduler;
+#[cfg(any(feature = "kinesis", feature = "firehose"))]
+pub use faults::FaultyRecordApi;

@@ -1,0 +1,114 @@
+//! The AWS emulator's settings for the stream tests (moto server on 127.0.0.1). These tests
+//! FAIL without `AWS_ENDPOINT_URL`: `bash .ci/aws-emulator.sh start && eval "$(bash
+//! .ci/aws-emulator.sh env)"` (scripts/test-all.sh does both).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use aws_sdk_kinesis::types::ShardIteratorType;
+
+pub fn endpoint() -> String {
+    match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "AWS_ENDPOINT_URL is not set: the Kinesis/Firehose tests need the moto AWS \
+             emulator. Start it with `bash .ci/aws-emulator.sh start` and export its settings \
+             with `eval \"$(bash .ci/aws-emulator.sh env)\"` (scripts/test-all.sh does both)."
+        ),
+    }
+}
+
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await
+}
+
+pub async fn kinesis() -> aws_sdk_kinesis::Client {
+    aws_sdk_kinesis::Client::new(&sdk_config().await)
+}
+
+/// A unique name for a test's stream or table.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{:012x}", fastrand::u64(..) >> 16)
+}
+
+/// Creates a Kinesis stream with `shards` shards and waits until it is active.
+pub async fn create_stream(client: &aws_sdk_kinesis::Client, name: &str, shards: i32) {
+    client
+        .create_stream()
+        .stream_name(name)
+        .shard_count(shards)
+        .send()
+        .await
+        .expect("CreateStream");
+    for _ in 0..100 {
+        let description = client
+            .describe_stream_summary()
+            .stream_name(name)
+            .send()
+            .await
+            .expect("DescribeStreamSummary");
+        let status = description
+            .stream_description_summary()
+            .map(|s| s.stream_status().as_str().to_owned());
+        if status.as_deref() == Some("ACTIVE") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("stream {name} did not become active");
+}
+
+/// Every record of every shard of the stream: shard id -> record data, in shard order.
+pub async fn read_stream(
+    client: &aws_sdk_kinesis::Client,
+    name: &str,
+) -> BTreeMap<String, Vec<(String, Vec<u8>)>> {
+    let shards = client
+        .list_shards()
+        .stream_name(name)
+        .send()
+        .await
+        .expect("ListShards");
+    let mut out = BTreeMap::new();
+    for shard in shards.shards() {
+        let mut iterator = client
+            .get_shard_iterator()
+            .stream_name(name)
+            .shard_id(shard.shard_id())
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("GetShardIterator")
+            .shard_iterator()
+            .map(str::to_owned);
+        let mut records = Vec::new();
+        while let Some(it) = iterator {
+            let page = client
+                .get_records()
+                .shard_iterator(it)
+                .limit(1000)
+                .send()
+                .await
+                .expect("GetRecords");
+            if page.records().is_empty() {
+                break;
+            }
+            for record in page.records() {
+                records.push((
+                    record.partition_key().unwrap_or_default().to_owned(),
+                    record.data().as_ref().to_vec(),
+                ));
+            }
+            iterator = page.next_shard_iterator().map(str::to_owned);
+        }
+        out.insert(shard.shard_id().to_owned(), records);
+    }
+    out
+}

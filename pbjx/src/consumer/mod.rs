@@ -22,7 +22,13 @@
 
 pub mod checkpoint;
 mod deliver;
+#[cfg(feature = "kinesis")]
+pub mod kinesis;
 
+#[cfg(feature = "dynamodb")]
+pub use checkpoint::dynamodb::DynamoDbCheckpointStore;
+#[cfg(feature = "sqlite")]
+pub use checkpoint::sqlite::SqliteCheckpointStore;
 pub use checkpoint::{CheckpointStore, Lease, MemoryCheckpointStore};
 pub use deliver::{Delivery, deliver_envelope};
 pub use tokio_util::sync::CancellationToken;

@@ -11,3 +11,4 @@ pub mod faults;
 pub mod scheduler;
 #[cfg(any(feature = "kinesis", feature = "firehose"))]
 pub use faults::FaultyRecordApi;
+pub mod checkpoint;

@@ -47,6 +47,11 @@ pub async fn create_stream(client: &aws_sdk_kinesis::Client, name: &str, shards:
         .send()
         .await
         .expect("CreateStream");
+    wait_active(client, name).await;
+}
+
+/// Waits until the stream is `ACTIVE`.
+pub async fn wait_active(client: &aws_sdk_kinesis::Client, name: &str) {
     for _ in 0..100 {
         let description = client
             .describe_stream_summary()

@@ -1,6 +1,10 @@
 //! [`CheckpointStore`]: per-shard progress and leases of consumer groups.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 mod memory;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 pub use memory::MemoryCheckpointStore;
 

@@ -117,3 +117,74 @@ pub async fn read_stream(
     }
     out
 }
+
+/// A plain HTTP request to the emulator's S3 API (path-style, `Connection: close`), for the
+/// few S3 calls the Firehose test needs: the emulator accepts any credentials and tells the
+/// service from the `Authorization` header's scope, so no signing is needed and the tests do
+/// not need the (large) S3 SDK. Returns the status and the body.
+pub fn s3_request(method: &str, path: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let url = endpoint();
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut socket = std::net::TcpStream::connect(&host).expect("connect to the emulator");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: AWS4-HMAC-SHA256 \
+         Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    socket.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    socket.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP response");
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let mut body = response[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16)
+            .unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+}
+
+/// The keys of every object in `bucket` (one `ListObjectsV2` page is enough for a test).
+pub fn s3_keys(bucket: &str) -> Vec<String> {
+    let (status, body) = s3_request("GET", &format!("/{bucket}?list-type=2"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let xml = String::from_utf8(body).unwrap();
+    assert!(
+        xml.contains("<IsTruncated>false</IsTruncated>"),
+        "more than one page"
+    );
+    xml.split("<Key>")
+        .skip(1)
+        .map(|part| part.split("</Key>").next().unwrap().to_owned())
+        .collect()
+}

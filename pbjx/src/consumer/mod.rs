@@ -24,6 +24,8 @@ pub mod checkpoint;
 mod deliver;
 #[cfg(feature = "kinesis")]
 pub mod kinesis;
+pub mod outbox;
+mod shards;
 
 #[cfg(feature = "dynamodb")]
 pub use checkpoint::dynamodb::DynamoDbCheckpointStore;

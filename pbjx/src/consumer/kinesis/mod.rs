@@ -259,7 +259,7 @@ impl KinesisConsumer {
             }
         }
         let held: HashSet<String> = owned.keys().cloned().collect();
-        let picked = shards::candidates(
+        let picked = crate::consumer::shards::candidates(
             &shards,
             &leases,
             &self.owner,
@@ -374,7 +374,7 @@ impl KinesisConsumer {
         // out iterators of closed shards) its ending sequence number reached, or nothing
         // left to read in it.
         let at_end = match (&state.ending, &state.last_sequence) {
-            (Some(end), Some(last)) => shards::sequence_at_least(last, end),
+            (Some(end), Some(last)) => crate::consumer::shards::sequence_at_least(last, end),
             (Some(_), None) => out.records().is_empty() && out.millis_behind_latest() == Some(0),
             (None, _) => false,
         };

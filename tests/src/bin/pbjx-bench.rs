@@ -112,6 +112,15 @@ enum Case {
     /// Embedded (SQLite) scheduler: one worker sending due jobs through the exchange (ops =
     /// jobs sent and deleted).
     SchedulerDispatch,
+    /// Kinesis transport without I/O: envelope JSON + partition key per command, split into
+    /// `PutRecords` calls of <= 500 records / 5 MiB (ops = messages).
+    KinesisEncodeBatch,
+    /// Kinesis transport against the AWS emulator (AWS_ENDPOINT_URL), immediate mode: one
+    /// call per message, sequentially, like the original (ops = messages stored).
+    KinesisSendPerMessage,
+    /// Kinesis transport against the AWS emulator (AWS_ENDPOINT_URL): 2,000 concurrent sends
+    /// sharing batched `PutRecords` calls, 5 ms linger (ops = messages stored).
+    KinesisSendBatched,
 }
 
 impl Case {
@@ -140,7 +149,15 @@ impl Case {
             Self::SqliteGetStreamSlice => cases::sqlite_slice(b),
             Self::SchedulerSchedule => cases::scheduler_schedule(b),
             Self::SchedulerDispatch => cases::scheduler_dispatch(b),
+            Self::KinesisEncodeBatch => kinesis::encode_batch(b),
+            Self::KinesisSendPerMessage => kinesis::send(b, false),
+            Self::KinesisSendBatched => kinesis::send(b, true),
         }
+    }
+
+    /// Whether the case needs the AWS emulator.
+    fn needs_emulator(self) -> bool {
+        matches!(self, Self::KinesisSendPerMessage | Self::KinesisSendBatched)
     }
 }
 
@@ -255,13 +272,22 @@ fn main() -> ExitCode {
         cases::substeps(&bench);
         return ExitCode::SUCCESS;
     }
-    let selected = if cli.cases.is_empty() {
+    let all = cli.cases.is_empty();
+    let selected = if all {
         Case::value_variants().to_vec()
     } else {
         cli.cases
     };
     let mut failed = false;
     for case in selected {
+        // A smoke run of every case skips the emulator cases, saying so, when no emulator is
+        // configured; named explicitly, or in a full run, they fail instead.
+        if all && cli.quick && case.needs_emulator() {
+            if let Err(why) = kinesis::emulator() {
+                eprintln!("pbjx-bench: {}: skipped in --quick: {why}", case.name());
+                continue;
+            }
+        }
         match case.run(&bench) {
             Ok(m) => println!(
                 "{{\"case\":\"{}\",\"n\":{},\"ops_per_sec\":{:.0}}}",
@@ -281,6 +307,9 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+#[path = "../bench_kinesis.rs"]
+mod kinesis;
 
 /// One function per case (plus the `--substeps` timings).
 mod cases {

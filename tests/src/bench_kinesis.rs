@@ -9,9 +9,9 @@ use pbj::Message;
 use pbjx::Pbjx;
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
 use pbjx::transport::StaticRouter;
+use pbjx::transport::TransportEnvelope;
 use pbjx::transport::batch::{BatchOptions, CallOutcome, OutboundRecord, RecordApi, plan_batches};
 use pbjx::transport::kinesis::KinesisTransport;
-use pbjx::transport::TransportEnvelope;
 
 use super::{Bench, BoxError, Measured, black_box, check};
 
@@ -22,9 +22,11 @@ const CONCURRENCY: usize = 2_000;
 pub fn emulator() -> Result<String, BoxError> {
     match std::env::var("AWS_ENDPOINT_URL") {
         Ok(url) if !url.is_empty() => Ok(url),
-        _ => Err("needs the AWS emulator: AWS_ENDPOINT_URL is not set (start it with \
+        _ => Err(
+            "needs the AWS emulator: AWS_ENDPOINT_URL is not set (start it with \
                   `bash .ci/aws-emulator.sh start` and `eval \"$(bash .ci/aws-emulator.sh env)\"`)"
-            .into()),
+                .into(),
+        ),
     }
 }
 
@@ -63,9 +65,15 @@ pub fn encode_batch(b: &Bench) -> Result<Measured, BoxError> {
     // Verified once: the record is the envelope of the message, byte for byte.
     let (stream, record) = kinesis.encode_command(&*pool[0]);
     let expected = TransportEnvelope::new(pool[0].clone(), false).to_json();
-    check(stream == "commands" && record.data == expected.as_bytes(), || {
-        format!("record {:?} is not the envelope {expected}", String::from_utf8_lossy(&record.data))
-    })?;
+    check(
+        stream == "commands" && record.data == expected.as_bytes(),
+        || {
+            format!(
+                "record {:?} is not the envelope {expected}",
+                String::from_utf8_lossy(&record.data)
+            )
+        },
+    )?;
     let mut records = Vec::with_capacity(500);
     let mut next = 0usize;
     let mut calls = 0usize;
@@ -75,20 +83,35 @@ pub fn encode_batch(b: &Bench) -> Result<Measured, BoxError> {
             next += 1;
             records.push(record);
             if records.len() == 500 {
-                calls += black_box(plan_batches(&records, &pbjx::transport::batch::RecordLimits::KINESIS)).len();
+                calls += black_box(plan_batches(
+                    &records,
+                    &pbjx::transport::batch::RecordLimits::KINESIS,
+                ))
+                .len();
                 records.clear();
             }
         }
         k
     });
-    check(calls > 0 || measured.ops < 500, || "no batch was planned".to_owned())?;
+    check(calls > 0 || measured.ops < 500, || {
+        "no batch was planned".to_owned()
+    })?;
     Ok(measured)
 }
 
 async fn create_stream(client: &aws_sdk_kinesis::Client, name: &str) -> Result<(), BoxError> {
-    client.create_stream().stream_name(name).shard_count(1).send().await?;
+    client
+        .create_stream()
+        .stream_name(name)
+        .shard_count(1)
+        .send()
+        .await?;
     for _ in 0..200 {
-        let summary = client.describe_stream_summary().stream_name(name).send().await?;
+        let summary = client
+            .describe_stream_summary()
+            .stream_name(name)
+            .send()
+            .await?;
         if summary
             .stream_description_summary()
             .is_some_and(|s| s.stream_status().as_str() == "ACTIVE")
@@ -115,7 +138,12 @@ async fn count_records(client: &aws_sdk_kinesis::Client, name: &str) -> Result<u
             .shard_iterator()
             .map(str::to_owned);
         while let Some(it) = iterator {
-            let page = client.get_records().shard_iterator(it).limit(10_000).send().await?;
+            let page = client
+                .get_records()
+                .shard_iterator(it)
+                .limit(10_000)
+                .send()
+                .await?;
             if page.records().is_empty() {
                 break;
             }
@@ -139,7 +167,9 @@ async fn client(endpoint: String) -> aws_sdk_kinesis::Client {
 /// `kinesis_send_batched` (2,000 concurrent sends sharing calls through the linger).
 pub fn send(b: &Bench, batched: bool) -> Result<Measured, BoxError> {
     let endpoint = emulator()?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let client = client(endpoint).await;
         let stream = format!(
@@ -149,7 +179,9 @@ pub fn send(b: &Bench, batched: bool) -> Result<Measured, BoxError> {
         );
         create_stream(&client, &stream).await?;
         let options = if batched {
-            BatchOptions::default().with_linger(Duration::from_millis(5)).with_max_in_flight(4)
+            BatchOptions::default()
+                .with_linger(Duration::from_millis(5))
+                .with_max_in_flight(4)
         } else {
             BatchOptions::immediate()
         };
@@ -188,10 +220,11 @@ pub fn send(b: &Bench, batched: bool) -> Result<Measured, BoxError> {
         }
         let per_sec = ops as f64 / t.elapsed().as_secs_f64();
         kinesis.shutdown().await;
-        drop(round);
         let stored = count_records(&client, &stream).await?;
         let _ = client.delete_stream().stream_name(&stream).send().await;
-        check(stored == sent, || format!("{sent} messages sent, {stored} records in the stream"))?;
+        check(stored == sent, || {
+            format!("{sent} messages sent, {stored} records in the stream")
+        })?;
         Ok(Measured { ops, per_sec })
     })
 }

@@ -282,11 +282,13 @@ fn main() -> ExitCode {
     for case in selected {
         // A smoke run of every case skips the emulator cases, saying so, when no emulator is
         // configured; named explicitly, or in a full run, they fail instead.
-        if all && cli.quick && case.needs_emulator() {
-            if let Err(why) = kinesis::emulator() {
-                eprintln!("pbjx-bench: {}: skipped in --quick: {why}", case.name());
-                continue;
-            }
+        if all
+            && cli.quick
+            && case.needs_emulator()
+            && let Err(why) = kinesis::emulator()
+        {
+            eprintln!("pbjx-bench: {}: skipped in --quick: {why}", case.name());
+            continue;
         }
         match case.run(&bench) {
             Ok(m) => println!(
@@ -321,12 +323,12 @@ mod cases {
         EventStore, ExpectedState, InMemoryEventStore, SliceQuery, SqliteEventStore, SqliteOptions,
         StreamId, Synchronous,
     };
+    use pbjx::scheduler::{Scheduler, SqliteScheduler, WorkerOptions};
     use pbjx::schemas::gdbots::contexts::{AppV1, CloudV1};
     use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
     use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
     use pbjx::schemas::gdbots::pbjx::mixin::Command;
     use pbjx::schemas::gdbots::pbjx::request::{EchoRequestV1, EchoResponseV1};
-    use pbjx::scheduler::{Scheduler, SqliteScheduler, WorkerOptions};
     use pbjx::{Pbjx, Selector, SendAt, Stage};
     use pbjx_tests::schemas::acme::iam::node::UserV1;
     use pbjx_tests::schemas::gdbots::ncr::NodeStatus;
@@ -916,9 +918,7 @@ mod cases {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()?;
-        let jobs = b
-            .n
-            .unwrap_or(if b.pool < 100_000 { 5_000 } else { 50_000 });
+        let jobs = b.n.unwrap_or(if b.pool < 100_000 { 5_000 } else { 50_000 });
         let bench = SchedulerBench::open("dispatch")?;
         let command = frozen_command()?;
         let sent = Arc::new(AtomicU64::new(0));

@@ -213,10 +213,8 @@ impl Consumer for SqliteOutbox {
                 }
             }
         }
-        if held {
-            if let Err(e) = self.checkpoints.release(group, GLOBAL, &self.owner).await {
-                tracing::warn!(target: "pbjx.consumer.outbox", group, error = %e, "cannot release the lease; it expires on its own");
-            }
+        if held && let Err(e) = self.checkpoints.release(group, GLOBAL, &self.owner).await {
+            tracing::warn!(target: "pbjx.consumer.outbox", group, error = %e, "cannot release the lease; it expires on its own");
         }
         Ok(self.counters.report())
     }

@@ -108,10 +108,16 @@ struct State {
     worker: Option<JoinHandle<()>>,
 }
 
-struct Inner {
+/// What the worker needs: no queue sender, so dropping every [`BatchSender`] handle closes
+/// the queue and lets the worker drain it and end.
+struct Core {
     api: Arc<dyn RecordApi>,
     limits: RecordLimits,
     options: BatchOptions,
+}
+
+struct Inner {
+    core: Arc<Core>,
     state: Mutex<State>,
 }
 
@@ -155,9 +161,9 @@ pub struct BatchSender {
 impl std::fmt::Debug for BatchSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchSender")
-            .field("service", &self.inner.api.service())
-            .field("limits", &self.inner.limits)
-            .field("options", &self.inner.options)
+            .field("service", &self.inner.core.api.service())
+            .field("limits", &self.inner.core.limits)
+            .field("options", &self.inner.core.options)
             .finish_non_exhaustive()
     }
 }
@@ -168,9 +174,11 @@ impl BatchSender {
         let (sender, receiver) = mpsc::channel(options.queue_capacity);
         Self {
             inner: Arc::new(Inner {
-                api,
-                limits,
-                options,
+                core: Arc::new(Core {
+                    api,
+                    limits,
+                    options,
+                }),
                 state: Mutex::new(State {
                     sender: Some(sender),
                     receiver: Some(receiver),
@@ -182,19 +190,19 @@ impl BatchSender {
 
     /// The options.
     pub fn options(&self) -> &BatchOptions {
-        &self.inner.options
+        &self.inner.core.options
     }
 
     /// Sends one record to `channel` and waits until the service took it (or refused it for
     /// good).
     pub async fn send(&self, channel: &str, record: OutboundRecord) -> Result<()> {
-        let service = self.inner.api.service();
-        self.inner.limits.check(service, &record)?;
-        if self.inner.options.linger.is_none() {
+        let service = self.inner.core.api.service();
+        self.inner.core.limits.check(service, &record)?;
+        if self.inner.core.options.linger.is_none() {
             if self.inner.state().sender.is_none() {
                 return Err(shut_down(service));
             }
-            let mut results = deliver(&self.inner, channel, vec![record]).await;
+            let mut results = deliver(&self.inner.core, channel, vec![record]).await;
             return results.pop().unwrap_or(Ok(()));
         }
         let queue = self.queue()?;
@@ -230,13 +238,13 @@ impl BatchSender {
         if let Some(worker) = worker
             && let Err(e) = worker.await
         {
-            tracing::error!(target: "pbjx.transport", service = self.inner.api.service(), error = %e, "batch worker ended abnormally");
+            tracing::error!(target: "pbjx.transport", service = self.inner.core.api.service(), error = %e, "batch worker ended abnormally");
         }
     }
 
     /// The queue, spawning the worker on the first call.
     fn queue(&self) -> Result<mpsc::Sender<Pending>> {
-        let service = self.inner.api.service();
+        let service = self.inner.core.api.service();
         let mut state = self.inner.state();
         let Some(sender) = state.sender.clone() else {
             return Err(shut_down(service));
@@ -252,7 +260,7 @@ impl BatchSender {
                     return Err(e);
                 }
             };
-            state.worker = Some(runtime.spawn(work(self.inner.clone(), receiver)));
+            state.worker = Some(runtime.spawn(work(self.inner.core.clone(), receiver)));
         }
         Ok(sender)
     }
@@ -265,7 +273,7 @@ fn shut_down(service: &str) -> Error {
 /// The worker: collects records for up to the linger (or until a call is full), splits them
 /// into calls per channel and runs up to `max_in_flight` calls at once. Ends when the queue is
 /// closed and empty, after every call finished.
-async fn work(inner: Arc<Inner>, mut receiver: mpsc::Receiver<Pending>) {
+async fn work(inner: Arc<Core>, mut receiver: mpsc::Receiver<Pending>) {
     let linger = inner.options.linger.unwrap_or_default();
     let slots = inner.options.max_in_flight;
     let in_flight = Arc::new(Semaphore::new(slots));
@@ -333,7 +341,7 @@ enum LastError {
 
 /// Puts `records` (one call's worth) into `channel`, retrying refused records and transient
 /// call failures; returns one result per record, in order.
-async fn deliver(inner: &Inner, channel: &str, records: Vec<OutboundRecord>) -> Vec<Result<()>> {
+async fn deliver(inner: &Core, channel: &str, records: Vec<OutboundRecord>) -> Vec<Result<()>> {
     let api = &*inner.api;
     let retry = &inner.options.retry;
     let mut results: Vec<Option<Result<()>>> = vec![None; records.len()];

@@ -25,6 +25,7 @@ mod deliver;
 #[cfg(feature = "kinesis")]
 pub mod kinesis;
 pub mod outbox;
+#[cfg(any(feature = "kinesis", feature = "outbox-dynamodb"))]
 mod shards;
 
 #[cfg(feature = "dynamodb")]
@@ -64,6 +65,7 @@ pub struct ConsumerReport {
 }
 
 /// The counters behind a [`ConsumerReport`], shared with the consumer's tasks.
+#[cfg_attr(not(any(feature = "sqlite", feature = "kinesis")), allow(dead_code))]
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     handled: AtomicU64,
@@ -72,6 +74,7 @@ pub(crate) struct Counters {
     checkpoints: AtomicU64,
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "kinesis")), allow(dead_code))]
 impl Counters {
     pub(crate) fn count(&self, delivery: &Delivery) {
         let counter = match delivery {
@@ -144,6 +147,7 @@ impl DeadLetterSink for tokio::sync::mpsc::UnboundedSender<DeadLetter> {
 }
 
 /// A random owner id for a consumer process (leases name it).
+#[cfg_attr(not(any(feature = "sqlite", feature = "kinesis")), allow(dead_code))]
 pub(crate) fn random_owner(prefix: &str) -> String {
     format!("{prefix}-{:016x}", fastrand::u64(..))
 }

@@ -111,6 +111,7 @@ impl OutboxOptions {
 /// Publishes one committed event, retrying until it is published (`true`) or the outbox is
 /// cancelled (`false`: not published, do not checkpoint it). An event the exchange refuses
 /// for good (not an event) is counted as poison and skipped (`true`).
+#[cfg_attr(not(any(feature = "sqlite", feature = "kinesis")), allow(dead_code))]
 pub(crate) async fn publish(
     pbjx: &Pbjx,
     event: Arc<dyn Message>,

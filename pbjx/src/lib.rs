@@ -28,6 +28,7 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 mod builder;
+pub mod consumer;
 pub mod context;
 pub mod debugger;
 pub mod describe;

@@ -118,7 +118,7 @@ fn bench_lists_its_cases_and_suggests_one_for_a_typo() {
     let o = run(BENCH, &["--list"], "");
     assert!(o.status.success());
     let cases = stdout(&o);
-    assert_eq!(cases.lines().count(), 19, "{cases}");
+    assert_eq!(cases.lines().count(), 22, "{cases}");
     assert!(cases.lines().any(|c| c == "event_deserialize"));
     let o = run(BENCH, &["event_deserializ"], "");
     assert_eq!(o.status.code(), Some(2));
@@ -200,4 +200,30 @@ fn bench_verifies_against_the_php_bytes() {
     let _ = std::fs::remove_file(&path);
     let o = run(BENCH, &["--n", "1", "event_create_freeze_serialize"], "");
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// The Kinesis send cases need the AWS emulator: named without it they fail saying so; the
+/// no-I/O encode case runs anywhere.
+#[test]
+fn bench_kinesis_cases_name_the_missing_emulator() {
+    let o = Command::new(BENCH)
+        .args(["--n", "1", "--warmup-ms", "0", "kinesis_send_batched"])
+        .env("PBJX_BENCH_CANONICAL", canonical())
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .expect("run pbjx-bench");
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o)
+            .contains("kinesis_send_batched: needs the AWS emulator: AWS_ENDPOINT_URL is not set"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        BENCH,
+        &["--n", "600", "--warmup-ms", "0", "kinesis_encode_batch"],
+        "",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(bench_lines(&o), [("kinesis_encode_batch".to_owned(), 600)]);
 }

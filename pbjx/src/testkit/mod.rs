@@ -6,5 +6,10 @@
 //! `pbjx = { version = "...", features = ["testkit"] }` to its dev-dependencies.
 
 pub mod event_store;
+#[cfg(any(feature = "kinesis", feature = "firehose"))]
+pub mod faults;
 pub mod scheduler;
 pub mod search;
+#[cfg(any(feature = "kinesis", feature = "firehose"))]
+pub use faults::FaultyRecordApi;
+pub mod checkpoint;

@@ -1,8 +1,14 @@
 //! Transports move frozen messages to where they are handled; routers pick channels and
 //! partitions for them.
 
+#[cfg(any(feature = "kinesis", feature = "firehose"))]
+pub mod batch;
 pub mod envelope;
+#[cfg(feature = "firehose")]
+pub mod firehose;
 mod in_memory;
+#[cfg(feature = "kinesis")]
+pub mod kinesis;
 pub mod local;
 pub mod router;
 pub mod shard;

@@ -123,6 +123,15 @@ enum Case {
     /// mix of word, phrase, field and range queries, date-desc, 25 hits (ops = queries; also
     /// prints the median latency `p50_us`).
     SearchQuery,
+    /// Kinesis transport without I/O: envelope JSON + partition key per command, split into
+    /// `PutRecords` calls of <= 500 records / 5 MiB (ops = messages).
+    KinesisEncodeBatch,
+    /// Kinesis transport against the AWS emulator (AWS_ENDPOINT_URL), immediate mode: one
+    /// call per message, sequentially, like the original (ops = messages stored).
+    KinesisSendPerMessage,
+    /// Kinesis transport against the AWS emulator (AWS_ENDPOINT_URL): 2,000 concurrent sends
+    /// sharing batched `PutRecords` calls, 5 ms linger (ops = messages stored).
+    KinesisSendBatched,
 }
 
 impl Case {
@@ -154,7 +163,15 @@ impl Case {
             Self::HttpSendCommand => http::send_command(b),
             Self::SearchIndexEvents => cases::search::index_events(b),
             Self::SearchQuery => cases::search::query(b),
+            Self::KinesisEncodeBatch => kinesis::encode_batch(b),
+            Self::KinesisSendPerMessage => kinesis::send(b, false),
+            Self::KinesisSendBatched => kinesis::send(b, true),
         }
+    }
+
+    /// Whether the case needs the AWS emulator.
+    fn needs_emulator(self) -> bool {
+        matches!(self, Self::KinesisSendPerMessage | Self::KinesisSendBatched)
     }
 }
 
@@ -273,13 +290,24 @@ fn main() -> ExitCode {
         cases::substeps(&bench);
         return ExitCode::SUCCESS;
     }
-    let selected = if cli.cases.is_empty() {
+    let all = cli.cases.is_empty();
+    let selected = if all {
         Case::value_variants().to_vec()
     } else {
         cli.cases
     };
     let mut failed = false;
     for case in selected {
+        // A smoke run of every case skips the emulator cases, saying so, when no emulator is
+        // configured; named explicitly, or in a full run, they fail instead.
+        if all
+            && cli.quick
+            && case.needs_emulator()
+            && let Err(why) = kinesis::emulator()
+        {
+            eprintln!("pbjx-bench: {}: skipped in --quick: {why}", case.name());
+            continue;
+        }
         match case.run(&bench) {
             Ok(m) => match m.p50_us {
                 None => println!(
@@ -447,6 +475,8 @@ mod http {
         })
     }
 }
+#[path = "../bench_kinesis.rs"]
+mod kinesis;
 
 /// One function per case (plus the `--substeps` timings).
 mod cases {

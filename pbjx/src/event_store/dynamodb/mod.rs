@@ -373,6 +373,16 @@ impl DynamoDbEventStore {
         self.map_inner(|i| i.item_hook = Some(hook))
     }
 
+    /// Decodes an item of the event table (as read by a query, a scan or a DynamoDB stream
+    /// consumer such as the outbox) into the stored event ([`Error::Corrupt`] naming the
+    /// stream and `occurred_at` when it is not an event item).
+    pub fn decode_item(
+        &self,
+        item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    ) -> Result<StoredEvent> {
+        self.inner.decode(item)
+    }
+
     /// The event table's name.
     pub fn table(&self) -> &str {
         &self.inner.table

@@ -1,0 +1,49 @@
+//! The checkpoint stores of the consumers: the conformance suite against the memory and
+//! SQLite stores, and against the DynamoDB store on the AWS emulator (feature `dynamodb`,
+//! needs `AWS_ENDPOINT_URL`).
+
+use pbjx::consumer::{CheckpointStore, MemoryCheckpointStore, SqliteCheckpointStore};
+use pbjx::testkit::checkpoint::run_all;
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    run_all(&MemoryCheckpointStore::default()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_conforms() {
+    let dir = std::env::temp_dir().join(format!("pbjx-checkpoints-{:x}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteCheckpointStore::open(dir.join("checkpoints.db")).unwrap();
+    store.create_storage().await.unwrap();
+    store.create_storage().await.unwrap(); // idempotent
+    run_all(&store).await;
+    // A second handle on the same file sees the same leases.
+    let again = SqliteCheckpointStore::open(dir.join("checkpoints.db")).unwrap();
+    let groups = again.leases("nothing-here").await.unwrap();
+    assert!(groups.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[cfg(feature = "dynamodb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_store_conforms() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
+        "AWS_ENDPOINT_URL is not set: start the AWS emulator (bash .ci/aws-emulator.sh start; \
+         eval \"$(bash .ci/aws-emulator.sh env)\"), as scripts/test-all.sh does",
+    );
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("pbjx-checkpoints-{:012x}", fastrand::u64(..) >> 16);
+    let store = pbjx::consumer::DynamoDbCheckpointStore::new(client, table);
+    store.create_storage().await.unwrap();
+    store.create_storage().await.unwrap(); // idempotent
+    run_all(&store).await;
+}

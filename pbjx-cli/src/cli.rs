@@ -19,13 +19,16 @@ Examples:
   pbjx events replay --since 1700000000 --yes
   pbjx events tail acme:article:1
   pbjx events migrate-heads --checkpoint heads.checkpoint
+  PBJX_TOKEN_SECRET=s3cret pbjx serve --listen 127.0.0.1:8080   # the HTTP endpoint
 
 Configuration: --config FILE (TOML, or JSON when the name ends in .json), else ./pbjx.toml
 when present; PBJX_* environment variables override it (PBJX_EVENT_STORE_BACKEND,
 PBJX_EVENT_STORE_PATH, PBJX_EVENT_STORE_TABLE, PBJX_EVENT_STORE_HEADS_TABLE,
 PBJX_SCHEDULER_BACKEND, PBJX_SCHEDULER_PATH, PBJX_SCHEDULER_TABLE, PBJX_SCHEDULER_QUEUE,
 PBJX_SCHEDULER_STATE_MACHINE, PBJX_SCHEDULER_ROLE_ARN, PBJX_URL, PBJX_TOKEN_KID,
-PBJX_TOKEN_SECRET). AWS backends read AWS_REGION, AWS_ENDPOINT_URL and the credential chain.
+PBJX_TOKEN_SECRET, PBJX_HTTP_LISTEN, PBJX_HTTP_KEYS (kid=secret,...), PBJX_HTTP_TOKEN_BYPASS
+(comma-separated), PBJX_HTTP_RECEIVE, PBJX_HTTP_BODY_LIMIT, PBJX_HTTP_TIMEOUT (seconds),
+PBJX_HTTP_MOUNT_PATH). `pbjx serve` accepts the [http.keys] and the PBJX_TOKEN_KID/SECRET key. AWS backends read AWS_REGION, AWS_ENDPOINT_URL and the credential chain.
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 partial failure (lines or
 events skipped by --skip-invalid/--skip-errors), 4 replay not confirmed.";
@@ -53,9 +56,7 @@ pub struct Cli {
 
 /// The commands.
 ///
-/// `serve` (the HTTP endpoint) joins here as `#[cfg(feature = "http")] Serve(ServeArgs)`, run
-/// from [`crate::run_cli`]'s match on the exchange of `crate::backends::exchange`; event search
-/// joins `storage` as a `Service` variant and `events` as `Reindex`.
+/// Event search joins `storage` as a `Service` variant and `events` as `Reindex`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a command (in process, or to --url) and print the envelope.
@@ -84,6 +85,27 @@ pub enum Command {
     /// Export, replay or tail events of the event store; migrate DynamoDB heads.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Serve the HTTP endpoint (POST {mount}/{vendor}/{package}/{category}/{message}) on the
+    /// configured backends until Ctrl-C or SIGTERM.
+    #[cfg(feature = "http")]
+    #[command(
+        after_help = "Examples:\n  PBJX_TOKEN_SECRET=s3cret pbjx serve   # tokens signed with kid `default`\n  pbjx serve --listen 0.0.0.0:9000      # keys from [http.keys]\n  pbjx serve --insecure-no-token        # local trials only: no token needed\n\nPrints the URL it serves on stderr. Without a token key ([http.keys], PBJX_HTTP_KEYS or\nPBJX_TOKEN_SECRET) and without [http] token_bypass, it refuses to start (exit 2) unless\n--insecure-no-token. Stops accepting on Ctrl-C / SIGTERM and exits 0 once the requests\nin flight are answered."
+    )]
+    Serve(ServeArgs),
+}
+
+/// `serve`.
+#[cfg(feature = "http")]
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The socket address to listen on (default: [http] listen, else 127.0.0.1:8080; port 0
+    /// picks a free one).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Accept messages without a PbjxToken (every curie bypasses the check). For local
+    /// trials: anyone who reaches the port can send commands.
+    #[arg(long)]
+    pub insecure_no_token: bool,
 }
 
 /// Where a message goes.

@@ -67,7 +67,7 @@ pub(crate) fn http_config(config: &Config, insecure_no_token: bool) -> CliResult
         http = http.with_token_bypass("all");
     } else if keys == 0 && section.token_bypass.is_empty() {
         return Err(CliError::usage(
-            "pbjx serve: no PbjxToken key is configured, so every message would be refused. \
+            "no PbjxToken key is configured for `serve`, so every message would be refused. \
              Add one ([http.keys] kid = \"secret\", PBJX_HTTP_KEYS=kid=secret, or \
              PBJX_TOKEN_SECRET) and sign with it (pbjx send --url reads PBJX_TOKEN_KID / \
              PBJX_TOKEN_SECRET), open curies with [http] token_bypass, or pass \

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use pbjx::Pbjx;
 use pbjx::event_store::{InMemoryEventStore, SqliteEventStore};
-use pbjx::scheduler::SqliteScheduler;
+use pbjx::scheduler::{SqliteScheduler, WorkerHandle, WorkerOptions};
 
 use crate::app::App;
 use crate::config::{
@@ -12,9 +12,22 @@ use crate::config::{
 };
 use crate::exit::{CliError, CliResult};
 
+/// Starts the configured scheduler's worker (sending due jobs) on the exchange given.
+pub(crate) type SpawnWorker = Box<dyn FnOnce(Pbjx) -> WorkerHandle + Send>;
+
 /// The exchange of `app` on the configured event store and scheduler (each opened here;
 /// SQLite files are created if missing).
 pub(crate) async fn exchange(app: &App, config: &Config) -> CliResult<Pbjx> {
+    Ok(exchange_and_worker(app, config).await?.0)
+}
+
+/// [`exchange`], plus what starts the scheduler's worker when a scheduler is configured
+/// (for the long-running `pbjx serve`).
+pub(crate) async fn exchange_and_worker(
+    app: &App,
+    config: &Config,
+) -> CliResult<(Pbjx, Option<SpawnWorker>)> {
+    let mut worker: Option<SpawnWorker> = None;
     let mut builder = app.builder();
     let registry = app.registry().clone();
     builder = match config.event_store.backend {
@@ -48,11 +61,19 @@ pub(crate) async fn exchange(app: &App, config: &Config) -> CliResult<Pbjx> {
                     crate::exit::chain(&e)
                 ))
             })?;
+            let spawn = scheduler.clone();
+            worker = Some(Box::new(move |pbjx| {
+                spawn.spawn_worker(pbjx, WorkerOptions::default())
+            }));
             builder.scheduler(scheduler)
         }
-        SchedulerBackend::Dynamodb => dynamodb_scheduler(app, config, builder).await?,
+        SchedulerBackend::Dynamodb => {
+            let (next, spawn) = dynamodb_scheduler(app, config, builder).await?;
+            worker = Some(spawn);
+            next
+        }
     };
-    Ok(builder.build()?)
+    Ok((builder.build()?, worker))
 }
 
 fn sqlite_path(config: &EventStoreConfig) -> PathBuf {
@@ -94,7 +115,7 @@ async fn dynamodb_scheduler(
     app: &App,
     config: &Config,
     builder: pbjx::PbjxBuilder,
-) -> CliResult<pbjx::PbjxBuilder> {
+) -> CliResult<(pbjx::PbjxBuilder, SpawnWorker)> {
     use pbjx::scheduler::dynamodb::{DynamoDbScheduler, Resources};
     let s = &config.scheduler;
     let table = s.table.clone().ok_or_else(|| {
@@ -113,7 +134,10 @@ async fn dynamodb_scheduler(
         resources = resources.with_role_arn(role.clone());
     }
     let scheduler = DynamoDbScheduler::from_env(resources, app.registry().clone()).await;
-    Ok(builder.scheduler(scheduler))
+    let spawn = scheduler.clone();
+    let worker: SpawnWorker =
+        Box::new(move |pbjx| spawn.spawn_worker(pbjx, WorkerOptions::default()));
+    Ok((builder.scheduler(scheduler), worker))
 }
 
 #[cfg(not(feature = "scheduler-dynamodb"))]
@@ -121,7 +145,7 @@ async fn dynamodb_scheduler(
     _app: &App,
     _config: &Config,
     _builder: pbjx::PbjxBuilder,
-) -> CliResult<pbjx::PbjxBuilder> {
+) -> CliResult<(pbjx::PbjxBuilder, SpawnWorker)> {
     Err(CliError::usage(
         "this pbjx was built without the DynamoDB scheduler (cargo feature `scheduler-dynamodb`)",
     ))

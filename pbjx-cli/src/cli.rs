@@ -86,7 +86,7 @@ pub enum Command {
     #[command(subcommand)]
     Events(EventsCommand),
     /// Serve the HTTP endpoint (POST {mount}/{vendor}/{package}/{category}/{message}) on the
-    /// configured backends until Ctrl-C or SIGTERM.
+    /// configured backends until Ctrl-C or SIGTERM; the configured scheduler's worker runs too.
     #[cfg(feature = "http")]
     #[command(
         after_help = "Examples:\n  PBJX_TOKEN_SECRET=s3cret pbjx serve   # tokens signed with kid `default`\n  pbjx serve --listen 0.0.0.0:9000      # keys from [http.keys]\n  pbjx serve --insecure-no-token        # local trials only: no token needed\n\nPrints the URL it serves on stderr. Without a token key ([http.keys], PBJX_HTTP_KEYS or\nPBJX_TOKEN_SECRET) and without [http] token_bypass, it refuses to start (exit 2) unless\n--insecure-no-token. Stops accepting on Ctrl-C / SIGTERM and exits 0 once the requests\nin flight are answered."
@@ -106,6 +106,10 @@ pub struct ServeArgs {
     /// trials: anyone who reaches the port can send commands.
     #[arg(long)]
     pub insecure_no_token: bool,
+    /// Do not run the configured scheduler's worker in this process (when other processes
+    /// send the due jobs).
+    #[arg(long)]
+    pub no_scheduler_worker: bool,
 }
 
 /// Where a message goes.

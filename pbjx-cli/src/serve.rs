@@ -9,11 +9,12 @@ use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::exit::{CliError, CliResult, Exit};
 
-/// Serves until Ctrl-C or SIGTERM; prints the URL on stderr (unless `quiet`).
+/// Serves until Ctrl-C or SIGTERM, with the configured scheduler's worker running (unless
+/// `--no-scheduler-worker`); prints the URL on stderr (unless `quiet`).
 pub(crate) async fn run(app: &App, config: &Config, args: ServeArgs, quiet: bool) -> CliResult {
     let http = http_config(config, args.insecure_no_token)?;
     let listen = args.listen.as_deref().unwrap_or(&config.http.listen);
-    let pbjx = crate::backends::exchange(app, config).await?;
+    let (pbjx, spawn_worker) = crate::backends::exchange_and_worker(app, config).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| CliError::failure(format!("cannot listen on [{listen}]: {e}")))?;
@@ -24,9 +25,16 @@ pub(crate) async fn run(app: &App, config: &Config, args: ServeArgs, quiet: bool
         let mount = http.mount_path().trim_end_matches('/');
         eprintln!("pbjx: serving http://{addr}{mount} (Ctrl-C to stop)");
     }
-    pbjx::http::serve(listener, pbjx, http, shutdown_signal())
-        .await
-        .map_err(|e| CliError::failure(format!("serving on [{addr}]: {e}")))?;
+    // Jobs scheduled through the endpoint (send_at) fire while it runs.
+    let worker = match spawn_worker {
+        Some(spawn) if !args.no_scheduler_worker => Some(spawn(pbjx.clone())),
+        _ => None,
+    };
+    let served = pbjx::http::serve(listener, pbjx, http, shutdown_signal()).await;
+    if let Some(worker) = worker {
+        worker.shutdown().await;
+    }
+    served.map_err(|e| CliError::failure(format!("serving on [{addr}]: {e}")))?;
     if !quiet {
         eprintln!("pbjx: stopped");
     }

@@ -1,6 +1,7 @@
 //! `pbjx serve` as a real process on a real socket, driven by `pbjx send --url`: a signed
-//! command is accepted (202 envelope), a signed request answered, a token signed with a wrong secret is refused with a
-//! nonzero exit, SIGTERM stops the server gracefully; no key refuses to start.
+//! command is accepted (202 envelope), a signed request answered, a token signed with a wrong
+//! secret is refused with a nonzero exit, SIGTERM stops the server gracefully; no key refuses
+//! to start; the configured scheduler's due jobs are sent by the worker serve runs.
 
 #![cfg(feature = "http")]
 
@@ -182,4 +183,59 @@ fn a_taken_address_is_a_failure_naming_it() {
     let out = env.run(&["serve", "--insecure-no-token", "--listen", &addr]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stderr.contains(&addr), "{out:?}");
+}
+
+/// Jobs of the configured scheduler fire while `pbjx serve` runs (its worker sends them).
+#[test]
+fn serve_runs_the_scheduler_worker() {
+    use std::sync::Arc;
+
+    use pbjx::SendAt;
+    use pbjx::pbj::Message;
+    use pbjx::scheduler::{Scheduler, SqliteScheduler};
+    use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+
+    let env = Env::new(
+        "[event_store]\nbackend = \"sqlite\"\npath = \"events.db\"\n\
+         [scheduler]\nbackend = \"sqlite\"\npath = \"jobs.db\"\n",
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let scheduler = SqliteScheduler::open(env.path("jobs.db"), pbjx::registry()).unwrap();
+    runtime.block_on(async {
+        scheduler.create_storage().await.unwrap();
+        let mut command = CheckHealthV1::new().with_msg("from the job").unwrap();
+        command.freeze();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        scheduler
+            .send_at(
+                Arc::new(command),
+                SendAt::from_unix_seconds(now - 1),
+                Some("job-1".to_owned()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(scheduler.job_count().await.unwrap(), 1);
+    });
+
+    let server = Server::start(&env, &["--insecure-no-token"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = runtime.block_on(scheduler.job_count()).unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the due job was not sent within 30 s ({left} left)"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (code, rest) = server.terminate();
+    assert_eq!(code, 0, "{rest}");
 }

@@ -49,7 +49,9 @@ start() {
   rm -rf "$DATA_DIR"
   mkdir -p "$DATA_DIR"
   # It prints a harmless glibc symbol-version warning on Debian 12.
-  "$ES_EMU_DIR/venv/bin/noida-db" start --only elasticsearch \
+  # Its own process group (setsid): the `noida-db` entry point runs the native server as a
+  # child, and `stop` ends the whole group so no server is left behind.
+  setsid "$ES_EMU_DIR/venv/bin/noida-db" start --only elasticsearch \
     --elasticsearch-port "$ES_EMU_PORT" --data-dir "$DATA_DIR" </dev/null >"$LOG_FILE" 2>&1 &
   echo $! >"$PID_FILE"
   for _ in $(seq 1 150); do # up to 30 s
@@ -76,12 +78,13 @@ stop() {
   local pid
   pid="$(cat "$PID_FILE")"
   if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
+    # The process group started by `start` (the entry point and the native server).
+    kill -- "-$pid" 2>/dev/null || kill "$pid"
     for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
+      kill -0 -- "-$pid" 2>/dev/null || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
+    if kill -0 -- "-$pid" 2>/dev/null; then kill -9 -- "-$pid"; fi
   fi
   rm -f "$PID_FILE"
   rm -rf "$DATA_DIR"

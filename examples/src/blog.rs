@@ -1,7 +1,8 @@
 //! The blog's exchange, shared by the `blog` and `serve` examples: a `publish-article`
 //! handler publishing `article-published`, a typed subscriber storing articles in a read
 //! model, a `*` audit subscriber, a `get-article` request answered from the read model, bind
-//! and validate hooks, and the embedded scheduler.
+//! and validate hooks, the embedded scheduler and event search (the indexer subscriber and
+//! the `search-events-request` handler).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use pbj::{Message, MessageType};
 use pbjx::scheduler::SqliteScheduler;
 use pbjx::schemas::gdbots::pbjx::mixin::Command;
+use pbjx::search::tantivy::TantivyEventSearch;
 use pbjx::{Code, Error, Pbjx, Selector};
 
 use crate::schemas::acme::blog::ArticleStatus;
@@ -28,12 +30,14 @@ impl Articles {
     }
 }
 
-/// The blog's exchange on `scheduler`, decoding with the example store's registry (so the
-/// HTTP endpoint resolves `acme:blog` curies).
-pub fn exchange(scheduler: SqliteScheduler) -> Result<Pbjx, Error> {
+/// The blog's exchange on `scheduler` and `search`, decoding with the example store's
+/// registry (so the HTTP endpoint resolves `acme:blog` curies).
+pub fn exchange(scheduler: SqliteScheduler, search: TantivyEventSearch) -> Result<Pbjx, Error> {
     Pbjx::builder()
         .registry(PublishArticleV1::registry())
         .scheduler(scheduler)
+        // Event search with its indexer subscriber and search request handler.
+        .event_search_with_handlers(search)
         // The state every handler, subscriber and hook below receives.
         .with_state(Articles::default())
         // bind: cheap context from the environment, on every command.

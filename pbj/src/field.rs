@@ -67,7 +67,130 @@ const REF_ID_PATTERN: &str = r"^[\w\/\.:-]+$";
 pub struct Pattern {
     /// The pattern as written in the schema (without delimiters).
     pub source: &'static str,
+    /// How [`Self::is_match`] can answer without the regex engine (computed at compile time).
+    fast: FastMatch,
     compiled: ManuallyDrop<OnceLock<Option<Regex>>>,
+}
+
+/// The E.164 phone number pattern of several schemas, matched by hand.
+const E164_PATTERN: &str = r"^\+?[1-9]\d{1,14}$";
+
+/// A pattern the matcher answers without the regex engine, with the same semantics (`^`/`$`
+/// are `\A`/`\z`, `\w` and `\d` are ASCII, see [`crate::pattern`]).
+#[derive(Debug, Clone, Copy)]
+enum FastMatch {
+    /// Only the regex engine.
+    No,
+    /// `^[class]+$` (or `^\w+$`, `^\d+$`) of ASCII bytes: the bytes allowed, as a bitmask.
+    Class(u128),
+    /// [`E164_PATTERN`].
+    E164,
+}
+
+impl FastMatch {
+    const fn of(source: &str) -> Self {
+        if const_eq(source, E164_PATTERN) {
+            return Self::E164;
+        }
+        match simple_class(source.as_bytes()) {
+            0 => Self::No,
+            mask => Self::Class(mask),
+        }
+    }
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn bits(from: u8, to: u8) -> u128 {
+    let mut m = 0u128;
+    let mut c = from;
+    while c <= to {
+        m |= 1 << c;
+        c += 1;
+    }
+    m
+}
+
+const DIGITS: u128 = bits(b'0', b'9');
+const WORD_BYTES: u128 = DIGITS | bits(b'A', b'Z') | bits(b'a', b'z') | bits(b'_', b'_');
+
+/// The bitmask of `^[class]+$`, `^\w+$` or `^\d+$` whose class holds only `\w`, `\d`, ASCII
+/// letters, digits, ranges of those, and punctuation (escaped or not); 0 for any other source.
+const fn simple_class(s: &[u8]) -> u128 {
+    let n = s.len();
+    if n < 5 || s[0] != b'^' || s[n - 2] != b'+' || s[n - 1] != b'$' {
+        return 0;
+    }
+    let body_end = n - 2;
+    if body_end == 3 && s[1] == b'\\' {
+        return match s[2] {
+            b'w' => WORD_BYTES,
+            b'd' => DIGITS,
+            _ => 0,
+        };
+    }
+    if s[1] != b'[' || s[body_end - 1] != b']' {
+        return 0;
+    }
+    let end = body_end - 1;
+    let mut i = 2;
+    if i >= end || s[i] == b'^' {
+        return 0;
+    }
+    let mut mask = 0u128;
+    while i < end {
+        let c = s[i];
+        if c == b'\\' {
+            if i + 1 >= end {
+                return 0;
+            }
+            let e = s[i + 1];
+            mask |= match e {
+                b'w' => WORD_BYTES,
+                b'd' => DIGITS,
+                b'.' | b'-' | b'/' | b':' | b'_' | b'*' | b'+' | b'?' | b'(' | b')' | b'['
+                | b']' | b'{' | b'}' | b'|' | b'^' | b'$' | b'\\' => 1 << e,
+                _ => return 0,
+            };
+            i += 2;
+        } else if c == b']' || c == b'[' || c >= 0x80 || c < 0x20 {
+            return 0;
+        } else if i + 2 < end && s[i + 1] == b'-' {
+            // A range `a-z` of letters or digits.
+            let d = s[i + 2];
+            if !c.is_ascii_alphanumeric() || !d.is_ascii_alphanumeric() || c > d {
+                return 0;
+            }
+            mask |= bits(c, d);
+            i += 3;
+        } else {
+            mask |= 1 << c;
+            i += 1;
+        }
+    }
+    mask
+}
+
+/// Whether `s` is `^\+?[1-9]\d{1,14}$`.
+fn is_e164(s: &str) -> bool {
+    let b = s.as_bytes();
+    let b = b.strip_prefix(b"+").unwrap_or(b);
+    matches!(b.first(), Some(b'1'..=b'9'))
+        && (2..=15).contains(&b.len())
+        && b.iter().all(u8::is_ascii_digit)
 }
 
 impl Pattern {
@@ -81,6 +204,7 @@ impl Pattern {
     pub const fn new(source: &'static str) -> Self {
         Self {
             source,
+            fast: FastMatch::of(source),
             compiled: ManuallyDrop::new(OnceLock::new()),
         }
     }
@@ -99,7 +223,13 @@ impl Pattern {
         if self.source == REF_ID_PATTERN {
             return crate::well_known::is_valid_ref_id(value);
         }
-        self.regex().is_some_and(|r| r.is_match(value))
+        match self.fast {
+            FastMatch::Class(mask) => {
+                !value.is_empty() && value.bytes().all(|b| b < 128 && mask & (1u128 << b) != 0)
+            }
+            FastMatch::E164 => is_e164(value),
+            FastMatch::No => self.regex().is_some_and(|r| r.is_match(value)),
+        }
     }
 }
 
@@ -329,5 +459,84 @@ mod tests {
         ] {
             assert_eq!(pattern.is_match(value), regex.is_match(value), "{value:?}");
         }
+    }
+
+    #[test]
+    fn fast_patterns_agree_with_their_regex() {
+        let sources = [
+            r"^[\w\.:-]+$",
+            r"^[\w\.-]+$",
+            r"^[\w-]+$",
+            r"^\w+$",
+            r"^\d+$",
+            r"^[a-z0-9_\*\.:-]+$",
+            r"^[a-z0-9-]+$",
+            r"^[A-Z0-9]+$",
+            r"^[\w:]+$",
+            r"^\+?[1-9]\d{1,14}$",
+            // Not fast: the regex engine answers, the same way.
+            r"^[\w\s-]+$",
+            r"^[^a]+$",
+            r"^[a-zA-Z_]{1}[\w-]*$",
+            r".+",
+        ];
+        let values = [
+            "",
+            "a",
+            "A",
+            "tenant-42",
+            "a.b:c-d_E9",
+            "a b",
+            "a\n",
+            "\n",
+            "é",
+            "a#b",
+            "a$",
+            "^a",
+            "[a]",
+            "a\\b",
+            "a*b",
+            "a+b",
+            "٣",
+            "ｗ",
+            "a\u{2028}",
+            "-",
+            ":",
+            ".",
+            "_",
+            "*",
+            "0",
+            "+15551234567",
+            "15551234567",
+            "+0555",
+            "+1",
+            "12",
+            "1234567890123456",
+            "123456789012345",
+            "+123456789012345",
+            "++1",
+            "1 2",
+            "١٢",
+        ];
+        for source in sources {
+            let pattern = Pattern::new(source);
+            let regex = crate::pattern::compile(source).expect("compiles");
+            for value in values {
+                assert_eq!(
+                    pattern.is_match(value),
+                    regex.is_match(value),
+                    "{source} on {value:?}"
+                );
+            }
+        }
+        assert!(matches!(
+            Pattern::new(r"^[\w\.-]+$").fast,
+            FastMatch::Class(_)
+        ));
+        assert!(matches!(
+            Pattern::new(r"^\+?[1-9]\d{1,14}$").fast,
+            FastMatch::E164
+        ));
+        assert!(matches!(Pattern::new(r"^[\w\s-]+$").fast, FastMatch::No));
     }
 }

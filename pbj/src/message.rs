@@ -345,10 +345,22 @@ impl MessageData {
         if self.frozen {
             return;
         }
-        for i in 1..self.values.len() {
-            if self.values[i].as_ref().is_none_or(FieldValue::is_empty) {
-                self.values[i] = None;
-                self.populate_default(i);
+        // Two slices of the same length (a tight loop), `_schema` left out.
+        let n = self.values.len().min(self.schema.fields.len());
+        let fields = self.schema.fields.get(1..n).unwrap_or_default();
+        let slots = self.values.get_mut(1..n).unwrap_or_default();
+        for (field, slot) in fields.iter().zip(slots) {
+            match slot {
+                None => {}
+                Some(v) if v.is_empty() => *slot = None,
+                Some(_) => continue,
+            }
+            // Most fields have no default: decide without building one.
+            if field.rule == FieldRule::Single
+                && has_default(field)
+                && let Some(v) = default_value(field)
+            {
+                slot.get_or_insert(FieldValue::Single(v));
             }
         }
     }
@@ -397,7 +409,14 @@ impl MessageData {
         if self.frozen {
             return;
         }
-        for v in self.values.iter_mut().flatten() {
+        // Only message fields hold nested messages (every setter and decoder checks the type).
+        for (field, v) in self.schema.fields.iter().zip(self.values.iter_mut()) {
+            let Some(v) = v
+                .as_mut()
+                .filter(|_| field.kind.family() == TypeFamily::Message)
+            else {
+                continue;
+            };
             for value in v.values_mut() {
                 if let Value::Message(m) = value {
                     m.data_mut().freeze();
@@ -463,6 +482,8 @@ fn same_set_key(a: &Value, b: &Value) -> bool {
                 set_key(x) == set_key(y)
             }
         }
+        // Node refs are ASCII (qname parts and ref ids allow nothing else).
+        (Value::NodeRef(x), Value::NodeRef(y)) => x.as_str().eq_ignore_ascii_case(y.as_str()),
         _ => set_key_of(a) == set_key_of(b),
     }
 }
@@ -476,9 +497,31 @@ fn set_key_of(v: &Value) -> String {
         Value::Float(f) => crate::number::js_number(*f),
         Value::Binary(b) => String::from_utf8_lossy(b).to_lowercase(),
         Value::Microtime(m) => m.to_string(),
-        Value::NodeRef(n) => n.to_string().to_lowercase(),
+        Value::NodeRef(n) => n.as_str().to_lowercase(),
         other => format!("{other:?}").to_lowercase(),
     }
+}
+
+/// Whether [`default_value`] gives `field` a value.
+#[inline]
+fn has_default(field: &Field) -> bool {
+    if field.default.is_some() {
+        return true;
+    }
+    let forced = field.kind.is_scalar() && field.kind != FieldType::Timestamp;
+    (field.use_type_default || forced)
+        && match field.kind {
+            FieldType::Boolean
+            | FieldType::Timestamp
+            | FieldType::Microtime
+            | FieldType::Uuid
+            | FieldType::TimeUuid => true,
+            FieldType::IntEnum => false,
+            t => matches!(
+                t.family(),
+                TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float
+            ),
+        }
 }
 
 /// The default of a single-value field, if it has one.
@@ -603,7 +646,7 @@ fn value_to_id(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Int(i) => i.to_string(),
         Value::Microtime(m) => m.to_string(),
-        Value::NodeRef(n) => n.to_string(),
+        Value::NodeRef(n) => n.as_str().to_owned(),
         _ => "null".to_owned(),
     }
 }

@@ -4,7 +4,7 @@
 //! pbjc generates one per compiled store (`schemas::registry()`, the stores it names through
 //! `extern_path` included), which generated types' [`crate::MessageType::from_json`] uses.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::codec::DecodeOptions;
 use crate::message::{Message, MessageData, MessageType};
@@ -51,6 +51,7 @@ pub struct Entry {
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct Registry {
+    // Fx-hashed: every decoded message (nested ones included) looks its `_schema` up here.
     by_id: HashMap<&'static str, Entry>,
     by_curie_major: HashMap<&'static str, Entry>,
     by_mixin: HashMap<&'static str, Vec<&'static str>>,

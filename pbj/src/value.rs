@@ -206,20 +206,42 @@ impl FieldValue {
             _ => &[],
         }
     }
-    /// Every value, whatever the rule.
-    pub fn values(&self) -> Box<dyn Iterator<Item = &Value> + '_> {
-        match self {
-            Self::Single(v) => Box::new(std::iter::once(v)),
-            Self::Set(v) | Self::List(v) => Box::new(v.iter()),
-            Self::Map(m) => Box::new(m.iter().map(|(_, v)| v)),
-        }
+    /// Every value, whatever the rule (map values in entry order; nothing is allocated).
+    pub fn values(&self) -> impl Iterator<Item = &Value> + '_ {
+        let (items, entries): (&[Value], &[(String, Value)]) = match self {
+            Self::Single(v) => (std::slice::from_ref(v), &[]),
+            Self::Set(v) | Self::List(v) => (v, &[]),
+            Self::Map(m) => (&[], m),
+        };
+        items.iter().chain(entries.iter().map(|(_, v)| v))
     }
     /// Every value, mutably.
-    pub fn values_mut(&mut self) -> Box<dyn Iterator<Item = &mut Value> + '_> {
-        match self {
-            Self::Single(v) => Box::new(std::iter::once(v)),
-            Self::Set(v) | Self::List(v) => Box::new(v.iter_mut()),
-            Self::Map(m) => Box::new(m.iter_mut().map(|(_, v)| v)),
-        }
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Value> + '_ {
+        let (items, entries): (&mut [Value], &mut [(String, Value)]) = match self {
+            Self::Single(v) => (std::slice::from_mut(v), &mut []),
+            Self::Set(v) | Self::List(v) => (v, &mut []),
+            Self::Map(m) => (&mut [], m),
+        };
+        items.iter_mut().chain(entries.iter_mut().map(|(_, v)| v))
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn slots_stay_small() {
+        // Every message holds one `Option<FieldValue>` per schema field: at most 48 bytes keeps
+        // the slot vector of a 20-field message inside the allocator's fast (thread cache)
+        // sizes. (The tag of `Value` fits in a niche of `MessageRef`, so today it is 32.)
+        let (value, slot) = (
+            std::mem::size_of::<Value>(),
+            std::mem::size_of::<Option<FieldValue>>(),
+        );
+        assert!(
+            value <= 48 && slot <= 48,
+            "Value {value} bytes, slot {slot} bytes"
+        );
     }
 }

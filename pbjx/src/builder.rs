@@ -490,6 +490,7 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
             requests,
             subscribers: Subscribers::new(self.subscribers),
             registry: self.registry.unwrap_or_else(crate::registry),
+            in_process: transport.delivers_in_process(),
             transport,
             event_store: self.event_store,
             event_search: self.event_search,

@@ -188,6 +188,30 @@ pub enum Error {
         /// `(event_id, error)` of each event that could not be published.
         failures: Vec<(String, Error)>,
     },
+    /// A search query that cannot be run (the parser or the query builder rejects it);
+    /// nothing was searched.
+    InvalidQuery {
+        /// The query as given (`q`).
+        query: String,
+        /// A stable name of what is wrong, e.g. `nested_subquery`.
+        kind: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An event search backend failed (the original's `EventSearchOperationFailed`); the
+    /// operation did not apply.
+    Search {
+        /// The backend, e.g. `tantivy` or `elasticsearch`.
+        backend: String,
+        /// The index (or index pattern, or folder) involved.
+        index: String,
+        /// The status code (`INTERNAL` unless the cause says otherwise).
+        code: Code,
+        /// What went wrong.
+        message: String,
+        /// The underlying error (I/O, index, HTTP, ...), if any.
+        source: Option<BoxError>,
+    },
     /// An error raised by application code (a hook, handler or subscriber).
     Handler {
         /// The status code.
@@ -224,6 +248,30 @@ impl Error {
         }
     }
 
+    /// An event search failure on `index` without an underlying error; add one with
+    /// [`Error::with_source`].
+    ///
+    /// ```
+    /// use pbjx::{Code, Error};
+    /// let err = Error::search("tantivy", "events", Code::Internal, "commit failed");
+    /// assert_eq!(err.name(), "EventSearchOperationFailed");
+    /// assert!(err.to_string().contains("[events]"));
+    /// ```
+    pub fn search(
+        backend: impl Into<String>,
+        index: impl Into<String>,
+        code: Code,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Search {
+            backend: backend.into(),
+            index: index.into(),
+            code,
+            message: message.into(),
+            source: None,
+        }
+    }
+
     /// A transport failure without an underlying error; add one with [`Error::with_source`].
     pub fn transport(transport: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Transport {
@@ -242,6 +290,7 @@ impl Error {
     ) -> Self {
         if let Error::Storage { source, .. }
         | Error::Transport { source, .. }
+        | Error::Search { source, .. }
         | Error::Handler { source, .. } = &mut self
         {
             *source = Some(Arc::from(error.into()));
@@ -328,6 +377,8 @@ impl Error {
             Error::Storage { code, .. } => *code,
             Error::Corrupt { .. } => Code::DataLoss,
             Error::NotPublished { .. } => Code::Unavailable,
+            Error::InvalidQuery { .. } => Code::InvalidArgument,
+            Error::Search { code, .. } => *code,
             Error::Handler { code, .. } => *code,
         }
     }
@@ -351,6 +402,8 @@ impl Error {
             Error::Storage { .. } => "EventStoreOperationFailed".into(),
             Error::Corrupt { .. } => "CorruptRecord".into(),
             Error::NotPublished { .. } => "EventsNotPublished".into(),
+            Error::InvalidQuery { .. } => "InvalidQuery".into(),
+            Error::Search { .. } => "EventSearchOperationFailed".into(),
             Error::Handler { name, .. } => name.clone(),
         }
     }
@@ -503,6 +556,21 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::InvalidQuery {
+                query,
+                kind,
+                message,
+            } => write!(f, "invalid search query [{query}] ({kind}): {message}"),
+            Error::Search {
+                backend,
+                index,
+                code,
+                message,
+                ..
+            } => write!(
+                f,
+                "the {backend} event search failed on index [{index}] ({code}): {message}"
+            ),
             Error::Handler {
                 code,
                 name,
@@ -519,6 +587,7 @@ impl std::error::Error for Error {
             Error::Pbj(e) => Some(e),
             Error::Storage { source, .. }
             | Error::Transport { source, .. }
+            | Error::Search { source, .. }
             | Error::Handler { source, .. } => source
                 .as_deref()
                 .map(|e| e as &(dyn std::error::Error + 'static)),

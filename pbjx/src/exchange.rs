@@ -90,6 +90,8 @@ pub(crate) struct Inner {
     pub(crate) subscribers: Subscribers,
     pub(crate) registry: Arc<Registry>,
     pub(crate) transport: Arc<dyn Transport>,
+    /// [`Transport::delivers_in_process`] of the transport: call `receive_*` directly.
+    pub(crate) in_process: bool,
     pub(crate) event_store: Option<Arc<dyn EventStore>>,
     pub(crate) event_search: Option<Arc<dyn EventSearch>>,
     pub(crate) scheduler: Option<Arc<dyn Scheduler>>,
@@ -239,6 +241,9 @@ impl Pbjx {
         traced(span, async move {
             self.trigger_lifecycle(&mut *command).await?;
             let command = seal(command)?;
+            if self.inner.in_process {
+                return self.receive_command(command).await;
+            }
             self.inner.transport.send_command(self, command).await
         })
         .await
@@ -259,6 +264,9 @@ impl Pbjx {
         traced(span, async move {
             self.trigger_lifecycle(&mut *event).await?;
             let event = seal(event)?;
+            if self.inner.in_process {
+                return self.receive_event(event).await;
+            }
             self.inner.transport.send_event(self, event).await
         })
         .await
@@ -272,6 +280,9 @@ impl Pbjx {
             return self.publish(event.clone_message()).await;
         }
         require(&*event, "publish", mixins::EVENT)?;
+        if self.inner.in_process {
+            return self.receive_event(event).await;
+        }
         self.inner.transport.send_event(self, event).await
     }
 
@@ -298,11 +309,16 @@ impl Pbjx {
         );
         traced(span, async move {
             self.trigger_lifecycle(&mut *request).await?;
-            let plan = self
-                .inner
-                .hooks
-                .plan(request.schema(), &Stage::BeforeHandle);
-            if !plan.is_empty() {
+            let plan = if self.inner.hooks.is_empty() {
+                None
+            } else {
+                Some(
+                    self.inner
+                        .hooks
+                        .plan(request.schema(), &Stage::BeforeHandle),
+                )
+            };
+            if let Some(plan) = plan.filter(|p| !p.is_empty()) {
                 let mut answer = None;
                 let mut event = PbjxEvent::new(
                     Slot::Mut(&mut *request),
@@ -320,11 +336,14 @@ impl Pbjx {
                 }
             }
             let request = seal(request)?;
-            let mut response = self
-                .inner
-                .transport
-                .send_request(self, request.clone())
-                .await?;
+            let mut response = if self.inner.in_process {
+                self.receive_request(request.clone()).await
+            } else {
+                self.inner
+                    .transport
+                    .send_request(self, request.clone())
+                    .await?
+            };
             attach_request(&*request, &mut *response)?;
             if response.schema().curie == failure::REQUEST_FAILED_RESPONSE {
                 return Err(Error::RequestHandlingFailed {
@@ -356,6 +375,9 @@ impl Pbjx {
     }
 
     async fn trigger_created(&self, request: &dyn Message, response: &dyn Message) -> Result<()> {
+        if self.inner.hooks.is_empty() {
+            return Ok(());
+        }
         for (message, stage) in [(request, &Stage::AfterHandle), (response, &Stage::Created)] {
             let plan = self.inner.hooks.plan(message.schema(), stage);
             if !plan.is_empty() {
@@ -488,6 +510,9 @@ impl Pbjx {
     }
 
     async fn trigger_shared(&self, message: &dyn Message, stage: &Stage) -> Result<()> {
+        if self.inner.hooks.is_empty() {
+            return Ok(());
+        }
         let plan = self.inner.hooks.plan(message.schema(), stage);
         if plan.is_empty() {
             return Ok(());
@@ -648,14 +673,15 @@ fn link_response(request: &dyn Message, response: &mut dyn Message) -> Result<()
         return Ok(());
     }
     let data = response.data_mut();
-    if data.schema().field("ctx_request_ref").is_some() {
-        data.set("ctx_request_ref", request.generate_message_ref(None))?;
+    let schema = data.schema();
+    if let Some(i) = schema.field_index("ctx_request_ref") {
+        data.set_at(i, request.generate_message_ref(None).into())?;
     }
     for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
-        if data.schema().field(name).is_some()
+        if let Some(i) = schema.field_index(name)
             && let Some(value) = request.data().get_single(name)
         {
-            data.set(name, value.clone())?;
+            data.set_at(i, value.clone())?;
         }
     }
     Ok(())
@@ -677,18 +703,25 @@ fn attach_request(request: &dyn Message, response: &mut dyn Message) -> Result<(
         return Ok(());
     }
     let data = response.data_mut();
-    if data.schema().field("ctx_request_ref").is_some() && !data.has("ctx_request_ref") {
-        data.set("ctx_request_ref", request.generate_message_ref(None))?;
+    let schema = data.schema();
+    // Each field looked up once, then read and written by index.
+    let unset = |data: &pbj::MessageData, i: usize| data.get_at(i).is_none_or(FieldValue::is_empty);
+    if let Some(i) = schema.field_index("ctx_request_ref")
+        && unset(data, i)
+    {
+        data.set_at(i, request.generate_message_ref(None).into())?;
     }
-    if data.schema().field("ctx_request").is_some() && !data.has("ctx_request") {
-        data.set("ctx_request", request.clone_message())?;
+    if let Some(i) = schema.field_index("ctx_request")
+        && unset(data, i)
+    {
+        data.set_at(i, request.clone_message().into())?;
     }
     for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
-        if data.schema().field(name).is_some()
-            && !data.has(name)
+        if let Some(i) = schema.field_index(name)
+            && unset(data, i)
             && let Some(value) = request.data().get_single(name)
         {
-            data.set(name, value.clone())?;
+            data.set_at(i, value.clone())?;
         }
     }
     Ok(())

@@ -10,3 +10,7 @@ pub const REQUEST: &str = "gdbots:pbjx:mixin:request";
 pub const RESPONSE: &str = "gdbots:pbjx:mixin:response";
 /// Events to index in event search.
 pub const INDEXED: &str = "gdbots:pbjx:mixin:indexed";
+/// Requests answered by event search (`q`, `page`, `count`, `sort`, date window).
+pub const SEARCH_EVENTS_REQUEST: &str = "gdbots:pbjx:mixin:search-events-request";
+/// Responses of event search (`total`, `has_more`, `time_taken`, `max_score`, `events`).
+pub const SEARCH_EVENTS_RESPONSE: &str = "gdbots:pbjx:mixin:search-events-response";

@@ -3,9 +3,4 @@
 
 pub use crate::event_store::EventStore;
 pub use crate::scheduler::Scheduler;
-
-/// Indexes and searches events (backends: embedded, Elasticsearch).
-pub trait EventSearch: Send + Sync + 'static {
-    /// A short backend name for logs.
-    fn name(&self) -> &str;
-}
+pub use crate::search::EventSearch;

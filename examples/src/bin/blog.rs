@@ -1,13 +1,17 @@
 //! A small blog on pbjx with the embedded defaults (no cloud account needed):
 //! `publish-article` command -> handler -> `article-published` event -> subscribers, a
 //! `get-article` request answered from what the subscriber stored, and a command scheduled
-//! for later with the embedded (SQLite) scheduler.
+//! for later with the embedded (SQLite) scheduler, and event search on the embedded (tantivy)
+//! index: `article-published` uses the `indexed` mixin, so every published article is indexed
+//! and a `search-events-request` finds it.
 //!
 //! Run with `cargo run -p pbjx-examples --bin blog`.
 
 use pbj::{Flavor, Message, MessageType};
 use pbjx::Error;
 use pbjx::scheduler::{SqliteScheduler, WorkerOptions};
+use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
+use pbjx::search::tantivy::TantivyEventSearch;
 use pbjx_examples::schemas::acme::blog::command::PublishArticleV1;
 use pbjx_examples::schemas::acme::blog::event::ArticlePublishedV1;
 use pbjx_examples::schemas::acme::blog::mixin::ArticleMixin;
@@ -18,7 +22,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The embedded scheduler; `SqliteScheduler::open("jobs.db", ..)` keeps jobs across
     // restarts. Its registry decodes the stored commands.
     let scheduler = SqliteScheduler::open_in_memory(PublishArticleV1::registry())?;
-    let pbjx = pbjx_examples::blog::exchange(scheduler.clone())?;
+    // The embedded event search; `TantivyEventSearch::open("search-index", ..)` keeps the
+    // index on disk. Its registry gives the mapping (every `indexed` event type).
+    let search = TantivyEventSearch::open_in_ram(PublishArticleV1::registry())?;
+    let pbjx = pbjx_examples::blog::exchange(scheduler.clone(), search)?;
 
     // 1. A command built with the validating builder (every rejected value is reported at
     //    once by `build`); ids and timestamps are generated.
@@ -75,7 +82,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let worker = scheduler.spawn_worker(pbjx.clone(), WorkerOptions::default());
     let later = PublishArticleV1::new()
         .with_article_id("3e8f2d10-8a3b-41ee-8c99-0242ac120002")?
-        .with_title("Published by the scheduler")?;
+        .with_title("Published by the scheduler")?
+        .with_ctx_tenant_id("tenant-1")?;
     let at = std::time::SystemTime::now() + std::time::Duration::from_millis(300);
     let job = pbjx
         .send_at(later, at, Some("publish-3e8f2d10".into()))
@@ -112,7 +120,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("decode error    : {e}");
     }
 
-    // 7. The wiring of the exchange, for review: a table (and `to_mermaid()` for a diagram).
+    // 8. Event search: the published articles were indexed by the indexer subscriber; a
+    //    search request (the gdbots query language) finds them, newest first.
+    let search = SearchEventsRequestV1::new()
+        .with_q("(pbjx scheduler)")?
+        .with_sort(pbjx::schemas::gdbots::pbjx::SearchEventsSort::DateDesc)?
+        .with_ctx_tenant_id("tenant-1")?;
+    let found = pbjx.request_as::<SearchEventsResponseV1>(search).await?;
+    println!("search total    : {:?}", found.total());
+    for hit in found.events() {
+        let title = hit.data().get_single("title").and_then(pbj::Value::as_str);
+        println!("search hit      : {} {title:?}", hit.schema().curie);
+    }
+
+    // 9. The wiring of the exchange, for review: a table (and `to_mermaid()` for a diagram).
     println!("\nwiring:\n{}", pbjx.describe());
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Serves the blog's exchange (embedded defaults: in-memory transport, in-memory SQLite
-//! scheduler) over HTTP with `pbjx::http::serve`, until Ctrl-C.
+//! scheduler, in-RAM tantivy event search) over HTTP with `pbjx::http::serve`, until Ctrl-C.
 //!
 //! ```sh
 //! cargo run -p pbjx-examples --bin serve                 # http://127.0.0.1:8080/pbjx
@@ -18,6 +18,7 @@
 
 use pbjx::http::HttpConfig;
 use pbjx::scheduler::{SqliteScheduler, WorkerOptions};
+use pbjx::search::tantivy::TantivyEventSearch;
 use pbjx_examples::schemas::acme::blog::command::PublishArticleV1;
 
 use pbj::MessageType;
@@ -28,7 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let scheduler = SqliteScheduler::open_in_memory(PublishArticleV1::registry())?;
-    let pbjx = pbjx_examples::blog::exchange(scheduler.clone())?;
+    let search = TantivyEventSearch::open_in_ram(PublishArticleV1::registry())?;
+    let pbjx = pbjx_examples::blog::exchange(scheduler.clone(), search)?;
     let worker = scheduler.spawn_worker(pbjx.clone(), WorkerOptions::default());
 
     let config = match std::env::var("PBJX_TOKEN_SECRET") {

@@ -120,7 +120,7 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
             push_uint(out, u64::from(m.usec()), 6);
             out.push('"');
         }
-        Value::NodeRef(n) => write_str(out, &n.to_string(), flavor),
+        Value::NodeRef(n) => write_str(out, n.as_str(), flavor),
         Value::MessageRef(r) => {
             out.push('{');
             write_key(out, "curie", flavor);
@@ -186,6 +186,14 @@ fn push_unicode_escape(out: &mut String, unit: u16) {
 }
 
 fn write_str(out: &mut String, s: &str, flavor: Flavor) {
+    // Most strings (every key) need no escape in the JS flavour: one reserve, three copies.
+    if flavor == Flavor::Js && plain_run(s.as_bytes()) == s.len() {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;

@@ -82,9 +82,16 @@ pub(crate) fn plain_run(b: &[u8]) -> usize {
 /// a document being decoded).
 #[inline(never)]
 fn plain_tail(rest: &[u8]) -> usize {
-    rest.iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .unwrap_or(rest.len())
+    // One word: the bytes padded with a plain byte (`a`), tested like a full word.
+    let n = rest.len().min(8);
+    let mut word = [b'a'; 8];
+    word[..n].copy_from_slice(&rest[..n]);
+    let special = special_bytes(u64::from_le_bytes(word));
+    if special == 0 {
+        n
+    } else {
+        ((special.trailing_zeros() / 8) as usize).min(n)
+    }
 }
 
 /// The high bit of every byte of `v` (little endian) that may be `"`, `\` or a control
@@ -164,6 +171,18 @@ impl<'a> Parser<'a> {
             self.pos += n.len() + 2;
         }
         hit
+    }
+
+    /// Consumes the literal `true` or `false` if it is next.
+    #[inline]
+    pub(crate) fn boolean(&mut self) -> Option<bool> {
+        if self.eat("true") {
+            Some(true)
+        } else if self.eat("false") {
+            Some(false)
+        } else {
+            None
+        }
     }
 
     /// Whether all input was consumed.
@@ -353,7 +372,11 @@ impl<'a> Parser<'a> {
     #[cold]
     #[inline(never)]
     fn escaped_string(&mut self, start: usize) -> Result<String, Error> {
-        let mut out = String::from(&self.s[start..self.pos]);
+        // The unescaped text is never longer than the raw rest of the input: room for all of
+        // a short string up front (no regrowth per escape), bounded for long inputs.
+        let prefix = &self.s[start..self.pos];
+        let mut out = String::with_capacity((self.b.len() - start).min(prefix.len() + 1024));
+        out.push_str(prefix);
         loop {
             let Some(&c) = self.b.get(self.pos) else {
                 return Err(self.err("unterminated string"));

@@ -15,9 +15,10 @@ use crate::field::Field;
 use crate::message::{Message, MessageData, push_unique};
 use crate::registry::Registry;
 use crate::schema::Schema;
+use crate::text::js_trim;
 use crate::types::{FieldRule, TypeFamily};
 use crate::value::{FieldValue, Value};
-use crate::well_known::{MessageRef, Microtime};
+use crate::well_known::{MessageRef, Microtime, NodeRef};
 
 /// Decodes a canonical document of `schema`; `None`: use the tree decoder.
 pub(super) fn decode_as(
@@ -227,6 +228,48 @@ fn field_value(
             }
             Some(())
         }
+        (FieldRule::Map, b'{') => {
+            if json_depth > MAX_DEPTH {
+                return None;
+            }
+            p.eat_byte(b'{');
+            p.ws();
+            let mut out: Vec<(String, Value)> = Vec::new();
+            if !p.eat_byte(b'}') {
+                loop {
+                    if p.peek() != Some(b'"') {
+                        return None;
+                    }
+                    let key = match p.plain_string() {
+                        Some(s) => Cow::Borrowed(s),
+                        None => p.string().ok()?,
+                    };
+                    colon(p)?;
+                    // A null element is an error.
+                    if p.peek()? == b'n' {
+                        return None;
+                    }
+                    let mut got = None;
+                    value(d, p, field, depth, json_depth + 1, |v| got = Some(v))?;
+                    // Like the tree decoder: the last of a duplicate key wins (in the first
+                    // one's place) and a blank value removes the key.
+                    match got {
+                        Some(v) => match out.iter_mut().find(|(k, _)| *k == *key) {
+                            Some(entry) => entry.1 = v,
+                            None => out.push((key.into_owned(), v)),
+                        },
+                        None => out.retain(|(k, _)| *k != *key),
+                    }
+                    if !next_member(p, b'}')? {
+                        break;
+                    }
+                }
+            }
+            if !out.is_empty() {
+                slot.get_or_insert(FieldValue::Map(out));
+            }
+            Some(())
+        }
         _ => {
             let json = p.value(json_depth).ok()?;
             if let Some(stored) = d.field(field, &json, depth).ok()? {
@@ -269,6 +312,19 @@ fn value(
                 None => Microtime::parse(&p.string().ok()?),
             };
             put(Value::Microtime(micros.ok()?));
+            return Some(());
+        }
+        // Always valid for their field once parsed (`check` accepts every node-ref and bool).
+        (TypeFamily::NodeRef, b'"') => {
+            let node = match p.plain_string() {
+                Some(s) => NodeRef::parse(js_trim(s)),
+                None => NodeRef::parse(js_trim(&p.string().ok()?)),
+            };
+            put(Value::NodeRef(node.ok()?));
+            return Some(());
+        }
+        (TypeFamily::Bool, b't' | b'f') => {
+            put(Value::Bool(p.boolean()?));
             return Some(());
         }
         // What the tree decoder does for these, without the `Json` detour.

@@ -115,8 +115,9 @@ pub enum DynamicFieldError {
 /// A named union value: `{"name": n, "<kind>": value}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynamicField {
-    name: String,
-    value: DynamicValue,
+    // Boxed: keeps `Value` (and so every slot of every message) at 48 bytes.
+    name: Box<str>,
+    value: Box<DynamicValue>,
 }
 
 impl DynamicField {
@@ -160,8 +161,8 @@ impl DynamicField {
             _ => {}
         }
         Ok(Self {
-            name: name.to_owned(),
-            value,
+            name: name.into(),
+            value: Box::new(value),
         })
     }
     /// The name.

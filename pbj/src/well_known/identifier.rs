@@ -24,12 +24,19 @@ pub fn is_valid_time_uuid(s: &str) -> bool {
 
 /// A new random (v4) uuid, lowercase.
 pub fn generate_uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
+    hyphenated(uuid::Uuid::new_v4())
 }
 
 /// A new time-based (v1) uuid with a random node id, lowercase.
 pub fn generate_time_uuid() -> String {
-    uuid::Uuid::now_v1(&NODE_ID).to_string()
+    hyphenated(uuid::Uuid::now_v1(&NODE_ID))
+}
+
+/// The lowercase hyphenated form, written into a stack buffer and copied once (no
+/// `fmt::Display` machinery, one exact allocation).
+fn hyphenated(id: uuid::Uuid) -> String {
+    let mut buf = uuid::Uuid::encode_buffer();
+    id.hyphenated().encode_lower(&mut buf).to_owned()
 }
 
 /// A random node id chosen once per process (multicast bit set, as RFC 4122 requires for

@@ -9,8 +9,9 @@ pub struct MessageRef {
     // One allocation holding `curie`, `id` and `tag` back to back (keeps `Value`, and so every
     // message's storage, small, and costs one malloc per ref).
     text: Box<str>,
-    curie_len: usize,
-    id_len: usize,
+    // `u32`: keeps `Value` at 48 bytes (curies and ids are far shorter).
+    curie_len: u32,
+    id_len: u32,
     has_tag: bool,
 }
 
@@ -24,6 +25,12 @@ impl fmt::Debug for MessageRef {
             .field("tag", &self.tag())
             .finish()
     }
+}
+
+/// Whether the lengths of `curie` and `id` fit the ref's `u32` offsets (a 4 GiB id is not an
+/// id; such a ref is rejected rather than cut).
+fn fits(curie: &str, id: &str) -> bool {
+    u32::try_from(curie.len()).is_ok() && u32::try_from(id.len()).is_ok()
 }
 
 /// JS tag normalization: trim, every UTF-16 unit outside `[\w.-]` becomes `-` (an astral char
@@ -101,7 +108,7 @@ impl MessageRef {
         }
         let id = crate::text::js_trim(id);
         let id = if id.is_empty() { "null" } else { id };
-        if !is_valid_ref_id(id) {
+        if !is_valid_ref_id(id) || !fits(curie, id) {
             return Err(MessageRefError::InvalidId { id: id.to_owned() });
         }
         Ok(Self::assemble(curie, id, tag.and_then(normalize_tag)))
@@ -111,7 +118,7 @@ impl MessageRef {
     /// that is not a valid ref id becomes `"null"`, as the original does for missing ids.
     pub(crate) fn for_schema(curie: &str, id: &str, tag: Option<&str>) -> Self {
         let id = crate::text::js_trim(id);
-        let id = if id.is_empty() || !is_valid_ref_id(id) {
+        let id = if id.is_empty() || !is_valid_ref_id(id) || !fits(curie, id) {
             "null"
         } else {
             id
@@ -129,8 +136,9 @@ impl MessageRef {
         }
         Self {
             text: text.into_boxed_str(),
-            curie_len: curie.len(),
-            id_len: id.len(),
+            // Callers keep curies and ids under `u32::MAX` bytes (see `fits`).
+            curie_len: curie.len() as u32,
+            id_len: id.len() as u32,
             has_tag: tag.is_some(),
         }
     }
@@ -160,13 +168,13 @@ impl MessageRef {
     }
     /// The curie.
     pub fn curie(&self) -> &str {
-        self.text.get(..self.curie_len).unwrap_or_default()
+        self.text.get(..self.curie_len as usize).unwrap_or_default()
     }
     /// The id (`"null"` when none was given).
     pub fn id(&self) -> &str {
-        let start = self.curie_len;
+        let start = self.curie_len as usize;
         self.text
-            .get(start..start + self.id_len)
+            .get(start..start + self.id_len as usize)
             .unwrap_or_default()
     }
     /// Whether the id is not `"null"`.
@@ -175,7 +183,7 @@ impl MessageRef {
     }
     /// The tag.
     pub fn tag(&self) -> Option<&str> {
-        let start = self.curie_len + self.id_len;
+        let start = self.curie_len as usize + self.id_len as usize;
         self.has_tag
             .then(|| self.text.get(start..).unwrap_or_default())
     }

@@ -1,12 +1,38 @@
 use std::fmt;
 
 /// A reference to a node: `vendor:label:id` (on the wire that string).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Ordered by vendor, then label, then id.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct NodeRef {
-    // Boxed strings keep `Value` (and so every message's storage) small.
-    vendor: Box<str>,
-    label: Box<str>,
-    id: Box<str>,
+    // One allocation holding the wire form `vendor:label:id` (keeps `Value`, and so every
+    // message's storage, small, and costs one malloc per ref); the lengths of vendor and label.
+    text: Box<str>,
+    vendor_len: u32,
+    label_len: u32,
+}
+
+impl fmt::Debug for NodeRef {
+    // The same output as a derived impl of `{ vendor, label, id }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeRef")
+            .field("vendor", &self.vendor())
+            .field("label", &self.label())
+            .field("id", &self.id())
+            .finish()
+    }
+}
+
+impl PartialOrd for NodeRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for NodeRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.vendor(), self.label(), self.id()).cmp(&(other.vendor(), other.label(), other.id()))
+    }
 }
 
 /// Whether `id` is a valid node/message-ref id: `^[\w\/\.:-]+$` with ASCII `\w`.
@@ -81,33 +107,66 @@ impl NodeRef {
                 id: id.to_owned(),
             });
         }
+        let (Ok(vendor_len), Ok(label_len)) =
+            (u32::try_from(vendor.len()), u32::try_from(label.len()))
+        else {
+            return Err(NodeRefError::InvalidQName {
+                value: s.to_owned(),
+                qname: format!("{vendor}:{label}"),
+            });
+        };
+        let mut text = String::with_capacity(vendor.len() + label.len() + id.len() + 2);
+        text.push_str(vendor);
+        text.push(':');
+        text.push_str(label);
+        text.push(':');
+        text.push_str(id);
         Ok(Self {
-            vendor: vendor.into(),
-            label: label.into(),
-            id: id.into(),
+            text: text.into_boxed_str(),
+            vendor_len,
+            label_len,
         })
     }
     /// The vendor.
     pub fn vendor(&self) -> &str {
-        &self.vendor
+        self.text
+            .get(..self.vendor_len as usize)
+            .unwrap_or_default()
     }
     /// The label (message name of the node).
     pub fn label(&self) -> &str {
-        &self.label
+        let start = self.vendor_len as usize + 1;
+        self.text
+            .get(start..start + self.label_len as usize)
+            .unwrap_or_default()
     }
     /// The node id.
     pub fn id(&self) -> &str {
-        &self.id
+        let start = self.vendor_len as usize + self.label_len as usize + 2;
+        self.text.get(start..).unwrap_or_default()
     }
     /// The qname, `vendor:label`.
     pub fn qname(&self) -> String {
-        format!("{}:{}", self.vendor, self.label)
+        self.text
+            .get(..self.vendor_len as usize + 1 + self.label_len as usize)
+            .unwrap_or_default()
+            .to_owned()
+    }
+    /// The wire form `vendor:label:id` (what [`fmt::Display`] writes), without allocating.
+    ///
+    /// ```
+    /// let node = pbj::NodeRef::parse("acme:article: 123 ")?;
+    /// assert_eq!(node.as_str(), "acme:article:123");
+    /// # Ok::<(), pbj::well_known::NodeRefError>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.text
     }
 }
 
 impl fmt::Display for NodeRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.vendor, self.label, self.id)
+        f.write_str(&self.text)
     }
 }
 

@@ -7,3 +7,4 @@
 
 pub mod event_store;
 pub mod scheduler;
+pub mod search;

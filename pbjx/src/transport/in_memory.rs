@@ -17,6 +17,10 @@ impl Transport for InMemoryTransport {
         "in_memory"
     }
 
+    fn delivers_in_process(&self) -> bool {
+        true
+    }
+
     async fn send_command(&self, pbjx: &Pbjx, command: Arc<dyn Message>) -> Result<()> {
         pbjx.receive_command(command).await
     }

@@ -60,6 +60,12 @@ use crate::error::Result;
 pub trait Transport: Send + Sync + 'static {
     /// The transport's name, e.g. `in_memory`.
     fn name(&self) -> &str;
+    /// Whether each `send_*` does exactly what the matching `Pbjx::receive_*` does (and
+    /// nothing else), so the exchange may call that directly and skip the boxed future of the
+    /// trait call. `false` unless a transport overrides it; [`InMemoryTransport`] is `true`.
+    fn delivers_in_process(&self) -> bool {
+        false
+    }
     /// Delivers a frozen command to its handler.
     async fn send_command(&self, pbjx: &Pbjx, command: Arc<dyn Message>) -> Result<()>;
     /// Delivers a frozen event to its subscribers.

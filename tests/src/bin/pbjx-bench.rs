@@ -116,6 +116,13 @@ enum Case {
     /// `pbjx::http::serve` (100,000; 2,000 with `--quick`; ops = 202 answers; p50/p99 latency
     /// on stderr).
     HttpSendCommand,
+    /// Embedded (tantivy) event search on disk: `index_events` of 1,000 events per call, one
+    /// commit each, one indexing thread (ops = events).
+    SearchIndexEvents,
+    /// Embedded (tantivy) event search over 100,000 indexed events (20,000 with --quick): a
+    /// mix of word, phrase, field and range queries, date-desc, 25 hits (ops = queries; also
+    /// prints the median latency `p50_us`).
+    SearchQuery,
 }
 
 impl Case {
@@ -145,6 +152,8 @@ impl Case {
             Self::SchedulerSchedule => cases::scheduler_schedule(b),
             Self::SchedulerDispatch => cases::scheduler_dispatch(b),
             Self::HttpSendCommand => http::send_command(b),
+            Self::SearchIndexEvents => cases::search::index_events(b),
+            Self::SearchQuery => cases::search::query(b),
         }
     }
 }
@@ -152,9 +161,12 @@ impl Case {
 type BoxError = Box<dyn std::error::Error>;
 
 /// Measured ops and their rate.
+#[derive(Default)]
 struct Measured {
     ops: u64,
     per_sec: f64,
+    /// The median latency of one op in microseconds, for cases that time each op.
+    p50_us: Option<f64>,
 }
 
 /// What every case gets: timing options, the canonical lines and the runtime.
@@ -201,6 +213,7 @@ impl Bench {
         Measured {
             ops,
             per_sec: ops as f64 / t.elapsed().as_secs_f64(),
+            p50_us: None,
         }
     }
 
@@ -268,12 +281,21 @@ fn main() -> ExitCode {
     let mut failed = false;
     for case in selected {
         match case.run(&bench) {
-            Ok(m) => println!(
-                "{{\"case\":\"{}\",\"n\":{},\"ops_per_sec\":{:.0}}}",
-                case.name(),
-                m.ops,
-                m.per_sec
-            ),
+            Ok(m) => match m.p50_us {
+                None => println!(
+                    "{{\"case\":\"{}\",\"n\":{},\"ops_per_sec\":{:.0}}}",
+                    case.name(),
+                    m.ops,
+                    m.per_sec
+                ),
+                Some(p50) => println!(
+                    "{{\"case\":\"{}\",\"n\":{},\"ops_per_sec\":{:.0},\"p50_us\":{:.1}}}",
+                    case.name(),
+                    m.ops,
+                    m.per_sec,
+                    p50
+                ),
+            },
             Err(e) => {
                 eprintln!("pbjx-bench: {}: {e}", case.name());
                 failed = true;
@@ -421,6 +443,7 @@ mod http {
         Ok(Measured {
             ops: total,
             per_sec: total as f64 / elapsed.as_secs_f64(),
+            p50_us: Some(at(0.5).as_secs_f64() * 1e6),
         })
     }
 }
@@ -1073,7 +1096,11 @@ mod cases {
         check(sent == jobs && left == 0, || {
             format!("sent {sent} of {jobs} jobs, {left} left in the table")
         })?;
-        Ok(Measured { ops: jobs, per_sec })
+        Ok(Measured {
+            ops: jobs,
+            per_sec,
+            p50_us: None,
+        })
     }
 
     fn remove_db(path: &std::path::Path) {
@@ -1198,7 +1225,11 @@ mod cases {
             stats.commits,
             stats.appends as f64 / stats.commits as f64
         );
-        Ok(Measured { ops, per_sec })
+        Ok(Measured {
+            ops,
+            per_sec,
+            p50_us: None,
+        })
     }
 
     /// SQLite `get_stream_slice` over a stream of the whole pool in a database file, events
@@ -1295,5 +1326,186 @@ mod cases {
             "clone_message_boxed",
             each(b, || drop(black_box(command.clone_message()))),
         );
+    }
+
+    /// The event search cases (tantivy, on disk).
+    pub mod search {
+        use std::sync::Arc;
+        use std::time::Instant;
+
+        use pbj::Message;
+        use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
+        use pbjx::search::tantivy::TantivyEventSearch;
+        use pbjx::search::{EventSearch, SearchContext, query::parse};
+
+        use super::super::{Bench, BoxError, Measured, check};
+
+        const WORDS: [&str; 16] = [
+            "disk", "quota", "network", "timeout", "kinesis", "stream", "throttle", "table",
+            "lambda", "crash", "retry", "queue", "cache", "stale", "shard", "token",
+        ];
+        const NAMES: [&str; 4] = ["Timeout", "DiskFull", "Throttled", "Denied"];
+
+        /// A temp folder for an index, removed on drop.
+        struct Dir(std::path::PathBuf);
+
+        impl Dir {
+            fn new(name: &str) -> Self {
+                let path = std::env::temp_dir()
+                    .join(format!("pbjx-bench-search-{name}-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&path);
+                Self(path)
+            }
+        }
+
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+
+        /// `n` frozen `event-execution-failed` events with messages of 3 to 6 words.
+        fn events(n: usize) -> Result<Vec<Arc<dyn Message>>, BoxError> {
+            let mut seed: u64 = 42;
+            let mut next = move || {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (seed >> 33) as usize
+            };
+            let start = 1_710_028_800u64;
+            (0..n)
+                .map(|i| {
+                    let mut e = pbjx::schemas::gdbots::pbjx::event::EventExecutionFailedV1::new();
+                    let words: Vec<&str> =
+                        (0..3 + next() % 4).map(|_| WORDS[next() % 16]).collect();
+                    let data = e.data_mut();
+                    data.set("error_message", words.join(" "))?;
+                    data.set("error_name", NAMES[next() % 4])?;
+                    data.set("error_code", (i % 17) as i64)?;
+                    let at = pbj::Microtime::new(start + i as u64 * 60, 0).ok_or("microtime")?;
+                    data.set("occurred_at", pbj::Value::Microtime(at))?;
+                    e.freeze();
+                    Ok(Arc::new(e) as Arc<dyn Message>)
+                })
+                .collect()
+        }
+
+        /// Indexes every event in calls of 1,000.
+        fn load(
+            b: &Bench,
+            search: &TantivyEventSearch,
+            events: &[Arc<dyn Message>],
+        ) -> Result<(), BoxError> {
+            let ctx = SearchContext::default();
+            for chunk in events.chunks(1_000) {
+                b.rt.block_on(search.index_events(chunk, &ctx))?;
+            }
+            Ok(())
+        }
+
+        pub fn index_events(b: &Bench) -> Result<Measured, BoxError> {
+            let dir = Dir::new("index");
+            let search = TantivyEventSearch::open(&dir.0, pbjx::registry())?;
+            let pool = events(b.pool)?;
+            let ctx = SearchContext::default();
+            let mut at = 0usize;
+            let mut indexed = 0usize;
+            let mut error = None;
+            let m = b.measure(|k| {
+                let calls = k.div_ceil(1_000).max(1);
+                let mut done = 0;
+                for _ in 0..calls {
+                    if at + 1_000 > pool.len() {
+                        at = 0;
+                    }
+                    if let Err(e) =
+                        b.rt.block_on(search.index_events(&pool[at..at + 1_000], &ctx))
+                    {
+                        error = Some(e);
+                        return 0;
+                    }
+                    at += 1_000;
+                    indexed += 1_000;
+                    done += 1_000;
+                }
+                done
+            });
+            if let Some(e) = error {
+                return Err(e.into());
+            }
+            // Re-indexed events replace their documents: the index holds each event once.
+            let unique = indexed.min(pool.len()) as u64;
+            check(search.num_docs() == unique, || {
+                format!("{} documents, {unique} events indexed", search.num_docs())
+            })?;
+            Ok(m)
+        }
+
+        pub fn query(b: &Bench) -> Result<Measured, BoxError> {
+            let n = if b.pool < 100_000 { 20_000 } else { 100_000 };
+            let dir = Dir::new("query");
+            let search = TantivyEventSearch::open(&dir.0, pbjx::registry())?;
+            load(b, &search, &events(n)?)?;
+            let queries = [
+                "disk",
+                "kinesis stream",
+                "\"quota network\"",
+                "error_name:timeout",
+                "error_code:[3..5]",
+                "+cache -stale",
+                "+error_name:DiskFull +shard",
+                "error_code:>10 retry",
+            ];
+            let mut requests = Vec::new();
+            for q in queries {
+                let mut request = SearchEventsRequestV1::new();
+                request.data_mut().set("q", q)?;
+                request.data_mut().set("sort", "date-desc")?;
+                requests.push((request, parse(q).map_err(|e| e.to_string())?));
+            }
+            let ctx = SearchContext::default();
+            // Verified once: every query finds events.
+            for (request, parsed) in &requests {
+                let mut response = SearchEventsResponseV1::new();
+                b.rt.block_on(search.search_events(request, parsed, &[], &mut response, &ctx))?;
+                let total = response
+                    .data()
+                    .get_single("total")
+                    .and_then(pbj::Value::as_i64);
+                check(total.is_some_and(|t| t > 0), || {
+                    format!("query [{:?}] found nothing", request.data().get_single("q"))
+                })?;
+            }
+            let mut latencies: Vec<f64> = Vec::new();
+            let mut i = 0usize;
+            let mut error = None;
+            let mut m = b.measure(|k| {
+                for _ in 0..k {
+                    let (request, parsed) = &requests[i % requests.len()];
+                    i += 1;
+                    let mut response = SearchEventsResponseV1::new();
+                    let t = Instant::now();
+                    if let Err(e) = b.rt.block_on(search.search_events(
+                        request,
+                        parsed,
+                        &[],
+                        &mut response,
+                        &ctx,
+                    )) {
+                        error = Some(e);
+                        return 0;
+                    }
+                    latencies.push(t.elapsed().as_secs_f64() * 1e6);
+                }
+                k
+            });
+            if let Some(e) = error {
+                return Err(e.into());
+            }
+            latencies.sort_by(f64::total_cmp);
+            m.p50_us = latencies.get(latencies.len() / 2).copied();
+            Ok(m)
+        }
     }
 }

@@ -70,7 +70,7 @@ fn encode(v: &Value, kind: FieldType, scale: u8) -> JsonValue {
         Value::Date(d) => JsonValue::String(d.to_string()),
         Value::DateTime(dt) => JsonValue::String(dt.to_php_string()),
         Value::Microtime(m) => JsonValue::String(m.to_string()),
-        Value::NodeRef(n) => JsonValue::String(n.to_string()),
+        Value::NodeRef(n) => JsonValue::String(n.as_str().to_owned()),
         Value::MessageRef(r) => {
             let mut e = vec![
                 ("curie".to_owned(), JsonValue::str(r.curie())),

@@ -1,0 +1,345 @@
+//! The tantivy schema of event search and the conversion of event documents into it.
+//!
+//! Every event document (the same one the Elasticsearch backend indexes) is spread over:
+//! `d__all` (every string copied there by the mapping, analysed like ES's `english`
+//! analyzer), `text` (a JSON field: the text-mapped paths, same analyzer, with positions),
+//! `exact` (a JSON field: keyword paths — lower-cased and ASCII-folded where the mapping has the
+//! `pbj_keyword` normalizer — numbers, dates as microseconds, booleans; fast, for ranges),
+//! `d__type`, `occurred_at` (microtime, fast, for sorting), `_paths` (every path holding a
+//! value, for `exists`), `_tenant`, `_id`, `_key` (tenant + id, for replacing and deleting) and
+//! `_source` (the stored document).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, JsonObjectOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, StopWordFilter, TextAnalyzer, TokenizerManager,
+};
+use tantivy::{TantivyDocument, schema::OwnedValue};
+
+use crate::search::document::{EventDocument, Kind, Kinds};
+use crate::search::elasticsearch_query::{ALL_FIELD, TYPE_FIELD};
+
+/// The analyzer of text fields (ES `english`: lower-case, English stop words, stemming).
+pub(crate) const ENGLISH: &str = "pbj_english";
+/// The normalizer of keyword fields (`pbj_keyword`: lower-case + ASCII folding).
+pub(crate) const KEYWORD: &str = "pbj_keyword";
+
+/// The fields of the schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub(crate) id: Field,
+    pub(crate) key: Field,
+    pub(crate) tenant: Field,
+    pub(crate) type_name: Field,
+    pub(crate) occurred_at: Field,
+    pub(crate) all: Field,
+    pub(crate) text: Field,
+    pub(crate) exact: Field,
+    pub(crate) paths: Field,
+    pub(crate) source: Field,
+}
+
+/// Field names.
+pub(crate) const OCCURRED_AT: &str = "occurred_at";
+const TEXT: &str = "text";
+const EXACT: &str = "exact";
+
+/// The schema every event search index has.
+pub(crate) fn schema() -> Schema {
+    let mut builder = Schema::builder();
+    let analysed = TextFieldIndexing::default()
+        .set_tokenizer(ENGLISH)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    builder.add_text_field("_id", STRING | STORED);
+    builder.add_text_field("_key", STRING);
+    builder.add_text_field("_tenant", STRING);
+    builder.add_text_field(TYPE_FIELD, STRING);
+    builder.add_i64_field(OCCURRED_AT, INDEXED | tantivy::schema::FAST);
+    builder.add_text_field(
+        ALL_FIELD,
+        TextOptions::default().set_indexing_options(analysed.clone()),
+    );
+    builder.add_json_field(
+        TEXT,
+        JsonObjectOptions::default()
+            .set_indexing_options(analysed)
+            .set_expand_dots_enabled(),
+    );
+    builder.add_json_field(
+        EXACT,
+        JsonObjectOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_index_option(IndexRecordOption::Basic),
+            )
+            .set_fast("raw")
+            .set_expand_dots_enabled(),
+    );
+    builder.add_text_field("_paths", STRING);
+    builder.add_text_field("_source", STORED);
+    builder.build()
+}
+
+impl Fields {
+    pub(crate) fn of(schema: &Schema) -> tantivy::Result<Self> {
+        let get = |name: &str| schema.get_field(name);
+        Ok(Self {
+            id: get("_id")?,
+            key: get("_key")?,
+            tenant: get("_tenant")?,
+            type_name: get(TYPE_FIELD)?,
+            occurred_at: get(OCCURRED_AT)?,
+            all: get(ALL_FIELD)?,
+            text: get(TEXT)?,
+            exact: get(EXACT)?,
+            paths: get("_paths")?,
+            source: get("_source")?,
+        })
+    }
+}
+
+/// Registers the analyzers the schema names.
+pub(crate) fn register_tokenizers(manager: &TokenizerManager) {
+    manager.register(ENGLISH, english());
+    manager.register(KEYWORD, keyword());
+}
+
+/// ES `english`: words, lower-cased, without English stop words, stemmed.
+pub(crate) fn english() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(255))
+        .filter(LowerCaser);
+    match StopWordFilter::new(Language::English) {
+        Some(stop) => builder
+            .filter(stop)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        None => builder.filter(Stemmer::new(Language::English)).build(),
+    }
+}
+
+/// `pbj_keyword`: the whole value, lower-cased and ASCII-folded.
+pub(crate) fn keyword() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The tokens `analyzer` makes of `text`, with their positions.
+pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(token) = stream.next() {
+        out.push((token.position, token.text.clone()));
+    }
+    out
+}
+
+/// Normalizes a keyword value with `pbj_keyword`.
+pub(crate) fn normalize(text: &str) -> String {
+    tokens(&mut keyword(), text)
+        .into_iter()
+        .next()
+        .map(|(_, t)| t)
+        .unwrap_or_default()
+}
+
+/// Microseconds of an ISO date or date-time (`2024-01-02`, `2024-01-02T03:04:05.123456Z`).
+pub(crate) fn date_micros(text: &str) -> Option<i64> {
+    if let Ok(at) = pbj::DateTime::parse(text) {
+        return Some(at.unix_micros());
+    }
+    let date = pbj::Date::parse(text.get(..10)?).ok()?;
+    Some(date.days_since_epoch() * 86_400_000_000)
+}
+
+/// The exact (JSON) value of a leaf of `kind`, `None` when it is not indexed.
+pub(crate) fn exact_value(kind: Kind, value: &Value) -> Option<OwnedValue> {
+    let text = || match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    match kind {
+        Kind::Keyword { normalized: true } => text().map(|t| OwnedValue::Str(normalize(&t))),
+        Kind::Keyword { normalized: false } => text().map(OwnedValue::Str),
+        Kind::Long => match value {
+            Value::Number(n) => n
+                .as_i64()
+                .map(OwnedValue::I64)
+                .or_else(|| n.as_f64().map(|f| OwnedValue::I64(f as i64))),
+            Value::String(s) => s.trim().parse::<i64>().ok().map(OwnedValue::I64),
+            _ => None,
+        },
+        Kind::Double => match value {
+            Value::Number(n) => n.as_f64().map(OwnedValue::F64),
+            Value::String(s) => s.trim().parse::<f64>().ok().map(OwnedValue::F64),
+            _ => None,
+        },
+        Kind::Date { epoch_second } => match value {
+            Value::Number(n) if epoch_second => n
+                .as_i64()
+                .map(|s| OwnedValue::I64(s.saturating_mul(1_000_000))),
+            Value::Number(n) => n
+                .as_i64()
+                .map(|ms| OwnedValue::I64(ms.saturating_mul(1_000))),
+            Value::String(s) => date_micros(s).map(OwnedValue::I64),
+            _ => None,
+        },
+        Kind::Bool => match value {
+            Value::Bool(b) => Some(OwnedValue::Bool(*b)),
+            Value::String(s) if s == "true" || s == "false" => Some(OwnedValue::Bool(s == "true")),
+            _ => None,
+        },
+        Kind::Text { .. } | Kind::Skip => None,
+    }
+}
+
+/// Builds the tantivy document of an event.
+pub(crate) struct DocumentBuilder<'a> {
+    kinds: &'a Kinds,
+    all: Vec<String>,
+    text: BTreeMap<String, Vec<OwnedValue>>,
+    exact: BTreeMap<String, Vec<OwnedValue>>,
+    paths: std::collections::BTreeSet<String>,
+}
+
+impl<'a> DocumentBuilder<'a> {
+    pub(crate) fn new(kinds: &'a Kinds) -> Self {
+        Self {
+            kinds,
+            all: Vec::new(),
+            text: BTreeMap::new(),
+            exact: BTreeMap::new(),
+            paths: Default::default(),
+        }
+    }
+
+    pub(crate) fn build(
+        mut self,
+        fields: &Fields,
+        tenant: &str,
+        event: &EventDocument,
+    ) -> TantivyDocument {
+        if let Value::Object(map) = &event.document {
+            for (name, value) in map {
+                if name == TYPE_FIELD {
+                    continue;
+                }
+                self.walk(name, value);
+            }
+        }
+        let mut doc = TantivyDocument::new();
+        doc.add_text(fields.id, &event.event_id);
+        doc.add_text(fields.key, key(tenant, &event.event_id));
+        doc.add_text(fields.tenant, tenant);
+        doc.add_text(fields.type_name, &event.type_name);
+        doc.add_i64(fields.occurred_at, event.occurred_at);
+        for text in &self.all {
+            doc.add_text(fields.all, text);
+        }
+        doc.add_field_value(fields.text, &object(self.text));
+        doc.add_field_value(fields.exact, &object(self.exact));
+        for path in &self.paths {
+            doc.add_text(fields.paths, path);
+        }
+        doc.add_text(fields.source, event.document.to_string());
+        doc
+    }
+
+    fn walk(&mut self, path: &str, value: &Value) {
+        match value {
+            Value::Null => {}
+            Value::Array(items) => items.iter().for_each(|item| self.walk(path, item)),
+            Value::Object(map) => {
+                for (name, inner) in map {
+                    self.walk(&format!("{path}.{name}"), inner);
+                }
+            }
+            leaf => {
+                let kind = self.kinds.get(path).unwrap_or_else(|| Kind::dynamic(leaf));
+                if kind == Kind::Skip {
+                    return;
+                }
+                self.mark(path);
+                match kind {
+                    Kind::Text { copy } => {
+                        let text = match leaf {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        if copy {
+                            self.all.push(text.clone());
+                        }
+                        self.text
+                            .entry(path.to_owned())
+                            .or_default()
+                            .push(OwnedValue::Str(text));
+                    }
+                    _ => {
+                        if let Some(v) = exact_value(kind, leaf) {
+                            self.exact.entry(path.to_owned()).or_default().push(v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records `path` and its parents as holding a value.
+    fn mark(&mut self, path: &str) {
+        let mut end = path.len();
+        loop {
+            if !self.paths.insert(path[..end].to_owned()) {
+                break;
+            }
+            match path[..end].rfind('.') {
+                Some(dot) => end = dot,
+                None => break,
+            }
+        }
+    }
+}
+
+/// The key of a tenant's event (`_key`).
+pub(crate) fn key(tenant: &str, event_id: &str) -> String {
+    format!("{tenant}\u{1f}{event_id}")
+}
+
+/// A JSON object of dotted keys (expanded by the field's `expand_dots`).
+fn object(entries: BTreeMap<String, Vec<OwnedValue>>) -> OwnedValue {
+    OwnedValue::Object(
+        entries
+            .into_iter()
+            .map(|(k, mut v)| {
+                let value = if v.len() == 1 {
+                    v.remove(0)
+                } else {
+                    OwnedValue::Array(v)
+                };
+                (k, value)
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_drops_stop_words_and_stems() {
+        let tokens = tokens(&mut english(), "The Cats are running");
+        assert_eq!(tokens, vec![(1, "cat".to_owned()), (3, "run".to_owned())]);
+        assert_eq!(normalize("Crème BRÛLÉE"), "creme brulee");
+    }
+}

@@ -1,0 +1,461 @@
+//! [`TantivyEventSearch`]: the embedded event search (feature `search-tantivy`), durable on
+//! disk, no server.
+//!
+//! - **Documents** are the Elasticsearch documents of the events
+//!   ([`crate::search::document`]), spread over the fields of the mapping built by pbj's
+//!   mapping builder ([`crate::search::document::event_search_mapping`]): text paths analysed
+//!   like ES's `english` analyzer (and copied to `d__all` where the mapping says so), keyword
+//!   paths normalized like `pbj_keyword`, numbers and dates as numbers.
+//! - **Queries** are the Elasticsearch body of [`crate::search::elasticsearch_query::create`],
+//!   run with tantivy parts (see `query.rs`), so both backends agree on which events match;
+//!   scores differ (tantivy's BM25 is not Lucene's), relevance applies the same recency decay.
+//! - **Writes** are one commit per [`EventSearch::index_events`] / `delete_events` call
+//!   (all of the batch or nothing: a failed batch is rolled back); the reader is reloaded after
+//!   each commit, so a search sees every write that returned.
+//! - **Tenants** share one index; every document carries its tenant and every query, replace
+//!   and delete is restricted to the caller's.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pbjx::pbj::Message;
+//! use pbjx::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
+//! use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
+//! use pbjx::search::{EventSearch, SearchContext, query::parse};
+//! use pbjx::search::tantivy::TantivyEventSearch;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let dir = std::env::temp_dir().join(format!("pbjx-doc-search-{}", std::process::id()));
+//! let search = TantivyEventSearch::open(&dir, pbjx::registry())?;
+//! let mut event = EventExecutionFailedV1::new(); // uses the `indexed` mixin
+//! event.data_mut().set("error_message", "the kinesis stream is throttled")?;
+//! search.index_events(&[Arc::new(event)], &SearchContext::default()).await?;
+//! drop(search);
+//!
+//! // Durable: a new instance on the same folder finds it.
+//! let search = TantivyEventSearch::open(&dir, pbjx::registry())?;
+//! let mut response = SearchEventsResponseV1::new();
+//! let query = parse("\"kinesis stream\"").unwrap();
+//! search
+//!     .search_events(&SearchEventsRequestV1::new(), &query, &[], &mut response, &SearchContext::default())
+//!     .await?;
+//! assert_eq!(response.data().get_single("total").and_then(|v| v.as_i64()), Some(1));
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok::<(), pbjx::Error>(())
+//! # }).unwrap();
+//! ```
+
+mod fields;
+mod query;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use pbj::{DateTime, Message, Registry, SchemaCurie};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value as _};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+};
+
+use crate::error::{Code, Error, Result};
+use crate::search::document::Kinds;
+use crate::search::document::{
+    EventDocument, decode_document, event_documents, event_search_mapping,
+};
+use crate::search::elasticsearch_query::{self, SearchSort};
+use crate::search::query::ParsedQuery;
+use crate::search::{EventSearch, SearchContext, SearchHits, SearchRequest, fill_response};
+use fields::{DocumentBuilder, Fields};
+
+const BACKEND: &str = "tantivy";
+
+/// Options of [`TantivyEventSearch`].
+#[derive(Debug, Clone)]
+pub struct TantivyOptions {
+    /// Memory of the index writer (bytes; at least 15 MB per thread).
+    pub writer_heap_bytes: usize,
+    /// Indexing threads.
+    pub writer_threads: usize,
+}
+
+impl Default for TantivyOptions {
+    fn default() -> Self {
+        Self {
+            writer_heap_bytes: 64_000_000,
+            writer_threads: 1,
+        }
+    }
+}
+
+impl TantivyOptions {
+    /// Sets the writer heap.
+    pub fn with_writer_heap_bytes(mut self, bytes: usize) -> Self {
+        self.writer_heap_bytes = bytes;
+        self
+    }
+
+    /// Sets the number of indexing threads.
+    pub fn with_writer_threads(mut self, threads: usize) -> Self {
+        self.writer_threads = threads.max(1);
+        self
+    }
+}
+
+/// The embedded event search (see the [module docs](self)). Cheap to clone (shared).
+#[derive(Clone)]
+pub struct TantivyEventSearch {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    kinds: Kinds,
+    registry: Arc<Registry>,
+    location: String,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for TantivyEventSearch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TantivyEventSearch")
+            .field("location", &self.inner.location)
+            .finish_non_exhaustive()
+    }
+}
+
+fn failed(
+    location: &str,
+    message: impl Into<String>,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    Error::search(BACKEND, location, Code::Internal, message).with_source(source)
+}
+
+impl TantivyEventSearch {
+    /// Opens (creating if needed) the index in the folder `path`. `registry` decodes the
+    /// stored events and gives the mapping (every schema using `gdbots:pbjx:mixin:indexed`);
+    /// it must hold every event type that will be indexed.
+    pub fn open(path: impl AsRef<Path>, registry: impl Into<Arc<Registry>>) -> Result<Self> {
+        Self::open_with(path, registry, TantivyOptions::default())
+    }
+
+    /// Like [`Self::open`] with explicit options.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        registry: impl Into<Arc<Registry>>,
+        options: TantivyOptions,
+    ) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let location = path.display().to_string();
+        std::fs::create_dir_all(&path)
+            .map_err(|e| failed(&location, "cannot create the index folder", e))?;
+        let dir = tantivy::directory::MmapDirectory::open(&path)
+            .map_err(|e| failed(&location, "cannot open the index folder", e))?;
+        let index = Index::open_or_create(dir, fields::schema()).map_err(|e| {
+            failed(
+                &location,
+                "cannot open the index (schema of another version?)",
+                e,
+            )
+        })?;
+        Self::from_index(index, location, Some(path), registry.into(), options)
+    }
+
+    /// An index in memory (tests, tools): nothing survives the instance.
+    pub fn open_in_ram(registry: impl Into<Arc<Registry>>) -> Result<Self> {
+        let index = Index::create_in_ram(fields::schema());
+        Self::from_index(
+            index,
+            "in-ram".into(),
+            None,
+            registry.into(),
+            TantivyOptions::default(),
+        )
+    }
+
+    fn from_index(
+        index: Index,
+        location: String,
+        path: Option<PathBuf>,
+        registry: Arc<Registry>,
+        options: TantivyOptions,
+    ) -> Result<Self> {
+        fields::register_tokenizers(index.tokenizers());
+        let fields = Fields::of(&index.schema())
+            .map_err(|e| failed(&location, "the index has another schema", e))?;
+        let writer = index
+            .writer_with_num_threads(options.writer_threads.max(1), options.writer_heap_bytes)
+            .map_err(|e| {
+                failed(
+                    &location,
+                    "cannot open the index writer (in use by another process?)",
+                    e,
+                )
+            })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| failed(&location, "cannot open the index reader", e))?;
+        let kinds = Kinds::from_mapping(&event_search_mapping(&registry));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+                kinds,
+                registry,
+                location,
+                path,
+            }),
+        })
+    }
+
+    /// The folder of the index (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// The number of documents of every tenant.
+    pub fn num_docs(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+}
+
+/// Runs index work on tokio's blocking pool (inline without a runtime).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle.spawn_blocking(f).await.map_err(|e| {
+            Error::search(
+                BACKEND,
+                "",
+                Code::Internal,
+                format!("blocking task failed: {e}"),
+            )
+            .with_source(e)
+        })?,
+        Err(_) => f(),
+    }
+}
+
+fn tenant_of(ctx: &SearchContext) -> String {
+    ctx.tenant().unwrap_or_default().to_owned()
+}
+
+impl Inner {
+    /// Applies one batch of deletes and adds in one commit; rolls back on failure.
+    fn write(&self, deletes: Vec<Term>, docs: Vec<TantivyDocument>) -> Result<()> {
+        let mut writer = self.writer.lock().map_err(|_| {
+            Error::search(
+                BACKEND,
+                &self.location,
+                Code::Internal,
+                "the index writer is poisoned",
+            )
+        })?;
+        let applied = (|| -> tantivy::Result<()> {
+            for term in deletes {
+                writer.delete_term(term);
+            }
+            for doc in docs {
+                writer.add_document(doc)?;
+            }
+            writer.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = applied {
+            let _ = writer.rollback();
+            return Err(failed(&self.location, "the batch was not written", e));
+        }
+        drop(writer);
+        self.reader
+            .reload()
+            .map_err(|e| failed(&self.location, "cannot reload the index reader", e))
+    }
+
+    fn documents(
+        &self,
+        tenant: &str,
+        events: &[EventDocument],
+    ) -> (Vec<Term>, Vec<TantivyDocument>) {
+        let deletes = events
+            .iter()
+            .map(|e| Term::from_field_text(self.fields.key, &fields::key(tenant, &e.event_id)))
+            .collect();
+        let docs = events
+            .iter()
+            .map(|e| DocumentBuilder::new(&self.kinds).build(&self.fields, tenant, e))
+            .collect();
+        (deletes, docs)
+    }
+
+    fn search(
+        &self,
+        request: &SearchRequest,
+        body: &serde_json::Value,
+        tenant: &str,
+    ) -> Result<SearchHits> {
+        let (query, decay) =
+            query::Translator::new(&self.fields, &self.kinds, &request.q).body(body)?;
+        let tenant_filter: Box<dyn Query> = Box::new(ConstScoreQuery::new(
+            Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.tenant, tenant),
+                IndexRecordOption::Basic,
+            )),
+            0.0,
+        ));
+        let query = BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, tenant_filter)]);
+        let searcher = self.reader.searcher();
+        let from = usize::try_from(request.from()).unwrap_or(usize::MAX);
+        let size = usize::try_from(request.count).unwrap_or(0);
+        let fail = |e| failed(&self.location, format!("search [{}] failed", request.q), e);
+        let total = searcher.search(&query, &Count).map_err(fail)? as u64;
+        let mut hits = SearchHits {
+            total,
+            ..SearchHits::default()
+        };
+        if size == 0 || total == 0 {
+            return Ok(hits);
+        }
+        let top = TopDocs::with_limit(size).and_offset(from);
+        let addresses: Vec<DocAddress> = match request.sort {
+            SearchSort::DateDesc | SearchSort::DateAsc => {
+                let order = if request.sort == SearchSort::DateDesc {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let collector = top.order_by_fast_field::<i64>(fields::OCCURRED_AT, order);
+                searcher
+                    .search(&query, &collector)
+                    .map_err(fail)?
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect()
+            }
+            SearchSort::Relevance => {
+                let decay = decay.unwrap_or(query::Decay {
+                    origin: 0,
+                    scale: 1.0,
+                    offset: f64::INFINITY,
+                    decay: 0.5,
+                });
+                let collector = top.tweak_score(move |segment: &tantivy::SegmentReader| {
+                    let column = segment
+                        .fast_fields()
+                        .i64(fields::OCCURRED_AT)
+                        .ok()
+                        .map(|c| c.first_or_default_col(0));
+                    move |doc: tantivy::DocId, score: tantivy::Score| {
+                        let factor = column
+                            .as_ref()
+                            .map_or(1.0, |c| decay.factor(c.get_val(doc)));
+                        f64::from(score) * factor
+                    }
+                });
+                let scored = searcher.search(&query, &collector).map_err(fail)?;
+                hits.max_score = scored.first().map(|(s, _)| *s);
+                scored.into_iter().map(|(_, a)| a).collect()
+            }
+        };
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(fail)?;
+            let source = doc
+                .get_first(self.fields.source)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let event = decode_document(BACKEND, &self.location, &source, &self.registry)?;
+            hits.events.push(event);
+        }
+        Ok(hits)
+    }
+}
+
+#[async_trait::async_trait]
+impl EventSearch for TantivyEventSearch {
+    fn name(&self) -> &str {
+        BACKEND
+    }
+
+    async fn create_storage(&self, _ctx: &SearchContext) -> Result<()> {
+        // The index is created when opened.
+        Ok(())
+    }
+
+    async fn describe_storage(&self, ctx: &SearchContext) -> Result<String> {
+        let searcher = self.inner.reader.searcher();
+        let tenant = tenant_of(ctx);
+        let count = searcher
+            .search(
+                &TermQuery::new(
+                    Term::from_field_text(self.inner.fields.tenant, &tenant),
+                    IndexRecordOption::Basic,
+                ),
+                &Count,
+            )
+            .map_err(|e| failed(&self.inner.location, "cannot count documents", e))?;
+        Ok(format!(
+            "tantivy event search at [{}]: {} documents in {} segments, {} of them for tenant [{}]",
+            self.inner.location,
+            searcher.num_docs(),
+            searcher.segment_readers().len(),
+            count,
+            tenant
+        ))
+    }
+
+    async fn index_events(&self, events: &[Arc<dyn Message>], ctx: &SearchContext) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let documents = event_documents(events)?;
+        let inner = self.inner.clone();
+        let tenant = tenant_of(ctx);
+        blocking(move || {
+            let (deletes, docs) = inner.documents(&tenant, &documents);
+            inner.write(deletes, docs)
+        })
+        .await
+    }
+
+    async fn delete_events(&self, event_ids: &[String], ctx: &SearchContext) -> Result<()> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        let tenant = tenant_of(ctx);
+        let deletes = event_ids
+            .iter()
+            .map(|id| Term::from_field_text(self.inner.fields.key, &fields::key(&tenant, id)))
+            .collect();
+        let inner = self.inner.clone();
+        blocking(move || inner.write(deletes, Vec::new())).await
+    }
+
+    async fn search_events(
+        &self,
+        request: &dyn Message,
+        query: &ParsedQuery,
+        curies: &[SchemaCurie],
+        response: &mut dyn Message,
+        ctx: &SearchContext,
+    ) -> Result<()> {
+        let started = Instant::now();
+        let search = SearchRequest::from_message(request)?;
+        let body = elasticsearch_query::create(query, &search.params(curies), DateTime::now())
+            .map_err(|e| Error::InvalidQuery {
+                query: search.q.clone(),
+                kind: e.kind().to_owned(),
+                message: e.to_string(),
+            })?;
+        let inner = self.inner.clone();
+        let tenant = tenant_of(ctx);
+        let request_copy = search.clone();
+        let hits = blocking(move || inner.search(&request_copy, &body, &tenant)).await?;
+        fill_response(response, &search, hits, started.elapsed())
+    }
+}

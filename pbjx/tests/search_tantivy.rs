@@ -1,0 +1,144 @@
+//! [`TantivyEventSearch`]: the shared conformance suite (in memory and on disk), durability
+//! across reopening, and the exchange wiring (indexer subscriber, search request handler).
+#![cfg(feature = "search-tantivy")]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pbjx::Pbjx;
+use pbjx::pbj::{Message, Value};
+use pbjx::schemas::gdbots::pbjx::event::{EventExecutionFailedV1, HealthCheckedV1};
+use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
+use pbjx::search::tantivy::TantivyEventSearch;
+use pbjx::search::{EventSearch, SearchContext, indexer};
+use pbjx::testkit::search::{self as conformance, Ask};
+
+/// A fresh folder in the temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "pbjx-search-tantivy-{name}-{}-{n}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_in_ram() {
+    let search = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
+    conformance::run_all(Arc::new(search)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_on_disk() {
+    let dir = TempDir::new("conformance");
+    let search = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap();
+    conformance::run_all(Arc::new(search)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indexed_events_survive_reopening() {
+    let dir = TempDir::new("reopen");
+    let ctx = SearchContext::default().with_tenant_id("reopen");
+    let rows = {
+        let search = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap();
+        conformance::load(&search, &ctx).await
+    };
+    let search = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap();
+    let found = conformance::find(&search, &ctx, &Ask::q("disk"))
+        .await
+        .unwrap();
+    let want = conformance::expected(&rows, |r| !r.health && r.words.contains(&"disk"), true);
+    assert_eq!(found.total as usize, want.len());
+    assert_eq!(found.ids, want.into_iter().take(100).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_on_one_folder_is_a_typed_error() {
+    let dir = TempDir::new("lock");
+    let _first = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap();
+    let err = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap_err();
+    assert_eq!(err.name(), "EventSearchOperationFailed");
+    assert!(
+        err.to_string().contains(&dir.0.display().to_string()),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exchange_indexes_published_indexed_events_and_answers_search_requests() {
+    let search = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
+    let pbjx = Pbjx::builder()
+        .event_search_with_handlers(search.clone())
+        .build()
+        .unwrap();
+
+    let mut failed = EventExecutionFailedV1::new();
+    failed
+        .data_mut()
+        .set("error_message", "kinesis shard throttled")
+        .unwrap();
+    failed.data_mut().set("ctx_tenant_id", "acme").unwrap();
+    pbjx.publish(failed).await.unwrap();
+    // Not indexed: health-checked lacks the `indexed` mixin.
+    let mut health = HealthCheckedV1::new();
+    health.data_mut().set("msg", "kinesis fine").unwrap();
+    pbjx.publish(health).await.unwrap();
+    // Not indexed: replayed.
+    let mut replayed = EventExecutionFailedV1::new();
+    replayed
+        .data_mut()
+        .set("error_message", "kinesis replayed")
+        .unwrap();
+    replayed.data_mut().set("ctx_tenant_id", "acme").unwrap();
+    indexer::replaying(pbjx.publish(replayed)).await.unwrap();
+
+    let mut request = SearchEventsRequestV1::new();
+    request.data_mut().set("q", "kinesis").unwrap();
+    request.data_mut().set("ctx_tenant_id", "acme").unwrap();
+    let response = pbjx
+        .request_as::<SearchEventsResponseV1>(request)
+        .await
+        .unwrap();
+    let data = response.data();
+    assert_eq!(data.get_single("total").and_then(Value::as_i64), Some(1));
+    let events = data.get_list(response.schema().field_index("events").unwrap());
+    let text = events[0]
+        .as_message()
+        .unwrap()
+        .data()
+        .get_single("error_message")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    assert_eq!(text.as_deref(), Some("kinesis shard throttled"));
+
+    // Another tenant sees nothing; a bad query is a failed request naming the query.
+    let mut other = SearchEventsRequestV1::new();
+    other.data_mut().set("q", "kinesis").unwrap();
+    let response = pbjx
+        .request_as::<SearchEventsResponseV1>(other)
+        .await
+        .unwrap();
+    assert_eq!(
+        response.data().get_single("total").and_then(Value::as_i64),
+        Some(0)
+    );
+    let mut bad = SearchEventsRequestV1::new();
+    bad.data_mut().set("q", "_exists_:5").unwrap();
+    let err = pbjx.request(bad).await.unwrap_err();
+    assert!(err.to_string().contains("InvalidQuery"), "{err}");
+    assert_eq!(search.name(), "tantivy");
+}

@@ -8,7 +8,8 @@ use pbjx::scheduler::{SqliteScheduler, WorkerHandle, WorkerOptions};
 
 use crate::app::App;
 use crate::config::{
-    Config, DEFAULT_EVENT_STORE_PATH, EventStoreBackend, EventStoreConfig, SchedulerBackend,
+    Config, DEFAULT_EVENT_STORE_PATH, EventSearchBackend, EventStoreBackend, EventStoreConfig,
+    SchedulerBackend,
 };
 use crate::exit::{CliError, CliResult};
 
@@ -73,7 +74,80 @@ pub(crate) async fn exchange_and_worker(
             next
         }
     };
+    builder = match config.event_search.backend {
+        EventSearchBackend::None => builder,
+        EventSearchBackend::Tantivy => tantivy_search(app, config, builder)?,
+        EventSearchBackend::Elasticsearch => elasticsearch_search(app, config, builder)?,
+    };
     Ok((builder.build()?, worker))
+}
+
+/// The embedded tantivy index, with the indexer subscriber and the search-events-request
+/// handler.
+#[cfg(feature = "search-tantivy")]
+fn tantivy_search(
+    app: &App,
+    config: &Config,
+    builder: pbjx::PbjxBuilder,
+) -> CliResult<pbjx::PbjxBuilder> {
+    let path = config
+        .event_search
+        .path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(crate::config::DEFAULT_EVENT_SEARCH_PATH));
+    let search = pbjx::search::tantivy::TantivyEventSearch::open(&path, app.registry().clone())
+        .map_err(|e| {
+            CliError::failure(format!(
+                "cannot open the tantivy event search {}: {}",
+                path.display(),
+                crate::exit::chain(&e)
+            ))
+        })?;
+    Ok(builder.event_search_with_handlers(search))
+}
+
+#[cfg(not(feature = "search-tantivy"))]
+fn tantivy_search(
+    _app: &App,
+    _config: &Config,
+    _builder: pbjx::PbjxBuilder,
+) -> CliResult<pbjx::PbjxBuilder> {
+    Err(CliError::usage(
+        "this pbjx was built without the tantivy event search (cargo feature `search-tantivy`)",
+    ))
+}
+
+/// Elasticsearch, with the indexer subscriber and the search-events-request handler.
+#[cfg(feature = "search-elasticsearch")]
+fn elasticsearch_search(
+    app: &App,
+    config: &Config,
+    builder: pbjx::PbjxBuilder,
+) -> CliResult<pbjx::PbjxBuilder> {
+    use pbjx::search::elasticsearch::{ElasticsearchEventSearch, ElasticsearchOptions};
+    let url = config.event_search.url.as_deref().ok_or_else(|| {
+        CliError::usage(
+            "event_search.url is required for the elasticsearch event search (or PBJX_EVENT_SEARCH_URL)",
+        )
+    })?;
+    let mut options = ElasticsearchOptions::default();
+    if let Some(prefix) = &config.event_search.index_prefix {
+        options = options.with_index_prefix(prefix.clone());
+    }
+    let search = ElasticsearchEventSearch::new(url, app.registry().clone(), options)
+        .map_err(|e| CliError::usage(format!("event_search: {}", crate::exit::chain(&e))))?;
+    Ok(builder.event_search_with_handlers(search))
+}
+
+#[cfg(not(feature = "search-elasticsearch"))]
+fn elasticsearch_search(
+    _app: &App,
+    _config: &Config,
+    _builder: pbjx::PbjxBuilder,
+) -> CliResult<pbjx::PbjxBuilder> {
+    Err(CliError::usage(
+        "this pbjx was built without the Elasticsearch event search (cargo feature `search-elasticsearch`)",
+    ))
 }
 
 fn sqlite_path(config: &EventStoreConfig) -> PathBuf {

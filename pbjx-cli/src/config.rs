@@ -15,6 +15,12 @@
 //! # state_machine = "acme-prod-scheduler-v1"
 //! # role_arn = "arn:aws:iam::123456789012:role/scheduler"
 //!
+//! [event_search]
+//! backend = "tantivy"         # none (default) | tantivy | elasticsearch
+//! path = "var/search"         # tantivy: the index folder, relative to this file's folder
+//! # url = "http://127.0.0.1:9200"       # elasticsearch
+//! # index_prefix = "acme-prod-events"   # elasticsearch (default pbjx-events)
+//!
 //! [remote]
 //! url = "https://api.acme.com/pbjx"
 //! token_kid = "2026"
@@ -61,6 +67,8 @@ pub struct Config {
     pub event_store: EventStoreConfig,
     /// `[scheduler]`.
     pub scheduler: SchedulerConfig,
+    /// `[event_search]`.
+    pub event_search: EventSearchConfig,
     /// `[remote]`: the endpoint `--url` talks to and the token key.
     pub remote: RemoteConfig,
     /// `[http]`: what `pbjx serve` listens on and which tokens it accepts.
@@ -187,6 +195,38 @@ pub struct SchedulerConfig {
     pub role_arn: Option<String>,
 }
 
+/// The tantivy index folder when none is configured.
+pub const DEFAULT_EVENT_SEARCH_PATH: &str = "pbjx-search";
+
+/// Which event search backend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventSearchBackend {
+    /// No event search (the default).
+    #[default]
+    None,
+    /// The embedded tantivy index (cargo feature `search-tantivy`, on by default).
+    Tantivy,
+    /// Elasticsearch (cargo feature `search-elasticsearch`).
+    Elasticsearch,
+}
+
+/// `[event_search]`: with a backend, published events using `gdbots:pbjx:mixin:indexed` are
+/// indexed and `gdbots:pbjx:request:search-events-request` is answered.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventSearchConfig {
+    /// The backend (`PBJX_EVENT_SEARCH_BACKEND`).
+    pub backend: EventSearchBackend,
+    /// The tantivy index folder (`PBJX_EVENT_SEARCH_PATH`; default
+    /// [`DEFAULT_EVENT_SEARCH_PATH`]).
+    pub path: Option<PathBuf>,
+    /// The Elasticsearch URL (`PBJX_EVENT_SEARCH_URL`).
+    pub url: Option<String>,
+    /// The Elasticsearch index prefix (`PBJX_EVENT_SEARCH_INDEX_PREFIX`; default `pbjx-events`).
+    pub index_prefix: Option<String>,
+}
+
 /// `[remote]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -239,9 +279,13 @@ impl Config {
 
     fn resolved(mut self, base: Option<&Path>) -> Self {
         let Some(base) = base else { return self };
-        for path in [&mut self.event_store.path, &mut self.scheduler.path]
-            .into_iter()
-            .flatten()
+        for path in [
+            &mut self.event_store.path,
+            &mut self.scheduler.path,
+            &mut self.event_search.path,
+        ]
+        .into_iter()
+        .flatten()
         {
             if path.is_relative() {
                 *path = base.join(&*path);
@@ -281,6 +325,17 @@ impl Config {
             var("PBJX_SCHEDULER_STATE_MACHINE"),
         );
         set(&mut self.scheduler.role_arn, var("PBJX_SCHEDULER_ROLE_ARN"));
+        if let Some(v) = var("PBJX_EVENT_SEARCH_BACKEND") {
+            self.event_search.backend = parse_enum("PBJX_EVENT_SEARCH_BACKEND", &v)?;
+        }
+        if let Some(v) = var("PBJX_EVENT_SEARCH_PATH") {
+            self.event_search.path = Some(v.into());
+        }
+        set(&mut self.event_search.url, var("PBJX_EVENT_SEARCH_URL"));
+        set(
+            &mut self.event_search.index_prefix,
+            var("PBJX_EVENT_SEARCH_INDEX_PREFIX"),
+        );
         set(&mut self.remote.url, var("PBJX_URL"));
         set(&mut self.remote.token_kid, var("PBJX_TOKEN_KID"));
         set(&mut self.remote.token_secret, var("PBJX_TOKEN_SECRET"));
@@ -390,6 +445,41 @@ mod tests {
         }
         let err = Config::from_toml("[http]\nlisten = 8080\n", None).unwrap_err();
         assert!(err.message.contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn event_search_section_and_environment() {
+        let config = Config::from_toml(
+            "[event_search]\nbackend = \"tantivy\"\npath = \"idx\"\n",
+            Some(Path::new("conf")),
+        )
+        .unwrap();
+        assert_eq!(config.event_search.backend, EventSearchBackend::Tantivy);
+        assert_eq!(config.event_search.path, Some(PathBuf::from("conf/idx")));
+        let config = config
+            .with_env(|name| match name {
+                "PBJX_EVENT_SEARCH_BACKEND" => Some("elasticsearch".to_owned()),
+                "PBJX_EVENT_SEARCH_URL" => Some("http://127.0.0.1:9200".to_owned()),
+                "PBJX_EVENT_SEARCH_INDEX_PREFIX" => Some("acme-events".to_owned()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            config.event_search.backend,
+            EventSearchBackend::Elasticsearch
+        );
+        assert_eq!(
+            config.event_search.url.as_deref(),
+            Some("http://127.0.0.1:9200")
+        );
+        assert_eq!(
+            config.event_search.index_prefix.as_deref(),
+            Some("acme-events")
+        );
+        let err = Config::default()
+            .with_env(|name| (name == "PBJX_EVENT_SEARCH_BACKEND").then(|| "solr".to_owned()))
+            .unwrap_err();
+        assert!(err.message.contains("PBJX_EVENT_SEARCH_BACKEND"), "{err}");
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //!   against a remote endpoint (`--url`) with a signed PbjxToken; prints the envelope;
 //! - `pbjx batch FILE`: the commands and events of an NDJSON file (`--dry-run`,
 //!   `--skip-invalid`, `--skip-errors`, batch size and delay, start and end line);
-//! - `pbjx storage create | describe` for the event store and the scheduler;
-//! - `pbjx events export | replay | tail [STREAM]` with `--since` / `--until`, and
+//! - `pbjx storage create | describe` for the event store, the event search and the scheduler;
+//! - `pbjx events export | replay | reindex | tail [STREAM]` with `--since` / `--until`, and
 //!   `pbjx events migrate-heads` (DynamoDB heads out of the event table);
 //! - `pbjx serve` (cargo feature `http`, on by default): the HTTP endpoint ([`pbjx::http`])
 //!   on the configured backends, with PbjxTokens, until Ctrl-C or SIGTERM.
@@ -44,6 +44,7 @@ mod input;
 mod message;
 mod migrate;
 mod progress;
+mod reindex;
 #[cfg(feature = "remote")]
 mod remote;
 mod send;
@@ -60,8 +61,9 @@ use clap::Parser;
 pub use app::App;
 pub use cli::{Cli, Command};
 pub use config::{
-    Config, DEFAULT_CONFIG_FILE, DEFAULT_EVENT_STORE_PATH, DEFAULT_LISTEN, EventStoreBackend,
-    EventStoreConfig, HttpSection, RemoteConfig, SchedulerBackend, SchedulerConfig,
+    Config, DEFAULT_CONFIG_FILE, DEFAULT_EVENT_SEARCH_PATH, DEFAULT_EVENT_STORE_PATH,
+    DEFAULT_LISTEN, EventSearchBackend, EventSearchConfig, EventStoreBackend, EventStoreConfig,
+    HttpSection, RemoteConfig, SchedulerBackend, SchedulerConfig,
 };
 pub use exit::{CliError, Exit};
 pub use time::parse_time;

@@ -177,3 +177,130 @@ impl EventSearch for Paced {
             .await
     }
 }
+
+#[cfg(all(test, feature = "search-tantivy"))]
+mod tests {
+    use super::*;
+    use pbjx::event_store::{EventStore, ExpectedState, InMemoryEventStore, StreamId};
+    use pbjx::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
+    use pbjx::search::tantivy::TantivyEventSearch;
+
+    /// The real tantivy index with an injected fault: any batch holding a `poison` event fails.
+    struct Faulty(TantivyEventSearch);
+
+    #[async_trait::async_trait]
+    impl EventSearch for Faulty {
+        fn name(&self) -> &str {
+            "faulty"
+        }
+        async fn create_storage(&self, ctx: &SearchContext) -> pbjx::Result<()> {
+            self.0.create_storage(ctx).await
+        }
+        async fn describe_storage(&self, ctx: &SearchContext) -> pbjx::Result<String> {
+            self.0.describe_storage(ctx).await
+        }
+        async fn index_events(
+            &self,
+            events: &[Arc<dyn Message>],
+            ctx: &SearchContext,
+        ) -> pbjx::Result<()> {
+            if events.iter().any(|e| e.to_json().contains("poison")) {
+                return Err(pbjx::Error::InvalidArgument {
+                    message: "injected: poison".to_owned(),
+                });
+            }
+            self.0.index_events(events, ctx).await
+        }
+        async fn delete_events(&self, ids: &[String], ctx: &SearchContext) -> pbjx::Result<()> {
+            self.0.delete_events(ids, ctx).await
+        }
+        async fn search_events(
+            &self,
+            request: &dyn Message,
+            query: &ParsedQuery,
+            curies: &[SchemaCurie],
+            response: &mut dyn Message,
+            ctx: &SearchContext,
+        ) -> pbjx::Result<()> {
+            self.0
+                .search_events(request, query, curies, response, ctx)
+                .await
+        }
+    }
+
+    fn paced(inner: Arc<dyn EventSearch>, dry_run: bool, skip_errors: bool) -> Paced {
+        Paced {
+            inner,
+            progress: Progress::new(None, "test", true),
+            delay: Duration::ZERO,
+            dry_run,
+            skip_errors,
+            last_failed: Mutex::new(HashSet::new()),
+            failed: AtomicU64::new(0),
+        }
+    }
+
+    async fn store_with_poison() -> InMemoryEventStore {
+        let store = InMemoryEventStore::new();
+        let events: Vec<Arc<dyn Message>> = ["ok 1", "ok 2", "poison", "ok 3", "ok 4"]
+            .iter()
+            .map(|text| {
+                let mut event = EventExecutionFailedV1::new();
+                event.data_mut().set("error_message", *text).unwrap();
+                event.freeze();
+                Arc::new(event) as Arc<dyn Message>
+            })
+            .collect();
+        store
+            .put_events(
+                &StreamId::parse("acme:jobs:1").unwrap(),
+                events,
+                ExpectedState::Any,
+            )
+            .await
+            .unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn skip_errors_skips_only_the_chunk_that_fails_again() {
+        let store = store_with_poison().await;
+        let tantivy = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
+        let search = paced(Arc::new(Faulty(tantivy.clone())), false, true);
+        let options = ReindexOptions::default()
+            .with_batch_size(5)
+            .with_retry_pause(Duration::ZERO);
+        let report = reindex(&store, &search, &ReindexScope::All, &options, None)
+            .await
+            .unwrap();
+        assert_eq!(search.failed.load(Ordering::Relaxed), 1);
+        assert_eq!(report.retried_batches, 1);
+        assert_eq!(tantivy.num_docs(), 4, "the four good events are indexed");
+    }
+
+    #[tokio::test]
+    async fn without_skip_errors_the_run_stops_and_dry_run_writes_nothing() {
+        let store = store_with_poison().await;
+        let tantivy = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
+        let options = ReindexOptions::default()
+            .with_batch_size(5)
+            .with_retry_pause(Duration::ZERO);
+        let search = paced(Arc::new(Faulty(tantivy.clone())), false, false);
+        let err = reindex(&store, &search, &ReindexScope::All, &options, None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("poison"), "{err}");
+        assert_eq!(search.failed.load(Ordering::Relaxed), 0);
+        // The retry wrote the chunks (of one event) before the poison, then stopped.
+        let before = tantivy.num_docs();
+        assert_eq!(before, 2);
+        assert_eq!(err.report.cursor.read, 0, "no batch was fully indexed");
+
+        let dry = paced(Arc::new(Faulty(tantivy.clone())), true, false);
+        let report = reindex(&store, &dry, &ReindexScope::All, &options, None)
+            .await
+            .unwrap();
+        assert_eq!(report.indexed, 5);
+        assert_eq!(tantivy.num_docs(), before, "a dry run writes nothing");
+    }
+}

@@ -4,17 +4,31 @@ use std::path::PathBuf;
 
 use pbjx::Pbjx;
 use pbjx::event_store::{InMemoryEventStore, SqliteEventStore};
-use pbjx::scheduler::SqliteScheduler;
+use pbjx::scheduler::{SqliteScheduler, WorkerHandle, WorkerOptions};
 
 use crate::app::App;
 use crate::config::{
-    Config, DEFAULT_EVENT_STORE_PATH, EventStoreBackend, EventStoreConfig, SchedulerBackend,
+    Config, DEFAULT_EVENT_STORE_PATH, EventSearchBackend, EventStoreBackend, EventStoreConfig,
+    SchedulerBackend,
 };
 use crate::exit::{CliError, CliResult};
+
+/// Starts the configured scheduler's worker (sending due jobs) on the exchange given.
+pub(crate) type SpawnWorker = Box<dyn FnOnce(Pbjx) -> WorkerHandle + Send>;
 
 /// The exchange of `app` on the configured event store and scheduler (each opened here;
 /// SQLite files are created if missing).
 pub(crate) async fn exchange(app: &App, config: &Config) -> CliResult<Pbjx> {
+    Ok(exchange_and_worker(app, config).await?.0)
+}
+
+/// [`exchange`], plus what starts the scheduler's worker when a scheduler is configured
+/// (for the long-running `pbjx serve`).
+pub(crate) async fn exchange_and_worker(
+    app: &App,
+    config: &Config,
+) -> CliResult<(Pbjx, Option<SpawnWorker>)> {
+    let mut worker: Option<SpawnWorker> = None;
     let mut builder = app.builder();
     let registry = app.registry().clone();
     builder = match config.event_store.backend {
@@ -48,11 +62,92 @@ pub(crate) async fn exchange(app: &App, config: &Config) -> CliResult<Pbjx> {
                     crate::exit::chain(&e)
                 ))
             })?;
+            let spawn = scheduler.clone();
+            worker = Some(Box::new(move |pbjx| {
+                spawn.spawn_worker(pbjx, WorkerOptions::default())
+            }));
             builder.scheduler(scheduler)
         }
-        SchedulerBackend::Dynamodb => dynamodb_scheduler(app, config, builder).await?,
+        SchedulerBackend::Dynamodb => {
+            let (next, spawn) = dynamodb_scheduler(app, config, builder).await?;
+            worker = Some(spawn);
+            next
+        }
     };
-    Ok(builder.build()?)
+    builder = match config.event_search.backend {
+        EventSearchBackend::None => builder,
+        EventSearchBackend::Tantivy => tantivy_search(app, config, builder)?,
+        EventSearchBackend::Elasticsearch => elasticsearch_search(app, config, builder)?,
+    };
+    Ok((builder.build()?, worker))
+}
+
+/// The embedded tantivy index, with the indexer subscriber and the search-events-request
+/// handler.
+#[cfg(feature = "search-tantivy")]
+fn tantivy_search(
+    app: &App,
+    config: &Config,
+    builder: pbjx::PbjxBuilder,
+) -> CliResult<pbjx::PbjxBuilder> {
+    let path = config
+        .event_search
+        .path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(crate::config::DEFAULT_EVENT_SEARCH_PATH));
+    let search = pbjx::search::tantivy::TantivyEventSearch::open(&path, app.registry().clone())
+        .map_err(|e| {
+            CliError::failure(format!(
+                "cannot open the tantivy event search {}: {}",
+                path.display(),
+                crate::exit::chain(&e)
+            ))
+        })?;
+    Ok(builder.event_search_with_handlers(search))
+}
+
+#[cfg(not(feature = "search-tantivy"))]
+fn tantivy_search(
+    _app: &App,
+    _config: &Config,
+    _builder: pbjx::PbjxBuilder,
+) -> CliResult<pbjx::PbjxBuilder> {
+    Err(CliError::usage(
+        "this pbjx was built without the tantivy event search (cargo feature `search-tantivy`)",
+    ))
+}
+
+/// Elasticsearch, with the indexer subscriber and the search-events-request handler.
+#[cfg(feature = "search-elasticsearch")]
+fn elasticsearch_search(
+    app: &App,
+    config: &Config,
+    builder: pbjx::PbjxBuilder,
+) -> CliResult<pbjx::PbjxBuilder> {
+    use pbjx::search::elasticsearch::{ElasticsearchEventSearch, ElasticsearchOptions};
+    let url = config.event_search.url.as_deref().ok_or_else(|| {
+        CliError::usage(
+            "event_search.url is required for the elasticsearch event search (or PBJX_EVENT_SEARCH_URL)",
+        )
+    })?;
+    let mut options = ElasticsearchOptions::default();
+    if let Some(prefix) = &config.event_search.index_prefix {
+        options = options.with_index_prefix(prefix.clone());
+    }
+    let search = ElasticsearchEventSearch::new(url, app.registry().clone(), options)
+        .map_err(|e| CliError::usage(format!("event_search: {}", crate::exit::chain(&e))))?;
+    Ok(builder.event_search_with_handlers(search))
+}
+
+#[cfg(not(feature = "search-elasticsearch"))]
+fn elasticsearch_search(
+    _app: &App,
+    _config: &Config,
+    _builder: pbjx::PbjxBuilder,
+) -> CliResult<pbjx::PbjxBuilder> {
+    Err(CliError::usage(
+        "this pbjx was built without the Elasticsearch event search (cargo feature `search-elasticsearch`)",
+    ))
 }
 
 fn sqlite_path(config: &EventStoreConfig) -> PathBuf {
@@ -94,7 +189,7 @@ async fn dynamodb_scheduler(
     app: &App,
     config: &Config,
     builder: pbjx::PbjxBuilder,
-) -> CliResult<pbjx::PbjxBuilder> {
+) -> CliResult<(pbjx::PbjxBuilder, SpawnWorker)> {
     use pbjx::scheduler::dynamodb::{DynamoDbScheduler, Resources};
     let s = &config.scheduler;
     let table = s.table.clone().ok_or_else(|| {
@@ -113,7 +208,10 @@ async fn dynamodb_scheduler(
         resources = resources.with_role_arn(role.clone());
     }
     let scheduler = DynamoDbScheduler::from_env(resources, app.registry().clone()).await;
-    Ok(builder.scheduler(scheduler))
+    let spawn = scheduler.clone();
+    let worker: SpawnWorker =
+        Box::new(move |pbjx| spawn.spawn_worker(pbjx, WorkerOptions::default()));
+    Ok((builder.scheduler(scheduler), worker))
 }
 
 #[cfg(not(feature = "scheduler-dynamodb"))]
@@ -121,7 +219,7 @@ async fn dynamodb_scheduler(
     _app: &App,
     _config: &Config,
     _builder: pbjx::PbjxBuilder,
-) -> CliResult<pbjx::PbjxBuilder> {
+) -> CliResult<(pbjx::PbjxBuilder, SpawnWorker)> {
     Err(CliError::usage(
         "this pbjx was built without the DynamoDB scheduler (cargo feature `scheduler-dynamodb`)",
     ))

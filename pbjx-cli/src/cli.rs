@@ -17,18 +17,23 @@ Examples:
   pbjx storage create
   pbjx events export acme:article:1 --since 1700000000 > article.ndjson
   pbjx events replay --since 1700000000 --yes
+  pbjx events reindex --since 1700000000 --yes            # into the [event_search] backend
   pbjx events tail acme:article:1
   pbjx events migrate-heads --checkpoint heads.checkpoint
+  PBJX_TOKEN_SECRET=s3cret pbjx serve --listen 127.0.0.1:8080   # the HTTP endpoint
 
 Configuration: --config FILE (TOML, or JSON when the name ends in .json), else ./pbjx.toml
 when present; PBJX_* environment variables override it (PBJX_EVENT_STORE_BACKEND,
 PBJX_EVENT_STORE_PATH, PBJX_EVENT_STORE_TABLE, PBJX_EVENT_STORE_HEADS_TABLE,
-PBJX_SCHEDULER_BACKEND, PBJX_SCHEDULER_PATH, PBJX_SCHEDULER_TABLE, PBJX_SCHEDULER_QUEUE,
+PBJX_EVENT_SEARCH_BACKEND, PBJX_EVENT_SEARCH_PATH, PBJX_EVENT_SEARCH_URL,
+PBJX_EVENT_SEARCH_INDEX_PREFIX, PBJX_SCHEDULER_BACKEND, PBJX_SCHEDULER_PATH, PBJX_SCHEDULER_TABLE, PBJX_SCHEDULER_QUEUE,
 PBJX_SCHEDULER_STATE_MACHINE, PBJX_SCHEDULER_ROLE_ARN, PBJX_URL, PBJX_TOKEN_KID,
-PBJX_TOKEN_SECRET). AWS backends read AWS_REGION, AWS_ENDPOINT_URL and the credential chain.
+PBJX_TOKEN_SECRET, PBJX_HTTP_LISTEN, PBJX_HTTP_KEYS (kid=secret,...), PBJX_HTTP_TOKEN_BYPASS
+(comma-separated), PBJX_HTTP_RECEIVE, PBJX_HTTP_BODY_LIMIT, PBJX_HTTP_TIMEOUT (seconds),
+PBJX_HTTP_MOUNT_PATH). `pbjx serve` accepts the [http.keys] and the PBJX_TOKEN_KID/SECRET key. AWS backends read AWS_REGION, AWS_ENDPOINT_URL and the credential chain.
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 partial failure (lines or
-events skipped by --skip-invalid/--skip-errors), 4 replay not confirmed.";
+events skipped by --skip-invalid/--skip-errors), 4 replay or reindex not confirmed.";
 
 /// The `pbjx` command line.
 #[derive(Debug, Parser)]
@@ -52,10 +57,6 @@ pub struct Cli {
 }
 
 /// The commands.
-///
-/// `serve` (the HTTP endpoint) joins here as `#[cfg(feature = "http")] Serve(ServeArgs)`, run
-/// from [`crate::run_cli`]'s match on the exchange of `crate::backends::exchange`; event search
-/// joins `storage` as a `Service` variant and `events` as `Reindex`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send a command (in process, or to --url) and print the envelope.
@@ -81,9 +82,34 @@ pub enum Command {
     /// Create or describe the storage of the configured backends.
     #[command(subcommand)]
     Storage(StorageCommand),
-    /// Export, replay or tail events of the event store; migrate DynamoDB heads.
+    /// Export, replay, reindex or tail events of the event store; migrate DynamoDB heads.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Serve the HTTP endpoint (POST {mount}/{vendor}/{package}/{category}/{message}) on the
+    /// configured backends until Ctrl-C or SIGTERM; the configured scheduler's worker runs too.
+    #[cfg(feature = "http")]
+    #[command(
+        after_help = "Examples:\n  PBJX_TOKEN_SECRET=s3cret pbjx serve   # tokens signed with kid `default`\n  pbjx serve --listen 0.0.0.0:9000      # keys from [http.keys]\n  pbjx serve --insecure-no-token        # local trials only: no token needed\n\nPrints the URL it serves on stderr. Without a token key ([http.keys], PBJX_HTTP_KEYS or\nPBJX_TOKEN_SECRET) and without [http] token_bypass, it refuses to start (exit 2) unless\n--insecure-no-token. Stops accepting on Ctrl-C / SIGTERM and exits 0 once the requests\nin flight are answered."
+    )]
+    Serve(ServeArgs),
+}
+
+/// `serve`.
+#[cfg(feature = "http")]
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The socket address to listen on (default: [http] listen, else 127.0.0.1:8080; port 0
+    /// picks a free one).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Accept messages without a PbjxToken (every curie bypasses the check). For local
+    /// trials: anyone who reaches the port can send commands.
+    #[arg(long)]
+    pub insecure_no_token: bool,
+    /// Do not run the configured scheduler's worker in this process (when other processes
+    /// send the due jobs).
+    #[arg(long)]
+    pub no_scheduler_worker: bool,
 }
 
 /// Where a message goes.
@@ -185,6 +211,8 @@ pub struct StorageArgs {
 pub enum Service {
     /// The event store.
     EventStore,
+    /// The event search.
+    EventSearch,
     /// The scheduler.
     Scheduler,
 }
@@ -221,6 +249,12 @@ pub enum EventsCommand {
         after_help = "Examples:\n  pbjx events replay acme:article:1 --yes\n  pbjx --config copy.toml events replay --input all.ndjson --to store --yes\n\nAsks for confirmation unless --yes or --dry-run; exit 4 when not confirmed."
     )]
     Replay(ReplayArgs),
+    /// Index the events of the event store (every stream, or one) into the configured event
+    /// search again (only events using gdbots:pbjx:mixin:indexed; each with its own tenant).
+    #[command(
+        after_help = "Examples:\n  pbjx events reindex --yes\n  pbjx events reindex acme:article:1 --since 1700000000 --batch-delay 0 --yes\n  pbjx events reindex --dry-run\n\nA failed batch is retried in chunks of a tenth of its size; a chunk that fails again\nstops the run (the error names the cursor reached), or with --skip-errors is reported on\nstderr and skipped (exit 3). Prints {\"read\",\"indexed\",\"skipped\",\"failed\",\"batches\",\n\"retried_batches\",\"dry_run\"} on stdout. Asks for confirmation unless --yes or --dry-run."
+    )]
+    Reindex(ReindexArgs),
     /// Print a stream's new events as they are appended (polls the store), as NDJSON.
     #[command(after_help = "Example:\n  pbjx events tail acme:article:1 --interval 1")]
     Tail(TailArgs),
@@ -277,6 +311,26 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Go on after an event fails (reported on stderr); exit 3 at the end.
+    #[arg(long)]
+    pub skip_errors: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `events reindex`.
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    /// The stream (default: every stream).
+    pub stream: Option<String>,
+    /// Range and pacing (the batch is what is indexed in one call).
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Read the events and count what would be indexed, but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Skip events whose batch still fails after the retry in smaller chunks (reported on
+    /// stderr); exit 3 at the end.
     #[arg(long)]
     pub skip_errors: bool,
     /// Do not ask for confirmation.

@@ -15,12 +15,28 @@
 //! # state_machine = "acme-prod-scheduler-v1"
 //! # role_arn = "arn:aws:iam::123456789012:role/scheduler"
 //!
+//! [event_search]
+//! backend = "tantivy"         # none (default) | tantivy | elasticsearch
+//! path = "var/search"         # tantivy: the index folder, relative to this file's folder
+//! # url = "http://127.0.0.1:9200"       # elasticsearch
+//! # index_prefix = "acme-prod-events"   # elasticsearch (default pbjx-events)
+//!
 //! [remote]
 //! url = "https://api.acme.com/pbjx"
 //! token_kid = "2026"
 //! # token_secret: better from the environment (PBJX_TOKEN_SECRET)
+//!
+//! [http]                      # `pbjx serve`
+//! listen = "127.0.0.1:8080"   # PBJX_HTTP_LISTEN
+//! token_bypass = []           # curies needing no token: "all", a curie or a regex
+//! receive = false             # the /pbjx/receive endpoint
+//! body_limit = 2097152        # bytes
+//! timeout = 30                # seconds per request, 0: none
+//! [http.keys]                 # kid = secret (rotation: several kids); the [remote] key
+//! "2026" = "a long secret"    # (PBJX_TOKEN_KID / PBJX_TOKEN_SECRET) is accepted too
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -51,8 +67,72 @@ pub struct Config {
     pub event_store: EventStoreConfig,
     /// `[scheduler]`.
     pub scheduler: SchedulerConfig,
+    /// `[event_search]`.
+    pub event_search: EventSearchConfig,
     /// `[remote]`: the endpoint `--url` talks to and the token key.
     pub remote: RemoteConfig,
+    /// `[http]`: what `pbjx serve` listens on and which tokens it accepts.
+    pub http: HttpSection,
+}
+
+/// The address `pbjx serve` listens on when none is configured.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// `[http]`: the endpoint of `pbjx serve`.
+///
+/// The PbjxToken keys are [`HttpSection::keys`] plus the `[remote]` key (`token_kid`, default
+/// `default`, and `token_secret`, i.e. `PBJX_TOKEN_KID` / `PBJX_TOKEN_SECRET`), so that one
+/// secret in the environment makes `pbjx serve` and `pbjx send --url` agree. With no key and
+/// no bypass, `pbjx serve` refuses to start (unless `--insecure-no-token`).
+///
+/// ```
+/// use pbjx_cli::Config;
+///
+/// let config = Config::from_toml("[http]\nlisten = \"0.0.0.0:9000\"\n[http.keys]\nk1 = \"s\"\n", None)?;
+/// assert_eq!(config.http.listen, "0.0.0.0:9000");
+/// assert_eq!(config.http.timeout, 30);
+/// let config = config.with_env(|name| match name {
+///     "PBJX_HTTP_TOKEN_BYPASS" => Some("gdbots:pbjx:command:check-health, all".to_owned()),
+///     "PBJX_HTTP_TIMEOUT" => Some("5".to_owned()),
+///     _ => None,
+/// })?;
+/// assert_eq!(config.http.token_bypass, ["gdbots:pbjx:command:check-health", "all"]);
+/// assert_eq!(config.http.timeout, 5);
+/// # Ok::<(), pbjx_cli::CliError>(())
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSection {
+    /// The socket address to listen on (`PBJX_HTTP_LISTEN`; default [`DEFAULT_LISTEN`];
+    /// port `0` picks a free port, printed at start).
+    pub listen: String,
+    /// Token keys, kid → secret (`PBJX_HTTP_KEYS` = `kid=secret,kid2=secret2` replaces them).
+    pub keys: BTreeMap<String, String>,
+    /// Curies that need no token: `all`, a curie or a regular expression
+    /// (`PBJX_HTTP_TOKEN_BYPASS`, comma-separated).
+    pub token_bypass: Vec<String>,
+    /// Enables `POST {mount}/receive` (`PBJX_HTTP_RECEIVE` = true/false; default false).
+    pub receive: bool,
+    /// The largest body accepted, in bytes (`PBJX_HTTP_BODY_LIMIT`; default 2 MiB).
+    pub body_limit: usize,
+    /// Seconds one request may take, `0` for no limit (`PBJX_HTTP_TIMEOUT`; default 30).
+    pub timeout: u64,
+    /// Where the routes are mounted (`PBJX_HTTP_MOUNT_PATH`; default `/pbjx`).
+    pub mount_path: String,
+}
+
+impl Default for HttpSection {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.to_owned(),
+            keys: BTreeMap::new(),
+            token_bypass: Vec::new(),
+            receive: false,
+            body_limit: 2 * 1024 * 1024,
+            timeout: 30,
+            mount_path: "/pbjx".to_owned(),
+        }
+    }
 }
 
 /// Which event store backend.
@@ -115,6 +195,38 @@ pub struct SchedulerConfig {
     pub role_arn: Option<String>,
 }
 
+/// The tantivy index folder when none is configured.
+pub const DEFAULT_EVENT_SEARCH_PATH: &str = "pbjx-search";
+
+/// Which event search backend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventSearchBackend {
+    /// No event search (the default).
+    #[default]
+    None,
+    /// The embedded tantivy index (cargo feature `search-tantivy`, on by default).
+    Tantivy,
+    /// Elasticsearch (cargo feature `search-elasticsearch`).
+    Elasticsearch,
+}
+
+/// `[event_search]`: with a backend, published events using `gdbots:pbjx:mixin:indexed` are
+/// indexed and `gdbots:pbjx:request:search-events-request` is answered.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventSearchConfig {
+    /// The backend (`PBJX_EVENT_SEARCH_BACKEND`).
+    pub backend: EventSearchBackend,
+    /// The tantivy index folder (`PBJX_EVENT_SEARCH_PATH`; default
+    /// [`DEFAULT_EVENT_SEARCH_PATH`]).
+    pub path: Option<PathBuf>,
+    /// The Elasticsearch URL (`PBJX_EVENT_SEARCH_URL`).
+    pub url: Option<String>,
+    /// The Elasticsearch index prefix (`PBJX_EVENT_SEARCH_INDEX_PREFIX`; default `pbjx-events`).
+    pub index_prefix: Option<String>,
+}
+
 /// `[remote]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -167,9 +279,13 @@ impl Config {
 
     fn resolved(mut self, base: Option<&Path>) -> Self {
         let Some(base) = base else { return self };
-        for path in [&mut self.event_store.path, &mut self.scheduler.path]
-            .into_iter()
-            .flatten()
+        for path in [
+            &mut self.event_store.path,
+            &mut self.scheduler.path,
+            &mut self.event_search.path,
+        ]
+        .into_iter()
+        .flatten()
         {
             if path.is_relative() {
                 *path = base.join(&*path);
@@ -209,11 +325,73 @@ impl Config {
             var("PBJX_SCHEDULER_STATE_MACHINE"),
         );
         set(&mut self.scheduler.role_arn, var("PBJX_SCHEDULER_ROLE_ARN"));
+        if let Some(v) = var("PBJX_EVENT_SEARCH_BACKEND") {
+            self.event_search.backend = parse_enum("PBJX_EVENT_SEARCH_BACKEND", &v)?;
+        }
+        if let Some(v) = var("PBJX_EVENT_SEARCH_PATH") {
+            self.event_search.path = Some(v.into());
+        }
+        set(&mut self.event_search.url, var("PBJX_EVENT_SEARCH_URL"));
+        set(
+            &mut self.event_search.index_prefix,
+            var("PBJX_EVENT_SEARCH_INDEX_PREFIX"),
+        );
         set(&mut self.remote.url, var("PBJX_URL"));
         set(&mut self.remote.token_kid, var("PBJX_TOKEN_KID"));
         set(&mut self.remote.token_secret, var("PBJX_TOKEN_SECRET"));
+        self.http_env(&var)?;
         Ok(self)
     }
+
+    fn http_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> Result<(), CliError> {
+        let http = &mut self.http;
+        if let Some(v) = var("PBJX_HTTP_LISTEN") {
+            http.listen = v;
+        }
+        if let Some(v) = var("PBJX_HTTP_KEYS") {
+            http.keys = list(&v)
+                .map(|pair| match pair.split_once('=') {
+                    Some((kid, secret)) if !kid.trim().is_empty() && !secret.is_empty() => {
+                        Ok((kid.trim().to_owned(), secret.to_owned()))
+                    }
+                    _ => Err(CliError::usage(format!(
+                        "environment variable PBJX_HTTP_KEYS: [{pair}] is not kid=secret"
+                    ))),
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = var("PBJX_HTTP_TOKEN_BYPASS") {
+            http.token_bypass = list(&v).map(str::to_owned).collect();
+        }
+        if let Some(v) = var("PBJX_HTTP_RECEIVE") {
+            http.receive = parse_value("PBJX_HTTP_RECEIVE", &v)?;
+        }
+        if let Some(v) = var("PBJX_HTTP_BODY_LIMIT") {
+            http.body_limit = parse_value("PBJX_HTTP_BODY_LIMIT", &v)?;
+        }
+        if let Some(v) = var("PBJX_HTTP_TIMEOUT") {
+            http.timeout = parse_value("PBJX_HTTP_TIMEOUT", &v)?;
+        }
+        if let Some(v) = var("PBJX_HTTP_MOUNT_PATH") {
+            http.mount_path = v;
+        }
+        Ok(())
+    }
+}
+
+/// The non-empty, trimmed items of a comma-separated list.
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_value<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, CliError>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e| CliError::usage(format!("environment variable {name}={value:?}: {e}")))
 }
 
 fn parse_enum<T: serde::de::DeserializeOwned>(name: &str, value: &str) -> Result<T, CliError> {
@@ -235,6 +413,73 @@ mod tests {
             err.message.contains("PBJX_SCHEDULER_BACKEND=\"redis\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn http_defaults_and_environment() {
+        let config = Config::default();
+        assert_eq!(config.http.listen, DEFAULT_LISTEN);
+        assert!(config.http.keys.is_empty() && !config.http.receive);
+        let config = Config::from_toml("[http]\nreceive = true\n", None)
+            .unwrap()
+            .with_env(|name| match name {
+                "PBJX_HTTP_KEYS" => Some("a=one, b=two=2".to_owned()),
+                "PBJX_HTTP_BODY_LIMIT" => Some("1024".to_owned()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(config.http.receive);
+        assert_eq!(config.http.body_limit, 1024);
+        assert_eq!(config.http.keys["a"], "one");
+        assert_eq!(config.http.keys["b"], "two=2");
+        for (name, value) in [
+            ("PBJX_HTTP_KEYS", "nokey"),
+            ("PBJX_HTTP_RECEIVE", "yes"),
+            ("PBJX_HTTP_TIMEOUT", "-1"),
+        ] {
+            let err = Config::default()
+                .with_env(|n| (n == name).then(|| value.to_owned()))
+                .unwrap_err();
+            assert_eq!(err.exit, crate::Exit::Usage);
+            assert!(err.message.contains(name), "{err}");
+        }
+        let err = Config::from_toml("[http]\nlisten = 8080\n", None).unwrap_err();
+        assert!(err.message.contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn event_search_section_and_environment() {
+        let config = Config::from_toml(
+            "[event_search]\nbackend = \"tantivy\"\npath = \"idx\"\n",
+            Some(Path::new("conf")),
+        )
+        .unwrap();
+        assert_eq!(config.event_search.backend, EventSearchBackend::Tantivy);
+        assert_eq!(config.event_search.path, Some(PathBuf::from("conf/idx")));
+        let config = config
+            .with_env(|name| match name {
+                "PBJX_EVENT_SEARCH_BACKEND" => Some("elasticsearch".to_owned()),
+                "PBJX_EVENT_SEARCH_URL" => Some("http://127.0.0.1:9200".to_owned()),
+                "PBJX_EVENT_SEARCH_INDEX_PREFIX" => Some("acme-events".to_owned()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            config.event_search.backend,
+            EventSearchBackend::Elasticsearch
+        );
+        assert_eq!(
+            config.event_search.url.as_deref(),
+            Some("http://127.0.0.1:9200")
+        );
+        assert_eq!(
+            config.event_search.index_prefix.as_deref(),
+            Some("acme-events")
+        );
+        let err = Config::default()
+            .with_env(|name| (name == "PBJX_EVENT_SEARCH_BACKEND").then(|| "solr".to_owned()))
+            .unwrap_err();
+        assert!(err.message.contains("PBJX_EVENT_SEARCH_BACKEND"), "{err}");
     }
 
     #[test]

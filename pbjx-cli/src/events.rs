@@ -28,17 +28,21 @@ pub(crate) async fn run(
     match command {
         EventsCommand::Export(args) => export(app, config, args, quiet).await,
         EventsCommand::Replay(args) => replay(app, config, args, quiet).await,
+        EventsCommand::Reindex(args) => crate::reindex::run(app, config, args, quiet).await,
         EventsCommand::Tail(args) => tail(app, config, args).await,
         EventsCommand::MigrateHeads(args) => crate::migrate::run(app, config, args, quiet).await,
     }
 }
 
-fn stream_id(stream: &str) -> Result<StreamId, CliError> {
+pub(crate) fn stream_id(stream: &str) -> Result<StreamId, CliError> {
     StreamId::parse(stream)
         .map_err(|e| CliError::usage(format!("[{stream}] is not a stream id: {e}")))
 }
 
-async fn event_store(app: &App, config: &Config) -> CliResult<(Pbjx, Arc<dyn EventStore>)> {
+pub(crate) async fn event_store(
+    app: &App,
+    config: &Config,
+) -> CliResult<(Pbjx, Arc<dyn EventStore>)> {
     let pbjx = crate::backends::exchange(app, config).await?;
     let store = pbjx
         .event_store()
@@ -139,7 +143,7 @@ async fn export(app: &App, config: &Config, args: ExportArgs, quiet: bool) -> Cl
 }
 
 /// Asks the original's question on the terminal; `Err` (exit 4) unless answered yes.
-fn confirm(question: &str) -> CliResult<()> {
+pub(crate) fn confirm(question: &str) -> CliResult<()> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError {
             exit: Exit::NotConfirmed,
@@ -156,7 +160,7 @@ fn confirm(question: &str) -> CliResult<()> {
         "y" | "yes" => Ok(()),
         _ => Err(CliError {
             exit: Exit::NotConfirmed,
-            message: "not confirmed: nothing was replayed".to_owned(),
+            message: "not confirmed: nothing was done".to_owned(),
         }),
     }
 }

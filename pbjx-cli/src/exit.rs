@@ -11,7 +11,7 @@ use std::process::ExitCode;
 /// | 1 | failure: the operation failed (message rejected, backend error, remote error envelope) |
 /// | 2 | usage: bad arguments, bad configuration file, unknown curie, missing backend |
 /// | 3 | partial failure: finished, but lines or events were skipped (`--skip-invalid`, `--skip-errors`) |
-/// | 4 | not confirmed: replay declined at the prompt, or no terminal to ask and no `--yes` |
+/// | 4 | not confirmed: replay or reindex declined at the prompt, or no terminal to ask and no `--yes` |
 ///
 /// ```
 /// assert_eq!(pbjx_cli::Exit::Partial.code(), 3);

@@ -7,9 +7,11 @@
 //!   against a remote endpoint (`--url`) with a signed PbjxToken; prints the envelope;
 //! - `pbjx batch FILE`: the commands and events of an NDJSON file (`--dry-run`,
 //!   `--skip-invalid`, `--skip-errors`, batch size and delay, start and end line);
-//! - `pbjx storage create | describe` for the event store and the scheduler;
-//! - `pbjx events export | replay | tail [STREAM]` with `--since` / `--until`, and
-//!   `pbjx events migrate-heads` (DynamoDB heads out of the event table).
+//! - `pbjx storage create | describe` for the event store, the event search and the scheduler;
+//! - `pbjx events export | replay | reindex | tail [STREAM]` with `--since` / `--until`, and
+//!   `pbjx events migrate-heads` (DynamoDB heads out of the event table);
+//! - `pbjx serve` (cargo feature `http`, on by default): the HTTP endpoint ([`pbjx::http`])
+//!   on the configured backends, with PbjxTokens, until Ctrl-C or SIGTERM.
 //!
 //! Long operations show a progress bar with rate and ETA on stderr (not when stderr is no
 //! terminal). The exit codes are listed on [`Exit`].
@@ -42,9 +44,12 @@ mod input;
 mod message;
 mod migrate;
 mod progress;
+mod reindex;
 #[cfg(feature = "remote")]
 mod remote;
 mod send;
+#[cfg(feature = "http")]
+mod serve;
 mod storage;
 mod time;
 
@@ -56,8 +61,9 @@ use clap::Parser;
 pub use app::App;
 pub use cli::{Cli, Command};
 pub use config::{
-    Config, DEFAULT_CONFIG_FILE, DEFAULT_EVENT_STORE_PATH, EventStoreBackend, EventStoreConfig,
-    RemoteConfig, SchedulerBackend, SchedulerConfig,
+    Config, DEFAULT_CONFIG_FILE, DEFAULT_EVENT_SEARCH_PATH, DEFAULT_EVENT_STORE_PATH,
+    DEFAULT_LISTEN, EventSearchBackend, EventSearchConfig, EventStoreBackend, EventStoreConfig,
+    HttpSection, RemoteConfig, SchedulerBackend, SchedulerConfig,
 };
 pub use exit::{CliError, Exit};
 pub use time::parse_time;
@@ -86,10 +92,16 @@ where
 
 /// Runs a parsed command line; returns the exit code (errors are printed on stderr).
 pub fn run_cli(cli: Cli, app: App) -> Exit {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // `serve` answers many connections at once: it gets every core.
+    #[cfg(feature = "http")]
+    let mut builder = if matches!(cli.command, Command::Serve(_)) {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    #[cfg(not(feature = "http"))]
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("pbjx: cannot start the runtime: {e}");
@@ -115,5 +127,7 @@ async fn execute(cli: Cli, app: App) -> exit::CliResult {
         Command::Batch(args) => batch::run(&app, &config, args, quiet).await,
         Command::Storage(command) => storage::run(&app, &config, command).await,
         Command::Events(command) => events::run(&app, &config, command, quiet).await,
+        #[cfg(feature = "http")]
+        Command::Serve(args) => serve::run(&app, &config, args, quiet).await,
     }
 }

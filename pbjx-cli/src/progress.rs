@@ -7,6 +7,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar for one long operation.
+#[derive(Clone)]
 pub(crate) struct Progress {
     bar: ProgressBar,
     quiet: bool,

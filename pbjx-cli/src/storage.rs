@@ -1,9 +1,9 @@
-//! `pbjx storage create | describe` for the configured event store and scheduler.
-//! (Event search storage joins here where event search is built.)
+//! `pbjx storage create | describe` for the configured event store, event search and
+//! scheduler.
 
 use crate::app::App;
 use crate::cli::{Service, StorageCommand};
-use crate::config::{Config, EventStoreBackend, SchedulerBackend};
+use crate::config::{Config, EventSearchBackend, EventStoreBackend, SchedulerBackend};
 use crate::exit::{CliError, CliResult, Exit};
 
 /// Creates or describes the storage of every configured service (or of `--service`).
@@ -17,11 +17,14 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
         wanted(Service::EventStore) && config.event_store.backend != EventStoreBackend::None;
     let scheduler =
         wanted(Service::Scheduler) && config.scheduler.backend != SchedulerBackend::None;
-    if !event_store && !scheduler {
+    let event_search =
+        wanted(Service::EventSearch) && config.event_search.backend != EventSearchBackend::None;
+    if !event_store && !scheduler && !event_search {
         return Err(CliError::usage(match only {
             Some(Service::EventStore) => "no event store is configured".to_owned(),
+            Some(Service::EventSearch) => "no event search is configured".to_owned(),
             Some(Service::Scheduler) => "no scheduler is configured".to_owned(),
-            None => "neither an event store nor a scheduler is configured".to_owned(),
+            None => "no event store, event search or scheduler is configured".to_owned(),
         }));
     }
     let pbjx = crate::backends::exchange(app, config).await?;
@@ -45,6 +48,29 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
                 ))
             })?;
             println!("## event store [{}]\n{}", store.name(), text.trim_end());
+        }
+    }
+    if event_search {
+        let search = pbjx.event_search()?;
+        let ctx = pbjx::search::SearchContext::default();
+        if create {
+            search.create_storage(&ctx).await.map_err(|e| {
+                CliError::failure(format!(
+                    "event search [{}]: create storage: {}",
+                    search.name(),
+                    crate::exit::chain(&e)
+                ))
+            })?;
+            println!("event search [{}]: storage created", search.name());
+        } else {
+            let text = search.describe_storage(&ctx).await.map_err(|e| {
+                CliError::failure(format!(
+                    "event search [{}]: describe storage: {}",
+                    search.name(),
+                    crate::exit::chain(&e)
+                ))
+            })?;
+            println!("## event search [{}]\n{}", search.name(), text.trim_end());
         }
     }
     if scheduler {

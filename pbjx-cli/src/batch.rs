@@ -60,7 +60,7 @@ pub(crate) async fn run(app: &App, config: &Config, args: BatchArgs, quiet: bool
     )
     .await;
     progress.finish();
-    println!(
+    out!(
         "{}",
         serde_json::json!({ "lines": lines, "dry_run": args.target.dry_run })
     );

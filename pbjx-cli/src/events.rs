@@ -359,7 +359,7 @@ async fn replay(app: &App, config: &Config, args: ReplayArgs, quiet: bool) -> Cl
         Err(e) => Err(e),
     };
     progress.finish();
-    println!(
+    out!(
         "{}",
         serde_json::json!({
             "events": { "total": replayer.total, "ok": replayer.ok, "failed": replayer.failed },

@@ -107,3 +107,14 @@ impl From<pbjx::Error> for CliError {
 
 /// The result of a command: the exit code to end with.
 pub type CliResult<T = Exit> = Result<T, CliError>;
+
+/// Writes one line to stdout. A closed stdout (`pbjx events export | head`) or any other write
+/// error ends the command with an error instead of the panic of `println!`.
+pub(crate) fn print_line(line: fmt::Arguments<'_>) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(line)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::failure(format!("cannot write to stdout: {e}")))
+}

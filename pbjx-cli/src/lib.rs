@@ -32,6 +32,13 @@
 
 #![warn(missing_docs)]
 
+/// `println!` that returns a [`CliError`] (with `?`) when stdout is closed, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::exit::print_line(format_args!($($arg)*))?
+    };
+}
+
 mod app;
 mod backends;
 mod batch;

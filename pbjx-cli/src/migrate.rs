@@ -116,7 +116,7 @@ pub(crate) async fn run(
         }
     }
     progress.finish();
-    println!(
+    out!(
         "{}",
         serde_json::json!({ "moved": moved, "already_moved": already, "pages": pages })
     );

@@ -74,7 +74,7 @@ pub(crate) async fn run(app: &App, config: &Config, args: ReindexArgs, quiet: bo
         "retried_batches": report.retried_batches,
         "dry_run": args.dry_run,
     });
-    println!("{summary}");
+    out!("{summary}");
     Ok(if failed > 0 { Exit::Partial } else { Exit::Ok })
 }
 

@@ -63,7 +63,7 @@ pub(crate) async fn run(app: &App, config: &Config, args: MessageArgs, kind: Kin
     } else {
         outcome.envelope
     };
-    println!("{printed}");
+    out!("{printed}");
     if let Some(error) = outcome.error {
         eprintln!("pbjx: {error}");
     }

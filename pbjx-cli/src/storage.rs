@@ -38,7 +38,7 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
                     crate::exit::chain(&e)
                 ))
             })?;
-            println!("event store [{}]: storage created", store.name());
+            out!("event store [{}]: storage created", store.name());
         } else {
             let text = store.describe_storage().await.map_err(|e| {
                 CliError::failure(format!(
@@ -47,7 +47,7 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
                     crate::exit::chain(&e)
                 ))
             })?;
-            println!("## event store [{}]\n{}", store.name(), text.trim_end());
+            out!("## event store [{}]\n{}", store.name(), text.trim_end());
         }
     }
     if event_search {
@@ -61,7 +61,7 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
                     crate::exit::chain(&e)
                 ))
             })?;
-            println!("event search [{}]: storage created", search.name());
+            out!("event search [{}]: storage created", search.name());
         } else {
             let text = search.describe_storage(&ctx).await.map_err(|e| {
                 CliError::failure(format!(
@@ -70,7 +70,7 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
                     crate::exit::chain(&e)
                 ))
             })?;
-            println!("## event search [{}]\n{}", search.name(), text.trim_end());
+            out!("## event search [{}]\n{}", search.name(), text.trim_end());
         }
     }
     if scheduler {
@@ -83,7 +83,7 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
                     crate::exit::chain(&e)
                 ))
             })?;
-            println!("scheduler [{}]: storage created", scheduler.name());
+            out!("scheduler [{}]: storage created", scheduler.name());
         } else {
             let text = scheduler.describe_storage().await.map_err(|e| {
                 CliError::failure(format!(
@@ -92,7 +92,7 @@ pub(crate) async fn run(app: &App, config: &Config, command: StorageCommand) -> 
                     crate::exit::chain(&e)
                 ))
             })?;
-            println!("## scheduler [{}]\n{}", scheduler.name(), text.trim_end());
+            out!("## scheduler [{}]\n{}", scheduler.name(), text.trim_end());
         }
     }
     Ok(Exit::Ok)

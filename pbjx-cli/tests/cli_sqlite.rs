@@ -767,3 +767,24 @@ fn tail_prints_new_events_of_a_stream() {
     assert_eq!(lines.len(), 2);
     assert!(lines[0].contains("acme:article:1/0") && lines[1].contains("acme:article:1/1"));
 }
+
+#[test]
+fn a_closed_stdout_is_an_error_not_a_panic() {
+    let env = Env::sqlite();
+    // stdout is a pipe whose read end is closed before the binary writes (`pbjx ... | head`).
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let output = common::pbjx()
+        .current_dir(env.dir.path())
+        .arg("--config")
+        .arg(env.config())
+        .args(["send", "gdbots:pbjx:command:check-health", "{}"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run pbjx");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write to stdout"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -72,6 +72,57 @@ pub struct CallFailure {
     pub error: Error,
 }
 
+impl RecordFailure {
+    /// The failure of one response entry: `Some` when the service set an error code.
+    pub(crate) fn of_entry(code: Option<&str>, message: Option<&str>) -> Option<Self> {
+        code.map(|code| Self {
+            code: code.to_owned(),
+            message: message.unwrap_or_default().to_owned(),
+        })
+    }
+}
+
+impl CallFailure {
+    /// A record the SDK refused to build: never retried.
+    pub(crate) fn invalid_record(
+        service: &str,
+        record: &OutboundRecord,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            retryable: false,
+            error: Error::transport(
+                service,
+                format!("invalid record for message [{}]", record.message_ref),
+            )
+            .with_source(source),
+        }
+    }
+
+    /// A failed batch call (`what` names the operation and the channel), retryable as the
+    /// shared AWS classification says.
+    pub(crate) fn sdk<E>(
+        service: &str,
+        what: &str,
+        err: aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    ) -> Self
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
+    {
+        Self {
+            retryable: crate::aws::classify(&err).is_retryable(),
+            error: crate::aws::transport_error(service, what, err),
+        }
+    }
+}
+
 /// The result of one batch call: per record (in the order given), `None` when the service
 /// took it, else why not.
 pub type CallOutcome = std::result::Result<Vec<Option<RecordFailure>>, CallFailure>;

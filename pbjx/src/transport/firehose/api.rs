@@ -5,8 +5,6 @@ use aws_sdk_firehose::primitives::Blob;
 use aws_sdk_firehose::types::Record;
 
 use super::FIREHOSE_TRANSPORT;
-use crate::aws::{classify, transport_error};
-use crate::error::Error;
 use crate::transport::batch::{CallFailure, CallOutcome, OutboundRecord, RecordApi, RecordFailure};
 
 #[async_trait::async_trait]
@@ -21,14 +19,7 @@ impl RecordApi for Client {
             let entry = Record::builder()
                 .data(Blob::new(record.data.clone()))
                 .build()
-                .map_err(|e| CallFailure {
-                    retryable: false,
-                    error: Error::transport(
-                        FIREHOSE_TRANSPORT,
-                        format!("invalid record for message [{}]", record.message_ref),
-                    )
-                    .with_source(e),
-                })?;
+                .map_err(|e| CallFailure::invalid_record(FIREHOSE_TRANSPORT, record, e))?;
             entries.push(entry);
         }
         let output = self
@@ -37,23 +28,17 @@ impl RecordApi for Client {
             .set_records(Some(entries))
             .send()
             .await
-            .map_err(|e| CallFailure {
-                retryable: classify(&e).is_retryable(),
-                error: transport_error(
+            .map_err(|e| {
+                CallFailure::sdk(
                     FIREHOSE_TRANSPORT,
                     &format!("PutRecordBatch to Firehose delivery stream [{channel}]"),
                     e,
-                ),
+                )
             })?;
         Ok(output
             .request_responses()
             .iter()
-            .map(|entry| {
-                entry.error_code().map(|code| RecordFailure {
-                    code: code.to_owned(),
-                    message: entry.error_message().unwrap_or_default().to_owned(),
-                })
-            })
+            .map(|entry| RecordFailure::of_entry(entry.error_code(), entry.error_message()))
             .collect())
     }
 }

@@ -5,8 +5,6 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
 use super::KINESIS_TRANSPORT;
-use crate::aws::{classify, transport_error};
-use crate::error::Error;
 use crate::transport::batch::{CallFailure, CallOutcome, OutboundRecord, RecordApi, RecordFailure};
 
 #[async_trait::async_trait]
@@ -22,14 +20,7 @@ impl RecordApi for Client {
                 .data(Blob::new(record.data.clone()))
                 .partition_key(record.partition_key.clone().unwrap_or_default())
                 .build()
-                .map_err(|e| CallFailure {
-                    retryable: false,
-                    error: Error::transport(
-                        KINESIS_TRANSPORT,
-                        format!("invalid record for message [{}]", record.message_ref),
-                    )
-                    .with_source(e),
-                })?;
+                .map_err(|e| CallFailure::invalid_record(KINESIS_TRANSPORT, record, e))?;
             entries.push(entry);
         }
         let output = self
@@ -38,23 +29,17 @@ impl RecordApi for Client {
             .set_records(Some(entries))
             .send()
             .await
-            .map_err(|e| CallFailure {
-                retryable: classify(&e).is_retryable(),
-                error: transport_error(
+            .map_err(|e| {
+                CallFailure::sdk(
                     KINESIS_TRANSPORT,
                     &format!("PutRecords to Kinesis stream [{channel}]"),
                     e,
-                ),
+                )
             })?;
         Ok(output
             .records()
             .iter()
-            .map(|entry| {
-                entry.error_code().map(|code| RecordFailure {
-                    code: code.to_owned(),
-                    message: entry.error_message().unwrap_or_default().to_owned(),
-                })
-            })
+            .map(|entry| RecordFailure::of_entry(entry.error_code(), entry.error_message()))
             .collect())
     }
 }

@@ -84,7 +84,7 @@ fn every_schema_of_both_stores_maps() {
         .filter(|s| s.vendor == "gdbots" || s.vendor == "acme")
         .collect();
     schemas.sort_by_key(|s| s.id);
-    assert_eq!(schemas.len(), 119, "message schemas of both stores");
+    assert_eq!(schemas.len(), 121, "message schemas of both stores");
     for (mut builder, parse) in [
         (MappingBuilder::new(registry), false),
         (MappingBuilder::for_event_search(registry), true),

@@ -124,7 +124,8 @@ async fn injected_faults_are_retried_without_loss() {
     let api = Arc::new(
         FaultyRecordApi::new(client.clone(), 3)
             .with_record_failures(0.3)
-            .with_call_failures(0.2),
+            .with_call_failures(0.2)
+            .with_failing_first_calls(1),
     );
     let router = StaticRouter::new(&stream, "unused", "unused");
     let kinesis = KinesisTransport::with_api(

@@ -38,6 +38,7 @@ pub struct FaultyRecordApi<A> {
     inner: A,
     record_failures: f64,
     call_failures: f64,
+    failing_first_calls: u64,
     rng: Mutex<fastrand::Rng>,
     refused_records: AtomicU64,
     failed_calls: AtomicU64,
@@ -51,6 +52,7 @@ impl<A: RecordApi> FaultyRecordApi<A> {
             inner,
             record_failures: 0.0,
             call_failures: 0.0,
+            failing_first_calls: 0,
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             refused_records: AtomicU64::new(0),
             failed_calls: AtomicU64::new(0),
@@ -67,6 +69,13 @@ impl<A: RecordApi> FaultyRecordApi<A> {
     /// Fails each call as a whole with this probability (0.0 to 1.0).
     pub fn with_call_failures(mut self, fraction: f64) -> Self {
         self.call_failures = fraction.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Fails the first `calls` calls as a whole, whatever the fractions say (a fault that
+    /// happens in every run, however the sender batches).
+    pub fn with_failing_first_calls(mut self, calls: u64) -> Self {
+        self.failing_first_calls = calls;
         self
     }
 
@@ -101,8 +110,8 @@ impl<A: RecordApi> RecordApi for FaultyRecordApi<A> {
     }
 
     async fn put_records(&self, channel: &str, records: &[OutboundRecord]) -> CallOutcome {
-        self.calls.fetch_add(1, Ordering::AcqRel);
-        if self.roll(self.call_failures) {
+        let call = self.calls.fetch_add(1, Ordering::AcqRel);
+        if call < self.failing_first_calls || self.roll(self.call_failures) {
             self.failed_calls.fetch_add(1, Ordering::AcqRel);
             return Err(CallFailure {
                 retryable: true,

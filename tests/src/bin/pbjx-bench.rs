@@ -119,9 +119,9 @@ enum Case {
     /// Embedded (tantivy) event search on disk: `index_events` of 1,000 events per call, one
     /// commit each, one indexing thread (ops = events).
     SearchIndexEvents,
-    /// Embedded (tantivy) event search over 100,000 indexed events (20,000 with --quick): a
-    /// mix of word, phrase, field and range queries, date-desc, 25 hits (ops = queries; also
-    /// prints the median latency `p50_us`).
+    /// Embedded (tantivy) event search over 100,000 indexed events (20,000 with --quick),
+    /// force-merged after the load: a mix of word, phrase, field and range queries,
+    /// date-desc, 25 hits (ops = queries; also prints the median latency `p50_us`).
     SearchQuery,
     /// Kinesis transport without I/O: envelope JSON + partition key per command, split into
     /// `PutRecords` calls of <= 500 records / 5 MiB (ops = messages).
@@ -1477,6 +1477,11 @@ mod cases {
             let dir = Dir::new("query");
             let search = TantivyEventSearch::open(&dir.0, pbjx::registry())?;
             load(b, &search, &events(n)?)?;
+            // As after any bulk load: one segment instead of one per call.
+            b.rt.block_on(search.force_merge())?;
+            check(search.num_segments() == 1, || {
+                format!("{} segments after force_merge", search.num_segments())
+            })?;
             let queries = [
                 "disk",
                 "kinesis stream",

@@ -7,7 +7,8 @@
 //! `pbj_keyword` normalizer — numbers, dates as microseconds, booleans; fast, for ranges),
 //! `d__type`, `occurred_at` (microtime, fast, for sorting), `_paths` (every path holding a
 //! value, for `exists`), `_tenant`, `_id`, `_key` (tenant + id, for replacing and deleting) and
-//! `_source` (the stored document).
+//! `_json` (the stored event, as pbj JSON: hits decode with pbj's own decoder, the fastest
+//! way back to a message).
 
 use std::collections::BTreeMap;
 
@@ -42,13 +43,16 @@ pub(crate) struct Fields {
     pub(crate) text: Field,
     pub(crate) exact: Field,
     pub(crate) paths: Field,
-    pub(crate) source: Field,
+    pub(crate) json: Field,
 }
 
 /// Field names.
 pub(crate) const OCCURRED_AT: &str = "occurred_at";
 const TEXT: &str = "text";
 const EXACT: &str = "exact";
+/// The stored pbj JSON of the event. Indexes of earlier builds stored the Elasticsearch
+/// document in `_source` instead; they no longer open (see [`super::TantivyEventSearch::open`]).
+pub(crate) const JSON: &str = "_json";
 
 /// The schema every event search index has.
 pub(crate) fn schema() -> Schema {
@@ -83,7 +87,7 @@ pub(crate) fn schema() -> Schema {
             .set_expand_dots_enabled(),
     );
     builder.add_text_field("_paths", STRING);
-    builder.add_text_field("_source", STORED);
+    builder.add_text_field(JSON, STORED);
     builder.build()
 }
 
@@ -100,7 +104,7 @@ impl Fields {
             text: get(TEXT)?,
             exact: get(EXACT)?,
             paths: get("_paths")?,
-            source: get("_source")?,
+            json: get(JSON)?,
         })
     }
 }
@@ -229,6 +233,7 @@ impl<'a> DocumentBuilder<'a> {
         fields: &Fields,
         tenant: &str,
         event: &EventDocument,
+        json: String,
     ) -> TantivyDocument {
         if let Value::Object(map) = &event.document {
             for (name, value) in map {
@@ -252,7 +257,7 @@ impl<'a> DocumentBuilder<'a> {
         for path in &self.paths {
             doc.add_text(fields.paths, path);
         }
-        doc.add_text(fields.source, event.document.to_string());
+        doc.add_text(fields.json, json);
         doc
     }
 

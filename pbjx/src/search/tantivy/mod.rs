@@ -61,9 +61,7 @@ use tantivy::{
 
 use crate::error::{Code, Error, Result};
 use crate::search::document::Kinds;
-use crate::search::document::{
-    EventDocument, decode_document, event_documents, event_search_mapping,
-};
+use crate::search::document::{EventDocument, event_documents, event_search_mapping};
 use crate::search::elasticsearch_query::{self, SearchSort};
 use crate::search::query::ParsedQuery;
 use crate::search::{EventSearch, SearchContext, SearchHits, SearchRequest, fill_response};
@@ -111,7 +109,9 @@ pub struct TantivyEventSearch {
 
 struct Inner {
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// `None` only while [`TantivyEventSearch::force_merge`] swaps the writer.
+    writer: Mutex<Option<IndexWriter>>,
+    options: TantivyOptions,
     fields: Fields,
     kinds: Kinds,
     registry: Arc<Registry>,
@@ -158,7 +158,8 @@ impl TantivyEventSearch {
         let index = Index::open_or_create(dir, fields::schema()).map_err(|e| {
             failed(
                 &location,
-                "cannot open the index (schema of another version?)",
+                "cannot open the index: it has another schema (written by another version? \
+                 delete the folder and rebuild it with `pbjx events reindex`)",
                 e,
             )
         })?;
@@ -187,15 +188,7 @@ impl TantivyEventSearch {
         fields::register_tokenizers(index.tokenizers());
         let fields = Fields::of(&index.schema())
             .map_err(|e| failed(&location, "the index has another schema", e))?;
-        let writer = index
-            .writer_with_num_threads(options.writer_threads.max(1), options.writer_heap_bytes)
-            .map_err(|e| {
-                failed(
-                    &location,
-                    "cannot open the index writer (in use by another process?)",
-                    e,
-                )
-            })?;
+        let writer = open_writer(&index, &options, &location)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -205,7 +198,8 @@ impl TantivyEventSearch {
         Ok(Self {
             inner: Arc::new(Inner {
                 reader,
-                writer: Mutex::new(writer),
+                writer: Mutex::new(Some(writer)),
+                options,
                 fields,
                 kinds,
                 registry,
@@ -224,6 +218,49 @@ impl TantivyEventSearch {
     pub fn num_docs(&self) -> u64 {
         self.inner.reader.searcher().num_docs()
     }
+
+    /// The number of segments searches run over.
+    pub fn num_segments(&self) -> usize {
+        self.inner.reader.searcher().segment_readers().len()
+    }
+
+    /// Waits for the background merges, then merges every segment into one (like
+    /// Elasticsearch's force-merge); returns how many segments there were. Worth it after a
+    /// bulk load such as a reindex: each `index_events` call commits a segment and searches
+    /// visit every segment. Writes wait while it runs.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+    /// # use pbjx::search::{EventSearch, SearchContext, tantivy::TantivyEventSearch};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let search = TantivyEventSearch::open_in_ram(pbjx::registry())?;
+    /// for _ in 0..3 {
+    ///     let events = [Arc::new(HealthCheckedV1::new()) as _];
+    ///     search.index_events(&events, &SearchContext::default()).await?;
+    /// }
+    /// search.force_merge().await?;
+    /// assert_eq!(search.num_segments(), 1);
+    /// assert_eq!(search.num_docs(), 3);
+    /// # Ok::<(), pbjx::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn force_merge(&self) -> Result<usize> {
+        let inner = self.inner.clone();
+        blocking(move || inner.force_merge()).await
+    }
+}
+
+fn open_writer(index: &Index, options: &TantivyOptions, location: &str) -> Result<IndexWriter> {
+    index
+        .writer_with_num_threads(options.writer_threads.max(1), options.writer_heap_bytes)
+        .map_err(|e| {
+            failed(
+                location,
+                "cannot open the index writer (in use by another process?)",
+                e,
+            )
+        })
 }
 
 /// Runs index work on tokio's blocking pool (inline without a runtime).
@@ -248,15 +285,29 @@ fn tenant_of(ctx: &SearchContext) -> String {
 
 impl Inner {
     /// Applies one batch of deletes and adds in one commit; rolls back on failure.
-    fn write(&self, deletes: Vec<Term>, docs: Vec<TantivyDocument>) -> Result<()> {
-        let mut writer = self.writer.lock().map_err(|_| {
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, Option<IndexWriter>>> {
+        self.writer.lock().map_err(|_| {
             Error::search(
                 BACKEND,
                 &self.location,
                 Code::Internal,
                 "the index writer is poisoned",
             )
-        })?;
+        })
+    }
+
+    fn closed(&self) -> Error {
+        Error::search(
+            BACKEND,
+            &self.location,
+            Code::Unavailable,
+            "the index writer was lost by a failed force-merge; reopen the index",
+        )
+    }
+
+    fn write(&self, deletes: Vec<Term>, docs: Vec<TantivyDocument>) -> Result<()> {
+        let mut slot = self.writer()?;
+        let writer = slot.as_mut().ok_or_else(|| self.closed())?;
         let applied = (|| -> tantivy::Result<()> {
             for term in deletes {
                 writer.delete_term(term);
@@ -271,26 +322,66 @@ impl Inner {
             let _ = writer.rollback();
             return Err(failed(&self.location, "the batch was not written", e));
         }
-        drop(writer);
+        drop(slot);
+        self.reload()
+    }
+
+    fn reload(&self) -> Result<()> {
         self.reader
             .reload()
             .map_err(|e| failed(&self.location, "cannot reload the index reader", e))
     }
 
+    /// See [`TantivyEventSearch::force_merge`].
+    fn force_merge(&self) -> Result<usize> {
+        let mut slot = self.writer()?;
+        let writer = slot.take().ok_or_else(|| self.closed())?;
+        let index = writer.index().clone();
+        writer
+            .wait_merging_threads()
+            .map_err(|e| failed(&self.location, "a background merge failed", e))?;
+        let mut writer = open_writer(&index, &self.options, &self.location)?;
+        let segments = index
+            .searchable_segment_ids()
+            .map_err(|e| failed(&self.location, "cannot list the segments", e))?;
+        let merged = if segments.len() > 1 {
+            writer.merge(&segments).wait().map(|_| segments.len())
+        } else {
+            Ok(segments.len())
+        };
+        *slot = Some(writer);
+        drop(slot);
+        let merged = merged.map_err(|e| failed(&self.location, "the merge failed", e))?;
+        self.reload()?;
+        Ok(merged)
+    }
+
+    /// The replacing deletes and the documents of `events` (with their pbj JSON).
     fn documents(
         &self,
         tenant: &str,
-        events: &[EventDocument],
+        events: Vec<(EventDocument, String)>,
     ) -> (Vec<Term>, Vec<TantivyDocument>) {
         let deletes = events
             .iter()
-            .map(|e| Term::from_field_text(self.fields.key, &fields::key(tenant, &e.event_id)))
+            .map(|(e, _)| Term::from_field_text(self.fields.key, &fields::key(tenant, &e.event_id)))
             .collect();
         let docs = events
-            .iter()
-            .map(|e| DocumentBuilder::new(&self.kinds).build(&self.fields, tenant, e))
+            .into_iter()
+            .map(|(e, json)| {
+                DocumentBuilder::new(&self.kinds).build(&self.fields, tenant, &e, json)
+            })
             .collect();
         (deletes, docs)
+    }
+
+    /// The event of a hit's stored pbj JSON.
+    fn decode(&self, json: &str) -> Result<Box<dyn Message>> {
+        pbj::codec::decode(json, &self.registry).map_err(|e| Error::Corrupt {
+            backend: BACKEND.to_owned(),
+            location: format!("index [{}]", self.location),
+            message: format!("a stored event cannot be decoded: {e}"),
+        })
     }
 
     fn search(
@@ -301,28 +392,40 @@ impl Inner {
     ) -> Result<SearchHits> {
         let (query, decay) =
             query::Translator::new(&self.fields, &self.kinds, &request.q).body(body)?;
-        let tenant_filter: Box<dyn Query> = Box::new(ConstScoreQuery::new(
-            Box::new(TermQuery::new(
-                Term::from_field_text(self.fields.tenant, tenant),
-                IndexRecordOption::Basic,
-            )),
-            0.0,
-        ));
-        let query = BooleanQuery::new(vec![(Occur::Must, query), (Occur::Must, tenant_filter)]);
         let searcher = self.reader.searcher();
+        let fail = |e| failed(&self.location, format!("search [{}] failed", request.q), e);
+        let tenant = Term::from_field_text(self.fields.tenant, tenant);
+        // Every document, deleted ones included, is the tenant's (one tenant per index, the
+        // usual case): the filter would match everything, so it is left out.
+        let all_docs: u64 = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| u64::from(s.max_doc()))
+            .sum();
+        let query: Box<dyn Query> = if searcher.doc_freq(&tenant).map_err(fail)? == all_docs {
+            query
+        } else {
+            let filter = ConstScoreQuery::new(
+                Box::new(TermQuery::new(tenant, IndexRecordOption::Basic)),
+                0.0,
+            );
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (Occur::Must, Box::new(filter)),
+            ]))
+        };
         let from = usize::try_from(request.from()).unwrap_or(usize::MAX);
         let size = usize::try_from(request.count).unwrap_or(0);
-        let fail = |e| failed(&self.location, format!("search [{}] failed", request.q), e);
-        let total = searcher.search(&query, &Count).map_err(fail)? as u64;
-        let mut hits = SearchHits {
-            total,
-            ..SearchHits::default()
-        };
-        if size == 0 || total == 0 {
-            return Ok(hits);
+        if size == 0 {
+            let total = searcher.search(&query, &Count).map_err(fail)?;
+            return Ok(SearchHits {
+                total: total as u64,
+                ..SearchHits::default()
+            });
         }
+        // The count and the page come from one pass over the matches (a tuple collector).
         let top = TopDocs::with_limit(size).and_offset(from);
-        let addresses: Vec<DocAddress> = match request.sort {
+        let (total, addresses, max_score): (usize, Vec<DocAddress>, _) = match request.sort {
             SearchSort::DateDesc | SearchSort::DateAsc => {
                 let order = if request.sort == SearchSort::DateDesc {
                     Order::Desc
@@ -330,12 +433,8 @@ impl Inner {
                     Order::Asc
                 };
                 let collector = top.order_by_fast_field::<i64>(fields::OCCURRED_AT, order);
-                searcher
-                    .search(&query, &collector)
-                    .map_err(fail)?
-                    .into_iter()
-                    .map(|(_, a)| a)
-                    .collect()
+                let (total, page) = searcher.search(&query, &(Count, collector)).map_err(fail)?;
+                (total, page.into_iter().map(|(_, a)| a).collect(), None)
             }
             SearchSort::Relevance => {
                 let decay = decay.unwrap_or(query::Decay {
@@ -357,20 +456,27 @@ impl Inner {
                         f64::from(score) * factor
                     }
                 });
-                let scored = searcher.search(&query, &collector).map_err(fail)?;
-                hits.max_score = scored.first().map(|(s, _)| *s);
-                scored.into_iter().map(|(_, a)| a).collect()
+                let (total, scored) = searcher.search(&query, &(Count, collector)).map_err(fail)?;
+                let max_score = scored.first().map(|(s, _)| *s);
+                (
+                    total,
+                    scored.into_iter().map(|(_, a)| a).collect(),
+                    max_score,
+                )
             }
+        };
+        let mut hits = SearchHits {
+            total: total as u64,
+            max_score,
+            ..SearchHits::default()
         };
         for address in addresses {
             let doc: TantivyDocument = searcher.doc(address).map_err(fail)?;
-            let source = doc
-                .get_first(self.fields.source)
+            let json = doc
+                .get_first(self.fields.json)
                 .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            let event = decode_document(BACKEND, &self.location, &source, &self.registry)?;
-            hits.events.push(event);
+                .unwrap_or_default();
+            hits.events.push(self.decode(json)?);
         }
         Ok(hits)
     }
@@ -413,11 +519,14 @@ impl EventSearch for TantivyEventSearch {
         if events.is_empty() {
             return Ok(());
         }
-        let documents = event_documents(events)?;
+        let documents = event_documents(events)?
+            .into_iter()
+            .zip(events.iter().map(|e| e.to_json()))
+            .collect();
         let inner = self.inner.clone();
         let tenant = tenant_of(ctx);
         blocking(move || {
-            let (deletes, docs) = inner.documents(&tenant, &documents);
+            let (deletes, docs) = inner.documents(&tenant, documents);
             inner.write(deletes, docs)
         })
         .await

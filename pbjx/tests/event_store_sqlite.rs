@@ -764,3 +764,68 @@ fn killed_writer_loses_no_acknowledged_append() {
         }
     });
 }
+
+/// An append that fails after it started writing (its second event repeats an `occurred_at`
+/// the stream already has) is taken out of its group: the transaction is written again
+/// without it, its neighbours (queued before and after it) are committed, and its error names
+/// the offending event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_commit_takes_out_an_append_that_failed_while_writing() {
+    let db = TempDb::new("takeout");
+    let store = SqliteEventStore::open(&db.0, registry()).unwrap();
+    let at = now_micros();
+    let taken = [stream("acme:takeout:a"), stream("acme:takeout:b")];
+    for s in &taken {
+        store
+            .put_events(s, events_from(at + 1, 1), ExpectedState::NoStream)
+            .await
+            .unwrap();
+    }
+    let lock = WriteLock::take(&db.0);
+    let mut plain = Vec::new();
+    let mut failing = Vec::new();
+    for i in 0..6u64 {
+        let (s, plain_store) = (stream(&format!("acme:takeout:plain-{i}")), store.clone());
+        plain.push(tokio::spawn(async move {
+            plain_store
+                .put_events(&s, events_from(at, 20), ExpectedState::NoStream)
+                .await
+        }));
+        if let Some(s) = taken.get(i as usize / 3).filter(|_| i % 3 == 1) {
+            // events at `at` and `at + 1`: the second is a duplicate
+            let (store, s, events) = (store.clone(), s.clone(), events_from(at, 2));
+            let second = ids(&events)[1].clone();
+            failing.push((
+                second,
+                tokio::spawn(async move {
+                    store
+                        .put_events(&s, events, ExpectedState::Sequence(1))
+                        .await
+                }),
+            ));
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(lock);
+    for task in plain {
+        let appended = task.await.unwrap().unwrap();
+        assert_eq!((appended.first_sequence, appended.last_sequence), (1, 20));
+    }
+    assert_eq!(failing.len(), 2);
+    for (second, task) in failing {
+        match task.await.unwrap() {
+            Err(Error::AlreadyExists { what, .. }) => assert!(what.contains(&second), "{what}"),
+            other => panic!("expected AlreadyExists, got {other:?}"),
+        }
+    }
+    for s in &taken {
+        let slice = store
+            .get_stream_slice(s, SliceQuery::default())
+            .await
+            .unwrap();
+        let seqs: Vec<u64> = slice.events.iter().map(|e| e.sequence).collect();
+        assert_eq!(seqs, [1], "{s}");
+    }
+    assert_eq!(store.last_position().await.unwrap(), 2 + 6 * 20);
+    assert_eq!(store.writer_stats().appends, 2 + 6);
+}

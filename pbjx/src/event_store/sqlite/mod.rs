@@ -163,10 +163,12 @@ pub struct PositionedEvent {
 ///
 /// **Group commit.** One writer thread owns the write connection. Appends are queued to it;
 /// it writes every append queued at that moment in one `BEGIN IMMEDIATE` transaction, each
-/// append in its own savepoint with its own optimistic check (against the head as the earlier
-/// appends of the transaction left it), so one failing expectation rolls back only that
-/// append, and sequences stay gapless. One `COMMIT` (one fsync) makes the group durable, and
-/// only then is each caller answered. A lone writer gets a transaction per append; 16
+/// append with its own optimistic check (against the head as the earlier appends of the
+/// transaction left it) made before it writes anything, so one failing expectation fails only
+/// that append, and sequences stay gapless. An append that fails after it started writing (a
+/// duplicate `occurred_at`, an I/O error) is taken out: the transaction is rolled back and
+/// written again without it, so its neighbours still succeed. One `COMMIT` (and one fsync)
+/// makes the group durable, and only then is each caller answered. A lone writer gets a transaction per append; 16
 /// concurrent writers share one fsync between many appends ([`Self::writer_stats`] counts
 /// them). Transactions of several processes on one file are serialized by SQLite's lock
 /// (the writer waits up to [`SqliteOptions::busy_timeout`] for it).

@@ -2,15 +2,17 @@
 //! commits concurrent appends together (group commit).
 //!
 //! Appends are queued on a channel. The thread takes the first one into a `BEGIN IMMEDIATE`
-//! transaction, then every append queued meanwhile (up to [`MAX_GROUP`]), each in its own
-//! savepoint, with its own expectation checked against the head as the earlier appends of the
-//! transaction left it, so a failing append is rolled back alone and its neighbours go on. When
-//! the queue is empty, one `COMMIT` (one WAL fsync with `synchronous=FULL`) makes the whole
-//! group durable, and only after it returns is each caller answered. While a commit waits for
-//! its fsync, the next appends queue up and form the next group: the more writers, the more
-//! appends share an fsync, and a lone writer pays no waiting (its append is the whole group,
-//! without a savepoint). Hand-written rather than taken from a crate: it is the few lines that tie SQLite's
-//! savepoints to the store's expectation check.
+//! transaction, then every append queued meanwhile (up to [`MAX_GROUP`]), each with its own
+//! expectation checked against the head as the earlier appends of the transaction left it,
+//! before it writes anything, so a failing expectation fails that append alone and its
+//! neighbours go on. An append that fails after it started writing (a duplicate
+//! `occurred_at`, an I/O error) is rare: the transaction is rolled back and written again
+//! without it (no savepoint per append). When the queue is empty, one `COMMIT` (one WAL fsync
+//! with `synchronous=FULL`) makes the whole group durable, and only after it returns is each
+//! caller answered. While a commit waits for its fsync, the next appends queue up and form the
+//! next group: the more writers, the more appends share an fsync, and a lone writer pays no
+//! waiting (its append is the whole group). Hand-written rather than taken from a crate: it is the few
+//! lines that tie SQLite's transactions to the store's expectation check.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -186,7 +188,7 @@ fn commit_group(
     };
     let size = done.len();
     for (append, result) in done {
-        // A failed transaction (savepoint, commit) fails every append it held.
+        // A failed transaction (its commit) fails every append it held.
         let result = match &failure {
             Some(e) => result.and_then(|_| Err(e.clone())),
             None => result,
@@ -196,11 +198,15 @@ fn commit_group(
     size
 }
 
-/// One transaction: `first` directly in it, then every append queued meanwhile in its own
-/// savepoint (so a failing one is rolled back alone), until the queue is empty or the group
-/// full; then one commit. Every append taken from the queue ends up in `done` with its own
-/// result; returns how many appends were committed, or the error of the transaction itself
-/// (nothing of it was committed).
+/// One transaction: `first`, then every append queued meanwhile, until the queue is empty or
+/// the group full; then one commit. Each append's expectation is checked against the head as
+/// the earlier appends of the transaction left it, before it writes anything, so a failed
+/// expectation leaves the transaction as it was and its neighbours go on. An append that fails
+/// after it started writing (a duplicate `occurred_at`, an I/O error) is taken out: the
+/// transaction is rolled back and the others are written again without it (the rare path; no
+/// savepoint per append on the common one). Every append taken from the queue ends up in
+/// `done` with its own result; returns how many appends were committed, or the error of the
+/// transaction itself (nothing of it was committed).
 fn write_group(
     conn: &mut Connection,
     first: Append,
@@ -208,70 +214,84 @@ fn write_group(
     expect_company: bool,
     done: &mut Done,
 ) -> Result<u64> {
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(e) => {
-            done.push((first, Err(db_err(e))));
-            return Ok(0);
-        }
-    };
-    let result = apply(&tx, &first);
-    let failed = result.is_err();
-    done.push((first, result));
-    if failed {
-        // Alone in the transaction: rolling it back undoes exactly this append. The queued
-        // appends go into the next transaction.
-        return Ok(0);
-    }
+    let mut group = vec![first];
     // Under concurrent appends (the last group had company), let the writers that are about
     // to queue theirs run once before concluding the queue is empty.
-    let mut yielded = !expect_company;
-    while done.len() < MAX_GROUP {
-        let next = match queue.try_recv() {
-            Ok(next) => next,
-            Err(_) if !yielded => {
-                yielded = true;
-                std::thread::yield_now();
-                continue;
-            }
-            Err(_) => break,
-        };
-        match in_savepoint(&mut tx, &next) {
-            Ok(result) => done.push((next, result)),
+    let mut take = Some(!expect_company);
+    loop {
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
             Err(e) => {
-                done.push((next, Err(e.clone())));
-                return Err(e);
+                let e = db_err(e);
+                done.extend(group.into_iter().map(|append| (append, Err(e.clone()))));
+                return Ok(0);
             }
+        };
+        let mut results = Vec::with_capacity(group.len());
+        let mut index = 0;
+        let dirty = loop {
+            if index == group.len() {
+                // Only the first pass takes more appends (a retry writes the same group).
+                let Some(yielded) = take.as_mut() else {
+                    break None;
+                };
+                if done.len() + group.len() >= MAX_GROUP {
+                    break None;
+                }
+                match queue.try_recv() {
+                    Ok(next) => group.push(next),
+                    Err(_) if !*yielded => {
+                        *yielded = true;
+                        std::thread::yield_now();
+                        continue;
+                    }
+                    Err(_) => break None,
+                }
+            }
+            match apply(&tx, &group[index]) {
+                Ok(appended) => results.push(Ok(appended)),
+                Err(Failed::Clean(e)) => results.push(Err(e)),
+                Err(Failed::Dirty(e)) => break Some(e),
+            }
+            index += 1;
+        };
+        take = None;
+        if let Some(e) = dirty {
+            // Undo the transaction, write the others again without this append.
+            drop(tx);
+            done.push((group.remove(index), Err(e)));
+            if group.is_empty() {
+                return Ok(0);
+            }
+            continue;
         }
+        let written = group
+            .iter()
+            .zip(&results)
+            .filter(|(append, result)| result.is_ok() && !append.rows.is_empty())
+            .count() as u64;
+        done.extend(group.into_iter().zip(results));
+        if written == 0 {
+            // Nothing to make durable (empty batches, failed expectations): roll back.
+            return Ok(0);
+        }
+        tx.commit().map_err(db_err)?;
+        return Ok(written);
     }
-    let written = done
-        .iter()
-        .filter(|(append, result)| result.is_ok() && !append.rows.is_empty())
-        .count() as u64;
-    if written == 0 {
-        // Nothing to make durable (empty batches, failed expectations): roll back.
-        return Ok(0);
-    }
-    tx.commit().map_err(db_err)?;
-    Ok(written)
 }
 
-/// `append` in a savepoint of `tx`: its result, or the error of the savepoint itself.
-fn in_savepoint(tx: &mut rusqlite::Transaction<'_>, append: &Append) -> Result<Result<Appended>> {
-    let savepoint = tx.savepoint().map_err(db_err)?;
-    let result = apply(&savepoint, append);
-    if result.is_ok() {
-        savepoint.commit().map_err(db_err)?;
-    } else {
-        // rolls this append back, and only it
-        savepoint.finish().map_err(db_err)?;
-    }
-    Ok(result)
+/// How an append failed.
+enum Failed {
+    /// Before it wrote anything (its expectation, its sequences): the transaction goes on.
+    Clean(Error),
+    /// After it may have written rows: the transaction must be rolled back.
+    Dirty(Error),
 }
 
 /// One append inside the open transaction: the optimistic check against the stream's head,
-/// the rows, the new head.
-fn apply(conn: &Connection, append: &Append) -> Result<Appended> {
+/// the rows, the new head. Everything that can fail without a database error is checked
+/// before the first write.
+fn apply(conn: &Connection, append: &Append) -> std::result::Result<Appended, Failed> {
     let Append {
         stream,
         rows,
@@ -280,37 +300,58 @@ fn apply(conn: &Connection, append: &Append) -> Result<Appended> {
     } = append;
     let head = conn
         .prepare_cached(SELECT_HEAD)
-        .map_err(db_err)?
-        .query_row([stream.as_str()], |r| {
-            Ok(StreamHead {
-                sequence: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                last_event_id: r.get(1)?,
-            })
+        .and_then(|mut select| {
+            select
+                .query_row([stream.as_str()], |r| {
+                    Ok(StreamHead {
+                        sequence: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                        last_event_id: r.get(1)?,
+                    })
+                })
+                .optional()
         })
-        .optional()
-        .map_err(db_err)?
+        .map_err(|e| Failed::Dirty(db_err(e)))?
         .unwrap_or_default();
     if !head.satisfies(expected) {
-        return Err(head.mismatch(stream, expected));
+        return Err(Failed::Clean(head.mismatch(stream, expected)));
     }
-    let appended = sequences(BACKEND, stream, head.sequence, rows.len())?;
+    let appended = sequences(BACKEND, stream, head.sequence, rows.len()).map_err(Failed::Clean)?;
     let Some(last) = rows.last() else {
         return Ok(appended);
     };
-    let stored = |sequence: u64| {
-        i64::try_from(sequence).map_err(|_| {
-            storage(
-                Code::OutOfRange,
-                format!("stream [{stream}]: sequence {sequence} does not fit SQLite's INTEGER"),
-            )
+    // The last sequence fits SQLite's INTEGER, so every one before it does.
+    let last_sequence = i64::try_from(appended.last_sequence).map_err(|_| {
+        Failed::Clean(storage(
+            Code::OutOfRange,
+            format!(
+                "stream [{stream}]: sequence {} does not fit SQLite's INTEGER",
+                appended.last_sequence
+            ),
+        ))
+    })?;
+    let first_sequence = last_sequence - (rows.len() as i64 - 1);
+    insert_rows(conn, stream, rows, first_sequence).map_err(Failed::Dirty)?;
+    conn.prepare_cached(UPSERT_HEAD)
+        .and_then(|mut upsert| {
+            upsert.execute(params![stream.as_str(), last_sequence, last.event_id])
         })
-    };
+        .map_err(|e| Failed::Dirty(db_err(e)))?;
+    Ok(appended)
+}
+
+/// Inserts `rows` with the sequences from `first_sequence` on.
+fn insert_rows(
+    conn: &Connection,
+    stream: &StreamId,
+    rows: &[NewRow],
+    first_sequence: i64,
+) -> Result<()> {
     let mut insert = conn.prepare_cached(INSERT_EVENT).map_err(db_err)?;
-    for (row, sequence) in rows.iter().zip(appended.first_sequence..) {
+    for (row, sequence) in rows.iter().zip(first_sequence..) {
         insert
             .execute(params![
                 stream.as_str(),
-                stored(sequence)?,
+                sequence,
                 row.occurred_at,
                 row.event_id,
                 row.curie,
@@ -318,24 +359,21 @@ fn apply(conn: &Connection, append: &Append) -> Result<Appended> {
                 row.json,
             ])
             .map_err(|e| match e.sqlite_error() {
-                Some(f) if f.extended_code == CONSTRAINT_UNIQUE => Error::AlreadyExists {
-                    stream: stream.to_string(),
-                    what: format!(
-                        "an event with occurred_at [{}] (event [{}])",
-                        fmt_micros(row.occurred_at),
-                        row.event_id
-                    ),
-                },
+                Some(f) if f.extended_code == CONSTRAINT_UNIQUE => duplicate(stream, row),
                 _ => db_err(e),
             })?;
     }
-    conn.prepare_cached(UPSERT_HEAD)
-        .map_err(db_err)?
-        .execute(params![
-            stream.as_str(),
-            stored(appended.last_sequence)?,
-            last.event_id
-        ])
-        .map_err(db_err)?;
-    Ok(appended)
+    Ok(())
+}
+
+/// The error of a row whose `occurred_at` the stream already has.
+fn duplicate(stream: &StreamId, row: &NewRow) -> Error {
+    Error::AlreadyExists {
+        stream: stream.to_string(),
+        what: format!(
+            "an event with occurred_at [{}] (event [{}])",
+            fmt_micros(row.occurred_at),
+            row.event_id
+        ),
+    }
 }

@@ -28,6 +28,9 @@ use std::fmt;
 
 use crate::error::Error;
 
+/// The first allocation for a record's bytes (most envelopes fit; bigger ones grow it).
+pub(crate) const RECORD_CAPACITY: usize = 512;
+
 /// One record on its way to a stream: the bytes to store, the partition key (Kinesis) and the
 /// message it carries (for errors and logs).
 #[derive(Debug, Clone, PartialEq, Eq)]

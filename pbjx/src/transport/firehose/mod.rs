@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use pbj::Message;
 
-use super::batch::{BatchOptions, BatchSender, OutboundRecord, RecordApi, RecordLimits};
+use super::batch::{
+    BatchOptions, BatchSender, OutboundRecord, RECORD_CAPACITY, RecordApi, RecordLimits,
+};
 use super::{Router, Transport, TransportEnvelope};
 use crate::Pbjx;
 use crate::error::Result;
@@ -79,13 +81,12 @@ impl FirehoseTransport {
 
 /// The envelope JSON plus a newline.
 fn record(message: &dyn Message) -> OutboundRecord {
-    let mut data = TransportEnvelope::from_message_json(message.to_json(), false)
-        .to_json()
-        .into_bytes();
-    data.push(b'\n');
+    let mut data = String::with_capacity(RECORD_CAPACITY);
+    TransportEnvelope::write_json(&mut data, message, false);
+    data.push('\n');
     OutboundRecord {
         partition_key: None,
-        data,
+        data: data.into_bytes(),
         message_ref: message.generate_message_ref(None).to_string(),
     }
 }

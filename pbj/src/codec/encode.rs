@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::codec::json::plain_run;
+use crate::codec::json::{is_plain, plain_run};
 use crate::codec::{Flavor, base64};
 use crate::message::MessageData;
 use crate::number::{js_to_fixed, php_decimal, php_number, push_int, push_uint};
@@ -258,7 +258,7 @@ fn push_unicode_escape<O: Out>(out: &mut O, unit: u16) {
 
 fn write_str<O: Out>(out: &mut O, s: &str, flavor: Flavor) {
     // Most strings (every key) need no escape in the JS flavour: one reserve, three copies.
-    if flavor == Flavor::Js && plain_run(s.as_bytes()) == s.len() {
+    if flavor == Flavor::Js && is_plain(s.as_bytes()) {
         out.text().reserve(s.len() + 4);
         out.quote();
         out.text().push_str(s);

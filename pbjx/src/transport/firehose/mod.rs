@@ -11,6 +11,7 @@ use pbj::Message;
 
 use super::batch::{
     BatchOptions, BatchSender, OutboundRecord, RECORD_CAPACITY, RecordApi, RecordLimits,
+    message_ref_text,
 };
 use super::{Router, Transport, TransportEnvelope};
 use crate::Pbjx;
@@ -87,7 +88,7 @@ fn record(message: &dyn Message) -> OutboundRecord {
     OutboundRecord {
         partition_key: None,
         data: data.into_bytes(),
-        message_ref: message.generate_message_ref(None).to_string(),
+        message_ref: message_ref_text(message),
     }
 }
 

@@ -11,6 +11,7 @@ use pbj::Message;
 
 use super::batch::{
     BatchOptions, BatchSender, OutboundRecord, RECORD_CAPACITY, RecordApi, RecordLimits,
+    message_ref_text,
 };
 use super::{PartitionableRouter, Transport, TransportEnvelope};
 use crate::Pbjx;
@@ -141,7 +142,7 @@ fn record(message: &dyn Message, partition_key: String) -> OutboundRecord {
     OutboundRecord {
         partition_key: Some(partition_key),
         data: data.into_bytes(),
-        message_ref: message.generate_message_ref(None).to_string(),
+        message_ref: message_ref_text(message),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The [`Message`] trait and the schema-driven storage behind every message ([`MessageData`]).
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -636,18 +637,18 @@ pub trait Message: Any + Send + Sync + fmt::Debug {
             .id_field
             .and_then(|f| self.data().get_single(f))
             .map(value_to_id)
-            .unwrap_or_else(|| "null".to_owned());
+            .unwrap_or(Cow::Borrowed("null"));
         MessageRef::for_schema(schema.curie, &id, tag)
     }
 }
 
-fn value_to_id(v: &Value) -> String {
+fn value_to_id(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::String(s) => s.clone(),
-        Value::Int(i) => i.to_string(),
-        Value::Microtime(m) => m.to_string(),
-        Value::NodeRef(n) => n.as_str().to_owned(),
-        _ => "null".to_owned(),
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Int(i) => Cow::Owned(i.to_string()),
+        Value::Microtime(m) => Cow::Owned(m.to_string()),
+        Value::NodeRef(n) => Cow::Borrowed(n.as_str()),
+        _ => Cow::Borrowed("null"),
     }
 }
 

@@ -12,29 +12,21 @@ pub fn js_number(v: f64) -> String {
 }
 
 /// Appends the decimal digits of `v`, zero-padded to at least `width` (max 20) digits.
-pub(crate) fn push_uint(out: &mut String, mut v: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    let start = i.min(buf.len().saturating_sub(width));
-    if let Ok(digits) = std::str::from_utf8(&buf[start..]) {
-        out.push_str(digits);
-    }
+pub(crate) fn push_uint(out: &mut String, v: u64, width: usize) {
+    const ZEROS: &str = "00000000000000000000";
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(v);
+    out.push_str(
+        ZEROS
+            .get(..width.saturating_sub(digits.len()))
+            .unwrap_or(ZEROS),
+    );
+    out.push_str(digits);
 }
 
 /// Appends `v` in decimal (what `{v}` formats).
 pub(crate) fn push_int(out: &mut String, v: i64) {
-    if v < 0 {
-        out.push('-');
-    }
-    push_uint(out, v.unsigned_abs(), 1);
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 /// Appends `v` formatted like ECMAScript `Number.prototype.toString` to `out`.
@@ -268,6 +260,28 @@ pub fn php_decimal(v: f64, scale: u8) -> f64 {
 #[allow(clippy::approx_constant)] // the spec's examples use 3.14
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_print_like_format() {
+        let mut out = String::new();
+        for (v, width, want) in [
+            (0, 1, "0"),
+            (7, 6, "000007"),
+            (123_456, 6, "123456"),
+            (1_234_567, 6, "1234567"),
+            (1_500_000_000, 10, "1500000000"),
+            (u64::MAX, 20, "18446744073709551615"),
+        ] {
+            out.clear();
+            push_uint(&mut out, v, width);
+            assert_eq!(out, want);
+        }
+        for v in [0, -1, 42, i64::MIN, i64::MAX] {
+            out.clear();
+            push_int(&mut out, v);
+            assert_eq!(out, v.to_string());
+        }
+    }
 
     #[test]
     fn js_number_matches_ecmascript() {

@@ -57,6 +57,11 @@ fn assert_fixed_point(text: &str) -> Result<bool, TestCaseError> {
     };
     for flavor in [pbj::Flavor::Js, pbj::Flavor::Php] {
         let json = pbj::codec::encode(&data, flavor);
+        // The one-pass escaped form is the encoding as the contents of a JSON string.
+        let mut escaped = String::from("\"");
+        pbj::codec::encode_escaped_into(&mut escaped, &data, flavor);
+        escaped.push('"');
+        prop_assert_eq!(&escaped, &serde_json::to_string(&json).unwrap_or_default());
         let again = pbj::codec::decode_as(&json, &SCHEMA, &registry());
         prop_assert!(again.is_ok(), "{} does not decode: {:?}", json, again.err());
         let second = again

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::codec::json::plain_run;
+use crate::codec::json::{is_plain, plain_run};
 use crate::codec::{Flavor, base64};
 use crate::message::MessageData;
 use crate::number::{js_to_fixed, php_decimal, php_number, push_int, push_uint};
@@ -10,37 +10,97 @@ use crate::types::FieldType;
 use crate::value::{FieldValue, Value};
 use crate::well_known::DynamicValue;
 
+/// Where the writers put JSON: a [`String`] takes it as is; [`Nested`] takes it as the contents
+/// of a JSON string (a JSON document embedded in another one, e.g. a transport envelope).
+///
+/// The writers emit three kinds of text, so that nesting costs nothing on plain runs: text
+/// without `"` or `\` ([`Out::text`]), the quotes around strings ([`Out::quote`]) and escape
+/// sequences ([`Out::escape`]). They never emit a control character.
+pub(crate) trait Out {
+    /// The buffer, for text without `"` and `\`.
+    fn text(&mut self) -> &mut String;
+    /// A `"` opening or closing a string.
+    fn quote(&mut self);
+    /// An escape sequence (`\n`, `\"`, `\u00e8`, `\/`, ...).
+    fn escape(&mut self, seq: &str);
+}
+
+impl Out for String {
+    #[inline(always)]
+    fn text(&mut self) -> &mut String {
+        self
+    }
+    #[inline(always)]
+    fn quote(&mut self) {
+        self.push('"');
+    }
+    #[inline(always)]
+    fn escape(&mut self, seq: &str) {
+        self.push_str(seq);
+    }
+}
+
+/// Writes JSON as the contents of a JSON string: each `"` and `\` preceded by a `\`. Since
+/// the writers never emit control characters, these are the bytes `JSON.stringify` (or PHP's
+/// `json_encode` with unescaped slashes and unicode) puts between the quotes of the encoded
+/// JSON.
+pub(crate) struct Nested<'a>(pub &'a mut String);
+
+impl Out for Nested<'_> {
+    #[inline(always)]
+    fn text(&mut self) -> &mut String {
+        self.0
+    }
+    #[inline(always)]
+    fn quote(&mut self) {
+        self.0.push_str("\\\"");
+    }
+    fn escape(&mut self, seq: &str) {
+        for c in seq.chars() {
+            if c == '"' || c == '\\' {
+                self.0.push('\\');
+            }
+            self.0.push(c);
+        }
+    }
+}
+
 /// Writes `data` as JSON, leaving out the top-level fields named in `skip`.
-pub fn write_message(out: &mut String, data: &MessageData, flavor: Flavor, skip: &[&str]) {
-    out.push('{');
+pub(crate) fn write_message<O: Out>(
+    out: &mut O,
+    data: &MessageData,
+    flavor: Flavor,
+    skip: &[&str],
+) {
+    out.text().push('{');
     write_key(out, "_schema", flavor);
     write_str(out, data.schema().id, flavor);
     for (field, stored) in data.iter().skip_while(|(f, _)| f.name == "_schema") {
         if skip.contains(&field.name) {
             continue;
         }
-        out.push(',');
+        out.text().push(',');
         write_key(out, field.name, flavor);
         let kind = field.kind;
         let scale = field.scale;
         match stored {
             FieldValue::Single(v) => write_value(out, v, kind, scale, flavor),
             FieldValue::Set(items) | FieldValue::List(items) => {
-                out.push('[');
+                out.text().push('[');
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.text().push(',');
                     }
                     write_value(out, v, kind, scale, flavor);
                 }
-                out.push(']');
+                out.text().push(']');
             }
             FieldValue::Map(entries) => {
-                out.push('{');
+                out.text().push('{');
                 let mut first = true;
-                let mut emit = |out: &mut String, k: &str, v: &Value| {
+                let mut emit = |out: &mut O, k: &str, v: &Value| {
                     if !first {
-                        out.push(',');
+                        out.text().push(',');
                     }
                     first = false;
                     write_key(out, k, flavor);
@@ -64,11 +124,11 @@ pub fn write_message(out: &mut String, data: &MessageData, flavor: Flavor, skip:
                         emit(out, k, v);
                     }
                 }
-                out.push('}');
+                out.text().push('}');
             }
         }
     }
-    out.push('}');
+    out.text().push('}');
 }
 
 /// The value of `k` if it is a canonical array index (`0`, `17`, not `01`, < 2^32 - 1).
@@ -80,27 +140,31 @@ pub(crate) fn array_index(k: &str) -> Option<u32> {
     k.parse::<u32>().ok().filter(|v| *v != u32::MAX)
 }
 
-fn write_key(out: &mut String, key: &str, flavor: Flavor) {
+fn write_key<O: Out>(out: &mut O, key: &str, flavor: Flavor) {
     write_str(out, key, flavor);
-    out.push(':');
+    out.text().push(':');
 }
 
-fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: Flavor) {
+fn write_value<O: Out>(out: &mut O, v: &Value, kind: FieldType, scale: u8, flavor: Flavor) {
     match v {
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => push_int(out, *i),
+        Value::Bool(b) => out.text().push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => push_int(out.text(), *i),
         Value::BigInt(i) => {
-            let _ = write!(out, "\"{i}\"");
+            out.quote();
+            let _ = write!(out.text(), "{i}");
+            out.quote();
         }
         Value::Float(f) => match (kind, flavor) {
             (FieldType::Decimal, Flavor::Js) => {
-                out.push('"');
-                out.push_str(&js_to_fixed(*f, scale));
-                out.push('"');
+                out.quote();
+                out.text().push_str(&js_to_fixed(*f, scale));
+                out.quote();
             }
-            (FieldType::Decimal, Flavor::Php) => out.push_str(&php_number(php_decimal(*f, scale))),
-            (_, Flavor::Js) => crate::number::push_js_number(out, *f),
-            (_, Flavor::Php) => out.push_str(&php_number(*f)),
+            (FieldType::Decimal, Flavor::Php) => {
+                out.text().push_str(&php_number(php_decimal(*f, scale)))
+            }
+            (_, Flavor::Js) => crate::number::push_js_number(out.text(), *f),
+            (_, Flavor::Php) => out.text().push_str(&php_number(*f)),
         },
         Value::String(s) => write_str(out, s, flavor),
         Value::Binary(b) => write_str(out, &base64::encode(b), flavor),
@@ -115,25 +179,25 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
         }
         Value::Microtime(m) => {
             // The wire form `{sec:010}{usec:06}`.
-            out.push('"');
-            push_uint(out, m.sec(), 10);
-            push_uint(out, u64::from(m.usec()), 6);
-            out.push('"');
+            out.quote();
+            push_uint(out.text(), m.sec(), 10);
+            push_uint(out.text(), u64::from(m.usec()), 6);
+            out.quote();
         }
         Value::NodeRef(n) => write_str(out, n.as_str(), flavor),
         Value::MessageRef(r) => {
-            out.push('{');
+            out.text().push('{');
             write_key(out, "curie", flavor);
             write_str(out, r.curie(), flavor);
-            out.push(',');
+            out.text().push(',');
             write_key(out, "id", flavor);
             write_str(out, r.id(), flavor);
             if let Some(tag) = r.tag() {
-                out.push(',');
+                out.text().push(',');
                 write_key(out, "tag", flavor);
                 write_str(out, tag, flavor);
             }
-            out.push('}');
+            out.text().push('}');
         }
         Value::GeoPoint(g) => {
             // JS holds points rounded to 8 decimals, PHP the full double.
@@ -141,17 +205,22 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
                 Flavor::Js => g.js_rounded(),
                 Flavor::Php => *g,
             };
-            out.push_str("{\"type\":\"Point\",\"coordinates\":[");
+            out.text().push('{');
+            write_key(out, "type", flavor);
+            write_str(out, "Point", flavor);
+            out.text().push(',');
+            write_key(out, "coordinates", flavor);
+            out.text().push('[');
             write_value(out, &Value::Float(g.lon()), FieldType::Float, scale, flavor);
-            out.push(',');
+            out.text().push(',');
             write_value(out, &Value::Float(g.lat()), FieldType::Float, scale, flavor);
-            out.push_str("]}");
+            out.text().push_str("]}");
         }
         Value::DynamicField(d) => {
-            out.push('{');
+            out.text().push('{');
             write_key(out, "name", flavor);
             write_str(out, d.name(), flavor);
-            out.push(',');
+            out.text().push(',');
             write_key(out, d.kind().key(), flavor);
             match d.value() {
                 DynamicValue::Bool(b) => {
@@ -161,13 +230,13 @@ fn write_value(out: &mut String, v: &Value, kind: FieldType, scale: u8, flavor: 
                 DynamicValue::Float(f) => {
                     write_value(out, &Value::Float(*f), FieldType::Float, scale, flavor)
                 }
-                DynamicValue::Int(i) => push_int(out, *i),
+                DynamicValue::Int(i) => push_int(out.text(), *i),
                 DynamicValue::String(s) | DynamicValue::Text(s) => write_str(out, s, flavor),
             }
-            out.push('}');
+            out.text().push('}');
         }
         Value::Message(m) => write_message(out, m.data(), flavor, &[]),
-        Value::Null => out.push_str("null"),
+        Value::Null => out.text().push_str("null"),
     }
 }
 
@@ -178,23 +247,25 @@ fn needs_escape(b: u8, flavor: Flavor) -> bool {
     b < 0x20 || b == b'"' || b == b'\\' || (flavor == Flavor::Php && (b == b'/' || b >= 0x80))
 }
 
-fn push_unicode_escape(out: &mut String, unit: u16) {
-    out.push_str("\\u");
-    for shift in [12, 8, 4, 0] {
-        out.push(HEX[usize::from((unit >> shift) & 0xf)] as char);
+fn push_unicode_escape<O: Out>(out: &mut O, unit: u16) {
+    let mut seq = *b"\\u0000";
+    for (i, shift) in [12, 8, 4, 0].into_iter().enumerate() {
+        seq[2 + i] = HEX[usize::from((unit >> shift) & 0xf)];
     }
+    // ASCII by construction.
+    out.escape(std::str::from_utf8(&seq).unwrap_or_default());
 }
 
-fn write_str(out: &mut String, s: &str, flavor: Flavor) {
+fn write_str<O: Out>(out: &mut O, s: &str, flavor: Flavor) {
     // Most strings (every key) need no escape in the JS flavour: one reserve, three copies.
-    if flavor == Flavor::Js && plain_run(s.as_bytes()) == s.len() {
-        out.reserve(s.len() + 2);
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
+    if flavor == Flavor::Js && is_plain(s.as_bytes()) {
+        out.text().reserve(s.len() + 4);
+        out.quote();
+        out.text().push_str(s);
+        out.quote();
         return;
     }
-    out.push('"');
+    out.quote();
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -209,16 +280,16 @@ fn write_str(out: &mut String, s: &str, flavor: Flavor) {
                 .count(),
         };
         let Some(&b) = bytes.get(i) else { break };
-        out.push_str(&s[start..i]);
+        out.text().push_str(&s[start..i]);
         match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
-            b'/' => out.push_str("\\/"),
+            b'"' => out.escape("\\\""),
+            b'\\' => out.escape("\\\\"),
+            b'\n' => out.escape("\\n"),
+            b'\r' => out.escape("\\r"),
+            b'\t' => out.escape("\\t"),
+            0x08 => out.escape("\\b"),
+            0x0c => out.escape("\\f"),
+            b'/' => out.escape("\\/"),
             0x80.. => {
                 // Only the PHP flavour escapes non-ASCII: one UTF-16 escape per code unit.
                 let c = s[i..].chars().next().unwrap_or('\u{fffd}');
@@ -235,6 +306,98 @@ fn write_str(out: &mut String, s: &str, flavor: Flavor) {
         i += 1;
         start = i;
     }
-    out.push_str(&s[start..]);
-    out.push('"');
+    out.text().push_str(&s[start..]);
+    out.quote();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{decode_as, encode, encode_escaped_into};
+    use crate::field::Field;
+    use crate::message::DynamicMessage;
+    use crate::registry::Registry;
+    use crate::schema::Schema;
+    use crate::schema_id::SchemaVersion;
+    use crate::types::FieldRule;
+
+    static FIELDS: [Field; 16] = [
+        Field::new("_schema", FieldType::String, FieldRule::Single),
+        Field::new("s", FieldType::String, FieldRule::Single),
+        Field::new("t", FieldType::Text, FieldRule::List),
+        Field::new("big", FieldType::BigInt, FieldRule::Single),
+        Field {
+            scale: 2,
+            precision: 10,
+            ..Field::new("dec", FieldType::Decimal, FieldRule::Single)
+        },
+        Field::new("f", FieldType::Float, FieldRule::Set),
+        Field::new("mt", FieldType::Microtime, FieldRule::Single),
+        Field::new("d", FieldType::Date, FieldRule::Single),
+        Field::new("dt", FieldType::DateTime, FieldRule::Single),
+        Field::new("bin", FieldType::Binary, FieldRule::Single),
+        Field::new("g", FieldType::GeoPoint, FieldRule::Single),
+        Field::new("df", FieldType::DynamicField, FieldRule::List),
+        Field::new("r", FieldType::MessageRef, FieldRule::Single),
+        Field::new("nr", FieldType::NodeRef, FieldRule::Single),
+        Field::new("n", FieldType::Message, FieldRule::Map),
+        Field::new("b", FieldType::Boolean, FieldRule::Single),
+    ];
+    static SCHEMA: Schema = Schema {
+        id: "pbj:acme:t:event:x:1-0-0",
+        curie: "acme:t:event:x",
+        curie_major: "acme:t:event:x:v1",
+        qname: "acme:x",
+        vendor: "acme",
+        package: "t",
+        category: "event",
+        message: "x",
+        version: SchemaVersion::new(1, 0, 0),
+        fields: &FIELDS,
+        mixins: &[],
+        id_field: None,
+        deprecated: false,
+        description: "",
+    };
+
+    /// What `JSON.stringify` writes between the quotes for `s`.
+    fn stringify_contents(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn escaped_encoding_is_the_encoding_escaped() {
+        let mut registry = Registry::new();
+        registry.register(&SCHEMA, |d| Box::new(DynamicMessage(d)));
+        let inner = r#"{"_schema":"pbj:acme:t:event:x:1-0-0","s":"q\"b\\s/\u0001\u001f\n\r\t\b\fé😀 end","b":true}"#;
+        let text = format!(
+            r#"{{"_schema":"pbj:acme:t:event:x:1-0-0","s":"plain","t":["a \"quoted\" \\ back\\slash / slash","\u0000\u0007\u007f\u2028é😀","ok"],"big":"18446744073709551615","dec":"3.14","f":[1.5,-2e-7,1e+21],"mt":"1500000000123456","d":"2020-01-02","dt":"2020-01-02T03:04:05.678Z","bin":"aGk/Ig==","g":{{"type":"Point","coordinates":[1.5,-2.25]}},"df":[{{"name":"n_1","string_val":"v\\\"/é"}},{{"name":"i","int_val":3}}],"r":{{"curie":"acme:t:event:x","id":"1","tag":"T"}},"nr":"acme:x:id-1","n":{{"k\"\\/é":{inner},"2":{inner},"1":{inner}}},"b":false}}"#
+        );
+        let data = decode_as(&text, &SCHEMA, &registry).expect("the sample decodes");
+        for flavor in [Flavor::Js, Flavor::Php] {
+            let plain = encode(&data, flavor);
+            assert!(!plain.bytes().any(|b| b < 0x20), "{plain}");
+            let mut nested = String::from("<");
+            encode_escaped_into(&mut nested, &data, flavor);
+            assert_eq!(
+                nested,
+                format!("<{}", stringify_contents(&plain)),
+                "{flavor:?}"
+            );
+        }
+    }
 }

@@ -91,6 +91,37 @@ pub fn encode_into(out: &mut String, data: &MessageData, flavor: Flavor, skip_fi
     encode::write_message(out, data, flavor, skip_fields);
 }
 
+/// Appends the JSON of a message as the contents of a JSON string (the quotes around it not
+/// included): the bytes [`encode`] would give, each `"` and `\` escaped with a `\`. This is
+/// how a message travels inside another JSON document (e.g. pbjx's transport envelope,
+/// `{"message":"{\"_schema\":...}"}`), written in one pass instead of encoding the message
+/// and then escaping it. Since the encoder never writes a control character, the result is
+/// exactly what `JSON.stringify` (and PHP's `json_encode` with `JSON_UNESCAPED_SLASHES |
+/// JSON_UNESCAPED_UNICODE`) writes between the quotes for the encoded message.
+///
+/// ```
+/// # include!("../../doc/article.rs");
+/// # fn main() -> Result<(), pbj::Error> {
+/// use pbj::{Flavor, MessageData};
+///
+/// let mut data = MessageData::new(&ARTICLE_PUBLISHED);
+/// data.set("title", "Say \"hi\"\nbye")?;
+/// let mut envelope = String::from(r#"{"message":""#);
+/// pbj::codec::encode_escaped_into(&mut envelope, &data, Flavor::Js);
+/// envelope.push_str(r#""}"#);
+/// assert!(envelope.contains(r#"\"title\":\"Say \\\"hi\\\"\\nbye\""#));
+/// // Read back, the envelope holds the message JSON.
+/// let parsed = pbj::codec::json::parse(&envelope)?;
+/// # let pbj::codec::json::Json::Object(entries) = parsed else { panic!() };
+/// # let pbj::codec::json::Json::String(inner) = &entries[0].1 else { panic!() };
+/// assert_eq!(inner, &pbj::codec::encode(&data, Flavor::Js));
+/// # Ok(())
+/// # }
+/// ```
+pub fn encode_escaped_into(out: &mut String, data: &MessageData, flavor: Flavor) {
+    encode::write_message(&mut encode::Nested(out), data, flavor, &[]);
+}
+
 /// md5 hex of the encoded JSON without the top-level `skip_fields` (the original's etag).
 pub fn etag(data: &MessageData, flavor: Flavor, skip_fields: &[&str]) -> String {
     let mut out = String::with_capacity(256);

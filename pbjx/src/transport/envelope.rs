@@ -148,6 +148,30 @@ impl TransportEnvelope {
         out
     }
 
+    /// Appends the envelope JSON of `message` to `out`: the bytes of
+    /// `TransportEnvelope::new(message, is_replay).to_json()`, written in one pass (the message
+    /// is encoded straight into its escaped form, without an intermediate copy of its JSON).
+    /// What the stream transports put in their records.
+    ///
+    /// ```
+    /// use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+    /// use pbjx::transport::TransportEnvelope;
+    ///
+    /// let command = std::sync::Arc::new(CheckHealthV1::new().with_msg("say \"hi\"")?);
+    /// let mut out = String::new();
+    /// TransportEnvelope::write_json(&mut out, &*command, false);
+    /// assert_eq!(out, TransportEnvelope::new(command, false).to_json());
+    /// assert!(out.starts_with(r#"{"serializer":"json","is_replay":false,"message":"{\"_schema\":"#));
+    /// # Ok::<(), pbjx::Error>(())
+    /// ```
+    pub fn write_json(out: &mut String, message: &dyn Message, is_replay: bool) {
+        out.push_str(r#"{"serializer":"json","is_replay":"#);
+        out.push_str(if is_replay { "true" } else { "false" });
+        out.push_str(r#","message":""#);
+        pbj::codec::encode_escaped_into(out, message.data(), pbj::Flavor::Js);
+        out.push_str("\"}");
+    }
+
     /// The message: `None` for an envelope made with [`Self::from_message_json`].
     pub fn message(&self) -> Option<&Arc<dyn Message>> {
         self.message.as_ref()

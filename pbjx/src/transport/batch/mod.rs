@@ -28,6 +28,21 @@ use std::fmt;
 
 use crate::error::Error;
 
+/// The first allocation for a record's bytes (most envelopes fit; bigger ones grow it).
+pub(crate) const RECORD_CAPACITY: usize = 512;
+
+/// `curie:id` of a message (the text of its message ref without a tag), in one allocation: what
+/// [`OutboundRecord::message_ref`] holds.
+pub(crate) fn message_ref_text(message: &dyn pbj::Message) -> String {
+    let message_ref = message.generate_message_ref(None);
+    let (curie, id) = (message_ref.curie(), message_ref.id());
+    let mut text = String::with_capacity(curie.len() + 1 + id.len());
+    text.push_str(curie);
+    text.push(':');
+    text.push_str(id);
+    text
+}
+
 /// One record on its way to a stream: the bytes to store, the partition key (Kinesis) and the
 /// message it carries (for errors and logs).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,5 +177,22 @@ impl<T: RecordApi + ?Sized> RecordApi for std::sync::Arc<T> {
     }
     async fn put_records(&self, channel: &str, records: &[OutboundRecord]) -> CallOutcome {
         (**self).put_records(channel, records).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pbj::Message;
+
+    use super::message_ref_text;
+    use crate::schemas::gdbots::pbjx::command::CheckHealthV1;
+
+    #[test]
+    fn message_ref_text_is_the_ref_as_text() {
+        let command = CheckHealthV1::new();
+        let text = message_ref_text(&command);
+        assert_eq!(text, command.generate_message_ref(None).to_string());
+        assert!(text.starts_with("gdbots:pbjx:command:check-health:"));
+        assert_eq!(text.len(), text.capacity());
     }
 }

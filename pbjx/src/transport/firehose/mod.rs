@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use pbj::Message;
 
-use super::batch::{BatchOptions, BatchSender, OutboundRecord, RecordApi, RecordLimits};
+use super::batch::{
+    BatchOptions, BatchSender, OutboundRecord, RECORD_CAPACITY, RecordApi, RecordLimits,
+    message_ref_text,
+};
 use super::{Router, Transport, TransportEnvelope};
 use crate::Pbjx;
 use crate::error::Result;
@@ -79,14 +82,13 @@ impl FirehoseTransport {
 
 /// The envelope JSON plus a newline.
 fn record(message: &dyn Message) -> OutboundRecord {
-    let mut data = TransportEnvelope::from_message_json(message.to_json(), false)
-        .to_json()
-        .into_bytes();
-    data.push(b'\n');
+    let mut data = String::with_capacity(RECORD_CAPACITY);
+    TransportEnvelope::write_json(&mut data, message, false);
+    data.push('\n');
     OutboundRecord {
         partition_key: None,
-        data,
-        message_ref: message.generate_message_ref(None).to_string(),
+        data: data.into_bytes(),
+        message_ref: message_ref_text(message),
     }
 }
 

@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use pbj::Message;
 
-use super::batch::{BatchOptions, BatchSender, OutboundRecord, RecordApi, RecordLimits};
+use super::batch::{
+    BatchOptions, BatchSender, OutboundRecord, RECORD_CAPACITY, RecordApi, RecordLimits,
+    message_ref_text,
+};
 use super::{PartitionableRouter, Transport, TransportEnvelope};
 use crate::Pbjx;
 use crate::error::Result;
@@ -134,11 +137,12 @@ impl KinesisTransport {
 }
 
 fn record(message: &dyn Message, partition_key: String) -> OutboundRecord {
-    let envelope = TransportEnvelope::from_message_json(message.to_json(), false);
+    let mut data = String::with_capacity(RECORD_CAPACITY);
+    TransportEnvelope::write_json(&mut data, message, false);
     OutboundRecord {
         partition_key: Some(partition_key),
-        data: envelope.to_json().into_bytes(),
-        message_ref: message.generate_message_ref(None).to_string(),
+        data: data.into_bytes(),
+        message_ref: message_ref_text(message),
     }
 }
 

@@ -201,18 +201,7 @@ async fn dynamodb_outbox_publishes_everything_in_order_across_a_restart() {
     use pbjx::consumer::outbox::dynamodb::DynamoDbOutbox;
     use pbjx::event_store::dynamodb::DynamoDbEventStore;
 
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: start the AWS emulator (bash .ci/aws-emulator.sh start; \
-         eval \"$(bash .ci/aws-emulator.sh env)\"), as scripts/test-all.sh does",
-    );
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await;
+    let config = pbjx::testkit::dynamodb::emulator_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let streams = aws_sdk_dynamodbstreams::Client::new(&config);
     let suffix = format!("{:012x}", fastrand::u64(..) >> 16);

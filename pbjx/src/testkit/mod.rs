@@ -5,6 +5,8 @@
 //! `pbjx = { path = ".", features = ["testkit"] }`; a third-party backend adds
 //! `pbjx = { version = "...", features = ["testkit"] }` to its dev-dependencies.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 pub mod event_store;
 #[cfg(any(feature = "kinesis", feature = "firehose"))]
 pub mod faults;

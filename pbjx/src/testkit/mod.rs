@@ -10,8 +10,10 @@ pub mod dynamodb;
 pub mod event_store;
 #[cfg(any(feature = "kinesis", feature = "firehose"))]
 pub mod faults;
+mod faulty_search;
 pub mod scheduler;
 pub mod search;
 #[cfg(any(feature = "kinesis", feature = "firehose"))]
 pub use faults::FaultyRecordApi;
+pub use faulty_search::FaultyEventSearch;
 pub mod checkpoint;

@@ -184,48 +184,18 @@ mod tests {
     use pbjx::event_store::{EventStore, ExpectedState, InMemoryEventStore, StreamId};
     use pbjx::schemas::gdbots::pbjx::event::EventExecutionFailedV1;
     use pbjx::search::tantivy::TantivyEventSearch;
+    use pbjx::testkit::FaultyEventSearch;
 
     /// The real tantivy index with an injected fault: any batch holding a `poison` event fails.
-    struct Faulty(TantivyEventSearch);
-
-    #[async_trait::async_trait]
-    impl EventSearch for Faulty {
-        fn name(&self) -> &str {
-            "faulty"
-        }
-        async fn create_storage(&self, ctx: &SearchContext) -> pbjx::Result<()> {
-            self.0.create_storage(ctx).await
-        }
-        async fn describe_storage(&self, ctx: &SearchContext) -> pbjx::Result<String> {
-            self.0.describe_storage(ctx).await
-        }
-        async fn index_events(
-            &self,
-            events: &[Arc<dyn Message>],
-            ctx: &SearchContext,
-        ) -> pbjx::Result<()> {
-            if events.iter().any(|e| e.to_json().contains("poison")) {
-                return Err(pbjx::Error::InvalidArgument {
+    fn poisoned(index: TantivyEventSearch) -> FaultyEventSearch<TantivyEventSearch> {
+        FaultyEventSearch::new(index, |events| {
+            events
+                .iter()
+                .any(|e| e.to_json().contains("poison"))
+                .then(|| pbjx::Error::InvalidArgument {
                     message: "injected: poison".to_owned(),
-                });
-            }
-            self.0.index_events(events, ctx).await
-        }
-        async fn delete_events(&self, ids: &[String], ctx: &SearchContext) -> pbjx::Result<()> {
-            self.0.delete_events(ids, ctx).await
-        }
-        async fn search_events(
-            &self,
-            request: &dyn Message,
-            query: &ParsedQuery,
-            curies: &[SchemaCurie],
-            response: &mut dyn Message,
-            ctx: &SearchContext,
-        ) -> pbjx::Result<()> {
-            self.0
-                .search_events(request, query, curies, response, ctx)
-                .await
-        }
+                })
+        })
     }
 
     fn paced(inner: Arc<dyn EventSearch>, dry_run: bool, skip_errors: bool) -> Paced {
@@ -266,7 +236,7 @@ mod tests {
     async fn skip_errors_skips_only_the_chunk_that_fails_again() {
         let store = store_with_poison().await;
         let tantivy = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
-        let search = paced(Arc::new(Faulty(tantivy.clone())), false, true);
+        let search = paced(Arc::new(poisoned(tantivy.clone())), false, true);
         let options = ReindexOptions::default()
             .with_batch_size(5)
             .with_retry_pause(Duration::ZERO);
@@ -285,7 +255,7 @@ mod tests {
         let options = ReindexOptions::default()
             .with_batch_size(5)
             .with_retry_pause(Duration::ZERO);
-        let search = paced(Arc::new(Faulty(tantivy.clone())), false, false);
+        let search = paced(Arc::new(poisoned(tantivy.clone())), false, false);
         let err = reindex(&store, &search, &ReindexScope::All, &options, None)
             .await
             .unwrap_err();
@@ -296,7 +266,7 @@ mod tests {
         assert_eq!(before, 2);
         assert_eq!(err.report.cursor.read, 0, "no batch was fully indexed");
 
-        let dry = paced(Arc::new(Faulty(tantivy.clone())), true, false);
+        let dry = paced(Arc::new(poisoned(tantivy.clone())), true, false);
         let report = reindex(&store, &dry, &ReindexScope::All, &options, None)
             .await
             .unwrap();

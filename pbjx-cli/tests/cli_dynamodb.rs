@@ -6,25 +6,10 @@
 
 mod common;
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue as SdkValue;
 use common::{Env, event};
-use pbjx::event_store::dynamodb::{DynamoDbEventStore, to_sdk_item};
+use pbjx::event_store::dynamodb::DynamoDbEventStore;
 use pbjx::event_store::{EventStore, StreamId};
-use pbjx::pbj::Flavor;
-use pbjx::pbj::marshal::dynamodb::marshal;
-
-fn emulator() {
-    match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => {}
-        _ => panic!(
-            "AWS_ENDPOINT_URL is not set: these tests need the moto AWS emulator. Start it with \
-             `bash .ci/aws-emulator.sh start` and `eval \"$(bash .ci/aws-emulator.sh env)\"` \
-             (scripts/test-all.sh does both)."
-        ),
-    }
-}
+use pbjx::testkit::dynamodb::{emulator_endpoint, previous_heads, write_previous_layout};
 
 fn table() -> String {
     format!("pbjx-cli-test-{}", uuid_like())
@@ -46,7 +31,7 @@ fn dynamodb_env(table: &str) -> Env {
 
 #[test]
 fn storage_create_and_describe_the_dynamodb_event_store() {
-    emulator();
+    emulator_endpoint();
     let table = table();
     let env = dynamodb_env(&table);
     let out = env.run(&["storage", "describe"]);
@@ -77,7 +62,7 @@ fn storage_create_and_describe_the_dynamodb_event_store() {
 #[cfg(feature = "scheduler-dynamodb")]
 #[test]
 fn storage_create_and_describe_the_dynamodb_scheduler() {
-    emulator();
+    emulator_endpoint();
     let name = table();
     let env = Env::new(&format!(
         "[event_store]\nbackend = \"none\"\n[scheduler]\nbackend = \"dynamodb\"\ntable = \"{name}\"\nrole_arn = \"arn:aws:iam::123456789012:role/pbjx-scheduler\"\n"
@@ -94,62 +79,9 @@ fn storage_create_and_describe_the_dynamodb_scheduler() {
     assert!(out.stdout.contains(&name), "{out:?}");
 }
 
-/// Writes a stream in the previous layout: its events plus a head item at `occurred_at = 0`
-/// in the event table.
-async fn write_previous_layout(store: &DynamoDbEventStore, stream: &str, offsets: &[u64]) {
-    let client = store.client();
-    let mut last = String::new();
-    for (i, offset) in offsets.iter().enumerate() {
-        let e = event(*offset, &format!("{stream}/{i}"));
-        last = pbjx::event_store::event_id(&*e).unwrap().to_owned();
-        let mut item = to_sdk_item(marshal(e.data(), Flavor::Js));
-        item.insert("__stream_id".into(), SdkValue::S(stream.to_owned()));
-        item.insert("__seq".into(), SdkValue::N((i + 1).to_string()));
-        client
-            .put_item()
-            .table_name(store.table())
-            .set_item(Some(item))
-            .send()
-            .await
-            .unwrap();
-    }
-    let head = HashMap::from([
-        ("__stream_id".to_owned(), SdkValue::S(stream.to_owned())),
-        ("occurred_at".to_owned(), SdkValue::N("0".into())),
-        ("__head".to_owned(), SdkValue::Bool(true)),
-        ("__seq".to_owned(), SdkValue::N(offsets.len().to_string())),
-        (
-            "last_etag".to_owned(),
-            SdkValue::S(pbjx::pbj::etag::md5_hex(&last)),
-        ),
-        ("last_event_id".to_owned(), SdkValue::S(last)),
-    ]);
-    client
-        .put_item()
-        .table_name(store.table())
-        .set_item(Some(head))
-        .send()
-        .await
-        .unwrap();
-}
-
-async fn previous_heads(store: &DynamoDbEventStore) -> usize {
-    let out = store
-        .client()
-        .scan()
-        .table_name(store.table())
-        .filter_expression("occurred_at = :zero")
-        .expression_attribute_values(":zero", SdkValue::N("0".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    out.items().len()
-}
-
 #[test]
 fn migrate_heads_moves_every_head_and_resumes_from_its_checkpoint() {
-    emulator();
+    emulator_endpoint();
     let table = table();
     let env = dynamodb_env(&table);
     assert_eq!(env.run(&["storage", "create"]).code, 0);
@@ -164,7 +96,13 @@ fn migrate_heads_moves_every_head_and_resumes_from_its_checkpoint() {
             .enumerate()
         {
             let base = s as u64 * 10;
-            write_previous_layout(&store, stream, &[base + 1, base + 2]).await;
+            let events: Vec<_> = [base + 1, base + 2]
+                .iter()
+                .enumerate()
+                .map(|(i, offset)| event(*offset, &format!("{stream}/{i}")))
+                .collect();
+            let stream = StreamId::parse(stream).unwrap();
+            write_previous_layout(&store, &stream, &events).await;
         }
         assert_eq!(previous_heads(&store).await, 3);
         store

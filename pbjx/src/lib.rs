@@ -48,6 +48,8 @@ mod retry;
 pub mod scheduler;
 pub mod search;
 pub mod services;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod time;

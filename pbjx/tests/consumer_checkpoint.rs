@@ -28,18 +28,7 @@ async fn sqlite_store_conforms() {
 #[cfg(feature = "dynamodb")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamodb_store_conforms() {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: start the AWS emulator (bash .ci/aws-emulator.sh start; \
-         eval \"$(bash .ci/aws-emulator.sh env)\"), as scripts/test-all.sh does",
-    );
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await;
+    let config = pbjx::testkit::dynamodb::emulator_config().await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     let table = format!("pbjx-checkpoints-{:012x}", fastrand::u64(..) >> 16);
     let store = pbjx::consumer::DynamoDbCheckpointStore::new(client, table);

@@ -20,36 +20,13 @@ use pbjx::event_store::{
 use pbjx::pbj::marshal::dynamodb::{marshal, unmarshal};
 use pbjx::pbj::{Flavor, Message, Microtime};
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+use pbjx::testkit::dynamodb::{
+    emulator_client, emulator_config, emulator_endpoint, previous_heads, write_previous_layout,
+};
 use pbjx::testkit::event_store as conformance;
 use pbjx::{Code, Error, Result};
 
 const BASE_SEC: u64 = 1_700_000_000;
-
-fn endpoint() -> String {
-    match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "AWS_ENDPOINT_URL is not set: the DynamoDB event store tests need the moto AWS \
-             emulator. Start it with `bash .ci/aws-emulator.sh start` and export its settings \
-             with `eval \"$(bash .ci/aws-emulator.sh env)\"` (scripts/test-all.sh does both)."
-        ),
-    }
-}
-
-async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await
-}
-
-async fn client() -> Client {
-    Client::new(&sdk_config().await)
-}
 
 fn registry() -> pbjx::pbj::Registry {
     let mut registry = pbjx::pbj::Registry::new();
@@ -63,7 +40,7 @@ fn table_name() -> String {
 
 /// A store on a fresh table.
 async fn store() -> DynamoDbEventStore {
-    let store = DynamoDbEventStore::new(client().await, table_name(), registry());
+    let store = DynamoDbEventStore::new(emulator_client().await, table_name(), registry());
     store.create_storage().await.expect("create_storage");
     store
 }
@@ -149,17 +126,17 @@ async fn create_and_describe_storage() {
     assert!(text.contains("NEW_IMAGE"), "{text}");
     assert_eq!(store.name(), "dynamodb");
 
-    let missing = DynamoDbEventStore::new(client().await, table_name(), registry());
+    let missing = DynamoDbEventStore::new(emulator_client().await, table_name(), registry());
     let text = missing.describe_storage().await.unwrap();
     assert_eq!(text.matches("does not exist").count(), 2, "{text}");
 
     // the heads table's name is overridable
     let heads = format!("{}-custom-heads", table_name());
-    let custom = DynamoDbEventStore::new(client().await, table_name(), registry())
+    let custom = DynamoDbEventStore::new(emulator_client().await, table_name(), registry())
         .with_heads_table(heads.clone());
     custom.create_storage().await.unwrap();
     let exists = |table: String| async move {
-        client()
+        emulator_client()
             .await
             .describe_table()
             .table_name(table)
@@ -179,7 +156,7 @@ async fn create_and_describe_storage() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_env_constructor_reaches_the_emulator() {
-    endpoint();
+    emulator_endpoint();
     if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
         panic!("AWS_ACCESS_KEY_ID is not set: eval \"$(bash .ci/aws-emulator.sh env)\"");
     }
@@ -739,7 +716,7 @@ async fn corrupt_items_are_errors_and_pipes_go_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_and_item_hook() {
     let table = table_name();
-    let writer = DynamoDbEventStore::new(client().await, table.clone(), registry())
+    let writer = DynamoDbEventStore::new(emulator_client().await, table.clone(), registry())
         .with_item_hook(|item, stream, _event| item.extend(shard_attributes(stream.as_str())));
     writer.create_storage().await.unwrap();
     let streams: Vec<_> = (0..6).map(|i| stream(&format!("acme:shard:{i}"))).collect();
@@ -752,12 +729,11 @@ async fn filters_and_item_hook() {
     }
     let shard_of = |s: &StreamId| pbjx::transport::determine_shard(s.as_str(), 16);
     let wanted = shard_of(&streams[0]);
-    let reader = DynamoDbEventStore::new(client().await, table.clone(), registry()).with_filter(
-        EventFilter {
+    let reader = DynamoDbEventStore::new(emulator_client().await, table.clone(), registry())
+        .with_filter(EventFilter {
             shard: Some((ShardAttribute::S16, wanted)),
             ..EventFilter::default()
-        },
-    );
+        });
     let expected = streams.iter().filter(|s| shard_of(s) == wanted).count() * 3;
     let piped = collect(reader.pipe_all_events(None, None)).await;
     assert_eq!(piped.len(), expected);
@@ -783,12 +759,11 @@ async fn filters_and_item_hook() {
     assert!(slice.has_more);
 
     // curie filter
-    let by_curie = DynamoDbEventStore::new(client().await, table.clone(), registry()).with_filter(
-        EventFilter {
+    let by_curie = DynamoDbEventStore::new(emulator_client().await, table.clone(), registry())
+        .with_filter(EventFilter {
             curie: Some("gdbots:pbjx:event:health-checked*".into()),
             ..EventFilter::default()
-        },
-    );
+        });
     assert_eq!(
         collect(by_curie.pipe_all_events(None, None)).await.len(),
         18
@@ -823,7 +798,7 @@ async fn filters_and_item_hook() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_errors_are_storage_errors() {
     // no table
-    let store = DynamoDbEventStore::new(client().await, table_name(), registry());
+    let store = DynamoDbEventStore::new(emulator_client().await, table_name(), registry());
     let err = store
         .put_events(&stream("acme:x"), vec![event(1, "x")], ExpectedState::Any)
         .await
@@ -914,7 +889,7 @@ fn from_stream_value(
 /// Every record of the table's DynamoDB stream (all shards, from the trim horizon).
 async fn stream_records(table: &str) -> Vec<aws_sdk_dynamodbstreams::types::Record> {
     use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-    let described = client()
+    let described = emulator_client()
         .await
         .describe_table()
         .table_name(table)
@@ -926,7 +901,7 @@ async fn stream_records(table: &str) -> Vec<aws_sdk_dynamodbstreams::types::Reco
         .and_then(|t| t.latest_stream_arn())
         .unwrap()
         .to_owned();
-    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk_config().await);
+    let streams = aws_sdk_dynamodbstreams::Client::new(&emulator_config().await);
     let description = streams
         .describe_stream()
         .stream_arn(&arn)
@@ -1036,60 +1011,6 @@ async fn original_readers_see_only_events() {
         let event = unmarshal(&item, &registry()).unwrap();
         assert!(event.schema().has_mixin("gdbots:pbjx:mixin:event"));
     }
-}
-
-/// Writes `events` (sequences 1..) and the stream's head as the versions before the heads
-/// table did: the head is an item of the event table at `occurred_at = 0`.
-async fn write_previous_layout(
-    store: &DynamoDbEventStore,
-    s: &StreamId,
-    events: &[Arc<dyn Message>],
-) {
-    let client = store.client();
-    for (i, e) in events.iter().enumerate() {
-        let mut item = to_sdk_item(marshal(e.data(), Flavor::Js));
-        item.insert("__stream_id".into(), SdkValue::S(s.to_string()));
-        item.insert("__seq".into(), SdkValue::N((i + 1).to_string()));
-        client
-            .put_item()
-            .table_name(store.table())
-            .set_item(Some(item))
-            .send()
-            .await
-            .unwrap();
-    }
-    let last = id_of(events.last().unwrap());
-    let md5: String = pbj::etag::md5_hex(&last);
-    let head = HashMap::from([
-        ("__stream_id".to_owned(), SdkValue::S(s.to_string())),
-        ("occurred_at".to_owned(), SdkValue::N("0".into())),
-        ("__head".to_owned(), SdkValue::Bool(true)),
-        ("__seq".to_owned(), SdkValue::N(events.len().to_string())),
-        ("last_event_id".to_owned(), SdkValue::S(last)),
-        ("last_etag".to_owned(), SdkValue::S(md5)),
-    ]);
-    client
-        .put_item()
-        .table_name(store.table())
-        .set_item(Some(head))
-        .send()
-        .await
-        .unwrap();
-}
-
-/// Items of the event table at `occurred_at = 0` (heads of the previous layout).
-async fn previous_heads(store: &DynamoDbEventStore) -> usize {
-    let out = store
-        .client()
-        .scan()
-        .table_name(store.table())
-        .filter_expression("occurred_at = :zero")
-        .expression_attribute_values(":zero", SdkValue::N("0".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    out.items().len()
 }
 
 /// Heads of the previous layout are skipped by reads, and every operation meeting one moves

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use pbjx::Pbjx;
 use pbjx::consumer::outbox::OutboxOptions;
 use pbjx::consumer::outbox::sqlite::SqliteOutbox;
-use pbjx::consumer::{CancellationToken, CheckpointStore, Consumer, SqliteCheckpointStore};
+use pbjx::consumer::{
+    CancellationToken, CheckpointStore, Consumer, ConsumerReport, SqliteCheckpointStore,
+};
 use pbjx::event_store::{EventStore, ExpectedState, SqliteEventStore, StreamId};
 use pbjx::pbj::{Message, Microtime};
 use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
@@ -82,6 +84,29 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Runs `outbox` in a task until `cancel` is cancelled (an uncancelled token: until aborted).
+fn spawn_run(
+    outbox: &Arc<impl Consumer>,
+    cancel: &CancellationToken,
+) -> tokio::task::JoinHandle<pbjx::Result<ConsumerReport>> {
+    let (outbox, cancel) = (outbox.clone(), cancel.clone());
+    tokio::spawn(async move { outbox.run(cancel).await })
+}
+
+/// Waits until every appended event was published (at least once).
+async fn wait_for_every_event(published: &Published, appended: &[String]) {
+    wait_for("every event", || {
+        published
+            .lock()
+            .unwrap()
+            .iter()
+            .collect::<BTreeSet<_>>()
+            .len()
+            == appended.len()
+    })
+    .await;
+}
+
 /// Every appended event published, and per stream in append order (duplicates from a crash
 /// repeat a suffix of what was published, so order is checked on first appearances).
 fn check(published: &[String], appended: &[String]) {
@@ -133,10 +158,7 @@ async fn sqlite_outbox_publishes_everything_in_order_across_restarts() {
         options(),
     ));
     let cancel = CancellationToken::new();
-    let running = tokio::spawn({
-        let (outbox, cancel) = (outbox.clone(), cancel.clone());
-        async move { outbox.run(cancel).await }
-    });
+    let running = spawn_run(&outbox, &cancel);
     wait_for("40 events", || published.lock().unwrap().len() >= 40).await;
     cancel.cancel();
     running.await.unwrap().unwrap();
@@ -151,10 +173,7 @@ async fn sqlite_outbox_publishes_everything_in_order_across_restarts() {
         checkpoints.clone(),
         options(),
     ));
-    let running = tokio::spawn({
-        let outbox = outbox.clone();
-        async move { outbox.run(CancellationToken::new()).await }
-    });
+    let running = spawn_run(&outbox, &CancellationToken::new());
     wait_for("100 events", || published.lock().unwrap().len() >= 100).await;
     running.abort();
     let _ = running.await;
@@ -167,20 +186,8 @@ async fn sqlite_outbox_publishes_everything_in_order_across_restarts() {
         options(),
     ));
     let cancel = CancellationToken::new();
-    let running = tokio::spawn({
-        let (outbox, cancel) = (outbox.clone(), cancel.clone());
-        async move { outbox.run(cancel).await }
-    });
-    wait_for("every event", || {
-        published
-            .lock()
-            .unwrap()
-            .iter()
-            .collect::<BTreeSet<_>>()
-            .len()
-            == appended.len()
-    })
-    .await;
+    let running = spawn_run(&outbox, &cancel);
+    wait_for_every_event(&published, &appended).await;
     cancel.cancel();
     running.await.unwrap().unwrap();
     let published = published.lock().unwrap().clone();
@@ -201,18 +208,7 @@ async fn dynamodb_outbox_publishes_everything_in_order_across_a_restart() {
     use pbjx::consumer::outbox::dynamodb::DynamoDbOutbox;
     use pbjx::event_store::dynamodb::DynamoDbEventStore;
 
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL is not set: start the AWS emulator (bash .ci/aws-emulator.sh start; \
-         eval \"$(bash .ci/aws-emulator.sh env)\"), as scripts/test-all.sh does",
-    );
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await;
+    let config = pbjx::testkit::dynamodb::emulator_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let streams = aws_sdk_dynamodbstreams::Client::new(&config);
     let suffix = format!("{:012x}", fastrand::u64(..) >> 16);
@@ -236,10 +232,7 @@ async fn dynamodb_outbox_publishes_everything_in_order_across_a_restart() {
         options(),
     ));
     let cancel = CancellationToken::new();
-    let running = tokio::spawn({
-        let (outbox, cancel) = (outbox.clone(), cancel.clone());
-        async move { outbox.run(cancel).await }
-    });
+    let running = spawn_run(&outbox, &cancel);
     wait_for("20 events", || published.lock().unwrap().len() >= 20).await;
     cancel.cancel();
     let first = running.await.unwrap().unwrap();
@@ -255,20 +248,8 @@ async fn dynamodb_outbox_publishes_everything_in_order_across_a_restart() {
         options(),
     ));
     let cancel = CancellationToken::new();
-    let running = tokio::spawn({
-        let (outbox, cancel) = (outbox.clone(), cancel.clone());
-        async move { outbox.run(cancel).await }
-    });
-    wait_for("every event", || {
-        published
-            .lock()
-            .unwrap()
-            .iter()
-            .collect::<BTreeSet<_>>()
-            .len()
-            == appended.len()
-    })
-    .await;
+    let running = spawn_run(&outbox, &cancel);
+    wait_for_every_event(&published, &appended).await;
     // Nothing more arrives (no duplicates after a graceful stop).
     tokio::time::sleep(Duration::from_millis(200)).await;
     cancel.cancel();

@@ -15,39 +15,17 @@ use pbjx::pbj::Message;
 use pbjx::scheduler::dynamodb::{DynamoDbScheduler, ExecutionInput, Resources, format_date};
 use pbjx::scheduler::{STRIPPED_FIELDS, Scheduler, WorkerHandle, WorkerOptions};
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
+use pbjx::testkit::dynamodb::emulator_config;
 use pbjx::testkit::scheduler::{self as conformance, Backend};
 use pbjx::{Code, Error, Pbjx, SendAt};
 use tokio::sync::mpsc;
-
-fn endpoint() -> String {
-    match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "AWS_ENDPOINT_URL is not set: the DynamoDB scheduler tests need the moto AWS \
-             emulator with Step Functions execution on. Start it with `bash \
-             .ci/aws-emulator.sh start` and export its settings with `eval \"$(bash \
-             .ci/aws-emulator.sh env)\"` (scripts/test-all.sh does both)."
-        ),
-    }
-}
-
-async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await
-}
 
 /// A scheduler on fresh resources, created.
 async fn scheduler() -> DynamoDbScheduler {
     let name = format!("pbjx-test-{}", uuid::Uuid::new_v4());
     let resources =
         Resources::named(name).with_role_arn("arn:aws:iam::123456789012:role/pbjx-scheduler");
-    let scheduler = DynamoDbScheduler::new(&sdk_config().await, resources, pbjx::registry());
+    let scheduler = DynamoDbScheduler::new(&emulator_config().await, resources, pbjx::registry());
     scheduler.create_storage().await.expect("create_storage");
     scheduler
 }
@@ -342,7 +320,7 @@ async fn create_storage_sets_ttl_and_needs_a_role() {
     assert!(text.contains(scheduler.resources().table()), "{text}");
 
     let roleless = DynamoDbScheduler::new(
-        &sdk_config().await,
+        &emulator_config().await,
         Resources::named(format!("pbjx-test-{}", uuid::Uuid::new_v4())),
         pbjx::registry(),
     );

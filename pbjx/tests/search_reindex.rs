@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use pbjx::event_store::{EventStore, ExpectedState, InMemoryEventStore, StreamId};
-use pbjx::pbj::{Message, SchemaCurie};
-use pbjx::search::query::ParsedQuery;
+use pbjx::pbj::Message;
 use pbjx::search::reindex::{ReindexOptions, ReindexScope, reindex};
 use pbjx::search::tantivy::TantivyEventSearch;
 use pbjx::search::{EventSearch, SearchContext};
+use pbjx::testkit::FaultyEventSearch;
 use pbjx::testkit::search::{self as conformance, Ask};
 use pbjx::{Code, Error};
 
@@ -36,58 +36,28 @@ async fn store_with_dataset() -> (InMemoryEventStore, Vec<conformance::Row>) {
 }
 
 /// Wraps a search: fails every `index_events` call with more than `max_batch` events, and
-/// every call after `fail_after` successful ones.
-struct Faulty {
+/// every call after `fail_after` successful ones. The counter counts the calls that were not
+/// too large.
+fn faulty_search(
     inner: TantivyEventSearch,
     max_batch: usize,
     fail_after: usize,
-    calls: AtomicUsize,
-}
-
-#[pbjx::async_trait]
-impl EventSearch for Faulty {
-    fn name(&self) -> &str {
-        "faulty"
-    }
-    async fn create_storage(&self, ctx: &SearchContext) -> pbjx::Result<()> {
-        self.inner.create_storage(ctx).await
-    }
-    async fn describe_storage(&self, ctx: &SearchContext) -> pbjx::Result<String> {
-        self.inner.describe_storage(ctx).await
-    }
-    async fn index_events(
-        &self,
-        events: &[Arc<dyn Message>],
-        ctx: &SearchContext,
-    ) -> pbjx::Result<()> {
-        if events.len() > self.max_batch {
-            return Err(Error::search(
+) -> (FaultyEventSearch<TantivyEventSearch>, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let search = FaultyEventSearch::new(inner, move |events| {
+        if events.len() > max_batch {
+            return Some(Error::search(
                 "faulty",
                 "x",
                 Code::ResourceExhausted,
                 "batch too large",
             ));
         }
-        if self.calls.fetch_add(1, Ordering::SeqCst) >= self.fail_after {
-            return Err(Error::search("faulty", "x", Code::Unavailable, "down"));
-        }
-        self.inner.index_events(events, ctx).await
-    }
-    async fn delete_events(&self, ids: &[String], ctx: &SearchContext) -> pbjx::Result<()> {
-        self.inner.delete_events(ids, ctx).await
-    }
-    async fn search_events(
-        &self,
-        request: &dyn Message,
-        query: &ParsedQuery,
-        curies: &[SchemaCurie],
-        response: &mut dyn Message,
-        ctx: &SearchContext,
-    ) -> pbjx::Result<()> {
-        self.inner
-            .search_events(request, query, curies, response, ctx)
-            .await
-    }
+        (counted.fetch_add(1, Ordering::SeqCst) >= fail_after)
+            .then(|| Error::search("faulty", "x", Code::Unavailable, "down"))
+    });
+    (search, calls)
 }
 
 fn options() -> ReindexOptions {
@@ -137,12 +107,11 @@ async fn one_stream_only() {
 #[tokio::test]
 async fn a_failed_batch_is_retried_in_chunks_of_a_tenth() {
     let (store, _) = store_with_dataset().await;
-    let faulty = Faulty {
-        inner: TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap(),
-        max_batch: 10,
-        fail_after: usize::MAX,
-        calls: AtomicUsize::new(0),
-    };
+    let (faulty, _) = faulty_search(
+        TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap(),
+        10,
+        usize::MAX,
+    );
     let report = reindex(&store, &faulty, &ReindexScope::All, &options(), None)
         .await
         .unwrap();
@@ -155,12 +124,7 @@ async fn a_failed_batch_is_retried_in_chunks_of_a_tenth() {
 async fn a_stopped_run_resumes_from_its_cursor() {
     let (store, _) = store_with_dataset().await;
     let search = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
-    let faulty = Faulty {
-        inner: search.clone(),
-        max_batch: usize::MAX,
-        fail_after: 4,
-        calls: AtomicUsize::new(0),
-    };
+    let (faulty, _) = faulty_search(search.clone(), usize::MAX, 4);
     let stopped = reindex(&store, &faulty, &ReindexScope::All, &options(), None)
         .await
         .unwrap_err();
@@ -169,12 +133,7 @@ async fn a_stopped_run_resumes_from_its_cursor() {
     assert_eq!(stopped.report.cursor.read, 400);
     assert_eq!(total(&search, "").await as u64, stopped.report.indexed);
 
-    let counting = Faulty {
-        inner: search.clone(),
-        max_batch: usize::MAX,
-        fail_after: usize::MAX,
-        calls: AtomicUsize::new(0),
-    };
+    let (counting, calls) = faulty_search(search.clone(), usize::MAX, usize::MAX);
     let resumed = reindex(
         &store,
         &counting,
@@ -187,7 +146,7 @@ async fn a_stopped_run_resumes_from_its_cursor() {
     assert_eq!(resumed.cursor.read, 1_000);
     assert_eq!(stopped.report.indexed + resumed.indexed, 900);
     assert_eq!(
-        counting.calls.load(Ordering::SeqCst),
+        calls.load(Ordering::SeqCst),
         6,
         "only the remaining batches"
     );
@@ -196,12 +155,7 @@ async fn a_stopped_run_resumes_from_its_cursor() {
     // One stream: resumes after the last occurred_at.
     let stream = ReindexScope::Stream(StreamId::parse("acme:jobs:2").unwrap());
     let fresh = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
-    let faulty = Faulty {
-        inner: fresh.clone(),
-        max_batch: usize::MAX,
-        fail_after: 1,
-        calls: AtomicUsize::new(0),
-    };
+    let (faulty, _) = faulty_search(fresh.clone(), usize::MAX, 1);
     let stopped = reindex(&store, &faulty, &stream, &options(), None)
         .await
         .unwrap_err();

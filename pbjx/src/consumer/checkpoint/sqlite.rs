@@ -75,7 +75,7 @@ fn read_lease(row: &rusqlite::Row<'_>) -> rusqlite::Result<Lease> {
 impl SqliteCheckpointStore {
     /// Opens (creating if needed) the database file at `path` (WAL mode, 5 s busy timeout).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let conn = crate::event_store::sqlite::open_wal(path.as_ref())?;
+        let conn = crate::sqlite::open_wal(path.as_ref())?;
         Self::from_connection(conn)
     }
 
@@ -100,17 +100,7 @@ impl SqliteCheckpointStore {
             let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
             f(&conn).map_err(db_err)
         };
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => handle.spawn_blocking(run).await.map_err(|e| {
-                Error::storage(
-                    BACKEND,
-                    Code::Internal,
-                    format!("blocking task failed: {e}"),
-                )
-                .with_source(e)
-            })?,
-            Err(_) => run(),
-        }
+        crate::sqlite::blocking(run).await
     }
 }
 

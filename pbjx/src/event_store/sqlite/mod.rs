@@ -19,6 +19,7 @@ use super::{
     check_events, event_id, occurred_at,
 };
 use crate::error::{Code, Error, Result};
+use crate::sqlite::{blocking, db_err, open_wal};
 use paged::{Page, Paged};
 pub use writer::WriterStats;
 use writer::{NewRow, Writer};
@@ -226,20 +227,6 @@ fn storage(code: Code, message: impl Into<String>) -> Error {
     Error::storage(BACKEND, code, message)
 }
 
-pub(crate) fn db_err(e: rusqlite::Error) -> Error {
-    use rusqlite::ErrorCode as C;
-    let code = match e.sqlite_error_code() {
-        Some(C::DatabaseBusy | C::DatabaseLocked) => Code::Unavailable,
-        Some(C::DiskFull | C::OutOfMemory) => Code::ResourceExhausted,
-        Some(C::DatabaseCorrupt | C::NotADatabase) => Code::DataLoss,
-        Some(C::CannotOpen | C::SystemIoFailure | C::PermissionDenied | C::ReadOnly) => {
-            Code::Unavailable
-        }
-        _ => Code::Internal,
-    };
-    storage(code, e.to_string()).with_source(e)
-}
-
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back on
     // drop), so the connection is still usable.
@@ -260,16 +247,6 @@ fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// Runs database work on tokio's blocking pool (inline when there is no runtime).
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => handle.spawn_blocking(f).await.map_err(|e| {
-            storage(Code::Internal, format!("blocking task failed: {e}")).with_source(e)
-        })?,
-        Err(_) => f(),
-    }
-}
-
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     Ok(RawRow {
         position: row.get(0)?,
@@ -281,14 +258,13 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
 }
 
 fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
-    conn.busy_timeout(options.busy_timeout).map_err(db_err)?;
-    conn.set_prepared_statement_cache_capacity(32);
     let cache = -i64::from(options.cache_size_kib);
-    conn.execute_batch(&format!(
-        "PRAGMA synchronous = {}; PRAGMA cache_size = {cache}; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
-        options.synchronous.pragma()
-    ))
-    .map_err(db_err)
+    crate::sqlite::configure(
+        conn,
+        options.busy_timeout,
+        options.synchronous,
+        &format!("PRAGMA cache_size = {cache}; PRAGMA wal_autocheckpoint = 16384;"),
+    )
 }
 
 impl SqliteEventStore {
@@ -399,22 +375,6 @@ impl SqliteEventStore {
             })) as BoxFuture<'static, _>
         }))
     }
-}
-
-/// Opens (creating if needed) the database file at `path` and switches it to WAL mode (the
-/// event store's and the scheduler's files).
-pub(crate) fn open_wal(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path).map_err(db_err)?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(db_err)?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(storage(
-            Code::FailedPrecondition,
-            format!("cannot switch {} to WAL mode (got {mode})", path.display()),
-        ));
-    }
-    Ok(conn)
 }
 
 fn create_tables(conn: &Connection) -> Result<()> {

@@ -17,8 +17,8 @@ use super::queue::{self, Claimed, JobTable};
 use super::{STRIPPED_FIELDS, Scheduler, WorkerHandle, WorkerOptions, check_command};
 use crate::error::{Error, Result};
 use crate::event_store::Synchronous;
-pub(crate) use crate::event_store::sqlite::{db_err, open_wal};
 use crate::exchange::Pbjx;
+use crate::sqlite::{db_err, open_wal};
 use crate::time::SendAt;
 use writer::Writer;
 
@@ -194,13 +194,7 @@ impl SqliteScheduler {
         registry: Arc<Registry>,
         options: SqliteSchedulerOptions,
     ) -> Result<Self> {
-        conn.busy_timeout(options.busy_timeout).map_err(db_err)?;
-        conn.set_prepared_statement_cache_capacity(32);
-        conn.execute_batch(&format!(
-            "PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY;",
-            options.synchronous.pragma()
-        ))
-        .map_err(db_err)?;
+        crate::sqlite::configure(&conn, options.busy_timeout, options.synchronous, "")?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
         Ok(Self {
             inner: Arc::new(Inner {

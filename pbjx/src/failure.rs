@@ -30,8 +30,13 @@ fn truncate(s: &str) -> &str {
 
 /// The error name restricted to the schema's `^[\w/.:-]+$` pattern.
 pub(crate) fn error_name(error: &Error) -> String {
-    let name: String = error
-        .name()
+    safe_error_name(&error.name())
+}
+
+/// `name` restricted to the schema's `^[\w/.:-]+$` pattern (`\w` as in JS and PHP: ASCII
+/// letters, digits and `_`): every other character becomes `_`, and an empty name `Error`.
+pub(crate) fn safe_error_name(name: &str) -> String {
+    let name: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "_/.:-".contains(c) {

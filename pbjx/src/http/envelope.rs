@@ -122,7 +122,7 @@ pub(crate) fn fill(envelope: &mut EnvelopeV1, reply: Reply, redact: bool) {
                 let _ = data.set("http_code", i64::from(failure.code.to_http()));
             }
             if data.set("error_name", failure.name.as_str()).is_err() {
-                let _ = data.set("error_name", safe_name(&failure.name));
+                let _ = data.set("error_name", crate::failure::safe_error_name(&failure.name));
             }
             let message = if redact && failure.redactable {
                 if failure.http >= 500 {
@@ -150,25 +150,6 @@ pub(crate) fn fill(envelope: &mut EnvelopeV1, reply: Reply, redact: bool) {
 /// The redacted error message.
 pub(crate) fn redacted(code: Code) -> String {
     format!("Your message could not be handled (Code:{}).", code.name())
-}
-
-/// `name` restricted to the envelope's `error_name` pattern (`^[\w/.:-]+$`).
-fn safe_name(name: &str) -> String {
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "_/.:-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "Error".into()
-    } else {
-        name
-    }
 }
 
 /// The HTTP response of an envelope: its JSON, status `http_code`, `Content-Type:

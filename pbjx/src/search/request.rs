@@ -120,6 +120,24 @@ impl SearchRequest {
             curies: curies.to_vec(),
         }
     }
+
+    /// The Elasticsearch query body of this request with `query` and `curies` as of `now`
+    /// ([`crate::search::elasticsearch_query::create`]); a query it cannot express is an
+    /// [`Error::InvalidQuery`] naming `q`.
+    pub fn query_body(
+        &self,
+        query: &crate::search::query::ParsedQuery,
+        curies: &[SchemaCurie],
+        now: DateTime,
+    ) -> Result<serde_json::Value> {
+        crate::search::elasticsearch_query::create(query, &self.params(curies), now).map_err(|e| {
+            Error::InvalidQuery {
+                query: self.q.clone(),
+                kind: e.kind().to_owned(),
+                message: e.to_string(),
+            }
+        })
+    }
 }
 
 /// What a backend found for one page.

@@ -610,14 +610,7 @@ impl EventSearch for ElasticsearchEventSearch {
         let started = Instant::now();
         let search = SearchRequest::from_message(request)?;
         let now = DateTime::now();
-        let mut body =
-            elasticsearch_query::create(query, &search.params(curies), now).map_err(|e| {
-                Error::InvalidQuery {
-                    query: search.q.clone(),
-                    kind: e.kind().to_owned(),
-                    message: e.to_string(),
-                }
-            })?;
+        let mut body = search.query_body(query, curies, now)?;
         if let Value::Object(map) = &mut body {
             map.insert("from".into(), search.from().into());
             map.insert("size".into(), search.count.into());

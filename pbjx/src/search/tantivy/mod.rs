@@ -62,7 +62,7 @@ use tantivy::{
 use crate::error::{Code, Error, Result};
 use crate::search::document::Kinds;
 use crate::search::document::{EventDocument, event_documents, event_search_mapping};
-use crate::search::elasticsearch_query::{self, SearchSort};
+use crate::search::elasticsearch_query::SearchSort;
 use crate::search::query::ParsedQuery;
 use crate::search::{EventSearch, SearchContext, SearchHits, SearchRequest, fill_response};
 use fields::{DocumentBuilder, Fields};
@@ -555,12 +555,7 @@ impl EventSearch for TantivyEventSearch {
     ) -> Result<()> {
         let started = Instant::now();
         let search = SearchRequest::from_message(request)?;
-        let body = elasticsearch_query::create(query, &search.params(curies), DateTime::now())
-            .map_err(|e| Error::InvalidQuery {
-                query: search.q.clone(),
-                kind: e.kind().to_owned(),
-                message: e.to_string(),
-            })?;
+        let body = search.query_body(query, curies, DateTime::now())?;
         let inner = self.inner.clone();
         let tenant = tenant_of(ctx);
         let request_copy = search.clone();

@@ -149,11 +149,18 @@ pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, Str
 
 /// Normalizes a keyword value with `pbj_keyword`.
 pub(crate) fn normalize(text: &str) -> String {
-    tokens(&mut keyword(), text)
-        .into_iter()
-        .next()
-        .map(|(_, t)| t)
-        .unwrap_or_default()
+    // Built once per thread: indexing normalizes every keyword value of every document.
+    thread_local! {
+        static KEYWORD_ANALYZER: std::cell::RefCell<TextAnalyzer> =
+            std::cell::RefCell::new(keyword());
+    }
+    KEYWORD_ANALYZER.with_borrow_mut(|analyzer| {
+        tokens(analyzer, text)
+            .into_iter()
+            .next()
+            .map(|(_, t)| t)
+            .unwrap_or_default()
+    })
 }
 
 /// Microseconds of an ISO date or date-time (`2024-01-02`, `2024-01-02T03:04:05.123456Z`).

@@ -114,6 +114,8 @@ struct Inner {
     options: TantivyOptions,
     fields: Fields,
     kinds: Kinds,
+    /// The analyzer of text fields, for queries (cloned per query; its word lists are shared).
+    english: tantivy::tokenizer::TextAnalyzer,
     registry: Arc<Registry>,
     location: String,
     path: Option<PathBuf>,
@@ -202,6 +204,7 @@ impl TantivyEventSearch {
                 options,
                 fields,
                 kinds,
+                english: fields::english(),
                 registry,
                 location,
                 path,
@@ -391,7 +394,8 @@ impl Inner {
         tenant: &str,
     ) -> Result<SearchHits> {
         let (query, decay) =
-            query::Translator::new(&self.fields, &self.kinds, &request.q).body(body)?;
+            query::Translator::new(&self.fields, &self.kinds, self.english.clone(), &request.q)
+                .body(body)?;
         let searcher = self.reader.searcher();
         let fail = |e| failed(&self.location, format!("search [{}] failed", request.q), e);
         let tenant = Term::from_field_text(self.fields.tenant, tenant);

@@ -55,11 +55,17 @@ pub(crate) struct Translator<'a> {
 }
 
 impl<'a> Translator<'a> {
-    pub(crate) fn new(fields: &'a Fields, kinds: &'a Kinds, q: &'a str) -> Self {
+    /// `english` is the analyzer of text fields ([`fields::english`]), built once by the caller.
+    pub(crate) fn new(
+        fields: &'a Fields,
+        kinds: &'a Kinds,
+        english: TextAnalyzer,
+        q: &'a str,
+    ) -> Self {
         Self {
             fields,
             kinds,
-            english: fields::english(),
+            english,
             q,
         }
     }

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, JsonObjectOptions, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions,
+    Field, IndexRecordOption, JsonObjectOptions, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
@@ -24,7 +24,7 @@ use tantivy::tokenizer::{
 use tantivy::{TantivyDocument, schema::OwnedValue};
 
 use crate::search::document::{EventDocument, Kind, Kinds};
-use crate::search::elasticsearch_query::{ALL_FIELD, TYPE_FIELD};
+use crate::search::elasticsearch_query::{ALL_FIELD, OCCURRED_AT_ISO_FIELD, TYPE_FIELD};
 
 /// The analyzer of text fields (ES `english`: lower-case, English stop words, stemming).
 pub(crate) const ENGLISH: &str = "pbj_english";
@@ -34,7 +34,6 @@ pub(crate) const KEYWORD: &str = "pbj_keyword";
 /// The fields of the schema.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields {
-    pub(crate) id: Field,
     pub(crate) key: Field,
     pub(crate) tenant: Field,
     pub(crate) type_name: Field,
@@ -60,11 +59,11 @@ pub(crate) fn schema() -> Schema {
     let analysed = TextFieldIndexing::default()
         .set_tokenizer(ENGLISH)
         .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-    builder.add_text_field("_id", STRING | STORED);
     builder.add_text_field("_key", STRING);
     builder.add_text_field("_tenant", STRING);
     builder.add_text_field(TYPE_FIELD, STRING);
-    builder.add_i64_field(OCCURRED_AT, INDEXED | tantivy::schema::FAST);
+    // Fast only: sorts, decays and ranges read the column; a term is the range [n, n].
+    builder.add_i64_field(OCCURRED_AT, tantivy::schema::FAST);
     builder.add_text_field(
         ALL_FIELD,
         TextOptions::default().set_indexing_options(analysed.clone()),
@@ -95,7 +94,6 @@ impl Fields {
     pub(crate) fn of(schema: &Schema) -> tantivy::Result<Self> {
         let get = |name: &str| schema.get_field(name);
         Ok(Self {
-            id: get("_id")?,
             key: get("_key")?,
             tenant: get("_tenant")?,
             type_name: get(TYPE_FIELD)?,
@@ -251,7 +249,6 @@ impl<'a> DocumentBuilder<'a> {
             }
         }
         let mut doc = TantivyDocument::new();
-        doc.add_text(fields.id, &event.event_id);
         doc.add_text(fields.key, key(tenant, &event.event_id));
         doc.add_text(fields.tenant, tenant);
         doc.add_text(fields.type_name, &event.type_name);
@@ -297,6 +294,9 @@ impl<'a> DocumentBuilder<'a> {
                             .or_default()
                             .push(OwnedValue::Str(text));
                     }
+                    // The event's time is the `occurred_at` field (queries on both paths go
+                    // there): indexing it again here would only add a unique term per event.
+                    _ if is_event_time(path) => {}
                     _ => {
                         if let Some(v) = exact_value(kind, leaf) {
                             self.exact.entry(path.to_owned()).or_default().push(v);
@@ -320,6 +320,12 @@ impl<'a> DocumentBuilder<'a> {
             }
         }
     }
+}
+
+/// Whether `path` is the event's time (`occurred_at`, `d__occurred_at_iso`), which lives in
+/// the `occurred_at` field only.
+pub(crate) fn is_event_time(path: &str) -> bool {
+    path == OCCURRED_AT || path == OCCURRED_AT_ISO_FIELD
 }
 
 /// The key of a tenant's event (`_key`).

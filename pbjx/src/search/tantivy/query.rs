@@ -146,7 +146,7 @@ impl<'a> Translator<'a> {
                     .and_then(Value::as_str)
                     .ok_or_else(|| self.unsupported(clause))?;
                 Ok(match field {
-                    TYPE_FIELD | OCCURRED_AT => Box::new(AllQuery),
+                    TYPE_FIELD | OCCURRED_AT | OCCURRED_AT_ISO_FIELD => Box::new(AllQuery),
                     _ => Box::new(TermQuery::new(
                         Term::from_field_text(self.fields.paths, field),
                         IndexRecordOption::Basic,
@@ -225,7 +225,12 @@ impl<'a> Translator<'a> {
         match field {
             ALL_FIELD => Target::All,
             TYPE_FIELD => Target::Type,
-            OCCURRED_AT => Target::OccurredAt,
+            path if fields::is_event_time(path) => Target::OccurredAt(
+                self.kinds
+                    .get(path)
+                    .filter(|k| matches!(k, Kind::Long | Kind::Date { .. }))
+                    .unwrap_or(Kind::Long),
+            ),
             path => Target::Path(self.kinds.get(path)),
         }
     }
@@ -325,13 +330,27 @@ impl<'a> Translator<'a> {
         let term = match self.target(field) {
             Target::All => Term::from_field_text(self.fields.all, &text()),
             Target::Type => Term::from_field_text(self.fields.type_name, &text()),
-            Target::OccurredAt => {
-                let n =
-                    number(value).ok_or_else(|| self.unsupported(format!("the time {value}")))?;
-                if n.fract() != 0.0 {
-                    return Ok(Box::new(EmptyQuery));
-                }
-                Term::from_field_i64(self.fields.occurred_at, n as i64)
+            Target::OccurredAt(kind) => {
+                let micros = match kind {
+                    Kind::Date { .. } => match fields::exact_value(kind, value) {
+                        Some(tantivy::schema::OwnedValue::I64(n)) => n,
+                        _ => return Ok(Box::new(EmptyQuery)),
+                    },
+                    _ => {
+                        let n = number(value)
+                            .ok_or_else(|| self.unsupported(format!("the time {value}")))?;
+                        if n.fract() != 0.0 {
+                            return Ok(Box::new(EmptyQuery));
+                        }
+                        n as i64
+                    }
+                };
+                // A fast field only (not indexed): one value is the range [n, n].
+                let term = Term::from_field_i64(self.fields.occurred_at, micros);
+                return Ok(Box::new(RangeQuery::new(
+                    Bound::Included(term.clone()),
+                    Bound::Included(term),
+                )));
             }
             Target::Path(None | Some(Kind::Text { .. })) => {
                 text_term(self.fields.text, Some(field), &text())
@@ -357,7 +376,7 @@ impl<'a> Translator<'a> {
         let upper = bound("lte", "lt");
         let target = self.target(field);
         let kind = match target {
-            Target::OccurredAt => Kind::Long,
+            Target::OccurredAt(kind) => kind,
             Target::Path(Some(kind)) if !matches!(kind, Kind::Text { .. } | Kind::Skip) => kind,
             _ => return Err(self.unsupported(format!("a range on the text field [{field}]"))),
         };
@@ -383,7 +402,7 @@ impl<'a> Translator<'a> {
                         (n.floor(), true)
                     };
                     let n = n.clamp(i64::MIN as f64, i64::MAX as f64) as i64;
-                    let term = if target == Target::OccurredAt {
+                    let term = if matches!(target, Target::OccurredAt(_)) {
                         Term::from_field_i64(self.fields.occurred_at, n)
                     } else {
                         json_term(self.fields.exact, field, |t| {
@@ -436,7 +455,8 @@ impl<'a> Translator<'a> {
 enum Target {
     All,
     Type,
-    OccurredAt,
+    /// The event's time (`occurred_at` as a number, `d__occurred_at_iso` as a date).
+    OccurredAt(Kind),
     Path(Option<Kind>),
 }
 

@@ -57,10 +57,14 @@ pub fn event_document(event: &dyn Message) -> Result<EventDocument> {
             ),
         });
     };
-    let text = pbj::marshal::elastic::to_document(event.data());
-    let mut document: Value = serde_json::from_str(&text).map_err(|e| Error::InvalidArgument {
-        message: format!("event [{event_id}]: its document is not JSON: {e}"),
-    })?;
+    let mut document =
+        to_serde(pbj::marshal::elastic::to_document_value(event.data())).map_err(|number| {
+            Error::InvalidArgument {
+                message: format!(
+                    "event [{event_id}]: its document holds the non-number [{number}]"
+                ),
+            }
+        })?;
     if let Value::Object(map) = &mut document {
         map.insert(OCCURRED_AT_ISO_FIELD.into(), at.to_php_string().into());
         map.insert(TYPE_FIELD.into(), schema.message.into());
@@ -70,6 +74,25 @@ pub fn event_document(event: &dyn Message) -> Result<EventDocument> {
         occurred_at: micros,
         type_name: schema.message.to_owned(),
         document,
+    })
+}
+
+/// The serde form of a pbj JSON value: the value its text would parse into, without the
+/// text (numbers keep their written form). Fails with a number that is not a JSON number.
+fn to_serde(value: pbj::marshal::JsonValue) -> std::result::Result<Value, String> {
+    use pbj::marshal::JsonValue as J;
+    Ok(match value {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(b),
+        J::Number(n) => Value::Number(n.parse().map_err(|_| n)?),
+        J::String(s) => Value::String(s),
+        J::Array(items) => Value::Array(items.into_iter().map(to_serde).collect::<Result<_, _>>()?),
+        J::Object(entries) => Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| Ok((k, to_serde(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
     })
 }
 
@@ -285,5 +308,25 @@ mod tests {
         assert_eq!(kinds.get("ctx_ua"), Some(Kind::Skip));
         assert_eq!(kinds.get("tags.a"), Some(Kind::Long));
         assert_eq!(kinds.get("nope"), None);
+    }
+
+    #[test]
+    fn to_serde_is_the_parse_of_the_text() {
+        use pbj::marshal::JsonValue as J;
+        let numbers = ["102", "0.5", "1.0e+25", "-0", "-7", "18446744073709551615"];
+        let value = J::Object(vec![
+            (
+                "n".into(),
+                J::Array(numbers.iter().map(|n| J::Number((*n).into())).collect()),
+            ),
+            ("s".into(), J::str("a \"quoted\" é")),
+            (
+                "o".into(),
+                J::Object(vec![("b".into(), J::Bool(true)), ("z".into(), J::Null)]),
+            ),
+        ]);
+        let parsed: Value = serde_json::from_str(&value.to_json()).unwrap();
+        assert_eq!(to_serde(value).unwrap(), parsed);
+        assert_eq!(to_serde(J::Number("nan".into())), Err("nan".to_owned()));
     }
 }

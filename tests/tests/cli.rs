@@ -118,7 +118,7 @@ fn bench_lists_its_cases_and_suggests_one_for_a_typo() {
     let o = run(BENCH, &["--list"], "");
     assert!(o.status.success());
     let cases = stdout(&o);
-    assert_eq!(cases.lines().count(), 22, "{cases}");
+    assert_eq!(cases.lines().count(), 23, "{cases}");
     assert!(cases.lines().any(|c| c == "event_deserialize"));
     let o = run(BENCH, &["event_deserializ"], "");
     assert_eq!(o.status.code(), Some(2));

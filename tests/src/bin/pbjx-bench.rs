@@ -105,6 +105,10 @@ enum Case {
     /// 16 concurrent writers, 10 events per append, one stream each, `synchronous=FULL`: group
     /// commit shares each fsync (ops = events).
     SqlitePutEventsFullConcurrent,
+    /// The disk under the SQLite cases: a 4 KiB write + `fdatasync`, in a loop (ops = flushes).
+    /// No durable store commits faster than this: `sqlite_put_events_full_concurrent` can make
+    /// at most 16 appends x 10 events durable per flush (the ceiling is printed on stderr).
+    DiskFsync,
     /// SQLite file, forward slices of 1000 decoded events (ops = events returned).
     SqliteGetStreamSlice,
     /// Embedded (SQLite) scheduler: `send_at` of a command a day ahead (ops = jobs stored).
@@ -157,6 +161,7 @@ impl Case {
             Self::SqlitePutEvents => cases::sqlite_put(b, Normal),
             Self::SqlitePutEventsFull => cases::sqlite_put(b, Full),
             Self::SqlitePutEventsFullConcurrent => cases::sqlite_put_full_concurrent(b),
+            Self::DiskFsync => cases::disk_fsync(b),
             Self::SqliteGetStreamSlice => cases::sqlite_slice(b),
             Self::SchedulerSchedule => cases::scheduler_schedule(b),
             Self::SchedulerDispatch => cases::scheduler_dispatch(b),
@@ -1054,8 +1059,46 @@ mod cases {
     /// and its fsync. Writers run in rounds of 20 appends each; a writer that used up the pool
     /// starts a new stream. Verified afterwards: every appended event is stored, and appends
     /// shared commits (appends per commit printed on stderr).
+    /// Writers of `sqlite_put_events_full_concurrent`.
+    const CONCURRENT_WRITERS: usize = 16;
+
+    pub fn disk_fsync(b: &Bench) -> Result<Measured, BoxError> {
+        use std::os::unix::fs::FileExt;
+        let path = std::env::temp_dir().join(format!("pbjx-bench-fsync-{}", std::process::id()));
+        let file = std::fs::File::create(&path)?;
+        let page = [7u8; 4096];
+        let mut error = None;
+        // Appends like a WAL: each flush writes the next page of a 1 MiB file.
+        let mut page_no = 0u64;
+        let m = b.measure(|k| {
+            for done in 0..k {
+                page_no = (page_no + 1) % 256;
+                if let Err(e) = file
+                    .write_all_at(&page, page_no * 4096)
+                    .and_then(|()| file.sync_data())
+                {
+                    error = Some(e);
+                    return done;
+                }
+            }
+            k
+        });
+        drop(file);
+        let _ = std::fs::remove_file(&path);
+        if let Some(e) = error {
+            return Err(e.into());
+        }
+        eprintln!(
+            "disk_fsync: {:.0} flushes/s: sqlite_put_events_full_concurrent can reach at most \
+             {:.0} events/s here ({CONCURRENT_WRITERS} appends x {SQLITE_PUT_BATCH} events per flush)",
+            m.per_sec,
+            m.per_sec * (CONCURRENT_WRITERS * SQLITE_PUT_BATCH) as f64
+        );
+        Ok(m)
+    }
+
     pub fn sqlite_put_full_concurrent(b: &Bench) -> Result<Measured, BoxError> {
-        const WRITERS: usize = 16;
+        const WRITERS: usize = CONCURRENT_WRITERS;
         const APPENDS_PER_ROUND: usize = 20;
         let pool: Arc<Vec<Arc<dyn Message>>> = Arc::new(store_pool(b)?);
         let bench = SqliteBench::open("put-concurrent", Synchronous::Full)?;

@@ -95,7 +95,7 @@ pub(super) async fn run(
             }
             continue;
         }
-        let mut messages = messages.into_iter();
+        let mut messages = in_time_order(messages).into_iter();
         for message in messages.by_ref() {
             let done = handle(&inner, &dispatcher, &message).await;
             settle(&inner, &url, &message, done).await;
@@ -108,6 +108,15 @@ pub(super) async fn run(
             settle(&inner, &url, &message, Done::Later(Duration::ZERO)).await;
         }
     }
+}
+
+/// The batch ordered by the time its executions ended (`send_at`, fixed-width, so text order
+/// is time order): a queue hands messages out in any order, and jobs received together must
+/// still fire in the order of their times. Equal times keep the queue's order; messages that
+/// are not deliveries come first (they are dropped).
+fn in_time_order(mut messages: Vec<SqsMessage>) -> Vec<SqsMessage> {
+    messages.sort_by_cached_key(|m| parse(m.body().unwrap_or_default()).map(|d| d.input.send_at));
+    messages
 }
 
 /// Deletes the message or changes its visibility as `done` says (failures are logged: the
@@ -310,5 +319,35 @@ async fn next_leg(inner: &Inner, delivery: &Delivery, next: &ExecutionInput) -> 
                 Done::Leave
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(job: &str, send_at: &str) -> SqsMessage {
+        let body = serde_json::json!({
+            "job_id": job,
+            "execution_arn": format!("arn:{job}"),
+            "input": {"job_id": job, "send_at": send_at},
+        });
+        SqsMessage::builder().body(body.to_string()).build()
+    }
+
+    #[test]
+    fn a_batch_fires_in_the_order_of_its_times() {
+        let batch = vec![
+            delivery("c", "2030-01-01T00:00:03Z"),
+            delivery("a", "2030-01-01T00:00:01Z"),
+            SqsMessage::builder().body("not a delivery").build(),
+            delivery("b1", "2030-01-01T00:00:02Z"),
+            delivery("b2", "2030-01-01T00:00:02Z"),
+        ];
+        let jobs: Vec<String> = in_time_order(batch)
+            .iter()
+            .map(|m| parse(m.body().unwrap_or_default()).map_or_else(String::new, |d| d.job_id))
+            .collect();
+        assert_eq!(jobs, ["", "a", "b1", "b2", "c"]);
     }
 }

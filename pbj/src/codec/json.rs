@@ -325,6 +325,16 @@ impl<'a> Parser<'a> {
 
     /// Parses a number token; the next byte must be `-` or a digit.
     pub(crate) fn number(&mut self) -> Result<Json<'a>, Error> {
+        match self.number_token() {
+            Some(raw) => Ok(Json::Number(raw)),
+            None => Err(self.err("invalid number")),
+        }
+    }
+
+    /// The text of a number token (the next byte must be `-` or a digit); `None` for an
+    /// invalid one, leaving the cursor where it stopped.
+    #[inline]
+    pub(crate) fn number_token(&mut self) -> Option<&'a str> {
         let start = self.pos;
         let digits = |p: &mut Self| {
             let s = p.pos;
@@ -341,12 +351,12 @@ impl<'a> Parser<'a> {
             Some(b'1'..=b'9') => {
                 digits(self);
             }
-            _ => return Err(self.err("invalid number")),
+            _ => return None,
         }
         if self.b.get(self.pos) == Some(&b'.') {
             self.pos += 1;
             if digits(self) == 0 {
-                return Err(self.err("invalid number"));
+                return None;
             }
         }
         if let Some(b'e' | b'E') = self.b.get(self.pos) {
@@ -355,10 +365,10 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
             if digits(self) == 0 {
-                return Err(self.err("invalid number"));
+                return None;
             }
         }
-        Ok(Json::Number(&self.s[start..self.pos]))
+        self.s.get(start..self.pos)
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {

@@ -60,29 +60,41 @@ pub fn is_slug_format(value: &str) -> bool {
 
 const IPV4_OCTET: &str = "([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])";
 
-/// A dotted-quad octet: `([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])`.
-fn is_octet(s: &[u8]) -> bool {
-    match *s {
-        [a] => a.is_ascii_digit(),
-        [a, b] => (b'1'..=b'9').contains(&a) && b.is_ascii_digit(),
-        [a, b, c] => {
-            b.is_ascii_digit()
-                && c.is_ascii_digit()
-                && (a == b'1' || (a == b'2' && (b < b'5' || (b == b'5' && c <= b'5'))))
-        }
-        _ => false,
-    }
-}
-
 fn is_ipv4_bytes(value: &[u8]) -> bool {
-    let mut n = 0;
-    for part in value.split(|&b| b == b'.') {
-        n += 1;
-        if n > 4 || !is_octet(part) {
+    // Four octets read as numbers, three dots between them: an octet starting with `0` is
+    // only `0` (no leading zeros), others take up to three digits and stay below 256; a
+    // longer run of digits fails at the `.` or end test after it.
+    let digit = |i: usize| match value.get(i) {
+        Some(c) if c.is_ascii_digit() => Some(u32::from(c - b'0')),
+        _ => None,
+    };
+    let mut i = 0;
+    for part in 0..4 {
+        if part > 0 {
+            if value.get(i) != Some(&b'.') {
+                return false;
+            }
+            i += 1;
+        }
+        let Some(first) = digit(i) else {
             return false;
+        };
+        i += 1;
+        if first != 0 {
+            let mut octet = first;
+            for _ in 0..2 {
+                let Some(d) = digit(i) else {
+                    break;
+                };
+                octet = octet * 10 + d;
+                i += 1;
+            }
+            if octet > 255 {
+                return false;
+            }
         }
     }
-    n == 4
+    i == value.len()
 }
 
 /// JS `IPV4_PATTERN`: dotted quad, no leading zeros (`01.2.3.4` is invalid).

@@ -125,6 +125,7 @@ fn body(
 ) -> Option<MessageData> {
     let mut data = MessageData::empty(schema);
     let mut cursor = 1;
+    let mut filled = 0;
     while next_member(p, b'}')? {
         // Canonical writers emit keys in schema order: try the next field first.
         let index = match schema.fields.get(cursor) {
@@ -162,8 +163,13 @@ fn body(
             return None;
         }
         field_value(d, p, field, depth, json_depth + 1, slot)?;
+        filled += usize::from(slot.is_some());
     }
-    data.populate_defaults();
+    // Only unset fields take defaults (the decoder never stores an empty collection): with
+    // every field present (and `_schema`) there is nothing to fill.
+    if filled + 1 < schema.fields.len() {
+        data.populate_defaults();
+    }
     Some(data)
 }
 

@@ -240,7 +240,8 @@ impl<'a> Parser<'a> {
     }
 
     fn eat(&mut self, lit: &str) -> bool {
-        if self.b[self.pos..].starts_with(lit.as_bytes()) {
+        let next = self.b.get(self.pos..self.pos + lit.len());
+        if next.is_some_and(|next| same_bytes(next, lit.as_bytes())) {
             self.pos += lit.len();
             true
         } else {

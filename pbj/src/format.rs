@@ -195,7 +195,7 @@ fn ipv6_word(w: u64) -> (u64, bool) {
     };
     let ascii = !w & HI;
     // `0-9` and `:` are 0x30..=0x3a; `a-f` and `A-F` are 0x61..=0x66 once 0x20 is set.
-    let ok = (within(w & LO7, b'0', b':') | within((w | LO * 0x20) & LO7, b'a', b'f')) & ascii;
+    let ok = (within(w & LO7, b'0', b':') | within((w | (LO * 0x20)) & LO7, b'a', b'f')) & ascii;
     let x = w ^ (LO * u64::from(b':'));
     let colon = !(((x & LO7) + LO7) | x | LO7);
     // One bit per flagged byte, byte `i` to bit `i`.

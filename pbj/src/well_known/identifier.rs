@@ -32,7 +32,7 @@ pub fn is_valid_uuid(s: &str) -> bool {
         w.copy_from_slice(&b[at..at + 8]);
         let w = u64::from_le_bytes(w);
         let x = w & LO7;
-        let hex = within(x, b'0', b'9') | within((w | LO * 0x20) & LO7, b'a', b'f');
+        let hex = within(x, b'0', b'9') | within((w | (LO * 0x20)) & LO7, b'a', b'f');
         let dash = if dashes == 0 {
             0
         } else {

@@ -81,6 +81,8 @@ const E164_PATTERN: &str = r"^\+?[1-9]\d{1,14}$";
 enum FastMatch {
     /// Only the regex engine.
     No,
+    /// [`REF_ID_PATTERN`], the id pattern of many schemas.
+    RefId,
     /// `^[class]+$` (or `^\w+$`, `^\d+$`) of ASCII bytes: the bytes allowed, as a bitmask.
     Class(u128),
     /// [`E164_PATTERN`].
@@ -89,6 +91,9 @@ enum FastMatch {
 
 impl FastMatch {
     const fn of(source: &str) -> Self {
+        if const_eq(source, REF_ID_PATTERN) {
+            return Self::RefId;
+        }
         if const_eq(source, E164_PATTERN) {
             return Self::E164;
         }
@@ -218,12 +223,10 @@ impl Pattern {
 
     /// Whether `value` matches (a pattern that cannot compile matches nothing).
     pub fn is_match(&self, value: &str) -> bool {
-        // The id pattern of many schemas, without the regex engine (same semantics: `^`/`$`
-        // are `\A`/`\z` and `\w` is ASCII, see [`crate::pattern`]).
-        if self.source == REF_ID_PATTERN {
-            return crate::well_known::is_valid_ref_id(value);
-        }
         match self.fast {
+            // The id pattern of many schemas, by a byte table (same semantics: `^`/`$` are
+            // `\A`/`\z` and `\w` is ASCII, see [`crate::pattern`]).
+            FastMatch::RefId => crate::well_known::is_valid_ref_id(value),
             FastMatch::Class(mask) => {
                 !value.is_empty() && value.bytes().all(|b| b < 128 && mask & (1u128 << b) != 0)
             }

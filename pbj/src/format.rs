@@ -60,29 +60,41 @@ pub fn is_slug_format(value: &str) -> bool {
 
 const IPV4_OCTET: &str = "([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])";
 
-/// A dotted-quad octet: `([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])`.
-fn is_octet(s: &[u8]) -> bool {
-    match *s {
-        [a] => a.is_ascii_digit(),
-        [a, b] => (b'1'..=b'9').contains(&a) && b.is_ascii_digit(),
-        [a, b, c] => {
-            b.is_ascii_digit()
-                && c.is_ascii_digit()
-                && (a == b'1' || (a == b'2' && (b < b'5' || (b == b'5' && c <= b'5'))))
-        }
-        _ => false,
-    }
-}
-
 fn is_ipv4_bytes(value: &[u8]) -> bool {
-    let mut n = 0;
-    for part in value.split(|&b| b == b'.') {
-        n += 1;
-        if n > 4 || !is_octet(part) {
+    // Four octets read as numbers, three dots between them: an octet starting with `0` is
+    // only `0` (no leading zeros), others take up to three digits and stay below 256; a
+    // longer run of digits fails at the `.` or end test after it.
+    let digit = |i: usize| match value.get(i) {
+        Some(c) if c.is_ascii_digit() => Some(u32::from(c - b'0')),
+        _ => None,
+    };
+    let mut i = 0;
+    for part in 0..4 {
+        if part > 0 {
+            if value.get(i) != Some(&b'.') {
+                return false;
+            }
+            i += 1;
+        }
+        let Some(first) = digit(i) else {
             return false;
+        };
+        i += 1;
+        if first != 0 {
+            let mut octet = first;
+            for _ in 0..2 {
+                let Some(d) = digit(i) else {
+                    break;
+                };
+                octet = octet * 10 + d;
+                i += 1;
+            }
+            if octet > 255 {
+                return false;
+            }
         }
     }
-    n == 4
+    i == value.len()
 }
 
 /// JS `IPV4_PATTERN`: dotted quad, no leading zeros (`01.2.3.4` is invalid).
@@ -152,9 +164,111 @@ fn ipv6_addr_len(b: &[u8]) -> Option<usize> {
     valid.then_some(i)
 }
 
+/// Class of a byte in an IPv6 address: hex digit (0), `:` (1) or anything else (2).
+const IPV6_CLASS: [u8; 256] = {
+    let mut t = [2u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        if (i as u8).is_ascii_hexdigit() {
+            t[i] = 0;
+        } else if i as u8 == b':' {
+            t[i] = 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// For eight bytes of an IPv6 address (little endian): the colons as a bitmask (bit `i`: byte
+/// `i` is `:`) and whether every byte is a hex digit or `:`, computed for all bytes at once.
+#[inline(always)]
+fn ipv6_word(w: u64) -> (u64, bool) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // For bytes below 0x80 (checked apart): the high bit of each byte in `lo..=hi`, no carry
+    // or borrow crossing bytes.
+    let within = |x: u64, lo: u8, hi: u8| {
+        let at_least = x + LO * u64::from(0x80 - lo);
+        let at_most = LO * (0x80 + u64::from(hi)) - x;
+        at_least & at_most & HI
+    };
+    let ascii = !w & HI;
+    // `0-9` and `:` are 0x30..=0x3a; `a-f` and `A-F` are 0x61..=0x66 once 0x20 is set.
+    let ok = (within(w & LO7, b'0', b':') | within((w | (LO * 0x20)) & LO7, b'a', b'f')) & ascii;
+    let x = w ^ (LO * u64::from(b':'));
+    let colon = !(((x & LO7) + LO7) | x | LO7);
+    // One bit per flagged byte, byte `i` to bit `i`.
+    let bits = ((colon >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+    (bits, ok == HI)
+}
+
+/// [`is_ipv6`] of the common form, at most 39 bytes of hex digits and colons (no dotted quad,
+/// no zone); `None` for any other text. One pass builds a bitmask of the colons (bit `i`: byte
+/// `i` is `:`); the groups and colon runs are then read from it with a few word operations:
+/// groups of 1-4 digits, no run of three colons, at most one `::`, no single colon at either
+/// end, and eight groups (at most seven with a `::`).
+fn ipv6_hex_only(b: &[u8]) -> Option<bool> {
+    let n = b.len();
+    if n > 39 {
+        return None;
+    }
+    let mut colons = 0u64;
+    if n < 8 {
+        let mut classes = 0u8;
+        for (i, &c) in b.iter().enumerate() {
+            let class = IPV6_CLASS[usize::from(c)];
+            classes |= class;
+            colons |= u64::from(class & 1) << i;
+        }
+        if classes & 2 != 0 {
+            return None;
+        }
+    } else {
+        // Eight bytes at a time; the last word overlaps the one before.
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        let mut i = 0;
+        loop {
+            let at = i.min(n - 8);
+            let (bits, ok) = ipv6_word(word(at));
+            if !ok {
+                return None;
+            }
+            colons |= bits << at;
+            i += 8;
+            if at + 8 == n {
+                break;
+            }
+        }
+    }
+    let all = (1u64 << n) - 1;
+    let hex = all & !colons;
+    let long_group = hex & (hex >> 1) & (hex >> 2) & (hex >> 3) & (hex >> 4);
+    let double = colons & (colons >> 1);
+    let triple = double & (colons >> 2);
+    let lone_first = colons & 1 != 0 && colons & 2 == 0;
+    let lone_last = n > 0 && colons >> (n - 1) & 1 != 0 && (n < 2 || colons >> (n - 2) & 1 == 0);
+    if long_group != 0 || triple != 0 || double.count_ones() > 1 || lone_first || lone_last {
+        return Some(false);
+    }
+    let groups = (hex & !(hex << 1)).count_ones();
+    Some(if double != 0 {
+        groups <= 7
+    } else {
+        groups == 8
+    })
+}
+
 /// JS `IPV6_PATTERN` (full, compressed and IPv4-suffixed forms; a `%zone` suffix is allowed):
 /// eight groups, or at most seven around one `::`; a trailing dotted quad counts as two groups.
 pub fn is_ipv6(value: &str) -> bool {
+    if let Some(valid) = ipv6_hex_only(value.as_bytes()) {
+        return valid;
+    }
     let Some(len) = ipv6_addr_len(value.as_bytes()) else {
         return false;
     };
@@ -491,6 +605,38 @@ mod tests {
         ] {
             assert_eq!(is_ipv6(s), v6.is_match(s), "ipv6 {s:?}");
         }
+    }
+
+    #[test]
+    fn ipv6_bitmask_form_agrees_with_the_byte_pass() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as usize
+        };
+        // Hex digits, colons, and the bytes just outside the hex ranges (and with the high
+        // bit set: 0xBA is `:` | 0x80).
+        let alphabet = b"0aF9::::fg/;@G`\xba\xc3\xb0\xe6";
+        let mut valid = 0;
+        for _ in 0..300_000 {
+            let s: Vec<u8> = (0..next(42))
+                .map(|_| {
+                    if next(3) == 0 {
+                        alphabet[next(alphabet.len() as u64)]
+                    } else {
+                        [b'1', b'2', b':'][next(3)]
+                    }
+                })
+                .collect();
+            let slow = ipv6_addr_len(&s) == Some(s.len());
+            if let Some(fast) = ipv6_hex_only(&s) {
+                assert_eq!(fast, slow, "{}", String::from_utf8_lossy(&s));
+                valid += usize::from(fast);
+            }
+        }
+        assert!(valid > 1_000, "only {valid} valid samples");
     }
 
     #[test]

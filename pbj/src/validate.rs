@@ -21,13 +21,15 @@ pub(crate) fn collect_violations(data: &MessageData, prefix: &str, out: &mut Vec
         }
     };
     let fields = data.schema().fields;
+    // Every stored value was checked when it was set or decoded; only required fields and
+    // nested messages (which can still miss required fields) need a look. `_schema` (the
+    // first field) is never looked into.
     for (i, (field, stored)) in fields.iter().zip(data.slots()).enumerate() {
-        // Every stored value was checked when it was set or decoded; only required fields
-        // and nested messages (which can still miss required fields) need a look.
-        let nested = i != 0 && field.kind == crate::types::FieldType::Message;
-        if !field.required && !nested {
+        let message = field.kind == crate::types::FieldType::Message;
+        if !field.required && !message {
             continue;
         }
+        let nested = message && i != 0;
         let Some(stored) = stored.as_ref().filter(|v| !v.is_empty()) else {
             if field.required {
                 out.push(Violation {

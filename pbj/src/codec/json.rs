@@ -101,6 +101,32 @@ pub(crate) fn is_plain(b: &[u8]) -> bool {
     word(n - 8) == 0
 }
 
+/// `a == b` for slices of the same length, without a `memcmp` call for the short ones (field
+/// names): two overlapping loads of eight or four bytes each.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn load8(s: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    }
+    fn load4(s: &[u8], at: usize) -> u32 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_le_bytes(w)
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        8..=16 => load8(a, 0) == load8(b, 0) && load8(a, n - 8) == load8(b, n - 8),
+        4..=7 => load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4),
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        _ => a == b,
+    }
+}
+
 /// [`plain_run`] of the last few (< 8) bytes (the ends of strings being encoded, the end of
 /// a document being decoded).
 #[inline(never)]
@@ -189,7 +215,7 @@ impl<'a> Parser<'a> {
             && n.first().is_none_or(|c| rest.first() == Some(c))
             && plain_run(rest) == n.len()
             && rest.get(n.len()) == Some(&b'"')
-            && rest.get(..n.len()) == Some(n);
+            && rest.get(..n.len()).is_some_and(|r| same_bytes(r, n));
         if hit {
             self.pos += n.len() + 2;
         }
@@ -214,7 +240,8 @@ impl<'a> Parser<'a> {
     }
 
     fn eat(&mut self, lit: &str) -> bool {
-        if self.b[self.pos..].starts_with(lit.as_bytes()) {
+        let next = self.b.get(self.pos..self.pos + lit.len());
+        if next.is_some_and(|next| same_bytes(next, lit.as_bytes())) {
             self.pos += lit.len();
             true
         } else {
@@ -299,6 +326,16 @@ impl<'a> Parser<'a> {
 
     /// Parses a number token; the next byte must be `-` or a digit.
     pub(crate) fn number(&mut self) -> Result<Json<'a>, Error> {
+        match self.number_token() {
+            Some(raw) => Ok(Json::Number(raw)),
+            None => Err(self.err("invalid number")),
+        }
+    }
+
+    /// The text of a number token (the next byte must be `-` or a digit); `None` for an
+    /// invalid one, leaving the cursor where it stopped.
+    #[inline]
+    pub(crate) fn number_token(&mut self) -> Option<&'a str> {
         let start = self.pos;
         let digits = |p: &mut Self| {
             let s = p.pos;
@@ -315,12 +352,12 @@ impl<'a> Parser<'a> {
             Some(b'1'..=b'9') => {
                 digits(self);
             }
-            _ => return Err(self.err("invalid number")),
+            _ => return None,
         }
         if self.b.get(self.pos) == Some(&b'.') {
             self.pos += 1;
             if digits(self) == 0 {
-                return Err(self.err("invalid number"));
+                return None;
             }
         }
         if let Some(b'e' | b'E') = self.b.get(self.pos) {
@@ -329,10 +366,10 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
             if digits(self) == 0 {
-                return Err(self.err("invalid number"));
+                return None;
             }
         }
-        Ok(Json::Number(&self.s[start..self.pos]))
+        self.s.get(start..self.pos)
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {
@@ -474,6 +511,21 @@ mod tests {
         };
         assert_eq!(e.len(), 3);
         assert_eq!(e[1].1, Json::String("xé😀\n".into()));
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            assert!(same_bytes(a, a));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 0x20;
+                assert!(!same_bytes(a, &b), "{n} {i}");
+            }
+            assert!(!same_bytes(a, &text[..n.saturating_sub(1)]) || n == 0);
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::codec::check::{normalize, normalize_str};
+use crate::codec::check::{check, normalize, normalize_str};
 use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH, number_value};
 use crate::codec::json::{Json, MAX_DEPTH, Parser};
 use crate::field::Field;
@@ -125,6 +125,7 @@ fn body(
 ) -> Option<MessageData> {
     let mut data = MessageData::empty(schema);
     let mut cursor = 1;
+    let mut filled = 0;
     while next_member(p, b'}')? {
         // Canonical writers emit keys in schema order: try the next field first.
         let index = match schema.fields.get(cursor) {
@@ -162,8 +163,13 @@ fn body(
             return None;
         }
         field_value(d, p, field, depth, json_depth + 1, slot)?;
+        filled += usize::from(slot.is_some());
     }
-    data.populate_defaults();
+    // Only unset fields take defaults (the decoder never stores an empty collection): with
+    // every field present (and `_schema`) there is nothing to fill.
+    if filled + 1 < schema.fields.len() {
+        data.populate_defaults();
+    }
     Some(data)
 }
 
@@ -335,10 +341,13 @@ fn value(
             };
         }
         (TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float, b'-' | b'0'..=b'9') => {
-            match p.number().ok()? {
-                Json::Number(raw) => number_value(field, raw).ok()?,
-                _ => return None,
+            let raw = p.number_token()?;
+            if let Some(v) = short_number(field, raw) {
+                check(field, &v).ok()?;
+                put(v);
+                return Some(());
             }
+            number_value(field, raw).ok()?
         }
         _ => {
             let json = p.value(json_depth).ok()?;
@@ -352,6 +361,53 @@ fn value(
         put(v);
     }
     Some(())
+}
+
+/// Powers of ten that are exact `f64` values.
+const EXACT_POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The value of a short number token for an int or float field, read directly: an int
+/// field's `-?\d{1,18}`, a float field's `-?\d+(\.\d+)?` of at most 15 digits (the digits as
+/// an exact integer divided by an exact power of ten: one correctly rounded division, so the
+/// same `f64` as `str::parse`). `None` for any other token ([`number_value`] reads those).
+#[inline(always)]
+fn short_number(field: &Field, raw: &str) -> Option<Value> {
+    let b = raw.as_bytes();
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    // No overflow below: at most 18 digits.
+    if digits.len() > 18 {
+        return None;
+    }
+    let mut mantissa = 0u64;
+    let mut fraction = None;
+    for (i, &c) in digits.iter().enumerate() {
+        if c.is_ascii_digit() {
+            mantissa = mantissa * 10 + u64::from(c - b'0');
+        } else if c == b'.' && fraction.is_none() {
+            fraction = Some(digits.len() - i - 1);
+        } else {
+            return None;
+        }
+    }
+    match field.kind.family() {
+        TypeFamily::Int if fraction.is_none() && (1..=18).contains(&digits.len()) => {
+            // At most 18 digits: below `i64::MAX`.
+            let v = mantissa as i64;
+            Some(Value::Int(if negative { -v } else { v }))
+        }
+        TypeFamily::Float if digits.len() - usize::from(fraction.is_some()) <= 15 => {
+            // 15 digits at most: the mantissa is below 2^53, exact as an `f64`.
+            let scale = EXACT_POW10.get(fraction.unwrap_or(0))?;
+            let v = mantissa as f64 / scale;
+            Some(Value::Float(if negative { -v } else { v }))
+        }
+        _ => None,
+    }
 }
 
 /// `{"curie","id","tag"?}` (other keys are ignored; the last of a duplicate key wins).
@@ -462,6 +518,76 @@ mod tests {
         {
             Some(FieldValue::Single(Value::Message(m))) => Ok(m.data().clone()),
             _ => Err(crate::Error::invalid("", "no message")),
+        }
+    }
+
+    #[test]
+    fn short_numbers_read_as_number_value_does() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let (int, float) = (&FIELDS[5], &FIELDS[8]);
+        let mut short = 0;
+        for _ in 0..200_000 {
+            let mut token = String::new();
+            if next(2) == 0 {
+                token.push('-');
+            }
+            let len = 1 + next(20);
+            let dot = (next(2) == 0).then(|| next(len));
+            for i in 0..len {
+                if Some(i) == dot && i > 0 {
+                    token.push('.');
+                }
+                let first = i == 0 || (Some(i) == dot && i > 0);
+                let digit = if first && i == 0 {
+                    1 + next(9)
+                } else {
+                    next(10)
+                };
+                token.push(char::from(b'0' + digit as u8));
+            }
+            for field in [int, float] {
+                if let Some(fast) = short_number(field, &token) {
+                    short += 1;
+                    let slow = number_value(field, &token).expect(&token);
+                    match (fast, slow) {
+                        (Value::Int(a), Value::Int(b)) => assert_eq!(a, b, "{token}"),
+                        (Value::Float(a), Value::Float(b)) => {
+                            assert_eq!(a.to_bits(), b.to_bits(), "{token}")
+                        }
+                        (a, b) => panic!("{token}: {a:?} vs {b:?}"),
+                    }
+                }
+            }
+        }
+        assert!(short > 100_000, "{short}");
+        for token in [
+            "-0",
+            "0",
+            "0.0",
+            "-0.0",
+            "4.25",
+            "999999999999999",
+            "0.00000000000001",
+        ] {
+            let fast = short_number(float, token).expect(token);
+            let Value::Float(f) = fast else { panic!() };
+            assert_eq!(
+                f.to_bits(),
+                token.parse::<f64>().unwrap().to_bits(),
+                "{token}"
+            );
+        }
+        for token in ["1e3", "1.5E2", "9999999999999999", "1234567890123456789"] {
+            assert!(short_number(float, token).is_none(), "{token}");
+        }
+        for token in ["1.0", "1e3", "1234567890123456789", "-9223372036854775808"] {
+            assert!(short_number(int, token).is_none(), "{token}");
         }
     }
 

@@ -3,18 +3,44 @@
 /// Whether `s` is a uuid as JS checks it: `^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`
 /// (any version, any case, nil allowed; no braces or `urn:` prefix).
 pub fn is_valid_uuid(s: &str) -> bool {
+    // Eight bytes at a time (the last word overlaps the one before), each word against the
+    // uuid's layout: the high bit of each byte that must be a hex digit, of each that must
+    // be `-` (bytes 8, 13, 18 and 23).
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const LAYOUT: [(usize, u64); 5] = [
+        (0, 0),
+        (8, 0x80 | 0x80 << 40),
+        (16, 0x80 << 16 | 0x80 << 56),
+        (24, 0),
+        (28, 0),
+    ];
     let b = s.as_bytes();
-    let hex = |r: std::ops::Range<usize>| {
-        b.get(r)
-            .is_some_and(|g| g.iter().all(u8::is_ascii_hexdigit))
+    if b.len() != 36 {
+        return false;
+    }
+    // For bytes below 0x80: the high bit of each byte in `lo..=hi`, no carry or borrow
+    // crossing bytes.
+    let within = |x: u64, lo: u8, hi: u8| {
+        let at_least = x + LO * u64::from(0x80 - lo);
+        let at_most = LO * (0x80 + u64::from(hi)) - x;
+        at_least & at_most
     };
-    b.len() == 36
-        && [8, 13, 18, 23].iter().all(|&i| b.get(i) == Some(&b'-'))
-        && hex(0..8)
-        && hex(9..13)
-        && hex(14..18)
-        && hex(19..23)
-        && hex(24..36)
+    LAYOUT.iter().all(|&(at, dashes)| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        let w = u64::from_le_bytes(w);
+        let x = w & LO7;
+        let hex = within(x, b'0', b'9') | within((w | (LO * 0x20)) & LO7, b'a', b'f');
+        let dash = if dashes == 0 {
+            0
+        } else {
+            within(x, b'-', b'-')
+        };
+        // Every byte ASCII, and the right class at every position.
+        w & HI == 0 && (hex & !dashes | dash & dashes) & HI == HI
+    })
 }
 
 /// Whether `s` is a time uuid as JS checks it: a uuid whose version nibble is `1`.
@@ -49,6 +75,52 @@ static NODE_ID: std::sync::LazyLock<[u8; 6]> = std::sync::LazyLock::new(|| {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn uuid_check_agrees_with_the_pattern() {
+        let re = regex::Regex::new(
+            r"\A[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\z",
+        )
+        .unwrap();
+        let base = b"ba3e2f4b-332b-1ace-af25-7188d96b8794";
+        // Every byte position with every byte that matters (hex range edges, dash, high bit).
+        let bytes = b"0123456789abcdefABCDEF-/:@G`gxz \xad\xb0\xc1\xe6";
+        let mut valid = 0;
+        for i in 0..=base.len() {
+            for &c in bytes {
+                let mut s = base.to_vec();
+                if i < s.len() {
+                    s[i] = c;
+                } else {
+                    s.push(c);
+                }
+                let Ok(text) = std::str::from_utf8(&s) else {
+                    // A lone high byte is not a `str`: check the bytes directly.
+                    continue;
+                };
+                assert_eq!(super::is_valid_uuid(text), re.is_match(text), "{text}");
+                valid += usize::from(re.is_match(text));
+            }
+        }
+        assert!(valid > 500, "{valid}");
+        for text in [
+            "",
+            "ba3e2f4b332b1aceaf257188d96b8794",
+            "ba3e2f4b-332b-1ace-af25-7188d96b879",
+        ] {
+            assert!(!super::is_valid_uuid(text), "{text}");
+        }
+        // Non-ASCII text of the right byte length (U+00AD ends in 0xAD, `-` | 0x80; U+00F0
+        // in 0xB0, `0` | 0x80).
+        for i in 0..base.len() - 1 {
+            for pair in [[0xc2, 0xad], [0xc3, 0xb0], [0xc3, 0xa1]] {
+                let mut s = base.to_vec();
+                s[i..i + 2].copy_from_slice(&pair);
+                let text = std::str::from_utf8(&s).unwrap();
+                assert!(!super::is_valid_uuid(text), "{text}");
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -5,10 +5,14 @@
 //! analyzer), `text` (a JSON field: the text-mapped paths, same analyzer, with positions),
 //! `exact` (a JSON field: keyword paths — lower-cased and ASCII-folded where the mapping has the
 //! `pbj_keyword` normalizer — numbers, dates as microseconds, booleans; fast, for ranges),
-//! `d__type`, `occurred_at` (microtime, fast, for sorting), `_paths` (every path holding a
-//! value, for `exists`), `_tenant`, `_id`, `_key` (tenant + id, for replacing and deleting) and
-//! `_json` (the stored event, as pbj JSON: hits decode with pbj's own decoder, the fastest
-//! way back to a message).
+//! `d__type`, `occurred_at` (the event's time in microseconds, a fast field only: sorts,
+//! decays, ranges and terms on `occurred_at` and `d__occurred_at_iso` read it, so neither
+//! path is indexed again in `exact`), `_paths` (every path holding a value, for `exists`),
+//! `_tenant`, `_key` (tenant + event id, for replacing and deleting) and `_json` (the stored
+//! event, as pbj JSON: hits decode with pbj's own decoder, the fastest way back to a
+//! message). Unique values cost the most to index (each is a term of its own in every
+//! segment and merge), so the event id is indexed once in `exact` and once in `_key`, and
+//! the time not at all.
 
 use std::collections::BTreeMap;
 

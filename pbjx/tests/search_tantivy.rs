@@ -142,3 +142,43 @@ async fn the_exchange_indexes_published_indexed_events_and_answers_search_reques
     assert!(err.to_string().contains("InvalidQuery"), "{err}");
     assert_eq!(search.name(), "tantivy");
 }
+
+/// The event's time is only the `occurred_at` fast field: terms and ranges on `occurred_at`
+/// (microseconds) and on `d__occurred_at_iso` (dates) are answered from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_on_the_event_time_paths() {
+    let search = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
+    let ctx = SearchContext::default();
+    let rows = conformance::load(&search, &ctx).await;
+    let at = rows[500].at;
+    let day =
+        |text: &str| pbjx::pbj::Date::parse(text).unwrap().days_since_epoch() * 86_400_000_000;
+    // A date range takes the whole last day (as the original's query factory builds it).
+    let (from, to) = (day("2024-03-12"), day("2024-03-14"));
+    let cases: Vec<(String, Box<dyn Fn(&conformance::Row) -> bool>)> = vec![
+        (format!("occurred_at:{at}"), Box::new(move |r| r.at == at)),
+        (format!("occurred_at:>={at}"), Box::new(move |r| r.at >= at)),
+        (format!("occurred_at:<{at}"), Box::new(move |r| r.at < at)),
+        (
+            "d__occurred_at_iso:[2024-03-12..2024-03-13]".to_owned(),
+            Box::new(move |r| (from..=to).contains(&r.at)),
+        ),
+        (
+            "d__occurred_at_iso:>2024-03-12".to_owned(),
+            Box::new(move |r| r.at > from),
+        ),
+        (
+            "d__occurred_at_iso:2024-03-12".to_owned(),
+            Box::new(move |r| r.at >= from && r.at < from + 86_400_000_000),
+        ),
+    ];
+    for (q, expect) in cases {
+        let mut want: Vec<&conformance::Row> = rows.iter().filter(|r| expect(r)).collect();
+        want.sort_by_key(|r| std::cmp::Reverse(r.at));
+        let found = conformance::find(&search, &ctx, &Ask::q(&q)).await.unwrap();
+        assert!(!want.is_empty(), "{q}: the model matches nothing");
+        assert_eq!(found.total as usize, want.len(), "{q}");
+        let ids: Vec<String> = want.iter().take(100).map(|r| r.id.clone()).collect();
+        assert_eq!(found.ids, ids, "{q}");
+    }
+}

@@ -567,3 +567,25 @@ impl EventSearch for TantivyEventSearch {
         fill_response(response, &search, hits, started.elapsed())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_of_another_layout_fails_to_open_saying_how_to_rebuild_it() {
+        let dir = std::env::temp_dir().join(format!("pbjx-search-layout-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // The layout of earlier builds had an indexed `_id` field.
+        let mut builder = tantivy::schema::Schema::builder();
+        builder.add_text_field("_id", tantivy::schema::STRING | tantivy::schema::STORED);
+        let older = tantivy::directory::MmapDirectory::open(&dir).unwrap();
+        drop(Index::create(older, builder.build(), Default::default()).unwrap());
+
+        let err = TantivyEventSearch::open(&dir, crate::registry()).unwrap_err();
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(err.name(), "EventSearchOperationFailed");
+        assert!(err.to_string().contains("pbjx events reindex"), "{err}");
+    }
+}

@@ -155,25 +155,31 @@ async fn queries_on_the_event_time_paths() {
         |text: &str| pbjx::pbj::Date::parse(text).unwrap().days_since_epoch() * 86_400_000_000;
     // A date range takes the whole last day (as the original's query factory builds it).
     let (from, to) = (day("2024-03-12"), day("2024-03-14"));
-    let cases: Vec<(String, Box<dyn Fn(&conformance::Row) -> bool>)> = vec![
-        (format!("occurred_at:{at}"), Box::new(move |r| r.at == at)),
-        (format!("occurred_at:>={at}"), Box::new(move |r| r.at >= at)),
-        (format!("occurred_at:<{at}"), Box::new(move |r| r.at < at)),
+    // Each query with the times it matches (inclusive bounds, microseconds).
+    let day_len = 86_400_000_000;
+    let cases = [
+        (format!("occurred_at:{at}"), at, at),
+        (format!("occurred_at:>={at}"), at, i64::MAX),
+        (format!("occurred_at:<{at}"), i64::MIN, at - 1),
         (
             "d__occurred_at_iso:[2024-03-12..2024-03-13]".to_owned(),
-            Box::new(move |r| (from..=to).contains(&r.at)),
+            from,
+            to,
         ),
         (
             "d__occurred_at_iso:>2024-03-12".to_owned(),
-            Box::new(move |r| r.at > from),
+            from + 1,
+            i64::MAX,
         ),
         (
             "d__occurred_at_iso:2024-03-12".to_owned(),
-            Box::new(move |r| r.at >= from && r.at < from + 86_400_000_000),
+            from,
+            from + day_len - 1,
         ),
     ];
-    for (q, expect) in cases {
-        let mut want: Vec<&conformance::Row> = rows.iter().filter(|r| expect(r)).collect();
+    for (q, lo, hi) in cases {
+        let mut want: Vec<&conformance::Row> =
+            rows.iter().filter(|r| (lo..=hi).contains(&r.at)).collect();
         want.sort_by_key(|r| std::cmp::Reverse(r.at));
         let found = conformance::find(&search, &ctx, &Ask::q(&q)).await.unwrap();
         assert!(!want.is_empty(), "{q}: the model matches nothing");

@@ -334,8 +334,8 @@ static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// JS `isValidEmail`: a `x@[ip]` form is valid iff the bracketed part is an IPv4/IPv6 address,
-/// otherwise `GENERIC_EMAIL_PATTERN`. Both JS regexes are checked by hand (see
-/// [`email_ip_part`] and [`is_generic_email`]; a test holds them to the regexes).
+/// otherwise `GENERIC_EMAIL_PATTERN`. Both JS regexes are checked by hand (a test holds
+/// the checks to the regexes).
 pub fn is_email(value: &str) -> bool {
     if crate::text::js_trim(value).is_empty() {
         return false;

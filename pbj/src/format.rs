@@ -280,18 +280,53 @@ pub fn is_ipv6(value: &str) -> bool {
     !zone.is_empty() && !zone.contains(['\n', '\r', '\u{2028}', '\u{2029}'])
 }
 
+/// The JS hostname regex, the reference for [`is_hostname`] (tests).
+#[cfg(test)]
 static HOSTNAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let label = r"[0-9A-Za-z](?:(?:[0-9A-Za-z]|\b-){0,61}[0-9A-Za-z])?";
     compiled(&format!(r"^({label}(?:\.{label})*)$"))
 });
 
-/// JS hostname regex (RFC 1123 labels, no `--`, at least one ASCII letter somewhere).
+/// JS hostname regex (RFC 1123 labels, no `--`, at least one ASCII letter somewhere):
+/// `^(label(\.label)*)$` with `label` = `[0-9A-Za-z](?:(?:[0-9A-Za-z]|\b-){0,61}[0-9A-Za-z])?`
+/// (and the lookahead `(?=.*[A-Za-z].*)`), checked in one pass without the regex engine.
 pub fn is_hostname(value: &str) -> bool {
-    // `(?=.*[A-Za-z].*)`: the rest of the regex only allows `[0-9A-Za-z.-]`.
-    value.bytes().any(|b| b.is_ascii_alphabetic()) && matches(&HOSTNAME, value)
+    let mut letter = false;
+    if !dotted_labels(value.as_bytes(), 63, &mut letter) {
+        return false;
+    }
+    letter
 }
 
+/// Labels of ASCII letters, digits and `-` separated by single dots: each label 1 to `max`
+/// bytes, starting and ending with a letter or digit, with no `--` (the `\b-` of the hostname
+/// regex lets a `-` follow only a letter or digit). `letter` is set when a letter is seen.
+#[inline]
+fn dotted_labels(b: &[u8], max: usize, letter: &mut bool) -> bool {
+    let (mut len, mut prev) = (0usize, b'.');
+    for &c in b {
+        match c {
+            b'.' | b'-' if len == 0 || prev == b'-' => return false,
+            b'.' => len = 0,
+            b'-' => len += 1,
+            c if c.is_ascii_alphanumeric() => {
+                *letter |= c.is_ascii_alphabetic();
+                len += 1;
+            }
+            _ => return false,
+        }
+        if len > max {
+            return false;
+        }
+        prev = c;
+    }
+    len > 0 && prev != b'-'
+}
+
+/// The JS email regexes, the reference for [`is_email`] (tests).
+#[cfg(test)]
 static EMAIL_IP: LazyLock<Option<Regex>> = LazyLock::new(|| compiled(r"(\w+)@\[(.+)\]"));
+#[cfg(test)]
 static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compiled(
         r#"^(([^<>()[\]\\.,;:\s@"]+(\.[^<>()[\]\\.,;:\s@"]+)*)|(".+"))@(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,})$"#,
@@ -299,16 +334,130 @@ static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// JS `isValidEmail`: a `x@[ip]` form is valid iff the bracketed part is an IPv4/IPv6 address,
-/// otherwise `GENERIC_EMAIL_PATTERN`.
+/// otherwise `GENERIC_EMAIL_PATTERN`. Both JS regexes are checked by hand (a test holds
+/// the checks to the regexes).
 pub fn is_email(value: &str) -> bool {
     if crate::text::js_trim(value).is_empty() {
         return false;
     }
-    if let Some(caps) = EMAIL_IP.as_ref().and_then(|r| r.captures(value)) {
-        let ip = caps.get(2).map_or("", |m| m.as_str());
+    if let Some(ip) = email_ip_part(value) {
         return is_ipv4(ip) || is_ipv6(ip);
     }
-    matches(&EMAIL, value)
+    is_generic_email(value)
+}
+
+/// Where the first JS line terminator (`\n`, `\r`, U+2028, U+2029: what `.` does not match)
+/// in `b` starts, or `b.len()`.
+fn line_end(b: &[u8]) -> usize {
+    b.iter()
+        .enumerate()
+        .position(|(i, &c)| {
+            c == b'\n'
+                || c == b'\r'
+                || (c == 0xe2
+                    && b.get(i + 1) == Some(&0x80)
+                    && matches!(b.get(i + 2), Some(0xa8 | 0xa9)))
+        })
+        .unwrap_or(b.len())
+}
+
+/// Group 2 of the first match of `(\w+)@\[(.+)\]` (unanchored): the first `@[` right after an
+/// ASCII word character that a `]` follows on the same line (after at least one character);
+/// the greedy `.+` takes everything up to the last such `]`.
+fn email_ip_part(value: &str) -> Option<&str> {
+    let b = value.as_bytes();
+    if !b.contains(&b'[') {
+        return None;
+    }
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    for at in 1..b.len().saturating_sub(1) {
+        if b[at] == b'@' && b[at + 1] == b'[' && word(b[at - 1]) {
+            let rest = &b[at + 2..];
+            let line = &rest[..line_end(rest)];
+            if let Some(close) = line.iter().rposition(|&c| c == b']')
+                && close > 0
+            {
+                return value.get(at + 2..at + 2 + close);
+            }
+        }
+    }
+    None
+}
+
+/// `GENERIC_EMAIL_PATTERN`:
+/// `^(([^<>()[\]\\.,;:\s@"]+(\.[^<>()[\]\\.,;:\s@"]+)*)|(".+"))@(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,})$`.
+/// The domain holds no `@`, so the last `@` splits the address.
+fn is_generic_email(value: &str) -> bool {
+    let b = value.as_bytes();
+    let Some(at) = b.iter().rposition(|&c| c == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&value[..at], &b[at + 1..]);
+    is_email_domain(domain) && (is_dot_atoms(local) || is_quoted_local(local))
+}
+
+/// `([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}`: two labels or more, the last one of letters only.
+fn is_email_domain(domain: &[u8]) -> bool {
+    let Some(dot) = domain.iter().rposition(|&c| c == b'.') else {
+        return false;
+    };
+    let (head, tld) = (&domain[..dot], &domain[dot + 1..]);
+    tld.len() >= 2
+        && tld.iter().all(u8::is_ascii_alphabetic)
+        && head.split(|&c| c == b'.').all(|label| {
+            !label.is_empty()
+                && label
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+        })
+}
+
+/// ASCII bytes an atom cannot hold: `<>()[]\.,;:@"` and the ASCII part of JS `\s`.
+const NOT_IN_ATOM: u128 = {
+    let mut m = 0u128;
+    let bytes = b"<>()[]\\.,;:@\" \t\n\x0b\x0c\r";
+    let mut i = 0;
+    while i < bytes.len() {
+        m |= 1 << bytes[i];
+        i += 1;
+    }
+    m
+};
+
+/// `[^<>()[\]\\.,;:\s@"]+(\.[^<>()[\]\\.,;:\s@"]+)*` (`\s`: JS white space and line
+/// terminators).
+fn is_dot_atoms(local: &str) -> bool {
+    if local.is_ascii() {
+        let (mut len, mut ok) = (0usize, true);
+        for &c in local.as_bytes() {
+            if c == b'.' {
+                ok &= len > 0;
+                len = 0;
+            } else {
+                ok &= NOT_IN_ATOM & (1u128 << c) == 0;
+                len += 1;
+            }
+        }
+        return ok && len > 0;
+    }
+    local.split('.').all(|atom| {
+        !atom.is_empty()
+            && atom.chars().all(|c| {
+                !matches!(
+                    c,
+                    '<' | '>' | '(' | ')' | '[' | ']' | '\\' | ',' | ';' | ':' | '@' | '"'
+                ) && !crate::text::is_js_whitespace(c)
+            })
+    })
+}
+
+/// `".+"`: quotes around at least one character, no line terminator.
+fn is_quoted_local(local: &str) -> bool {
+    let b = local.as_bytes();
+    b.len() >= 3
+        && b[0] == b'"'
+        && b[b.len() - 1] == b'"'
+        && line_end(&b[1..b.len() - 1]) == b.len() - 2
 }
 
 /// `word` as a case-insensitive JS source (`[hH][tT]...`), the JS `i` flag without Unicode
@@ -449,6 +598,114 @@ pub fn is_iso8601(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The regex-based checks that [`is_email`] and [`is_hostname`] replace.
+    fn regex_is_email(value: &str) -> bool {
+        if crate::text::js_trim(value).is_empty() {
+            return false;
+        }
+        if let Some(caps) = EMAIL_IP.as_ref().and_then(|r| r.captures(value)) {
+            let ip = caps.get(2).map_or("", |m| m.as_str());
+            return is_ipv4(ip) || is_ipv6(ip);
+        }
+        matches(&EMAIL, value)
+    }
+
+    fn regex_is_hostname(value: &str) -> bool {
+        value.bytes().any(|b| b.is_ascii_alphabetic()) && matches(&HOSTNAME, value)
+    }
+
+    #[test]
+    fn email_and_hostname_checks_agree_with_the_js_regexes() {
+        let pieces = [
+            "a",
+            "Z",
+            "0",
+            "9",
+            "_",
+            "-",
+            "--",
+            ".",
+            "..",
+            "@",
+            "@[",
+            "]",
+            "[",
+            "\"",
+            " ",
+            "\n",
+            "\r",
+            "\u{2028}",
+            "\u{a0}",
+            "\u{feff}",
+            "é",
+            ",",
+            ";",
+            ":",
+            "<",
+            "(",
+            "\\",
+            "x",
+            "homer",
+            "example",
+            "com",
+            "io",
+            "1.2.3.4",
+            "::1",
+            "2001:db8::10",
+            "255.0.0.1",
+            "simpsons",
+            "q\"u",
+            "a-b",
+            "b1",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut emails, mut hosts) = (0, 0);
+        for _ in 0..100_000 {
+            let mut value = String::new();
+            for _ in 0..next(9) {
+                value.push_str(pieces[next(pieces.len())]);
+            }
+            // Shapes close to valid ones, so both outcomes are common.
+            match next(4) {
+                0 => {
+                    value = format!(
+                        "{value}@{}.{}",
+                        pieces[next(pieces.len())],
+                        ["com", "c", "io1", "org"][next(4)]
+                    )
+                }
+                1 => {
+                    value = format!(
+                        "{}{value}@[{}]",
+                        pieces[next(pieces.len())],
+                        pieces[next(pieces.len())]
+                    )
+                }
+                2 => value = format!("\"{value}\"@x.{}", pieces[next(pieces.len())]),
+                _ => {}
+            }
+            let email = regex_is_email(&value);
+            emails += usize::from(email);
+            assert_eq!(is_email(&value), email, "email {value:?}");
+            let host = regex_is_hostname(&value);
+            hosts += usize::from(host);
+            assert_eq!(is_hostname(&value), host, "hostname {value:?}");
+        }
+        for label in [1, 2, 61, 62, 63, 64, 65] {
+            let value = format!("a{}.com", "b".repeat(label - 1));
+            assert_eq!(is_hostname(&value), regex_is_hostname(&value), "{label}");
+            let value = format!("a{}-b.com", "-c".repeat(label / 2));
+            assert_eq!(is_hostname(&value), regex_is_hostname(&value), "{label}");
+        }
+        assert!(emails > 2_000 && hosts > 1_000, "{emails} {hosts}");
+    }
 
     #[test]
     fn all_regexes_compile() {

@@ -63,6 +63,34 @@ pub(crate) fn normalize_str(field: &Field, s: &str, put: impl FnOnce(Value)) -> 
     Ok(())
 }
 
+/// [`normalize_str`] of a string the decoder built (unescaped): stored without a copy when
+/// nothing is trimmed and its buffer is not much larger than its text.
+pub(crate) fn normalize_string(
+    field: &Field,
+    s: String,
+    put: impl FnOnce(Value),
+) -> Result<(), String> {
+    let (start, len) = {
+        let t = if field.kind == FieldType::StringEnum {
+            s.as_str()
+        } else {
+            js_trim(&s)
+        };
+        if t.is_empty() && field.kind != FieldType::StringEnum {
+            return Ok(());
+        }
+        check_str(field, t)?;
+        (t.as_ptr() as usize - s.as_ptr() as usize, t.len())
+    };
+    let value = if len == s.len() && s.capacity() <= 2 * len + 64 {
+        s
+    } else {
+        s[start..start + len].to_owned()
+    };
+    put(Value::String(value));
+    Ok(())
+}
+
 /// [`check`] of a string value.
 fn check_str(field: &Field, s: &str) -> Result<(), String> {
     match field.kind.family() {
@@ -208,4 +236,68 @@ fn check_string(field: &Field, s: &str) -> Result<(), String> {
         return Err(format!("value [{s}] is not a valid {}", field.format));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{FieldRule, Format};
+
+    #[test]
+    fn normalize_string_agrees_with_normalize_str() {
+        static FIELDS: [Field; 4] = [
+            Field::new("s", FieldType::String, FieldRule::Single),
+            Field {
+                format: Format::Ipv4,
+                ..Field::new("ip", FieldType::String, FieldRule::Single)
+            },
+            Field::new("u", FieldType::Uuid, FieldRule::Single),
+            Field::new("t", FieldType::Text, FieldRule::Single),
+        ];
+        let pieces = [
+            " ",
+            "\t",
+            "\u{a0}",
+            "\u{feff}",
+            "\u{2028}",
+            "a",
+            "é",
+            "1.2.3.4",
+            "x\"y",
+            "0",
+            "0e8f2d10-8a3b-11ee-8c99-0242ac120002",
+            ".",
+            "\n",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut moved = 0;
+        for _ in 0..50_000 {
+            let mut text = String::new();
+            for _ in 0..next(5) {
+                text.push_str(pieces[next(pieces.len())]);
+            }
+            // Buffers as the decoder leaves them: exact, with some or with much room.
+            let mut owned = String::with_capacity(text.len() + [0, 16, 4096][next(3)]);
+            owned.push_str(&text);
+            let field = &FIELDS[next(FIELDS.len())];
+            let (mut want, mut got) = (None, None);
+            let a = normalize_str(field, &text, |v| want = Some(v));
+            let ptr = owned.as_ptr();
+            let b = normalize_string(field, owned, |v| got = Some(v));
+            assert_eq!(a, b, "{text:?}");
+            assert_eq!(want, got, "{text:?}");
+            if let Some(Value::String(s)) = &got
+                && s.as_ptr() == ptr
+            {
+                moved += 1;
+            }
+        }
+        assert!(moved > 1_000, "{moved}");
+    }
 }

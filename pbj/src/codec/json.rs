@@ -89,7 +89,7 @@ pub(crate) fn is_plain(b: &[u8]) -> bool {
     };
     let n = b.len();
     if n < 8 {
-        return b.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
+        return special_bytes(short_word(b)) == 0;
     }
     let mut i = 0;
     while i + 8 < n {
@@ -100,6 +100,46 @@ pub(crate) fn is_plain(b: &[u8]) -> bool {
     }
     word(n - 8) == 0
 }
+
+/// Every byte of a short `b` (< 8 bytes) in one word, padded with plain bytes (`a`): two
+/// overlapping four-byte loads for 4..=7 bytes, the first, middle and last byte for 1..=3 (a
+/// byte may appear twice; each one appears). No byte loop and no `memcpy` call for the short
+/// strings (most keys) that [`is_plain`] tests.
+#[inline(always)]
+fn short_word(b: &[u8]) -> u64 {
+    const PAD: u64 = 0x6161_6161_6161_6161;
+    debug_assert!(b.len() < 8);
+    let n = b.len();
+    let load4 = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    if n >= 4 {
+        load4(0) | (load4(n - 4) << 32)
+    } else if let (Some(&x), Some(&z)) = (b.first(), b.last()) {
+        (PAD << 24) | u64::from(x) | (u64::from(b[n / 2]) << 8) | (u64::from(z) << 16)
+    } else {
+        PAD
+    }
+}
+
+/// The value of each hex digit byte (either case); 0xff for every other byte.
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// `a == b` for slices of the same length, without a `memcmp` call for the short ones (field
 /// names): two overlapping loads of eight or four bytes each.
@@ -373,19 +413,19 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {
-        let h = self
+        let h: [u8; 4] = self
             .b
             .get(self.pos..self.pos + 4)
+            .and_then(|h| h.try_into().ok())
             .ok_or_else(|| self.err("bad \\u escape"))?;
-        let mut v = 0u32;
-        for c in h {
-            let d = (*c as char)
-                .to_digit(16)
-                .ok_or_else(|| self.err("bad \\u escape"))?;
-            v = v * 16 + d;
+        // Each digit's value, or 0xff for a byte that is no hex digit: one table load per
+        // digit, one test for all four.
+        let d = h.map(|c| HEX_VALUE[usize::from(c)]);
+        if (d[0] | d[1] | d[2] | d[3]) & 0xf0 != 0 {
+            return Err(self.err("bad \\u escape"));
         }
         self.pos += 4;
-        Ok(v)
+        Ok(u32::from(d[0]) << 12 | u32::from(d[1]) << 8 | u32::from(d[2]) << 4 | u32::from(d[3]))
     }
 
     /// A string token without escapes, borrowed from the input (the next byte must be its
@@ -546,6 +586,33 @@ mod tests {
     }
 
     #[test]
+    fn is_plain_agrees_with_a_byte_loop_on_random_strings() {
+        let slow = |b: &[u8]| b.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
+        let alphabet = b"a\"\\\x00\x01\x1f\x20\x21\x22\x23\x5b\x5c\x5d\x7f\x80\x9f\xc3\xdf\xff";
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut plain = 0;
+        for _ in 0..200_000 {
+            let len = next(20);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next(4) {
+                    0 => alphabet[next(alphabet.len())],
+                    _ => b' ' + next(95) as u8,
+                })
+                .collect();
+            let want = slow(&bytes);
+            plain += usize::from(want);
+            assert_eq!(is_plain(&bytes), want, "{bytes:?}");
+        }
+        assert!(plain > 20_000, "{plain}");
+    }
+
+    #[test]
     fn plain_run_stops_at_the_first_special_byte() {
         let slow = |b: &[u8]| {
             b.iter()
@@ -581,6 +648,29 @@ mod tests {
                 })
                 .collect();
             assert_eq!(plain_run(&bytes), slow(&bytes), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn hex4_reads_what_to_digit_reads() {
+        for a in 0..=255u8 {
+            for b in [
+                b'0', b'9', b'a', b'f', b'A', b'F', b'g', b'/', b':', b'@', b'`', 0x80,
+            ] {
+                for h in [[a, b, b'0', b'f'], [b'F', b'9', b, a]] {
+                    let mut text = b"\\u".to_vec();
+                    text.extend_from_slice(&h);
+                    let Ok(text) = std::str::from_utf8(&text) else {
+                        continue;
+                    };
+                    let mut p = Parser::new(text);
+                    p.pos = 2;
+                    let old = h
+                        .iter()
+                        .try_fold(0u32, |v, &c| (c as char).to_digit(16).map(|d| v * 16 + d));
+                    assert_eq!(p.hex4().ok(), old, "{text:?}");
+                }
+            }
         }
     }
 

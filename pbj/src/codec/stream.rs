@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::codec::check::{check, normalize, normalize_str};
+use crate::codec::check::{check, normalize, normalize_str, normalize_string};
 use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH, number_value};
 use crate::codec::json::{Json, MAX_DEPTH, Parser};
 use crate::field::Field;
@@ -337,7 +337,10 @@ fn value(
         (TypeFamily::String | TypeFamily::Uuid, b'"') => {
             return match p.plain_string() {
                 Some(s) => normalize_str(field, s, put).ok(),
-                None => normalize_str(field, &p.string().ok()?, put).ok(),
+                None => match p.string().ok()? {
+                    Cow::Borrowed(s) => normalize_str(field, s, put).ok(),
+                    Cow::Owned(s) => normalize_string(field, s, put).ok(),
+                },
             };
         }
         (TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float, b'-' | b'0'..=b'9') => {

@@ -354,8 +354,8 @@ impl MessageData {
         let mut clock = Clock::default();
         // Only the fields that can change: those with a default and the collections (an empty
         // collection becomes unset), listed once per schema.
-        let indexes = cached_default_slots(schema);
-        for &i in indexes.iter() {
+        let slots = SchemaSlots::of(schema);
+        for &i in slots.defaults.iter() {
             let (Some(field), Some(slot)) = (schema.fields.get(i), self.values.get_mut(i)) else {
                 continue;
             };
@@ -417,13 +417,11 @@ impl MessageData {
             return;
         }
         // Only message fields hold nested messages (every setter and decoder checks the type).
-        for (field, v) in self.schema.fields.iter().zip(self.values.iter_mut()) {
-            let Some(v) = v.as_mut() else {
+        let slots = SchemaSlots::of(self.schema);
+        for &i in slots.messages.iter() {
+            let Some(Some(v)) = self.values.get_mut(i) else {
                 continue;
             };
-            if field.kind != FieldType::Message {
-                continue;
-            }
             for value in v.values_mut() {
                 if let Value::Message(m) = value {
                     m.data_mut().freeze();
@@ -453,6 +451,19 @@ impl MessageData {
 
     /// Checks required fields and every value, recursively; returns every violation.
     pub fn validate(&self) -> Result<(), Vec<Violation>> {
+        // Every stored value was checked when it was set or decoded: with every required field
+        // set and no nested message, there is nothing to report.
+        let slots = SchemaSlots::of(self.schema);
+        let fine = slots.checked.iter().all(|&i| {
+            let field = &self.schema.fields[i];
+            let stored = self.get_at(i).filter(|v| !v.is_empty());
+            // `_schema` (index 0) is never looked into.
+            let nested = field.kind == FieldType::Message && i != 0 && stored.is_some();
+            !nested && (stored.is_some() || !field.required)
+        });
+        if fine {
+            return Ok(());
+        }
         let mut out = Vec::new();
         validate::collect_violations(self, "", &mut out);
         if out.is_empty() { Ok(()) } else { Err(out) }
@@ -509,36 +520,56 @@ fn set_key_of(v: &Value) -> String {
     }
 }
 
+/// What the per-message passes over a schema's fields need to visit, listed once per schema.
+struct SchemaSlots {
+    /// Fields [`MessageData::populate_defaults`] may change (`_schema` left out): single-value
+    /// fields with a default, and every collection (an empty one becomes unset).
+    defaults: Box<[usize]>,
+    /// Required fields and message fields: what validation looks at.
+    checked: Box<[usize]>,
+    /// Message fields: what freezing looks into.
+    messages: Box<[usize]>,
+}
+
+impl SchemaSlots {
+    fn find(schema: &Schema) -> Self {
+        let pick = |keep: &dyn Fn(&Field) -> bool| -> Box<[usize]> {
+            (0..schema.fields.len())
+                .filter(|&i| keep(&schema.fields[i]))
+                .collect()
+        };
+        Self {
+            defaults: (1..schema.fields.len())
+                .filter(|&i| {
+                    let field = &schema.fields[i];
+                    field.rule != FieldRule::Single || has_default(field)
+                })
+                .collect(),
+            checked: pick(&|f| f.required || f.kind == FieldType::Message),
+            messages: pick(&|f| f.kind == FieldType::Message),
+        }
+    }
+
+    /// The slots of `schema`, computed once per thread (or every time while the thread's cache
+    /// is being torn down).
+    fn of(schema: &'static Schema) -> std::rc::Rc<Self> {
+        let key = std::ptr::from_ref(schema) as usize;
+        SCHEMA_SLOTS
+            .try_with(|cache| {
+                cache
+                    .borrow_mut()
+                    .entry(key)
+                    .or_insert_with(|| std::rc::Rc::new(Self::find(schema)))
+                    .clone()
+            })
+            .unwrap_or_else(|_| std::rc::Rc::new(Self::find(schema)))
+    }
+}
+
 thread_local! {
-    /// [`default_slots`] of every schema this thread populated, by schema address.
-    static DEFAULT_SLOTS: std::cell::RefCell<rustc_hash::FxHashMap<usize, std::rc::Rc<[usize]>>> =
+    /// [`SchemaSlots`] of every schema this thread used, by schema address.
+    static SCHEMA_SLOTS: std::cell::RefCell<rustc_hash::FxHashMap<usize, std::rc::Rc<SchemaSlots>>> =
         std::cell::RefCell::default();
-}
-
-/// The [`default_slots`] of `schema`, computed once per thread (or every time while the
-/// thread's cache is being torn down).
-fn cached_default_slots(schema: &'static Schema) -> std::rc::Rc<[usize]> {
-    let key = std::ptr::from_ref(schema) as usize;
-    DEFAULT_SLOTS
-        .try_with(|cache| {
-            cache
-                .borrow_mut()
-                .entry(key)
-                .or_insert_with(|| default_slots(schema))
-                .clone()
-        })
-        .unwrap_or_else(|_| default_slots(schema))
-}
-
-/// The indexes (`_schema` left out) of the fields [`MessageData::populate_defaults`] may
-/// change: single-value fields with a default, and every collection.
-fn default_slots(schema: &Schema) -> std::rc::Rc<[usize]> {
-    (1..schema.fields.len())
-        .filter(|&i| {
-            let field = &schema.fields[i];
-            field.rule != FieldRule::Single || has_default(field)
-        })
-        .collect()
 }
 
 /// A bit per [`FieldType`] (by discriminant) with a type default; with `forced_only`, only

@@ -59,10 +59,13 @@ pub struct MessageData {
 impl MessageData {
     /// An empty message of `schema` (only `_schema` set, no defaults).
     pub fn empty(schema: &'static Schema) -> Self {
-        let mut values: Vec<Option<FieldValue>> = Vec::with_capacity(schema.fields.len());
-        values.resize_with(schema.fields.len(), || None);
-        if let Some(first) = values.first_mut() {
-            *first = Some(FieldValue::Single(Value::String(schema.id.to_owned())));
+        let n = schema.fields.len();
+        let mut values: Vec<Option<FieldValue>> = Vec::with_capacity(n);
+        if n > 0 {
+            values.push(Some(FieldValue::Single(Value::String(
+                schema.id.to_owned(),
+            ))));
+            values.extend((1..n).map(|_| None));
         }
         Self {
             schema,
@@ -346,22 +349,25 @@ impl MessageData {
         if self.frozen {
             return;
         }
-        // Two slices of the same length (a tight loop), `_schema` left out.
-        let n = self.values.len().min(self.schema.fields.len());
-        let fields = self.schema.fields.get(1..n).unwrap_or_default();
-        let slots = self.values.get_mut(1..n).unwrap_or_default();
-        for (field, slot) in fields.iter().zip(slots) {
+        let schema = self.schema;
+        // One clock reading for every time-based default of this message.
+        let mut clock = Clock::default();
+        // Only the fields that can change: those with a default and the collections (an empty
+        // collection becomes unset), listed once per schema.
+        let slots = SchemaSlots::of(schema);
+        for &i in slots.defaults.iter() {
+            let (Some(field), Some(slot)) = (schema.fields.get(i), self.values.get_mut(i)) else {
+                continue;
+            };
             match slot {
                 None => {}
                 Some(v) if v.is_empty() => *slot = None,
                 Some(_) => continue,
             }
-            // Most fields have no default: decide without building one.
             if field.rule == FieldRule::Single
-                && has_default(field)
-                && let Some(v) = default_value(field)
+                && let Some(v) = default_value_at(field, &mut clock)
             {
-                slot.get_or_insert(FieldValue::Single(v));
+                *slot = Some(FieldValue::Single(v));
             }
         }
     }
@@ -411,11 +417,9 @@ impl MessageData {
             return;
         }
         // Only message fields hold nested messages (every setter and decoder checks the type).
-        for (field, v) in self.schema.fields.iter().zip(self.values.iter_mut()) {
-            let Some(v) = v
-                .as_mut()
-                .filter(|_| field.kind.family() == TypeFamily::Message)
-            else {
+        let slots = SchemaSlots::of(self.schema);
+        for &i in slots.messages.iter() {
+            let Some(Some(v)) = self.values.get_mut(i) else {
                 continue;
             };
             for value in v.values_mut() {
@@ -447,6 +451,19 @@ impl MessageData {
 
     /// Checks required fields and every value, recursively; returns every violation.
     pub fn validate(&self) -> Result<(), Vec<Violation>> {
+        // Every stored value was checked when it was set or decoded: with every required field
+        // set and no nested message, there is nothing to report.
+        let slots = SchemaSlots::of(self.schema);
+        let fine = slots.checked.iter().all(|&i| {
+            let field = &self.schema.fields[i];
+            let stored = self.get_at(i).filter(|v| !v.is_empty());
+            // `_schema` (index 0) is never looked into.
+            let nested = field.kind == FieldType::Message && i != 0 && stored.is_some();
+            !nested && (stored.is_some() || !field.required)
+        });
+        if fine {
+            return Ok(());
+        }
         let mut out = Vec::new();
         validate::collect_violations(self, "", &mut out);
         if out.is_empty() { Ok(()) } else { Err(out) }
@@ -503,30 +520,129 @@ fn set_key_of(v: &Value) -> String {
     }
 }
 
-/// Whether [`default_value`] gives `field` a value.
+/// What the per-message passes over a schema's fields need to visit, listed once per schema.
+struct SchemaSlots {
+    /// Fields [`MessageData::populate_defaults`] may change (`_schema` left out): single-value
+    /// fields with a default, and every collection (an empty one becomes unset).
+    defaults: Box<[usize]>,
+    /// Required fields and message fields: what validation looks at.
+    checked: Box<[usize]>,
+    /// Message fields: what freezing looks into.
+    messages: Box<[usize]>,
+}
+
+impl SchemaSlots {
+    fn find(schema: &Schema) -> Self {
+        let pick = |keep: &dyn Fn(&Field) -> bool| -> Box<[usize]> {
+            (0..schema.fields.len())
+                .filter(|&i| keep(&schema.fields[i]))
+                .collect()
+        };
+        Self {
+            defaults: (1..schema.fields.len())
+                .filter(|&i| {
+                    let field = &schema.fields[i];
+                    field.rule != FieldRule::Single || has_default(field)
+                })
+                .collect(),
+            checked: pick(&|f| f.required || f.kind == FieldType::Message),
+            messages: pick(&|f| f.kind == FieldType::Message),
+        }
+    }
+
+    /// The slots of `schema`, computed once per thread (or every time while the thread's cache
+    /// is being torn down).
+    fn of(schema: &'static Schema) -> std::rc::Rc<Self> {
+        let key = std::ptr::from_ref(schema) as usize;
+        SCHEMA_SLOTS
+            .try_with(|cache| {
+                cache
+                    .borrow_mut()
+                    .entry(key)
+                    .or_insert_with(|| std::rc::Rc::new(Self::find(schema)))
+                    .clone()
+            })
+            .unwrap_or_else(|_| std::rc::Rc::new(Self::find(schema)))
+    }
+}
+
+thread_local! {
+    /// [`SchemaSlots`] of every schema this thread used, by schema address.
+    static SCHEMA_SLOTS: std::cell::RefCell<rustc_hash::FxHashMap<usize, std::rc::Rc<SchemaSlots>>> =
+        std::cell::RefCell::default();
+}
+
+/// A bit per [`FieldType`] (by discriminant) with a type default; with `forced_only`, only
+/// those where it applies without `use_type_default`.
+const fn kind_mask(forced_only: bool) -> u64 {
+    let mut mask = 0u64;
+    let mut i = 0;
+    while i < FieldType::ALL.len() {
+        let kind = FieldType::ALL[i];
+        if has_type_default(kind) && (!forced_only || forced_type_default(kind)) {
+            mask |= 1 << kind as u64;
+        }
+        i += 1;
+    }
+    mask
+}
+
+/// Whether `kind` has a type default (0, false, now, a new id) when one applies.
+const fn has_type_default(kind: FieldType) -> bool {
+    match kind {
+        FieldType::Boolean
+        | FieldType::Timestamp
+        | FieldType::Microtime
+        | FieldType::Uuid
+        | FieldType::TimeUuid => true,
+        FieldType::IntEnum => false,
+        t => matches!(
+            t.family(),
+            TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float
+        ),
+    }
+}
+
+/// Kinds whose type default applies even without `use_type_default` (scalars but timestamp).
+const fn forced_type_default(kind: FieldType) -> bool {
+    kind.is_scalar() && !matches!(kind, FieldType::Timestamp)
+}
+
+/// Kinds with a type default, and those of them where it always applies.
+const TYPE_DEFAULT_KINDS: u64 = kind_mask(false);
+const FORCED_DEFAULT_KINDS: u64 = kind_mask(true);
+
+/// Whether [`default_value`] gives `field` a value (two bit tests instead of two matches).
 #[inline]
 fn has_default(field: &Field) -> bool {
-    if field.default.is_some() {
-        return true;
+    let bit = 1u64 << field.kind as u64;
+    field.default.is_some()
+        || FORCED_DEFAULT_KINDS & bit != 0
+        || field.use_type_default && TYPE_DEFAULT_KINDS & bit != 0
+}
+
+/// The time since the epoch, read from the real clock once, on first use: the time-based
+/// defaults of one message (`microtime`, `timestamp`, `time-uuid`) share one reading.
+#[derive(Default)]
+struct Clock(Option<std::time::Duration>);
+
+impl Clock {
+    fn now(&mut self) -> std::time::Duration {
+        *self.0.get_or_insert_with(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+        })
     }
-    let forced = field.kind.is_scalar() && field.kind != FieldType::Timestamp;
-    (field.use_type_default || forced)
-        && match field.kind {
-            FieldType::Boolean
-            | FieldType::Timestamp
-            | FieldType::Microtime
-            | FieldType::Uuid
-            | FieldType::TimeUuid => true,
-            FieldType::IntEnum => false,
-            t => matches!(
-                t.family(),
-                TypeFamily::Int | TypeFamily::BigInt | TypeFamily::Float
-            ),
-        }
 }
 
 /// The default of a single-value field, if it has one.
 pub(crate) fn default_value(field: &Field) -> Option<Value> {
+    default_value_at(field, &mut Clock::default())
+}
+
+/// [`default_value`], reading time-based defaults from `clock`.
+fn default_value_at(field: &Field, clock: &mut Clock) -> Option<Value> {
     if let Some(d) = field.default {
         return Some(match d {
             DefaultValue::Bool(b) => Value::Bool(b),
@@ -536,22 +652,20 @@ pub(crate) fn default_value(field: &Field) -> Option<Value> {
             DefaultValue::GenerateUuid => Value::String(identifier::generate_uuid()),
         });
     }
-    let forced = field.kind.is_scalar() && field.kind != FieldType::Timestamp;
+    let forced = forced_type_default(field.kind);
     if !field.use_type_default && !forced {
         return None;
     }
     Some(match field.kind {
         FieldType::Boolean => Value::Bool(false),
         FieldType::IntEnum => return None,
-        FieldType::Timestamp => Value::Int(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0),
-        ),
-        FieldType::Microtime => Value::Microtime(Microtime::now()),
+        FieldType::Timestamp => Value::Int(clock.now().as_secs() as i64),
+        FieldType::Microtime => {
+            let now = clock.now();
+            Value::Microtime(Microtime::new(now.as_secs(), now.subsec_micros())?)
+        }
         FieldType::Uuid => Value::String(identifier::generate_uuid()),
-        FieldType::TimeUuid => Value::String(identifier::generate_time_uuid()),
+        FieldType::TimeUuid => Value::String(identifier::time_uuid_at(clock.now())),
         t => match t.family() {
             TypeFamily::Int => Value::Int(0),
             TypeFamily::BigInt => Value::BigInt(0),
@@ -559,6 +673,49 @@ pub(crate) fn default_value(field: &Field) -> Option<Value> {
             _ => return None,
         },
     })
+}
+
+#[cfg(test)]
+mod default_tests {
+    use super::*;
+
+    #[test]
+    fn masks_agree_with_the_rules() {
+        for kind in FieldType::ALL {
+            let forced = kind.is_scalar() && kind != FieldType::Timestamp;
+            for use_type_default in [false, true] {
+                let mut field = Field::new("f", kind, FieldRule::Single);
+                field.use_type_default = use_type_default;
+                let expected = (use_type_default || forced) && has_type_default(kind);
+                assert_eq!(has_default(&field), expected, "{kind:?} {use_type_default}");
+                assert_eq!(default_value(&field).is_some(), expected, "{kind:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn time_defaults_share_one_reading() {
+        let mut clock = Clock::default();
+        let mut field = Field::new("at", FieldType::Microtime, FieldRule::Single);
+        field.use_type_default = true;
+        let before = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        let Some(Value::Microtime(m)) = default_value_at(&field, &mut clock) else {
+            panic!("no microtime");
+        };
+        let after = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        assert!(m.as_micros() >= before.as_micros() && m.as_micros() <= after.as_micros());
+        let id = Field::new("id", FieldType::TimeUuid, FieldRule::Single);
+        let Some(Value::String(id)) = default_value_at(&id, &mut clock) else {
+            panic!("no time uuid");
+        };
+        let ts = uuid::Uuid::parse_str(&id).unwrap().get_timestamp().unwrap();
+        let (secs, nanos) = ts.to_unix();
+        assert_eq!((secs, nanos / 1000), (m.sec(), m.usec()));
+    }
 }
 
 /// A pbj message: schema-driven data plus typed access in generated types.

@@ -666,6 +666,59 @@ impl Pbjx {
     }
 }
 
+/// Where a schema keeps the request context fields (each looked up once per schema and
+/// thread instead of by name on every request).
+#[derive(Clone, Copy)]
+struct CtxSlots {
+    request_ref: Option<usize>,
+    request: Option<usize>,
+    correlator_ref: Option<usize>,
+    tenant_id: Option<usize>,
+}
+
+thread_local! {
+    static CTX_SLOTS: std::cell::RefCell<FxHashMap<usize, CtxSlots>> =
+        std::cell::RefCell::default();
+}
+
+impl CtxSlots {
+    fn find(schema: &Schema) -> Self {
+        Self {
+            request_ref: schema.field_index("ctx_request_ref"),
+            request: schema.field_index("ctx_request"),
+            correlator_ref: schema.field_index("ctx_correlator_ref"),
+            tenant_id: schema.field_index("ctx_tenant_id"),
+        }
+    }
+
+    fn of(schema: &'static Schema) -> Self {
+        let key = std::ptr::from_ref(schema) as usize;
+        CTX_SLOTS
+            .try_with(|cache| {
+                *cache
+                    .borrow_mut()
+                    .entry(key)
+                    .or_insert_with(|| Self::find(schema))
+            })
+            .unwrap_or_else(|_| Self::find(schema))
+    }
+
+    /// The pairs (response slot, request slot) of `ctx_correlator_ref` and `ctx_tenant_id`.
+    fn copied(self, from: Self) -> [(Option<usize>, Option<usize>); 2] {
+        [
+            (self.correlator_ref, from.correlator_ref),
+            (self.tenant_id, from.tenant_id),
+        ]
+    }
+}
+
+/// The single value stored at `index` of `message`, if any.
+fn single_at(message: &dyn Message, index: Option<usize>) -> Option<&Value> {
+    index
+        .and_then(|i| message.data().get_at(i))
+        .and_then(FieldValue::as_single)
+}
+
 /// Sets `ctx_request_ref` on the response and copies `ctx_correlator_ref` and `ctx_tenant_id`
 /// from the request when it has them (the original's `SimpleRequestBus::receiveRequest`).
 fn link_response(request: &dyn Message, response: &mut dyn Message) -> Result<()> {
@@ -673,13 +726,13 @@ fn link_response(request: &dyn Message, response: &mut dyn Message) -> Result<()
         return Ok(());
     }
     let data = response.data_mut();
-    let schema = data.schema();
-    if let Some(i) = schema.field_index("ctx_request_ref") {
+    let slots = CtxSlots::of(data.schema());
+    if let Some(i) = slots.request_ref {
         data.set_at(i, request.generate_message_ref(None).into())?;
     }
-    for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
-        if let Some(i) = schema.field_index(name)
-            && let Some(value) = request.data().get_single(name)
+    for (to, from) in slots.copied(CtxSlots::of(request.schema())) {
+        if let Some(i) = to
+            && let Some(value) = single_at(request, from)
         {
             data.set_at(i, value.clone())?;
         }
@@ -703,23 +756,22 @@ fn attach_request(request: &dyn Message, response: &mut dyn Message) -> Result<(
         return Ok(());
     }
     let data = response.data_mut();
-    let schema = data.schema();
-    // Each field looked up once, then read and written by index.
+    let slots = CtxSlots::of(data.schema());
     let unset = |data: &pbj::MessageData, i: usize| data.get_at(i).is_none_or(FieldValue::is_empty);
-    if let Some(i) = schema.field_index("ctx_request_ref")
+    if let Some(i) = slots.request_ref
         && unset(data, i)
     {
         data.set_at(i, request.generate_message_ref(None).into())?;
     }
-    if let Some(i) = schema.field_index("ctx_request")
+    if let Some(i) = slots.request
         && unset(data, i)
     {
         data.set_at(i, request.clone_message().into())?;
     }
-    for name in ["ctx_correlator_ref", "ctx_tenant_id"] {
-        if let Some(i) = schema.field_index(name)
+    for (to, from) in slots.copied(CtxSlots::of(request.schema())) {
+        if let Some(i) = to
             && unset(data, i)
-            && let Some(value) = request.data().get_single(name)
+            && let Some(value) = single_at(request, from)
         {
             data.set_at(i, value.clone())?;
         }

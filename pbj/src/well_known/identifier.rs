@@ -55,8 +55,24 @@ pub fn generate_uuid() -> String {
 
 /// A new time-based (v1) uuid with a random node id, lowercase.
 pub fn generate_time_uuid() -> String {
-    hyphenated(uuid::Uuid::now_v1(&NODE_ID))
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    time_uuid_at(now)
 }
+
+/// A new time-based (v1) uuid for `since_epoch` (a clock reading the caller already made,
+/// e.g. shared with a `microtime` default of the same message). Unique per process like
+/// [`generate_time_uuid`]: every call takes the next value of one shared clock sequence.
+pub(crate) fn time_uuid_at(since_epoch: std::time::Duration) -> String {
+    let ts =
+        uuid::Timestamp::from_unix(&*CONTEXT, since_epoch.as_secs(), since_epoch.subsec_nanos());
+    hyphenated(uuid::Uuid::new_v1(ts, &NODE_ID))
+}
+
+/// The clock sequence of every time uuid of this process (random start, one step per uuid).
+static CONTEXT: std::sync::LazyLock<uuid::timestamp::context::ContextV1> =
+    std::sync::LazyLock::new(uuid::timestamp::context::ContextV1::new_random);
 
 /// The lowercase hyphenated form, written into a stack buffer and copied once (no
 /// `fmt::Display` machinery, one exact allocation).
@@ -145,6 +161,23 @@ mod tests {
         let t = generate_time_uuid();
         assert!(is_valid_time_uuid(&t), "{t}");
         assert_ne!(generate_time_uuid(), generate_time_uuid());
+        for _ in 0..100 {
+            let id = uuid::Uuid::new_v4();
+            assert_eq!(hyphenated(id), id.hyphenated().to_string());
+        }
+        let t = generate_time_uuid();
+        let parsed = uuid::Uuid::parse_str(&t).unwrap();
+        assert_eq!(parsed.get_version_num(), 1);
+        assert_eq!(parsed.get_node_id(), Some(*NODE_ID));
+        let (secs, _) = parsed.get_timestamp().unwrap().to_unix();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(secs.abs_diff(now) <= 5, "{secs} vs {now}");
+        let many: std::collections::HashSet<String> =
+            (0..10_000).map(|_| generate_time_uuid()).collect();
+        assert_eq!(many.len(), 10_000);
     }
 }
 

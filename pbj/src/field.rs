@@ -550,13 +550,8 @@ mod tests {
             FastMatch::Class(_)
         ));
         // The branch-free class test against the byte-by-byte one it replaced.
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = |n: u64| rng.next_u64() % n;
         let mut matched = 0;
         for _ in 0..2_000 {
             let mask = u128::from(next(u64::MAX)) | (u128::from(next(u64::MAX)) << 64);

@@ -659,13 +659,8 @@ mod tests {
             "a-b",
             "b1",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = |n: usize| rng.below(n);
         let (mut emails, mut hosts) = (0, 0);
         for _ in 0..100_000 {
             let mut value = String::new();
@@ -827,13 +822,8 @@ mod tests {
     #[test]
     fn ip_checks_agree_with_js_regexes() {
         let (v4, v6) = ip_regexes();
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as usize
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x2545_f491_4f6c_dd1d_u64);
+        let mut next = |n: u64| (rng.next_u64() % n) as usize;
         let pieces = [
             "0", "1", "9", "a", "F", "ff", "0db8", "fffff", "255", "256", "01", "1.2.3.4", "", "g",
         ];
@@ -866,13 +856,8 @@ mod tests {
 
     #[test]
     fn ipv6_bitmask_form_agrees_with_the_byte_pass() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as usize
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = |n: u64| (rng.next_u64() % n) as usize;
         // Hex digits, colons, and the bytes just outside the hex ranges (and with the high
         // bit set: 0xBA is `:` | 0x80).
         let alphabet = b"0aF9::::fg/;@G`\xba\xc3\xb0\xe6";

@@ -80,6 +80,8 @@ pub mod schema_id;
 pub mod schemars;
 #[cfg(feature = "serde")]
 pub mod serde;
+#[cfg(test)]
+mod test_rng;
 pub mod text;
 pub mod time;
 mod typed;

@@ -450,13 +450,8 @@ mod tests {
         // Lengths on both sides of the eight-byte words: segments of `[a-z0-9-]` with now and then a dot, a colon or a byte a curie never
         // holds, joined by colons.
         let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-abcdefgh.:Z ";
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as usize
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x2545_f491_4f6c_dd1d_u64);
+        let mut next = |n: u64| (rng.next_u64() % n) as usize;
         let mut valid = 0;
         for _ in 0..200_000 {
             let segments = 2 + next(4);

@@ -589,13 +589,8 @@ mod tests {
     fn is_plain_agrees_with_a_byte_loop_on_random_strings() {
         let slow = |b: &[u8]| b.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
         let alphabet = b"a\"\\\x00\x01\x1f\x20\x21\x22\x23\x5b\x5c\x5d\x7f\x80\x9f\xc3\xdf\xff";
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = |n: usize| rng.below(n);
         let mut plain = 0;
         for _ in 0..200_000 {
             let len = next(20);
@@ -631,13 +626,8 @@ mod tests {
             }
         }
         let alphabet = b"a\"\\\x00\x02\x03\x1f \x7f\x80\xff!#\x21\x5b\x5d";
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x2545_f491_4f6c_dd1d_u64);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
             let len = next(24);
             // Mostly plain bytes, so runs cross word boundaries.

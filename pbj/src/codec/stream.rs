@@ -526,13 +526,8 @@ mod tests {
 
     #[test]
     fn short_numbers_read_as_number_value_does() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = |n: u64| rng.next_u64() % n;
         let (int, float) = (&FIELDS[5], &FIELDS[8]);
         let mut short = 0;
         for _ in 0..200_000 {
@@ -602,13 +597,8 @@ mod tests {
             decode_as(SEED, &SCHEMA, &registry).is_some(),
             "the seed takes the fast path"
         );
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Xorshift::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = |n: usize| rng.below(n);
         let alphabet = b"{}[],:\"\\ nul0123456789.-e_abrtsx";
         let mut fast_hits = 0;
         for _ in 0..50_000 {

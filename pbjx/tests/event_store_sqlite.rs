@@ -829,3 +829,109 @@ async fn group_commit_takes_out_an_append_that_failed_while_writing() {
     assert_eq!(store.last_position().await.unwrap(), 2 + 6 * 20);
     assert_eq!(store.writer_stats().appends, 2 + 6);
 }
+
+/// A database written by version 1 of the schema (the per-stream index keyed by the stream id
+/// text) is upgraded when opened: its events, sequences, etags and positions are kept, and
+/// appends go on from its heads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_database_is_upgraded_when_opened() {
+    let db = TempDb::new("v1");
+    let events = events_from(now_micros(), 3);
+    {
+        let conn = rusqlite::Connection::open(&db.0).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE pbjx_events (
+                 position    INTEGER PRIMARY KEY AUTOINCREMENT,
+                 stream_id   TEXT    NOT NULL,
+                 sequence    INTEGER NOT NULL,
+                 occurred_at INTEGER NOT NULL,
+                 event_id    TEXT    NOT NULL,
+                 curie       TEXT    NOT NULL,
+                 indexed     INTEGER NOT NULL,
+                 json        TEXT    NOT NULL,
+                 UNIQUE (stream_id, occurred_at)
+             );
+             CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);
+             CREATE TABLE pbjx_streams (
+                 stream_id     TEXT PRIMARY KEY,
+                 sequence      INTEGER NOT NULL,
+                 last_event_id TEXT
+             ) WITHOUT ROWID;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        for (i, event) in events.iter().enumerate() {
+            let at = i64::try_from(
+                pbjx::event_store::occurred_at(&**event)
+                    .unwrap()
+                    .as_micros(),
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO pbjx_events (stream_id, sequence, occurred_at, event_id, curie, \
+                 indexed, json) VALUES ('acme:old:1', ?1, ?2, ?3, ?4, 0, ?5)",
+                rusqlite::params![
+                    i as i64 + 1,
+                    at,
+                    event_id(&**event).unwrap(),
+                    event.schema().curie.to_string(),
+                    event.to_json()
+                ],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO pbjx_streams VALUES ('acme:old:1', 3, ?1)",
+            [event_id(&*events[2]).unwrap()],
+        )
+        .unwrap();
+    }
+
+    let store = SqliteEventStore::open(&db.0, registry()).unwrap();
+    let stream = StreamId::parse("acme:old:1").unwrap();
+    let slice = store
+        .get_stream_slice(&stream, SliceQuery::default())
+        .await
+        .unwrap();
+    let json = |e: &Arc<dyn pbjx::pbj::Message>| e.to_json();
+    assert_eq!(
+        slice
+            .events
+            .iter()
+            .map(|e| json(&e.event))
+            .collect::<Vec<_>>(),
+        events.iter().map(json).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        slice.events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    // The head came along: a stale expectation fails, the right one appends sequence 4.
+    let next = events_from(now_micros() + 1_000, 1);
+    let err = store
+        .put_events(&stream, next.clone(), ExpectedState::Sequence(2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::OptimisticCheckFailed { .. }),
+        "{err:?}"
+    );
+    let appended = store
+        .put_events(&stream, next, ExpectedState::Sequence(3))
+        .await
+        .unwrap();
+    assert_eq!(appended.last_sequence, 4);
+    let all = collect_positioned(store.pipe_all_from(0)).await;
+    assert_eq!(
+        all.iter().map(|p| p.position).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    assert!(
+        store
+            .describe_storage()
+            .await
+            .unwrap()
+            .contains("schema version: 2")
+    );
+}

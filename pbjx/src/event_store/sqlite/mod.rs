@@ -2,6 +2,7 @@
 //! its docs describe the schema, durability and concurrency.
 
 mod paged;
+mod schema;
 mod writer;
 
 use std::collections::HashMap;
@@ -27,30 +28,7 @@ use writer::{NewRow, Writer};
 /// The backend name used in errors and logs.
 const BACKEND: &str = "sqlite";
 
-/// The schema version written to `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS pbjx_events (
-    position    INTEGER PRIMARY KEY AUTOINCREMENT,
-    stream_id   TEXT    NOT NULL,
-    sequence    INTEGER NOT NULL,
-    occurred_at INTEGER NOT NULL,
-    event_id    TEXT    NOT NULL,
-    curie       TEXT    NOT NULL,
-    indexed     INTEGER NOT NULL,
-    json        TEXT    NOT NULL,
-    UNIQUE (stream_id, occurred_at)
-);
-CREATE INDEX IF NOT EXISTS pbjx_events_event_id ON pbjx_events (event_id);
-CREATE TABLE IF NOT EXISTS pbjx_streams (
-    stream_id     TEXT PRIMARY KEY,
-    sequence      INTEGER NOT NULL,
-    last_event_id TEXT
-) WITHOUT ROWID;
-";
-
-const ROW_COLUMNS: &str = "position, stream_id, sequence, occurred_at, json";
+const ROW_COLUMNS: &str = "position, stream_id, sequence, occurred_at, json, stream_no";
 
 /// `SQLITE_CONSTRAINT_UNIQUE`.
 const CONSTRAINT_UNIQUE: std::ffi::c_int = 2067;
@@ -126,11 +104,18 @@ pub struct PositionedEvent {
 /// An event store in a SQLite database (a file, or memory for tests). Cheap to clone (shared
 /// state).
 ///
-/// # Schema (version 1)
+/// # Schema (version 2)
 ///
 /// ```sql
+/// CREATE TABLE pbjx_streams (                        -- one head per stream
+///     stream_no     INTEGER PRIMARY KEY,             -- the stream's number in pbjx_events
+///     stream_id     TEXT    NOT NULL UNIQUE,
+///     sequence      INTEGER NOT NULL,                -- last sequence given (never reused)
+///     last_event_id TEXT                             -- last appended event still stored
+/// );
 /// CREATE TABLE pbjx_events (
 ///     position    INTEGER PRIMARY KEY AUTOINCREMENT, -- global append order, never reused
+///     stream_no   INTEGER NOT NULL,                  -- pbjx_streams.stream_no
 ///     stream_id   TEXT    NOT NULL,
 ///     sequence    INTEGER NOT NULL,                  -- gapless per stream: 1, 2, 3, ... (given
 ///                                                    -- from the head row inside the append's
@@ -140,15 +125,14 @@ pub struct PositionedEvent {
 ///     curie       TEXT    NOT NULL,
 ///     indexed     INTEGER NOT NULL,                  -- 1 when the event uses gdbots:pbjx:mixin:indexed
 ///     json        TEXT    NOT NULL,                  -- the event, pbj JSON (JS flavour)
-///     UNIQUE (stream_id, occurred_at)
+///     UNIQUE (stream_no, occurred_at)                -- slices; a number, not the id text, so
+///                                                    -- interleaved appends split fewer pages
 /// );
 /// CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);
-/// CREATE TABLE pbjx_streams (                        -- one head per stream
-///     stream_id     TEXT PRIMARY KEY,
-///     sequence      INTEGER NOT NULL,                -- last sequence given (never reused)
-///     last_event_id TEXT                             -- last appended event still stored
-/// ) WITHOUT ROWID;
 /// ```
+///
+/// A database of version 1 (the index keyed by the stream id text) is upgraded when opened,
+/// in one transaction; a database of a later version is refused.
 ///
 /// # Durability
 ///
@@ -221,6 +205,7 @@ struct RawRow {
     sequence: i64,
     occurred_at: i64,
     json: String,
+    stream_no: i64,
 }
 
 fn storage(code: Code, message: impl Into<String>) -> Error {
@@ -254,6 +239,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         sequence: row.get(2)?,
         occurred_at: row.get(3)?,
         json: row.get(4)?,
+        stream_no: row.get(5)?,
     })
 }
 
@@ -300,7 +286,7 @@ impl SqliteEventStore {
     ) -> Result<Self> {
         options.page_size = options.page_size.max(1);
         configure(&conn, &options)?;
-        create_tables(&conn)?;
+        schema::prepare(&conn)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 writer: Writer::start(conn)?,
@@ -375,23 +361,6 @@ impl SqliteEventStore {
             })) as BoxFuture<'static, _>
         }))
     }
-}
-
-fn create_tables(conn: &Connection) -> Result<()> {
-    conn.execute_batch(SCHEMA).map_err(db_err)?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(db_err)?;
-    if version == 0 {
-        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-            .map_err(db_err)?;
-    } else if version != SCHEMA_VERSION {
-        return Err(storage(
-            Code::FailedPrecondition,
-            format!("the database has schema version {version}, this build reads {SCHEMA_VERSION}"),
-        ));
-    }
-    Ok(())
 }
 
 impl Inner {
@@ -477,10 +446,10 @@ impl Inner {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
         {
-            let streams: Vec<String> = {
+            let streams: Vec<i64> = {
                 let mut stmt = tx
                     .prepare_cached(
-                        "SELECT DISTINCT stream_id FROM pbjx_events WHERE event_id = ?1",
+                        "SELECT DISTINCT stream_no FROM pbjx_events WHERE event_id = ?1",
                     )
                     .map_err(db_err)?;
                 stmt.query_map([event_id], |r| r.get(0))
@@ -499,9 +468,9 @@ impl Inner {
             let mut fix = tx
                 .prepare_cached(
                     "UPDATE pbjx_streams SET last_event_id = \
-                     (SELECT event_id FROM pbjx_events WHERE stream_id = ?1 \
+                     (SELECT event_id FROM pbjx_events WHERE stream_no = ?1 \
                       ORDER BY sequence DESC LIMIT 1) \
-                     WHERE stream_id = ?1 AND last_event_id = ?2",
+                     WHERE stream_no = ?1 AND last_event_id = ?2",
                 )
                 .map_err(db_err)?;
             for stream in &streams {
@@ -570,7 +539,7 @@ impl EventStore for SqliteEventStore {
 
     async fn create_storage(&self) -> Result<()> {
         let inner = self.inner.clone();
-        blocking(move || create_tables(&inner.writer.connection())).await
+        blocking(move || schema::prepare(&inner.writer.connection())).await
     }
 
     /// Path, SQLite version, schema version, and the settings read back from the write
@@ -681,7 +650,7 @@ impl EventStore for SqliteEventStore {
                         .map_err(db_err)?;
                     let rows = stmt
                         .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
-                            Ok((r.get::<_, String>(5)?, read_row(r)?))
+                            Ok((r.get::<_, String>(6)?, read_row(r)?))
                         })
                         .map_err(db_err)?;
                     for row in rows {
@@ -716,9 +685,11 @@ impl EventStore for SqliteEventStore {
             let count = query.count.max(1);
             let limit = i64::try_from(count).unwrap_or(i64::MAX - 1) + 1;
             let clause = if query.forward {
-                "stream_id = ?1 AND occurred_at > ?2 ORDER BY occurred_at LIMIT ?3"
+                "stream_no = (SELECT stream_no FROM pbjx_streams WHERE stream_id = ?1) \
+                 AND occurred_at > ?2 ORDER BY occurred_at LIMIT ?3"
             } else {
-                "stream_id = ?1 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT ?3"
+                "stream_no = (SELECT stream_no FROM pbjx_streams WHERE stream_id = ?1) \
+                 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT ?3"
             };
             let since = bound(query.since, if query.forward { i64::MIN } else { i64::MAX })?;
             let mut rows = inner.page(clause, params![stream.as_str(), since, limit])?;
@@ -752,8 +723,8 @@ impl EventStore for SqliteEventStore {
             let until = until.clone();
             Box::pin(blocking(move || {
                 let rows = inner.page(
-                    "stream_id = ?1 AND occurred_at > ?2 AND occurred_at < ?3 \
-                     ORDER BY occurred_at LIMIT ?4",
+                    "stream_no = (SELECT stream_no FROM pbjx_streams WHERE stream_id = ?1) \
+                     AND occurred_at > ?2 AND occurred_at < ?3 ORDER BY occurred_at LIMIT ?4",
                     params![stream.as_str(), after?, until?, inner.limit()],
                 )?;
                 let next = inner.next_cursor(&rows, |r| Ok(r.occurred_at));
@@ -763,8 +734,8 @@ impl EventStore for SqliteEventStore {
         }))
     }
 
-    /// Stream by stream (in `stream_id` order), each by `occurred_at`: keyset pages over the
-    /// `(stream_id, occurred_at)` index.
+    /// Stream by stream (in the order the streams were created), each by `occurred_at`:
+    /// keyset pages over the `(stream_no, occurred_at)` index.
     fn pipe_all_events<'a>(
         &'a self,
         since: Option<Microtime>,
@@ -772,21 +743,21 @@ impl EventStore for SqliteEventStore {
     ) -> BoxStream<'a, Result<StoredEvent>> {
         let inner = self.inner.clone();
         let bounds = bound(since, i64::MIN).and_then(|s| Ok((s, bound(until, i64::MAX)?)));
-        let start = (String::new(), i64::MIN);
-        Box::pin(Paged::new(start, move |(stream, at): (String, i64)| {
+        let start = (i64::MIN, i64::MIN);
+        Box::pin(Paged::new(start, move |(stream, at): (i64, i64)| {
             let inner = inner.clone();
             let bounds = bounds.clone();
             Box::pin(blocking(move || {
                 let (since, until) = bounds?;
                 let rows = inner.page(
-                    "(stream_id, occurred_at) > (?1, ?2) \
+                    "(stream_no, occurred_at) > (?1, ?2) \
                      AND occurred_at > ?3 AND occurred_at < ?4 \
-                     ORDER BY stream_id, occurred_at LIMIT ?5",
+                     ORDER BY stream_no, occurred_at LIMIT ?5",
                     params![stream, at, since, until, inner.limit()],
                 )?;
-                let next = inner.next_cursor(&rows, |r| (r.stream_id.clone(), r.occurred_at));
+                let next = inner.next_cursor(&rows, |r| (r.stream_no, r.occurred_at));
                 let items = rows.iter().map(|row| inner.decode(row)).collect();
-                Ok::<Page<(String, i64), StoredEvent>, Error>((items, next))
+                Ok::<Page<(i64, i64), StoredEvent>, Error>((items, next))
             })) as BoxFuture<'static, _>
         }))
     }

@@ -29,13 +29,15 @@ use crate::event_store::{Appended, ExpectedState, StreamHead, StreamId, sequence
 /// Most appends one transaction gathers.
 pub(super) const MAX_GROUP: usize = 512;
 
-const SELECT_HEAD: &str = "SELECT sequence, last_event_id FROM pbjx_streams WHERE stream_id = ?1";
+const SELECT_HEAD: &str =
+    "SELECT stream_no, sequence, last_event_id FROM pbjx_streams WHERE stream_id = ?1";
+const INSERT_HEAD: &str = "INSERT INTO pbjx_streams (stream_id, sequence, last_event_id) \
+     VALUES (?1, 0, NULL)";
+const UPDATE_HEAD: &str =
+    "UPDATE pbjx_streams SET sequence = ?2, last_event_id = ?3 WHERE stream_no = ?1";
 const INSERT_EVENT: &str = "INSERT INTO pbjx_events \
-     (stream_id, sequence, occurred_at, event_id, curie, indexed, json) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-const UPSERT_HEAD: &str = "INSERT INTO pbjx_streams (stream_id, sequence, last_event_id) \
-     VALUES (?1, ?2, ?3) ON CONFLICT (stream_id) DO UPDATE \
-     SET sequence = excluded.sequence, last_event_id = excluded.last_event_id";
+     (stream_no, stream_id, sequence, occurred_at, event_id, curie, indexed, json) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 /// An event ready to be inserted.
 pub(super) struct NewRow {
@@ -298,20 +300,24 @@ fn apply(conn: &Connection, append: &Append) -> std::result::Result<Appended, Fa
         expected,
         ..
     } = append;
-    let head = conn
+    let found = conn
         .prepare_cached(SELECT_HEAD)
         .and_then(|mut select| {
             select
                 .query_row([stream.as_str()], |r| {
-                    Ok(StreamHead {
-                        sequence: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                        last_event_id: r.get(1)?,
-                    })
+                    let head = StreamHead {
+                        sequence: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        last_event_id: r.get(2)?,
+                    };
+                    Ok((r.get::<_, i64>(0)?, head))
                 })
                 .optional()
         })
-        .map_err(|e| Failed::Dirty(db_err(e)))?
-        .unwrap_or_default();
+        .map_err(|e| Failed::Dirty(db_err(e)))?;
+    let (stream_no, head) = match found {
+        Some((stream_no, head)) => (Some(stream_no), head),
+        None => (None, StreamHead::default()),
+    };
     if !head.satisfies(expected) {
         return Err(Failed::Clean(head.mismatch(stream, expected)));
     }
@@ -330,18 +336,31 @@ fn apply(conn: &Connection, append: &Append) -> std::result::Result<Appended, Fa
         ))
     })?;
     let first_sequence = last_sequence - (rows.len() as i64 - 1);
-    insert_rows(conn, stream, rows, first_sequence).map_err(Failed::Dirty)?;
-    conn.prepare_cached(UPSERT_HEAD)
-        .and_then(|mut upsert| {
-            upsert.execute(params![stream.as_str(), last_sequence, last.event_id])
-        })
-        .map_err(|e| Failed::Dirty(db_err(e)))?;
+    let write = || -> Result<()> {
+        let stream_no = match stream_no {
+            Some(n) => n,
+            None => {
+                // A new stream: its head row gives it its number.
+                conn.prepare_cached(INSERT_HEAD)
+                    .and_then(|mut insert| insert.execute([stream.as_str()]))
+                    .map_err(db_err)?;
+                conn.last_insert_rowid()
+            }
+        };
+        insert_rows(conn, stream_no, stream, rows, first_sequence)?;
+        conn.prepare_cached(UPDATE_HEAD)
+            .and_then(|mut update| update.execute(params![stream_no, last_sequence, last.event_id]))
+            .map_err(db_err)?;
+        Ok(())
+    };
+    write().map_err(Failed::Dirty)?;
     Ok(appended)
 }
 
 /// Inserts `rows` with the sequences from `first_sequence` on.
 fn insert_rows(
     conn: &Connection,
+    stream_no: i64,
     stream: &StreamId,
     rows: &[NewRow],
     first_sequence: i64,
@@ -350,6 +369,7 @@ fn insert_rows(
     for (row, sequence) in rows.iter().zip(first_sequence..) {
         insert
             .execute(params![
+                stream_no,
                 stream.as_str(),
                 sequence,
                 row.occurred_at,

@@ -31,8 +31,8 @@ pub(super) const MAX_GROUP: usize = 512;
 
 const SELECT_HEAD: &str =
     "SELECT stream_no, sequence, last_event_id FROM pbjx_streams WHERE stream_id = ?1";
-const INSERT_HEAD: &str = "INSERT INTO pbjx_streams (stream_id, sequence, last_event_id) \
-     VALUES (?1, 0, NULL)";
+const INSERT_HEAD: &str =
+    "INSERT INTO pbjx_streams (stream_id, sequence, last_event_id) VALUES (?1, ?2, ?3)";
 const UPDATE_HEAD: &str =
     "UPDATE pbjx_streams SET sequence = ?2, last_event_id = ?3 WHERE stream_no = ?1";
 const INSERT_EVENT: &str = "INSERT INTO pbjx_events \
@@ -338,20 +338,23 @@ fn apply(conn: &Connection, append: &Append) -> std::result::Result<Appended, Fa
     let first_sequence = last_sequence - (rows.len() as i64 - 1);
     let write = || -> Result<()> {
         let stream_no = match stream_no {
-            Some(n) => n,
+            Some(n) => {
+                conn.prepare_cached(UPDATE_HEAD)
+                    .and_then(|mut update| update.execute(params![n, last_sequence, last.event_id]))
+                    .map_err(db_err)?;
+                n
+            }
             None => {
                 // A new stream: its head row gives it its number.
                 conn.prepare_cached(INSERT_HEAD)
-                    .and_then(|mut insert| insert.execute([stream.as_str()]))
+                    .and_then(|mut insert| {
+                        insert.execute(params![stream.as_str(), last_sequence, last.event_id])
+                    })
                     .map_err(db_err)?;
                 conn.last_insert_rowid()
             }
         };
-        insert_rows(conn, stream_no, stream, rows, first_sequence)?;
-        conn.prepare_cached(UPDATE_HEAD)
-            .and_then(|mut update| update.execute(params![stream_no, last_sequence, last.event_id]))
-            .map_err(db_err)?;
-        Ok(())
+        insert_rows(conn, stream_no, stream, rows, first_sequence)
     };
     write().map_err(Failed::Dirty)?;
     Ok(appended)

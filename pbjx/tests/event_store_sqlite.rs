@@ -831,12 +831,13 @@ async fn group_commit_takes_out_an_append_that_failed_while_writing() {
 }
 
 /// A database written by version 1 of the schema (the per-stream index keyed by the stream id
-/// text) is upgraded when opened: its events, sequences, etags and positions are kept, and
-/// appends go on from its heads.
+/// text) is upgraded when opened: its events, sequences, etags and positions are kept (and a
+/// deleted last position is not given again), a stream without a head gets one from its rows,
+/// and appends go on from the heads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_1_database_is_upgraded_when_opened() {
     let db = TempDb::new("v1");
-    let events = events_from(now_micros(), 3);
+    let events = events_from(now_micros(), 5);
     {
         let conn = rusqlite::Connection::open(&db.0).unwrap();
         conn.execute_batch(
@@ -861,6 +862,8 @@ async fn a_version_1_database_is_upgraded_when_opened() {
              PRAGMA user_version = 1;",
         )
         .unwrap();
+        // acme:old:1 gets events 1-3 and 5 (deleted below: sequence 4, position 5), acme:old:2
+        // (no head row) event 4.
         for (i, event) in events.iter().enumerate() {
             let at = i64::try_from(
                 pbjx::event_store::occurred_at(&**event)
@@ -868,21 +871,30 @@ async fn a_version_1_database_is_upgraded_when_opened() {
                     .as_micros(),
             )
             .unwrap();
+            let (stream, sequence) = match i {
+                3 => ("acme:old:2", 1),
+                4 => ("acme:old:1", 4),
+                _ => ("acme:old:1", i + 1),
+            };
             conn.execute(
                 "INSERT INTO pbjx_events (stream_id, sequence, occurred_at, event_id, curie, \
-                 indexed, json) VALUES ('acme:old:1', ?1, ?2, ?3, ?4, 0, ?5)",
+                 indexed, json) VALUES (?6, ?1, ?2, ?3, ?4, 0, ?5)",
                 rusqlite::params![
-                    i as i64 + 1,
+                    sequence as i64,
                     at,
                     event_id(&**event).unwrap(),
                     event.schema().curie.to_string(),
-                    event.to_json()
+                    event.to_json(),
+                    stream
                 ],
             )
             .unwrap();
         }
+        // As version 1 left a deleted last event: the head keeps its sequence, the etag moves.
+        conn.execute("DELETE FROM pbjx_events WHERE position = 5", [])
+            .unwrap();
         conn.execute(
-            "INSERT INTO pbjx_streams VALUES ('acme:old:1', 3, ?1)",
+            "INSERT INTO pbjx_streams VALUES ('acme:old:1', 4, ?1)",
             [event_id(&*events[2]).unwrap()],
         )
         .unwrap();
@@ -901,16 +913,16 @@ async fn a_version_1_database_is_upgraded_when_opened() {
             .iter()
             .map(|e| json(&e.event))
             .collect::<Vec<_>>(),
-        events.iter().map(json).collect::<Vec<_>>()
+        events[..3].iter().map(json).collect::<Vec<_>>()
     );
     assert_eq!(
         slice.events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
         [1, 2, 3]
     );
-    // The head came along: a stale expectation fails, the right one appends sequence 4.
+    // The head came along: a stale expectation fails, the right one appends sequence 5.
     let next = events_from(now_micros() + 1_000, 1);
     let err = store
-        .put_events(&stream, next.clone(), ExpectedState::Sequence(2))
+        .put_events(&stream, next.clone(), ExpectedState::Sequence(3))
         .await
         .unwrap_err();
     assert!(
@@ -918,14 +930,26 @@ async fn a_version_1_database_is_upgraded_when_opened() {
         "{err:?}"
     );
     let appended = store
-        .put_events(&stream, next, ExpectedState::Sequence(3))
+        .put_events(&stream, next, ExpectedState::Sequence(4))
         .await
         .unwrap();
-    assert_eq!(appended.last_sequence, 4);
+    assert_eq!(appended.last_sequence, 5);
+    // The stream without a head row got one: its next append is sequence 2.
+    let headless = StreamId::parse("acme:old:2").unwrap();
+    let appended = store
+        .put_events(
+            &headless,
+            events_from(now_micros() + 2_000, 1),
+            ExpectedState::Sequence(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(appended.last_sequence, 2);
     let all = collect_positioned(store.pipe_all_from(0)).await;
     assert_eq!(
         all.iter().map(|p| p.position).collect::<Vec<_>>(),
-        [1, 2, 3, 4]
+        [1, 2, 3, 4, 6, 7],
+        "position 5 (deleted before the upgrade) is not given again"
     );
     assert!(
         store

@@ -39,37 +39,24 @@ CREATE TABLE pbjx_events (
 CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);
 ";
 
-/// Version 1 → 2, in one transaction: the tables are copied into the new layout (positions,
-/// sequences, heads and the `AUTOINCREMENT` high-water mark kept, so positions are still never
-/// given twice). Version 1 gave every stream with events a head; a stream without one (not
-/// written by this store) gets one from its rows all the same.
-const UPGRADE_FROM_1: &str = "
+/// Version 1 → 2, in one transaction: the old tables are renamed, the new ones created
+/// ([`TABLES`]) and filled with [`COPY_FROM_1`].
+const RENAME_1: &str = "
 ALTER TABLE pbjx_streams RENAME TO pbjx_streams_v1;
 ALTER TABLE pbjx_events RENAME TO pbjx_events_v1;
 DROP INDEX IF EXISTS pbjx_events_event_id;
-CREATE TABLE pbjx_streams (
-    stream_no     INTEGER PRIMARY KEY,
-    stream_id     TEXT    NOT NULL UNIQUE,
-    sequence      INTEGER NOT NULL,
-    last_event_id TEXT
-);
+";
+
+/// The rows of version 1 in the tables of version 2: positions, sequences and heads are kept,
+/// and so is the `AUTOINCREMENT` high-water mark (positions are still never given twice).
+/// Version 1 gave every stream with events a head; a stream without one (not written by this
+/// store) gets one from its rows all the same.
+const COPY_FROM_1: &str = "
 INSERT INTO pbjx_streams (stream_id, sequence, last_event_id)
     SELECT stream_id, sequence, last_event_id FROM pbjx_streams_v1 ORDER BY stream_id;
 INSERT INTO pbjx_streams (stream_id, sequence, last_event_id)
     SELECT stream_id, MAX(sequence), NULL FROM pbjx_events_v1
     WHERE stream_id NOT IN (SELECT stream_id FROM pbjx_streams) GROUP BY stream_id;
-CREATE TABLE pbjx_events (
-    position    INTEGER PRIMARY KEY AUTOINCREMENT,
-    stream_no   INTEGER NOT NULL,
-    stream_id   TEXT    NOT NULL,
-    sequence    INTEGER NOT NULL,
-    occurred_at INTEGER NOT NULL,
-    event_id    TEXT    NOT NULL,
-    curie       TEXT    NOT NULL,
-    indexed     INTEGER NOT NULL,
-    json        TEXT    NOT NULL,
-    UNIQUE (stream_no, occurred_at)
-);
 INSERT INTO pbjx_events
     (position, stream_no, stream_id, sequence, occurred_at, event_id, curie, indexed, json)
     SELECT e.position, s.stream_no, e.stream_id, e.sequence, e.occurred_at, e.event_id,
@@ -84,8 +71,6 @@ INSERT INTO sqlite_sequence (name, seq)
     AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'pbjx_events');
 DROP TABLE pbjx_events_v1;
 DROP TABLE pbjx_streams_v1;
-CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);
-PRAGMA user_version = 2;
 ";
 
 /// Creates the tables of a new database, upgrades one of an earlier version, and refuses one
@@ -97,7 +82,7 @@ pub(super) fn prepare(conn: &Connection) -> Result<()> {
     let script = match version {
         VERSION => return Ok(()),
         0 => format!("{TABLES}PRAGMA user_version = {VERSION};"),
-        1 => UPGRADE_FROM_1.to_owned(),
+        1 => format!("{RENAME_1}{TABLES}{COPY_FROM_1}PRAGMA user_version = {VERSION};"),
         _ => {
             return Err(storage(
                 Code::FailedPrecondition,
@@ -134,28 +119,6 @@ pub(super) fn prepare(conn: &Connection) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// The tables as version 1 created them.
-    const VERSION_1: &str = "
-    CREATE TABLE pbjx_events (
-        position    INTEGER PRIMARY KEY AUTOINCREMENT,
-        stream_id   TEXT    NOT NULL,
-        sequence    INTEGER NOT NULL,
-        occurred_at INTEGER NOT NULL,
-        event_id    TEXT    NOT NULL,
-        curie       TEXT    NOT NULL,
-        indexed     INTEGER NOT NULL,
-        json        TEXT    NOT NULL,
-        UNIQUE (stream_id, occurred_at)
-    );
-    CREATE INDEX pbjx_events_event_id ON pbjx_events (event_id);
-    CREATE TABLE pbjx_streams (
-        stream_id     TEXT PRIMARY KEY,
-        sequence      INTEGER NOT NULL,
-        last_event_id TEXT
-    ) WITHOUT ROWID;
-    PRAGMA user_version = 1;
-    ";
-
     fn count(conn: &Connection, sql: &str) -> i64 {
         conn.query_row(sql, [], |r| r.get(0)).unwrap()
     }
@@ -172,82 +135,6 @@ mod tests {
                 "SELECT COUNT(*) FROM pragma_table_info('pbjx_events') WHERE name = 'stream_no'"
             ),
             1
-        );
-    }
-
-    #[test]
-    fn version_1_is_upgraded_keeping_rows_heads_and_the_position_high_water_mark() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(VERSION_1).unwrap();
-        for (stream, sequence, at, id) in [
-            ("acme:a", 1, 10, "e1"),
-            ("acme:b", 1, 11, "e2"),
-            ("acme:a", 2, 12, "e3"),
-            ("acme:b", 2, 13, "e4"),
-        ] {
-            conn.execute(
-                "INSERT INTO pbjx_events (stream_id, sequence, occurred_at, event_id, curie, \
-                 indexed, json) VALUES (?1, ?2, ?3, ?4, 'acme:x:event:y', 0, '{}')",
-                rusqlite::params![stream, sequence, at, id],
-            )
-            .unwrap();
-        }
-        // The last event was deleted: its position must not be given again.
-        conn.execute_batch(
-            "DELETE FROM pbjx_events WHERE event_id = 'e4';
-             INSERT INTO pbjx_streams VALUES ('acme:a', 2, 'e3'), ('acme:b', 2, 'e2');",
-        )
-        .unwrap();
-
-        prepare(&conn).unwrap();
-
-        assert_eq!(count(&conn, "PRAGMA user_version"), 2);
-        let rows: Vec<(i64, String, i64, i64)> = conn
-            .prepare(
-                "SELECT e.position, e.stream_id, e.sequence, s.stream_no FROM pbjx_events e \
-                 JOIN pbjx_streams s USING (stream_id) ORDER BY e.position",
-            )
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        let streams: Vec<i64> = rows.iter().map(|r| r.3).collect();
-        assert_eq!(
-            rows.iter()
-                .map(|r| (r.0, r.1.as_str(), r.2))
-                .collect::<Vec<_>>(),
-            [(1, "acme:a", 1), (2, "acme:b", 1), (3, "acme:a", 2)]
-        );
-        assert_eq!(streams[0], streams[2]);
-        assert_ne!(streams[0], streams[1]);
-        assert_eq!(
-            count(
-                &conn,
-                "SELECT sequence FROM pbjx_streams WHERE stream_id = 'acme:b'"
-            ),
-            2
-        );
-        conn.execute(
-            "INSERT INTO pbjx_events (stream_no, stream_id, sequence, occurred_at, event_id, \
-             curie, indexed, json) VALUES (?1, 'acme:a', 3, 14, 'e5', 'acme:x:event:y', 0, '{}')",
-            [streams[0]],
-        )
-        .unwrap();
-        assert_eq!(
-            count(
-                &conn,
-                "SELECT position FROM pbjx_events WHERE event_id = 'e5'"
-            ),
-            5,
-            "position 4 (deleted) is not given again"
-        );
-        assert_eq!(
-            count(
-                &conn,
-                "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_v1'"
-            ),
-            0
         );
     }
 

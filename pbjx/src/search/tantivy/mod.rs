@@ -11,7 +11,9 @@
 //!   scores differ (tantivy's BM25 is not Lucene's), relevance applies the same recency decay.
 //! - **Writes** are one commit per [`EventSearch::index_events`] / `delete_events` call
 //!   (all of the batch or nothing: a failed batch is rolled back); the reader is reloaded after
-//!   each commit, so a search sees every write that returned.
+//!   each commit, so a search sees every write that returned. Segments are merged in the
+//!   background by tantivy's log merge policy, with a size floor of one call's worth of
+//!   documents.
 //! - **Tenants** share one index; every document carries its tenant and every query, replace
 //!   and delete is restricted to the caller's.
 //!
@@ -254,8 +256,16 @@ impl TantivyEventSearch {
     }
 }
 
+/// Segments smaller than this many documents count as this size when the merge policy groups
+/// segments of similar size (tantivy's default is 10,000). Every `index_events` call commits a
+/// segment, typically of a few hundred to a thousand events; with the default floor, all of
+/// them and their first merges (up to 10,000 documents) fall into one level and are merged
+/// again and again. With a floor of one call's worth, eight segments of one size merge into
+/// one of the next, and each document is merged about once per level.
+const MERGE_FLOOR_DOCS: u32 = 1_000;
+
 fn open_writer(index: &Index, options: &TantivyOptions, location: &str) -> Result<IndexWriter> {
-    index
+    let writer: IndexWriter = index
         .writer_with_num_threads(options.writer_threads.max(1), options.writer_heap_bytes)
         .map_err(|e| {
             failed(
@@ -263,7 +273,11 @@ fn open_writer(index: &Index, options: &TantivyOptions, location: &str) -> Resul
                 "cannot open the index writer (in use by another process?)",
                 e,
             )
-        })
+        })?;
+    let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+    policy.set_min_layer_size(MERGE_FLOOR_DOCS);
+    writer.set_merge_policy(Box::new(policy));
+    Ok(writer)
 }
 
 /// Runs index work on tokio's blocking pool (inline without a runtime).
@@ -571,6 +585,17 @@ impl EventSearch for TantivyEventSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writer_merges_segments_with_a_floor_of_one_call() {
+        let search = TantivyEventSearch::open_in_ram(crate::registry()).unwrap();
+        let slot = search.inner.writer().unwrap();
+        let policy = format!("{:?}", slot.as_ref().unwrap().get_merge_policy());
+        assert!(
+            policy.contains(&format!("min_layer_size: {MERGE_FLOOR_DOCS}")),
+            "{policy}"
+        );
+    }
 
     #[test]
     fn an_index_of_another_layout_fails_to_open_saying_how_to_rebuild_it() {

@@ -96,14 +96,24 @@ pub(super) fn prepare(conn: &Connection) -> Result<()> {
     let prepared = conn
         .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
         .and_then(|now| {
-            if now == version {
-                conn.execute_batch(&script)
-            } else {
-                Ok(())
+            // Another process may have prepared it while this one waited for the lock.
+            let ours = now == version;
+            if ours {
+                conn.execute_batch(&script)?;
             }
+            Ok(ours)
         });
-    match prepared.and_then(|()| conn.execute_batch("COMMIT")) {
-        Ok(()) => Ok(()),
+    match prepared.and_then(|ours| conn.execute_batch("COMMIT").map(|()| ours)) {
+        Ok(ours) => {
+            if ours && version != 0 {
+                tracing::info!(
+                    from = version,
+                    to = VERSION,
+                    "upgraded the SQLite event store tables"
+                );
+            }
+            Ok(())
+        }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             Err(storage(

@@ -200,8 +200,16 @@ impl MessageData {
         name: &str,
         rule: FieldRule,
     ) -> Result<(usize, &'static Field), Error> {
-        self.writable()?;
         let i = self.index(name)?;
+        self.collection_at(i, rule)
+    }
+
+    fn collection_at(
+        &mut self,
+        i: usize,
+        rule: FieldRule,
+    ) -> Result<(usize, &'static Field), Error> {
+        self.writable()?;
         let field = self.field_at(i)?;
         if field.rule != rule {
             return Err(Error::WrongRule {
@@ -219,7 +227,17 @@ impl MessageData {
         name: &str,
         values: impl IntoIterator<Item = V>,
     ) -> Result<(), Error> {
-        let (i, field) = self.collection(name, FieldRule::Set)?;
+        let i = self.index(name)?;
+        self.add_to_set_at(i, values)
+    }
+
+    /// [`Self::add_to_set`] by field index (what generated code calls: no lookup by name).
+    pub fn add_to_set_at<V: Into<Value>>(
+        &mut self,
+        index: usize,
+        values: impl IntoIterator<Item = V>,
+    ) -> Result<(), Error> {
+        let (i, field) = self.collection_at(index, FieldRule::Set)?;
         let mut checked = Vec::new();
         for v in values {
             if let Some(v) =
@@ -247,7 +265,17 @@ impl MessageData {
         name: &str,
         values: impl IntoIterator<Item = V>,
     ) -> Result<(), Error> {
-        let (i, field) = self.collection(name, FieldRule::List)?;
+        let i = self.index(name)?;
+        self.add_to_list_at(i, values)
+    }
+
+    /// [`Self::add_to_list`] by field index (what generated code calls: no lookup by name).
+    pub fn add_to_list_at<V: Into<Value>>(
+        &mut self,
+        index: usize,
+        values: impl IntoIterator<Item = V>,
+    ) -> Result<(), Error> {
+        let (i, field) = self.collection_at(index, FieldRule::List)?;
         let mut checked = Vec::new();
         for v in values {
             if let Some(v) =
@@ -270,11 +298,22 @@ impl MessageData {
         key: &str,
         value: impl Into<Value>,
     ) -> Result<(), Error> {
-        let (i, field) = self.collection(name, FieldRule::Map)?;
+        let i = self.index(name)?;
+        self.add_to_map_at(i, key, value)
+    }
+
+    /// [`Self::add_to_map`] by field index (what generated code calls: no lookup by name).
+    pub fn add_to_map_at(
+        &mut self,
+        index: usize,
+        key: &str,
+        value: impl Into<Value>,
+    ) -> Result<(), Error> {
+        let (i, field) = self.collection_at(index, FieldRule::Map)?;
         let Some(v) = validate::normalize(field, value.into())
             .map_err(|m| Error::invalid(format!("{}.{key}", field.name), m))?
         else {
-            return self.remove_from_map(name, key);
+            return self.remove_from_map(field.name, key);
         };
         self.push_map_value(i, key.to_owned(), v);
         Ok(())

@@ -119,6 +119,36 @@ fn sets_dedupe_case_insensitively_keeping_first_position() {
 }
 
 #[test]
+fn collections_by_index_match_collections_by_name() {
+    let mut by_name = MessageData::new(&SCHEMA);
+    by_name.add_to_set("string_set", ["A", "b", "a"]).unwrap();
+    by_name.add_to_list("string_list", ["x", "x"]).unwrap();
+    by_name.add_to_map("string_map", "k", "v").unwrap();
+    let mut by_index = MessageData::new(&SCHEMA);
+    by_index.add_to_set_at(3, ["A", "b", "a"]).unwrap();
+    by_index.add_to_list_at(4, ["x", "x"]).unwrap();
+    by_index.add_to_map_at(5, "k", "v").unwrap();
+    assert_eq!(
+        pbj::codec::encode(&by_index, Flavor::Js),
+        pbj::codec::encode(&by_name, Flavor::Js)
+    );
+    // The index must name a collection of the right kind, in the schema.
+    assert!(matches!(
+        by_index.add_to_set_at(4, ["y"]),
+        Err(pbj::Error::WrongRule { .. })
+    ));
+    assert!(matches!(
+        by_index.add_to_map_at(99, "k", "v"),
+        Err(pbj::Error::UnknownField { .. })
+    ));
+    by_index.freeze();
+    assert!(matches!(
+        by_index.add_to_list_at(4, ["z"]),
+        Err(pbj::Error::Frozen { .. })
+    ));
+}
+
+#[test]
 fn frozen_messages_reject_mutation() {
     let mut m = MessageData::new(&SCHEMA);
     m.freeze();

@@ -364,7 +364,7 @@ pub fn with_{suffix}(mut self, v: {in_ty}) -> Result<Self, {pbj}::Error> {{
                 "
 /// Adds a value to {link} (a {rule}).
 pub fn add_to_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, {pbj}::Error> {{
-    self.0.{add}({name}, [{to_value}])?;
+    self.0.{add}_at({index}, [{to_value}])?;
     Ok(self)
 }}
 
@@ -381,7 +381,7 @@ pub fn remove_from_{suffix}(&mut self, v: {in_ty}) -> Result<&mut Self, {pbj}::E
                 "
 /// Puts `key -> v` in {link}.
 pub fn put_in_{suffix}(&mut self, key: &str, v: {in_ty}) -> Result<&mut Self, {pbj}::Error> {{
-    self.0.add_to_map({name}, key, {to_value})?;
+    self.0.add_to_map_at({index}, key, {to_value})?;
     Ok(self)
 }}
 

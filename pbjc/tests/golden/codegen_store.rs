@@ -572,8 +572,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<String>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0
-                        .add_to_set("tags", [::pbj::Value::String(v.into())])?;
+                    self.0.add_to_set_at(3, [::pbj::Value::String(v.into())])?;
                     Ok(self)
                 }
 
@@ -631,8 +630,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<String>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0
-                        .add_to_list("labels", [::pbj::Value::String(v.into())])?;
+                    self.0.add_to_list_at(5, [::pbj::Value::String(v.into())])?;
                     Ok(self)
                 }
 
@@ -686,7 +684,7 @@ pub mod acme {
                 /// Adds a value to [`Self::related`] (a list).
                 pub fn add_to_related(&mut self, v: ArticleV1) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .add_to_list("related", [::pbj::Value::Message(Box::new(v))])?;
+                        .add_to_list_at(7, [::pbj::Value::Message(Box::new(v))])?;
                     Ok(self)
                 }
 
@@ -1872,7 +1870,7 @@ pub mod acme {
 
                 /// Adds a value to [`Self::int_set`] (a set).
                 pub fn add_to_int_set(&mut self, v: i64) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.add_to_set("int_set", [::pbj::Value::Int(v)])?;
+                    self.0.add_to_set_at(33, [::pbj::Value::Int(v)])?;
                     Ok(self)
                 }
 
@@ -1899,7 +1897,7 @@ pub mod acme {
                     v: impl Into<String>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .add_to_list("uuid_list", [::pbj::Value::String(v.into())])?;
+                        .add_to_list_at(34, [::pbj::Value::String(v.into())])?;
                     Ok(self)
                 }
 
@@ -1931,7 +1929,7 @@ pub mod acme {
                     v: impl Into<String>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .add_to_map("string_map", key, ::pbj::Value::String(v.into()))?;
+                        .add_to_map_at(35, key, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
@@ -1961,11 +1959,8 @@ pub mod acme {
                     key: &str,
                     v: super::NodeStatus,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.add_to_map(
-                        "status_map",
-                        key,
-                        ::pbj::Value::String(v.value().to_owned()),
-                    )?;
+                    self.0
+                        .add_to_map_at(36, key, ::pbj::Value::String(v.value().to_owned()))?;
                     Ok(self)
                 }
 
@@ -1994,8 +1989,7 @@ pub mod acme {
                     &mut self,
                     v: super::Priority,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0
-                        .add_to_set("priorities", [::pbj::Value::Int(v.value())])?;
+                    self.0.add_to_set_at(37, [::pbj::Value::Int(v.value())])?;
                     Ok(self)
                 }
 

@@ -6,7 +6,7 @@
 use crate::message::{Message, MessageData};
 use crate::time::{Date, DateTime};
 use crate::typed::{Entries, FromValue, Values};
-use crate::value::{FieldValue, Value};
+use crate::value::{CompactString, FieldValue, Value};
 use crate::well_known::{DynamicField, GeoPoint, MessageRef, Microtime, NodeRef};
 
 impl MessageData {
@@ -140,7 +140,7 @@ impl MessageData {
     }
 
     /// The entries of a map field (empty when unset or of another rule).
-    pub fn get_map(&self, index: usize) -> &[(String, Value)] {
+    pub fn get_map(&self, index: usize) -> &[(CompactString, Value)] {
         self.get_at(index)
             .map(FieldValue::as_map)
             .unwrap_or_default()

@@ -101,7 +101,7 @@ pub use schema_id::{SchemaCurie, SchemaId, SchemaQName, SchemaVersion};
 pub use time::{Date, DateTime};
 pub use typed::{Entries, FromValue, Values};
 pub use types::{FieldRule, FieldType, Format, TypeFamily};
-pub use value::{FieldValue, Value};
+pub use value::{CompactString, FieldValue, Value};
 pub use well_known::{
     DynamicField, DynamicKind, DynamicValue, GeoPoint, MessageRef, Microtime, NodeRef,
 };

@@ -13,6 +13,7 @@ use crate::schema::Schema;
 use crate::text::set_key;
 use crate::types::{FieldRule, FieldType, TypeFamily};
 use crate::validate;
+use crate::value::CompactString;
 use crate::value::{FieldValue, Value};
 use crate::well_known::{MessageRef, Microtime, identifier};
 
@@ -63,7 +64,7 @@ impl MessageData {
         let mut values: Vec<Option<FieldValue>> = Vec::with_capacity(n);
         if n > 0 {
             values.push(Some(FieldValue::Single(Value::String(
-                schema.id.to_owned(),
+                CompactString::const_new(schema.id),
             ))));
             values.extend((1..n).map(|_| None));
         }
@@ -238,15 +239,7 @@ impl MessageData {
         values: impl IntoIterator<Item = V>,
     ) -> Result<(), Error> {
         let (i, field) = self.collection_at(index, FieldRule::Set)?;
-        let mut checked = Vec::new();
-        for v in values {
-            if let Some(v) =
-                validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m))?
-            {
-                checked.push(v);
-            }
-        }
-        for v in checked {
+        for v in normalize_all(field, values)? {
             self.push_set_value(i, v);
         }
         Ok(())
@@ -276,14 +269,7 @@ impl MessageData {
         values: impl IntoIterator<Item = V>,
     ) -> Result<(), Error> {
         let (i, field) = self.collection_at(index, FieldRule::List)?;
-        let mut checked = Vec::new();
-        for v in values {
-            if let Some(v) =
-                validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m))?
-            {
-                checked.push(v);
-            }
-        }
+        let checked = normalize_all(field, values)?;
         let slot = self.values[i].get_or_insert_with(|| FieldValue::List(Vec::new()));
         if let FieldValue::List(items) = slot {
             items.extend(checked);
@@ -315,11 +301,11 @@ impl MessageData {
         else {
             return self.remove_from_map(field.name, key);
         };
-        self.push_map_value(i, key.to_owned(), v);
+        self.push_map_value(i, key.into(), v);
         Ok(())
     }
 
-    pub(crate) fn push_map_value(&mut self, index: usize, key: String, value: Value) {
+    pub(crate) fn push_map_value(&mut self, index: usize, key: CompactString, value: Value) {
         let slot = self.values[index].get_or_insert_with(|| FieldValue::Map(Vec::new()));
         if let FieldValue::Map(entries) = slot {
             if let Some(e) = entries.iter_mut().find(|(k, _)| *k == key) {
@@ -519,6 +505,30 @@ impl MessageData {
 }
 
 /// Adds `value` to a set: a duplicate (same key) keeps its position and takes the new value.
+/// Normalizes every value for `field` before any is stored, so one bad value changes nothing.
+/// The first value is held outside the buffer: the one-value adds generated code makes do not
+/// allocate one.
+fn normalize_all<V: Into<Value>>(
+    field: &Field,
+    values: impl IntoIterator<Item = V>,
+) -> Result<impl Iterator<Item = Value>, Error> {
+    let normalize =
+        |v: V| validate::normalize(field, v.into()).map_err(|m| Error::invalid(field.name, m));
+    let mut values = values.into_iter();
+    let mut first = None;
+    for v in values.by_ref() {
+        if let Some(v) = normalize(v)? {
+            first = Some(v);
+            break;
+        }
+    }
+    let rest = values
+        .map(normalize)
+        .filter_map(Result::transpose)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(first.into_iter().chain(rest))
+}
+
 pub(crate) fn push_unique(items: &mut Vec<Value>, value: Value) {
     match items.iter_mut().find(|e| same_set_key(e, &value)) {
         Some(existing) => *existing = value,
@@ -687,8 +697,8 @@ fn default_value_at(field: &Field, clock: &mut Clock) -> Option<Value> {
             DefaultValue::Bool(b) => Value::Bool(b),
             DefaultValue::Int(i) => Value::Int(i),
             DefaultValue::Float(f) => Value::Float(f),
-            DefaultValue::Str(s) => Value::String(s.to_owned()),
-            DefaultValue::GenerateUuid => Value::String(identifier::generate_uuid()),
+            DefaultValue::Str(s) => Value::String(CompactString::const_new(s)),
+            DefaultValue::GenerateUuid => Value::String(identifier::generate_uuid().into()),
         });
     }
     let forced = forced_type_default(field.kind);
@@ -703,8 +713,8 @@ fn default_value_at(field: &Field, clock: &mut Clock) -> Option<Value> {
             let now = clock.now();
             Value::Microtime(Microtime::new(now.as_secs(), now.subsec_micros())?)
         }
-        FieldType::Uuid => Value::String(identifier::generate_uuid()),
-        FieldType::TimeUuid => Value::String(identifier::time_uuid_at(clock.now())),
+        FieldType::Uuid => Value::String(identifier::generate_uuid().into()),
+        FieldType::TimeUuid => Value::String(identifier::time_uuid_at(clock.now()).into()),
         t => match t.family() {
             TypeFamily::Int => Value::Int(0),
             TypeFamily::BigInt => Value::BigInt(0),

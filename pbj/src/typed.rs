@@ -16,6 +16,7 @@ use std::marker::PhantomData;
 
 use crate::message::{Message, MessageType};
 use crate::time::{Date, DateTime};
+use crate::value::CompactString;
 use crate::value::Value;
 use crate::well_known::{DynamicField, GeoPoint, MessageRef, Microtime, NodeRef};
 
@@ -42,7 +43,7 @@ macro_rules! from_value {
 }
 
 from_value!(
-    &'a str => |String| String::as_str,
+    &'a str => |String| CompactString::as_str,
     bool => |Bool| |x: &bool| *x,
     i64 => |Int| |x: &i64| *x,
     i128 => |BigInt| |x: &i128| *x,
@@ -143,13 +144,13 @@ impl<T> fmt::Debug for Values<'_, T> {
 
 /// The entries of a map field as `(key, T)`, in insertion order.
 pub struct Entries<'a, T> {
-    items: std::slice::Iter<'a, (String, Value)>,
+    items: std::slice::Iter<'a, (CompactString, Value)>,
     _as: PhantomData<fn() -> T>,
 }
 
 impl<'a, T> Entries<'a, T> {
     /// Iterates `items` as `(key, T)`.
-    pub fn new(items: &'a [(String, Value)]) -> Self {
+    pub fn new(items: &'a [(CompactString, Value)]) -> Self {
         Self {
             items: items.iter(),
             _as: PhantomData,
@@ -157,7 +158,7 @@ impl<'a, T> Entries<'a, T> {
     }
 
     /// The stored entries left to iterate, untyped.
-    pub fn as_slice(&self) -> &'a [(String, Value)] {
+    pub fn as_slice(&self) -> &'a [(CompactString, Value)] {
         self.items.as_slice()
     }
 

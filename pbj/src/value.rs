@@ -3,6 +3,11 @@
 use crate::message::Message;
 use crate::time::{Date, DateTime};
 use crate::well_known::{DynamicField, GeoPoint, MessageRef, Microtime, NodeRef};
+/// The string of [`Value::String`] (re-exported from `compact_str`): up to 24 bytes are held
+/// inline and a `&'static str` is held by reference (`CompactString::const_new`), so most field
+/// values, schema ids and enum values cost no allocation. Built from `&str`, `String`,
+/// `&String`, `Cow<str>` and `Box<str>` with `.into()`; read with `as_str()` or deref.
+pub use compact_str::CompactString;
 
 /// One value of a field (one element of a set/list/map field).
 ///
@@ -18,7 +23,14 @@ pub enum Value {
     /// `float` and `decimal`.
     Float(f64),
     /// `string`, `text`, `medium-text`, `identifier`, `string-enum`, `uuid`, `time-uuid`.
-    String(String),
+    ///
+    /// ```
+    /// use pbj::Value;
+    ///
+    /// let v = Value::String("homer".into());
+    /// assert_eq!(v.as_str(), Some("homer"));
+    /// ```
+    String(CompactString),
     /// `binary`, `blob`, `medium-blob` (raw bytes; base64 on the wire).
     Binary(Vec<u8>),
     /// `date`.
@@ -172,7 +184,7 @@ pub enum FieldValue {
     /// Ordered values.
     List(Vec<Value>),
     /// Key/value pairs in insertion order.
-    Map(Vec<(String, Value)>),
+    Map(Vec<(CompactString, Value)>),
 }
 
 impl FieldValue {
@@ -200,7 +212,7 @@ impl FieldValue {
         }
     }
     /// The entries of a map field.
-    pub fn as_map(&self) -> &[(String, Value)] {
+    pub fn as_map(&self) -> &[(CompactString, Value)] {
         match self {
             Self::Map(m) => m,
             _ => &[],
@@ -208,7 +220,7 @@ impl FieldValue {
     }
     /// Every value, whatever the rule (map values in entry order; nothing is allocated).
     pub fn values(&self) -> impl Iterator<Item = &Value> + '_ {
-        let (items, entries): (&[Value], &[(String, Value)]) = match self {
+        let (items, entries): (&[Value], &[(CompactString, Value)]) = match self {
             Self::Single(v) => (std::slice::from_ref(v), &[]),
             Self::Set(v) | Self::List(v) => (v, &[]),
             Self::Map(m) => (&[], m),
@@ -217,7 +229,7 @@ impl FieldValue {
     }
     /// Every value, mutably.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Value> + '_ {
-        let (items, entries): (&mut [Value], &mut [(String, Value)]) = match self {
+        let (items, entries): (&mut [Value], &mut [(CompactString, Value)]) = match self {
             Self::Single(v) => (std::slice::from_mut(v), &mut []),
             Self::Set(v) | Self::List(v) => (v, &mut []),
             Self::Map(m) => (&mut [], m),

@@ -252,7 +252,7 @@ pub(crate) fn describe(error: &Error) -> (Code, String, String) {
         let data = response.data();
         let text = |name: &str| {
             data.get_single(name).and_then(|v| match v {
-                pbj::Value::String(s) => Some(s.clone()),
+                pbj::Value::String(s) => Some(s.to_string()),
                 _ => None,
             })
         };

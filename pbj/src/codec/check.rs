@@ -23,7 +23,7 @@ pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, St
             if t.len() == s.len() {
                 Value::String(s)
             } else {
-                Value::String(t.to_owned())
+                Value::String(t.into())
             }
         }
         Value::Binary(b) => {
@@ -59,7 +59,7 @@ pub(crate) fn normalize_str(field: &Field, s: &str, put: impl FnOnce(Value)) -> 
         t
     };
     check_str(field, t)?;
-    put(Value::String(t.to_owned()));
+    put(Value::String(t.into()));
     Ok(())
 }
 
@@ -87,7 +87,7 @@ pub(crate) fn normalize_string(
     } else {
         s[start..start + len].to_owned()
     };
-    put(Value::String(value));
+    put(Value::String(value.into()));
     Ok(())
 }
 

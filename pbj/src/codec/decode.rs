@@ -14,7 +14,7 @@ use crate::schema_id::SchemaId;
 use crate::text::js_trim;
 use crate::time::{Date, DateTime};
 use crate::types::{FieldRule, FieldType, TypeFamily};
-use crate::value::{FieldValue, Value};
+use crate::value::{CompactString, FieldValue, Value};
 use crate::well_known::{
     DynamicField, DynamicKind, DynamicValue, GeoPoint, MessageRef, Microtime, NodeRef,
 };
@@ -294,13 +294,13 @@ impl Decoder<'_> {
                 Ok((!out.is_empty()).then_some(FieldValue::List(out)))
             }
             (FieldRule::Map, Json::Object(entries)) => {
-                let mut out: Vec<(String, Value)> = Vec::new();
+                let mut out: Vec<(CompactString, Value)> = Vec::new();
                 for (k, item) in entries {
                     let value = self.element(field, item, depth).map_err(|e| e.within(k))?;
                     match value {
                         Some(v) => match out.iter_mut().find(|(key, _)| key == k) {
                             Some(slot) => slot.1 = v,
-                            None => out.push((k.to_string(), v)),
+                            None => out.push((CompactString::from(&**k), v)),
                         },
                         None => out.retain(|(key, _)| key != k),
                     }
@@ -436,7 +436,9 @@ pub(super) fn scalar(field: &Field, json: &Json<'_>) -> Result<Value, Error> {
             };
             Value::Float(v)
         }
-        (TypeFamily::String | TypeFamily::Uuid, Json::String(s)) => Value::String(s.to_string()),
+        (TypeFamily::String | TypeFamily::Uuid, Json::String(s)) => {
+            Value::String(CompactString::from(&**s))
+        }
         (TypeFamily::Binary, Json::String(s)) => {
             let bytes = crate::codec::base64::decode(js_trim(s)).map_err(|m| bad(field, m))?;
             if std::str::from_utf8(&bytes).is_err() {

@@ -7,7 +7,7 @@ use crate::codec::{Flavor, base64};
 use crate::message::MessageData;
 use crate::number::{js_to_fixed, php_decimal, php_number, push_int, push_uint};
 use crate::types::FieldType;
-use crate::value::{FieldValue, Value};
+use crate::value::{CompactString, FieldValue, Value};
 use crate::well_known::DynamicValue;
 
 /// Where the writers put JSON: a [`String`] takes it as is; [`Nested`] takes it as the contents
@@ -108,7 +108,7 @@ pub(crate) fn write_message<O: Out>(
                 };
                 if flavor == Flavor::Js {
                     // JS objects list integer-like keys first, ascending.
-                    let mut indexed: Vec<(u32, &String, &Value)> = entries
+                    let mut indexed: Vec<(u32, &CompactString, &Value)> = entries
                         .iter()
                         .filter_map(|(k, v)| array_index(k).map(|i| (i, k, v)))
                         .collect();

@@ -54,7 +54,7 @@ impl Decoder<'_> {
                         .lenient_value(field, item, depth)
                         .map_err(|e| e.within(k))?
                     {
-                        out.push((k.to_owned(), v));
+                        out.push((k.into(), v));
                     }
                 }
                 return Ok((!out.is_empty()).then_some(FieldValue::Map(out)));
@@ -193,7 +193,7 @@ fn coerce(field: &Field, json: &Json<'_>) -> Result<Option<Value>, Error> {
                 FieldType::String | FieldType::Text | FieldType::MediumText
             ) =>
         {
-            Value::String(js::lodash_string(json).into_owned())
+            Value::String(js::lodash_string(json).into())
         }
         // identifier, string-enum, uuid, time-uuid: built from `${v}`; an identifier
         // (uuids included) cannot be blank.
@@ -202,7 +202,7 @@ fn coerce(field: &Field, json: &Json<'_>) -> Result<Option<Value>, Error> {
             if kind != FieldType::StringEnum && js_trim(&text).is_empty() {
                 return Err(bad(field, "an identifier cannot be empty"));
             }
-            Value::String(text.into_owned())
+            Value::String(text.into())
         }
         TypeFamily::Binary => {
             let text = js::trimmed_lodash_string(json);
@@ -390,8 +390,8 @@ fn dynamic_field(field: &Field, json: &Json<'_>) -> Result<DynamicField, Error> 
         (DynamicKind::Date, Value::Date(d)) => DynamicValue::Date(d),
         (DynamicKind::Float, Value::Float(f)) => DynamicValue::Float(f),
         (DynamicKind::Int, Value::Int(i)) => DynamicValue::Int(i),
-        (DynamicKind::String, Value::String(s)) => DynamicValue::String(s),
-        (DynamicKind::Text, Value::String(s)) => DynamicValue::Text(s),
+        (DynamicKind::String, Value::String(s)) => DynamicValue::String(s.into()),
+        (DynamicKind::Text, Value::String(s)) => DynamicValue::Text(s.into()),
         (_, other) => {
             return Err(bad(
                 field,

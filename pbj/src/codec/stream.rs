@@ -17,7 +17,7 @@ use crate::registry::Registry;
 use crate::schema::Schema;
 use crate::text::js_trim;
 use crate::types::{FieldRule, TypeFamily};
-use crate::value::{FieldValue, Value};
+use crate::value::{CompactString, FieldValue, Value};
 use crate::well_known::{MessageRef, Microtime, NodeRef};
 
 /// Decodes a canonical document of `schema`; `None`: use the tree decoder.
@@ -240,7 +240,7 @@ fn field_value(
             }
             p.eat_byte(b'{');
             p.ws();
-            let mut out: Vec<(String, Value)> = Vec::new();
+            let mut out: Vec<(CompactString, Value)> = Vec::new();
             if !p.eat_byte(b'}') {
                 loop {
                     if p.peek() != Some(b'"') {
@@ -262,7 +262,7 @@ fn field_value(
                     match got {
                         Some(v) => match out.iter_mut().find(|(k, _)| *k == *key) {
                             Some(entry) => entry.1 = v,
-                            None => out.push((key.into_owned(), v)),
+                            None => out.push((key.into(), v)),
                         },
                         None => out.retain(|(k, _)| *k != *key),
                     }

@@ -319,7 +319,7 @@ pub fn marshal(data: &MessageData, flavor: Flavor) -> Item {
                 FieldValue::Map(entries) => AttributeValue::M(
                     entries
                         .iter()
-                        .map(|(k, v)| (k.clone(), encode_value(v, field, flavor)))
+                        .map(|(k, v)| (k.to_string(), encode_value(v, field, flavor)))
                         .collect(),
                 ),
             };
@@ -331,7 +331,7 @@ pub fn marshal(data: &MessageData, flavor: Flavor) -> Item {
 /// The set element text (`(string)type.encode(v)`).
 fn set_element(v: &Value, field: &Field, flavor: Flavor) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Int(i) => i.to_string(),
         Value::BigInt(i) => i.to_string(),
         Value::Float(f) => float_n(*f, field.kind, field.scale, flavor),
@@ -380,7 +380,7 @@ fn date_time_string(dt: &DateTime, flavor: Flavor) -> String {
 
 fn encode_value(v: &Value, field: &Field, flavor: Flavor) -> AttributeValue {
     match v {
-        Value::String(s) => string_attr(s.clone(), flavor),
+        Value::String(s) => string_attr(s.to_string(), flavor),
         Value::Binary(b) => string_attr(base64::encode(b), flavor),
         Value::Date(d) => AttributeValue::S(d.to_string()),
         Value::DateTime(dt) => AttributeValue::S(date_time_string(dt, flavor)),
@@ -724,7 +724,7 @@ impl Decoder<'_> {
             (TypeFamily::Int, A::N(s)) => Value::Int(parse_int(field, s)?),
             (TypeFamily::BigInt, A::N(s)) => Value::BigInt(parse_big_int(field, s)?),
             (TypeFamily::Float, A::N(s)) => Value::Float(parse_float(field, s)?),
-            (TypeFamily::String | TypeFamily::Uuid, A::S(s)) => Value::String(s.clone()),
+            (TypeFamily::String | TypeFamily::Uuid, A::S(s)) => Value::String(s.as_str().into()),
             (TypeFamily::Binary, A::S(s)) => binary(
                 field,
                 base64::decode(js_trim(s)).map_err(|m| bad(field, m))?,

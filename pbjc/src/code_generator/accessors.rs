@@ -34,18 +34,22 @@ impl Access {
             .as_deref()
             .and_then(|id| ctx.enum_paths(id, from));
         match (field.kind, enum_ty) {
-            (FieldType::StringEnum, Some((ty, _))) => {
-                plain(&ty, &ty, "#::Value::String(v.value().to_owned())")
-            }
+            (FieldType::StringEnum, Some((ty, _))) => plain(
+                &ty,
+                &ty,
+                "#::Value::String(#::CompactString::const_new(v.value()))",
+            ),
             (FieldType::IntEnum, Some((ty, _))) => plain(&ty, &ty, "#::Value::Int(v.value())"),
             (kind, _) => match kind.family() {
                 TypeFamily::Bool => plain("bool", "bool", "#::Value::Bool(v)"),
                 TypeFamily::Int => plain("i64", "i64", "#::Value::Int(v)"),
                 TypeFamily::BigInt => plain("i128", "i128", "#::Value::BigInt(v)"),
                 TypeFamily::Float => plain("f64", "f64", "#::Value::Float(v)"),
-                TypeFamily::String | TypeFamily::Uuid => {
-                    plain("&str", "impl Into<String>", "#::Value::String(v.into())")
-                }
+                TypeFamily::String | TypeFamily::Uuid => plain(
+                    "&str",
+                    "impl Into<#::CompactString>",
+                    "#::Value::String(v.into())",
+                ),
                 TypeFamily::Binary => {
                     plain("&[u8]", "impl Into<Vec<u8>>", "#::Value::Binary(v.into())")
                 }

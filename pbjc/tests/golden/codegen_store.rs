@@ -233,14 +233,17 @@ pub mod acme {
             /// Sets [`Self::command_id`] (an empty value clears it).
             pub fn set_command_id(
                 &mut self,
-                v: impl Into<String>,
+                v: impl Into<::pbj::CompactString>,
             ) -> Result<&mut Self, ::pbj::Error> {
                 self.0.set_at(1, ::pbj::Value::String(v.into()))?;
                 Ok(self)
             }
 
             /// Builder form of [`Self::set_command_id`].
-            pub fn with_command_id(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+            pub fn with_command_id(
+                mut self,
+                v: impl Into<::pbj::CompactString>,
+            ) -> Result<Self, ::pbj::Error> {
                 self.set_command_id(v)?;
                 Ok(self)
             }
@@ -257,13 +260,19 @@ pub mod acme {
             }
 
             /// Sets [`Self::note`] (an empty value clears it).
-            pub fn set_note(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+            pub fn set_note(
+                &mut self,
+                v: impl Into<::pbj::CompactString>,
+            ) -> Result<&mut Self, ::pbj::Error> {
                 self.0.set_at(2, ::pbj::Value::String(v.into()))?;
                 Ok(self)
             }
 
             /// Builder form of [`Self::set_note`].
-            pub fn with_note(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+            pub fn with_note(
+                mut self,
+                v: impl Into<::pbj::CompactString>,
+            ) -> Result<Self, ::pbj::Error> {
                 self.set_note(v)?;
                 Ok(self)
             }
@@ -284,13 +293,13 @@ pub mod acme {
 
         impl PingV1Builder {
             /// Sets [`PingV1::command_id`].
-            pub fn command_id(mut self, v: impl Into<String>) -> Self {
+            pub fn command_id(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                 self.0.apply(|m| m.set_command_id(v));
                 self
             }
 
             /// Sets [`PingV1::note`].
-            pub fn note(mut self, v: impl Into<String>) -> Self {
+            pub fn note(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                 self.0.apply(|m| m.set_note(v));
                 self
             }
@@ -518,13 +527,19 @@ pub mod acme {
                 }
 
                 /// Sets [`Self::id`] (an empty value clears it).
-                pub fn set_id(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+                pub fn set_id(
+                    &mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(1, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_id`].
-                pub fn with_id(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+                pub fn with_id(
+                    mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_id(v)?;
                     Ok(self)
                 }
@@ -545,8 +560,10 @@ pub mod acme {
                     &mut self,
                     v: super::NodeStatus,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0
-                        .set_at(2, ::pbj::Value::String(v.value().to_owned()))?;
+                    self.0.set_at(
+                        2,
+                        ::pbj::Value::String(::pbj::CompactString::const_new(v.value())),
+                    )?;
                     Ok(self)
                 }
 
@@ -570,7 +587,7 @@ pub mod acme {
                 /// Adds a value to [`Self::tags`] (a set).
                 pub fn add_to_tags(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.add_to_set_at(3, [::pbj::Value::String(v.into())])?;
                     Ok(self)
@@ -579,7 +596,7 @@ pub mod acme {
                 /// Removes a value from [`Self::tags`] (case-insensitive, like the set's uniqueness).
                 pub fn remove_from_tags(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
                         .remove_from_set("tags", [::pbj::Value::String(v.into())])?;
@@ -602,14 +619,17 @@ pub mod acme {
                 /// Sets [`Self::title`] (an empty value clears it).
                 pub fn set_title(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(4, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_title`].
-                pub fn with_title(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+                pub fn with_title(
+                    mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_title(v)?;
                     Ok(self)
                 }
@@ -628,7 +648,7 @@ pub mod acme {
                 /// Adds a value to [`Self::labels`] (a list).
                 pub fn add_to_labels(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.add_to_list_at(5, [::pbj::Value::String(v.into())])?;
                     Ok(self)
@@ -637,7 +657,7 @@ pub mod acme {
                 /// Removes a value from [`Self::labels`] (every equal element).
                 pub fn remove_from_labels(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
                         .remove_from_list("labels", [::pbj::Value::String(v.into())])?;
@@ -714,7 +734,7 @@ pub mod acme {
 
             impl ArticleV1Builder {
                 /// Sets [`ArticleV1::id`].
-                pub fn id(mut self, v: impl Into<String>) -> Self {
+                pub fn id(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_id(v));
                     self
                 }
@@ -726,13 +746,16 @@ pub mod acme {
                 }
 
                 /// Adds every value to [`ArticleV1::tags`].
-                pub fn tags(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+                pub fn tags(
+                    mut self,
+                    values: impl IntoIterator<Item = impl Into<::pbj::CompactString>>,
+                ) -> Self {
                     self.0.apply_each(values, |m, v| m.add_to_tags(v));
                     self
                 }
 
                 /// Sets [`ArticleV1::title`].
-                pub fn title(mut self, v: impl Into<String>) -> Self {
+                pub fn title(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_title(v));
                     self
                 }
@@ -740,7 +763,7 @@ pub mod acme {
                 /// Adds every value to [`ArticleV1::labels`].
                 pub fn labels(
                     mut self,
-                    values: impl IntoIterator<Item = impl Into<String>>,
+                    values: impl IntoIterator<Item = impl Into<::pbj::CompactString>>,
                 ) -> Self {
                     self.0.apply_each(values, |m, v| m.add_to_labels(v));
                     self
@@ -1300,7 +1323,7 @@ pub mod acme {
                 /// Sets [`Self::a_identifier`] (an empty value clears it).
                 pub fn set_a_identifier(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(11, ::pbj::Value::String(v.into()))?;
                     Ok(self)
@@ -1309,7 +1332,7 @@ pub mod acme {
                 /// Builder form of [`Self::set_a_identifier`].
                 pub fn with_a_identifier(
                     mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<Self, ::pbj::Error> {
                     self.set_a_identifier(v)?;
                     Ok(self)
@@ -1404,7 +1427,7 @@ pub mod acme {
                 /// Sets [`Self::a_medium_text`] (an empty value clears it).
                 pub fn set_a_medium_text(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(15, ::pbj::Value::String(v.into()))?;
                     Ok(self)
@@ -1413,7 +1436,7 @@ pub mod acme {
                 /// Builder form of [`Self::set_a_medium_text`].
                 pub fn with_a_medium_text(
                     mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<Self, ::pbj::Error> {
                     self.set_a_medium_text(v)?;
                     Ok(self)
@@ -1695,14 +1718,17 @@ pub mod acme {
                 /// Sets [`Self::a_string`] (an empty value clears it).
                 pub fn set_a_string(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(26, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_string`].
-                pub fn with_a_string(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+                pub fn with_a_string(
+                    mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_string(v)?;
                     Ok(self)
                 }
@@ -1721,14 +1747,17 @@ pub mod acme {
                 /// Sets [`Self::a_text`] (an empty value clears it).
                 pub fn set_a_text(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(27, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_text`].
-                pub fn with_a_text(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+                pub fn with_a_text(
+                    mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_text(v)?;
                     Ok(self)
                 }
@@ -1747,7 +1776,7 @@ pub mod acme {
                 /// Sets [`Self::a_time_uuid`] (an empty value clears it).
                 pub fn set_a_time_uuid(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(28, ::pbj::Value::String(v.into()))?;
                     Ok(self)
@@ -1756,7 +1785,7 @@ pub mod acme {
                 /// Builder form of [`Self::set_a_time_uuid`].
                 pub fn with_a_time_uuid(
                     mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<Self, ::pbj::Error> {
                     self.set_a_time_uuid(v)?;
                     Ok(self)
@@ -1845,14 +1874,17 @@ pub mod acme {
                 /// Sets [`Self::a_uuid`] (an empty value clears it).
                 pub fn set_a_uuid(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(32, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_a_uuid`].
-                pub fn with_a_uuid(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+                pub fn with_a_uuid(
+                    mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_a_uuid(v)?;
                     Ok(self)
                 }
@@ -1894,7 +1926,7 @@ pub mod acme {
                 /// Adds a value to [`Self::uuid_list`] (a list).
                 pub fn add_to_uuid_list(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
                         .add_to_list_at(34, [::pbj::Value::String(v.into())])?;
@@ -1904,7 +1936,7 @@ pub mod acme {
                 /// Removes a value from [`Self::uuid_list`] (every equal element).
                 pub fn remove_from_uuid_list(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
                         .remove_from_list("uuid_list", [::pbj::Value::String(v.into())])?;
@@ -1926,7 +1958,7 @@ pub mod acme {
                 pub fn put_in_string_map(
                     &mut self,
                     key: &str,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
                         .add_to_map_at(35, key, ::pbj::Value::String(v.into()))?;
@@ -1959,8 +1991,11 @@ pub mod acme {
                     key: &str,
                     v: super::NodeStatus,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0
-                        .add_to_map_at(36, key, ::pbj::Value::String(v.value().to_owned()))?;
+                    self.0.add_to_map_at(
+                        36,
+                        key,
+                        ::pbj::Value::String(::pbj::CompactString::const_new(v.value())),
+                    )?;
                     Ok(self)
                 }
 
@@ -2017,14 +2052,17 @@ pub mod acme {
                 /// Sets field `type` (an empty value clears it).
                 pub fn set_type(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(38, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_type`].
-                pub fn with_type(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+                pub fn with_type(
+                    mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_type(v)?;
                     Ok(self)
                 }
@@ -2043,7 +2081,7 @@ pub mod acme {
                 /// Sets [`Self::big_string`] (an empty value clears it).
                 pub fn set_big_string(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(39, ::pbj::Value::String(v.into()))?;
                     Ok(self)
@@ -2052,7 +2090,7 @@ pub mod acme {
                 /// Builder form of [`Self::set_big_string`].
                 pub fn with_big_string(
                     mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<Self, ::pbj::Error> {
                     self.set_big_string(v)?;
                     Ok(self)
@@ -2096,14 +2134,17 @@ pub mod acme {
                 /// Sets [`Self::set_x`] (an empty value clears it).
                 pub fn set_set_x(
                     &mut self,
-                    v: impl Into<String>,
+                    v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(41, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_set_x`].
-                pub fn with_set_x(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+                pub fn with_set_x(
+                    mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_set_x(v)?;
                     Ok(self)
                 }
@@ -2120,13 +2161,19 @@ pub mod acme {
                 }
 
                 /// Sets [`Self::x_1`] (an empty value clears it).
-                pub fn set_x_1(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+                pub fn set_x_1(
+                    &mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<&mut Self, ::pbj::Error> {
                     self.0.set_at(42, ::pbj::Value::String(v.into()))?;
                     Ok(self)
                 }
 
                 /// Builder form of [`Self::set_x_1`].
-                pub fn with_x_1(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+                pub fn with_x_1(
+                    mut self,
+                    v: impl Into<::pbj::CompactString>,
+                ) -> Result<Self, ::pbj::Error> {
                     self.set_x_1(v)?;
                     Ok(self)
                 }
@@ -2207,7 +2254,7 @@ pub mod acme {
                 }
 
                 /// Sets [`EveryTypeV1::a_identifier`].
-                pub fn a_identifier(mut self, v: impl Into<String>) -> Self {
+                pub fn a_identifier(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_a_identifier(v));
                     self
                 }
@@ -2231,7 +2278,7 @@ pub mod acme {
                 }
 
                 /// Sets [`EveryTypeV1::a_medium_text`].
-                pub fn a_medium_text(mut self, v: impl Into<String>) -> Self {
+                pub fn a_medium_text(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_a_medium_text(v));
                     self
                 }
@@ -2297,19 +2344,19 @@ pub mod acme {
                 }
 
                 /// Sets [`EveryTypeV1::a_string`].
-                pub fn a_string(mut self, v: impl Into<String>) -> Self {
+                pub fn a_string(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_a_string(v));
                     self
                 }
 
                 /// Sets [`EveryTypeV1::a_text`].
-                pub fn a_text(mut self, v: impl Into<String>) -> Self {
+                pub fn a_text(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_a_text(v));
                     self
                 }
 
                 /// Sets [`EveryTypeV1::a_time_uuid`].
-                pub fn a_time_uuid(mut self, v: impl Into<String>) -> Self {
+                pub fn a_time_uuid(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_a_time_uuid(v));
                     self
                 }
@@ -2333,7 +2380,7 @@ pub mod acme {
                 }
 
                 /// Sets [`EveryTypeV1::a_uuid`].
-                pub fn a_uuid(mut self, v: impl Into<String>) -> Self {
+                pub fn a_uuid(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_a_uuid(v));
                     self
                 }
@@ -2347,7 +2394,7 @@ pub mod acme {
                 /// Adds every value to [`EveryTypeV1::uuid_list`].
                 pub fn uuid_list(
                     mut self,
-                    values: impl IntoIterator<Item = impl Into<String>>,
+                    values: impl IntoIterator<Item = impl Into<::pbj::CompactString>>,
                 ) -> Self {
                     self.0.apply_each(values, |m, v| m.add_to_uuid_list(v));
                     self
@@ -2356,7 +2403,9 @@ pub mod acme {
                 /// Puts every `(key, value)` in [`EveryTypeV1::string_map`].
                 pub fn string_map(
                     mut self,
-                    entries: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
+                    entries: impl IntoIterator<
+                        Item = (impl AsRef<str>, impl Into<::pbj::CompactString>),
+                    >,
                 ) -> Self {
                     self.0
                         .apply_each(entries, |m, (k, v)| m.put_in_string_map(k.as_ref(), v));
@@ -2383,13 +2432,13 @@ pub mod acme {
                 }
 
                 /// Sets field `type`.
-                pub fn r#type(mut self, v: impl Into<String>) -> Self {
+                pub fn r#type(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_type(v));
                     self
                 }
 
                 /// Sets [`EveryTypeV1::big_string`].
-                pub fn big_string(mut self, v: impl Into<String>) -> Self {
+                pub fn big_string(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_big_string(v));
                     self
                 }
@@ -2402,13 +2451,13 @@ pub mod acme {
                 }
 
                 /// Sets [`EveryTypeV1::set_x`].
-                pub fn set_x(mut self, v: impl Into<String>) -> Self {
+                pub fn set_x(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_set_x(v));
                     self
                 }
 
                 /// Sets [`EveryTypeV1::x_1`].
-                pub fn x_1(mut self, v: impl Into<String>) -> Self {
+                pub fn x_1(mut self, v: impl Into<::pbj::CompactString>) -> Self {
                     self.0.apply(|m| m.set_x_1(v));
                     self
                 }

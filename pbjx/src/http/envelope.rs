@@ -88,7 +88,7 @@ pub(crate) fn new_envelope() -> EnvelopeV1 {
 /// The envelope id (empty if unset).
 pub(crate) fn envelope_id(envelope: &EnvelopeV1) -> String {
     match envelope.data().get_single("envelope_id") {
-        Some(pbj::Value::String(id)) => id.clone(),
+        Some(pbj::Value::String(id)) => id.to_string(),
         _ => String::new(),
     }
 }

@@ -295,7 +295,7 @@ async fn try_handle(
                 .await
                 .map_err(|e| Failure::from_error(&e))?;
             let etag = match response.data().get_single("etag") {
-                Some(pbj::Value::String(etag)) => Some(etag.clone()),
+                Some(pbj::Value::String(etag)) => Some(etag.to_string()),
                 _ => None,
             };
             Ok(Reply::Ok {

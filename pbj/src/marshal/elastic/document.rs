@@ -40,7 +40,10 @@ pub fn to_document_value(data: &MessageData) -> JsonValue {
                         JsonValue::Array(items.iter().map(enc).collect())
                     }
                     FieldValue::Map(entries) => JsonValue::Object(
-                        entries.iter().map(|(k, v)| (k.clone(), enc(v))).collect(),
+                        entries
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), enc(v)))
+                            .collect(),
                     ),
                 };
                 (field.name.to_owned(), v)
@@ -65,7 +68,7 @@ fn encode(v: &Value, kind: FieldType, scale: u8) -> JsonValue {
         Value::BigInt(i) => JsonValue::String(i.to_string()),
         Value::Float(f) if kind == FieldType::Decimal => float(php_decimal(*f, scale)),
         Value::Float(f) => float(*f),
-        Value::String(s) => JsonValue::String(s.clone()),
+        Value::String(s) => JsonValue::String(s.to_string()),
         Value::Binary(b) => JsonValue::String(base64::encode(b)),
         Value::Date(d) => JsonValue::String(d.to_string()),
         Value::DateTime(dt) => JsonValue::String(dt.to_php_string()),

@@ -227,13 +227,19 @@ impl PingV1 {
     }
 
     /// Sets [`Self::command_id`] (an empty value clears it).
-    pub fn set_command_id(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+    pub fn set_command_id(
+        &mut self,
+        v: impl Into<::pbj::CompactString>,
+    ) -> Result<&mut Self, ::pbj::Error> {
         self.0.set_at(1, ::pbj::Value::String(v.into()))?;
         Ok(self)
     }
 
     /// Builder form of [`Self::set_command_id`].
-    pub fn with_command_id(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+    pub fn with_command_id(
+        mut self,
+        v: impl Into<::pbj::CompactString>,
+    ) -> Result<Self, ::pbj::Error> {
         self.set_command_id(v)?;
         Ok(self)
     }
@@ -250,13 +256,16 @@ impl PingV1 {
     }
 
     /// Sets [`Self::note`] (an empty value clears it).
-    pub fn set_note(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+    pub fn set_note(
+        &mut self,
+        v: impl Into<::pbj::CompactString>,
+    ) -> Result<&mut Self, ::pbj::Error> {
         self.0.set_at(2, ::pbj::Value::String(v.into()))?;
         Ok(self)
     }
 
     /// Builder form of [`Self::set_note`].
-    pub fn with_note(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+    pub fn with_note(mut self, v: impl Into<::pbj::CompactString>) -> Result<Self, ::pbj::Error> {
         self.set_note(v)?;
         Ok(self)
     }
@@ -277,13 +286,13 @@ pub struct PingV1Builder(::pbj::Builder<PingV1>);
 
 impl PingV1Builder {
     /// Sets [`PingV1::command_id`].
-    pub fn command_id(mut self, v: impl Into<String>) -> Self {
+    pub fn command_id(mut self, v: impl Into<::pbj::CompactString>) -> Self {
         self.0.apply(|m| m.set_command_id(v));
         self
     }
 
     /// Sets [`PingV1::note`].
-    pub fn note(mut self, v: impl Into<String>) -> Self {
+    pub fn note(mut self, v: impl Into<::pbj::CompactString>) -> Self {
         self.0.apply(|m| m.set_note(v));
         self
     }
@@ -537,13 +546,16 @@ pub mod node {
         }
 
         /// Sets [`Self::id`] (an empty value clears it).
-        pub fn set_id(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_id(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(1, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_id`].
-        pub fn with_id(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_id(mut self, v: impl Into<::pbj::CompactString>) -> Result<Self, ::pbj::Error> {
             self.set_id(v)?;
             Ok(self)
         }
@@ -561,8 +573,10 @@ pub mod node {
 
         /// Sets [`Self::status`] (an empty value clears it).
         pub fn set_status(&mut self, v: super::NodeStatus) -> Result<&mut Self, ::pbj::Error> {
-            self.0
-                .set_at(2, ::pbj::Value::String(v.value().to_owned()))?;
+            self.0.set_at(
+                2,
+                ::pbj::Value::String(::pbj::CompactString::const_new(v.value())),
+            )?;
             Ok(self)
         }
 
@@ -584,7 +598,10 @@ pub mod node {
         }
 
         /// Adds a value to [`Self::tags`] (a set).
-        pub fn add_to_tags(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn add_to_tags(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.add_to_set_at(3, [::pbj::Value::String(v.into())])?;
             Ok(self)
         }
@@ -592,7 +609,7 @@ pub mod node {
         /// Removes a value from [`Self::tags`] (case-insensitive, like the set's uniqueness).
         pub fn remove_from_tags(
             &mut self,
-            v: impl Into<String>,
+            v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0
                 .remove_from_set("tags", [::pbj::Value::String(v.into())])?;
@@ -613,13 +630,19 @@ pub mod node {
         }
 
         /// Sets [`Self::title`] (an empty value clears it).
-        pub fn set_title(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_title(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(4, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_title`].
-        pub fn with_title(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_title(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_title(v)?;
             Ok(self)
         }
@@ -636,7 +659,10 @@ pub mod node {
         }
 
         /// Adds a value to [`Self::labels`] (a list).
-        pub fn add_to_labels(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn add_to_labels(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.add_to_list_at(5, [::pbj::Value::String(v.into())])?;
             Ok(self)
         }
@@ -644,7 +670,7 @@ pub mod node {
         /// Removes a value from [`Self::labels`] (every equal element).
         pub fn remove_from_labels(
             &mut self,
-            v: impl Into<String>,
+            v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0
                 .remove_from_list("labels", [::pbj::Value::String(v.into())])?;
@@ -715,7 +741,7 @@ pub mod node {
 
     impl ArticleV1Builder {
         /// Sets [`ArticleV1::id`].
-        pub fn id(mut self, v: impl Into<String>) -> Self {
+        pub fn id(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_id(v));
             self
         }
@@ -727,19 +753,25 @@ pub mod node {
         }
 
         /// Adds every value to [`ArticleV1::tags`].
-        pub fn tags(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        pub fn tags(
+            mut self,
+            values: impl IntoIterator<Item = impl Into<::pbj::CompactString>>,
+        ) -> Self {
             self.0.apply_each(values, |m, v| m.add_to_tags(v));
             self
         }
 
         /// Sets [`ArticleV1::title`].
-        pub fn title(mut self, v: impl Into<String>) -> Self {
+        pub fn title(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_title(v));
             self
         }
 
         /// Adds every value to [`ArticleV1::labels`].
-        pub fn labels(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        pub fn labels(
+            mut self,
+            values: impl IntoIterator<Item = impl Into<::pbj::CompactString>>,
+        ) -> Self {
             self.0.apply_each(values, |m, v| m.add_to_labels(v));
             self
         }
@@ -1305,14 +1337,17 @@ pub mod node {
         /// Sets [`Self::a_identifier`] (an empty value clears it).
         pub fn set_a_identifier(
             &mut self,
-            v: impl Into<String>,
+            v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(11, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_a_identifier`].
-        pub fn with_a_identifier(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_a_identifier(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_a_identifier(v)?;
             Ok(self)
         }
@@ -1403,14 +1438,17 @@ pub mod node {
         /// Sets [`Self::a_medium_text`] (an empty value clears it).
         pub fn set_a_medium_text(
             &mut self,
-            v: impl Into<String>,
+            v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(15, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_a_medium_text`].
-        pub fn with_a_medium_text(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_a_medium_text(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_a_medium_text(v)?;
             Ok(self)
         }
@@ -1671,13 +1709,19 @@ pub mod node {
         }
 
         /// Sets [`Self::a_string`] (an empty value clears it).
-        pub fn set_a_string(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_a_string(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(26, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_a_string`].
-        pub fn with_a_string(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_a_string(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_a_string(v)?;
             Ok(self)
         }
@@ -1694,13 +1738,19 @@ pub mod node {
         }
 
         /// Sets [`Self::a_text`] (an empty value clears it).
-        pub fn set_a_text(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_a_text(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(27, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_a_text`].
-        pub fn with_a_text(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_a_text(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_a_text(v)?;
             Ok(self)
         }
@@ -1717,13 +1767,19 @@ pub mod node {
         }
 
         /// Sets [`Self::a_time_uuid`] (an empty value clears it).
-        pub fn set_a_time_uuid(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_a_time_uuid(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(28, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_a_time_uuid`].
-        pub fn with_a_time_uuid(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_a_time_uuid(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_a_time_uuid(v)?;
             Ok(self)
         }
@@ -1809,13 +1865,19 @@ pub mod node {
         }
 
         /// Sets [`Self::a_uuid`] (an empty value clears it).
-        pub fn set_a_uuid(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_a_uuid(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(32, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_a_uuid`].
-        pub fn with_a_uuid(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_a_uuid(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_a_uuid(v)?;
             Ok(self)
         }
@@ -1857,7 +1919,7 @@ pub mod node {
         /// Adds a value to [`Self::uuid_list`] (a list).
         pub fn add_to_uuid_list(
             &mut self,
-            v: impl Into<String>,
+            v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0
                 .add_to_list_at(34, [::pbj::Value::String(v.into())])?;
@@ -1867,7 +1929,7 @@ pub mod node {
         /// Removes a value from [`Self::uuid_list`] (every equal element).
         pub fn remove_from_uuid_list(
             &mut self,
-            v: impl Into<String>,
+            v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0
                 .remove_from_list("uuid_list", [::pbj::Value::String(v.into())])?;
@@ -1889,7 +1951,7 @@ pub mod node {
         pub fn put_in_string_map(
             &mut self,
             key: &str,
-            v: impl Into<String>,
+            v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0
                 .add_to_map_at(35, key, ::pbj::Value::String(v.into()))?;
@@ -1919,8 +1981,11 @@ pub mod node {
             key: &str,
             v: super::NodeStatus,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0
-                .add_to_map_at(36, key, ::pbj::Value::String(v.value().to_owned()))?;
+            self.0.add_to_map_at(
+                36,
+                key,
+                ::pbj::Value::String(::pbj::CompactString::const_new(v.value())),
+            )?;
             Ok(self)
         }
 
@@ -1969,13 +2034,19 @@ pub mod node {
         }
 
         /// Sets field `type` (an empty value clears it).
-        pub fn set_type(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_type(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(38, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_type`].
-        pub fn with_type(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_type(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_type(v)?;
             Ok(self)
         }
@@ -1992,13 +2063,19 @@ pub mod node {
         }
 
         /// Sets [`Self::big_string`] (an empty value clears it).
-        pub fn set_big_string(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_big_string(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(39, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_big_string`].
-        pub fn with_big_string(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_big_string(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_big_string(v)?;
             Ok(self)
         }
@@ -2039,13 +2116,19 @@ pub mod node {
         }
 
         /// Sets [`Self::set_x`] (an empty value clears it).
-        pub fn set_set_x(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_set_x(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(41, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_set_x`].
-        pub fn with_set_x(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_set_x(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_set_x(v)?;
             Ok(self)
         }
@@ -2062,13 +2145,19 @@ pub mod node {
         }
 
         /// Sets [`Self::x_1`] (an empty value clears it).
-        pub fn set_x_1(&mut self, v: impl Into<String>) -> Result<&mut Self, ::pbj::Error> {
+        pub fn set_x_1(
+            &mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<&mut Self, ::pbj::Error> {
             self.0.set_at(42, ::pbj::Value::String(v.into()))?;
             Ok(self)
         }
 
         /// Builder form of [`Self::set_x_1`].
-        pub fn with_x_1(mut self, v: impl Into<String>) -> Result<Self, ::pbj::Error> {
+        pub fn with_x_1(
+            mut self,
+            v: impl Into<::pbj::CompactString>,
+        ) -> Result<Self, ::pbj::Error> {
             self.set_x_1(v)?;
             Ok(self)
         }
@@ -2149,7 +2238,7 @@ pub mod node {
         }
 
         /// Sets [`EveryTypeV1::a_identifier`].
-        pub fn a_identifier(mut self, v: impl Into<String>) -> Self {
+        pub fn a_identifier(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_a_identifier(v));
             self
         }
@@ -2173,7 +2262,7 @@ pub mod node {
         }
 
         /// Sets [`EveryTypeV1::a_medium_text`].
-        pub fn a_medium_text(mut self, v: impl Into<String>) -> Self {
+        pub fn a_medium_text(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_a_medium_text(v));
             self
         }
@@ -2239,19 +2328,19 @@ pub mod node {
         }
 
         /// Sets [`EveryTypeV1::a_string`].
-        pub fn a_string(mut self, v: impl Into<String>) -> Self {
+        pub fn a_string(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_a_string(v));
             self
         }
 
         /// Sets [`EveryTypeV1::a_text`].
-        pub fn a_text(mut self, v: impl Into<String>) -> Self {
+        pub fn a_text(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_a_text(v));
             self
         }
 
         /// Sets [`EveryTypeV1::a_time_uuid`].
-        pub fn a_time_uuid(mut self, v: impl Into<String>) -> Self {
+        pub fn a_time_uuid(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_a_time_uuid(v));
             self
         }
@@ -2275,7 +2364,7 @@ pub mod node {
         }
 
         /// Sets [`EveryTypeV1::a_uuid`].
-        pub fn a_uuid(mut self, v: impl Into<String>) -> Self {
+        pub fn a_uuid(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_a_uuid(v));
             self
         }
@@ -2287,7 +2376,10 @@ pub mod node {
         }
 
         /// Adds every value to [`EveryTypeV1::uuid_list`].
-        pub fn uuid_list(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        pub fn uuid_list(
+            mut self,
+            values: impl IntoIterator<Item = impl Into<::pbj::CompactString>>,
+        ) -> Self {
             self.0.apply_each(values, |m, v| m.add_to_uuid_list(v));
             self
         }
@@ -2295,7 +2387,7 @@ pub mod node {
         /// Puts every `(key, value)` in [`EveryTypeV1::string_map`].
         pub fn string_map(
             mut self,
-            entries: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
+            entries: impl IntoIterator<Item = (impl AsRef<str>, impl Into<::pbj::CompactString>)>,
         ) -> Self {
             self.0
                 .apply_each(entries, |m, (k, v)| m.put_in_string_map(k.as_ref(), v));
@@ -2319,13 +2411,13 @@ pub mod node {
         }
 
         /// Sets field `type`.
-        pub fn r#type(mut self, v: impl Into<String>) -> Self {
+        pub fn r#type(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_type(v));
             self
         }
 
         /// Sets [`EveryTypeV1::big_string`].
-        pub fn big_string(mut self, v: impl Into<String>) -> Self {
+        pub fn big_string(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_big_string(v));
             self
         }
@@ -2338,13 +2430,13 @@ pub mod node {
         }
 
         /// Sets [`EveryTypeV1::set_x`].
-        pub fn set_x(mut self, v: impl Into<String>) -> Self {
+        pub fn set_x(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_set_x(v));
             self
         }
 
         /// Sets [`EveryTypeV1::x_1`].
-        pub fn x_1(mut self, v: impl Into<String>) -> Self {
+        pub fn x_1(mut self, v: impl Into<::pbj::CompactString>) -> Self {
             self.0.apply(|m| m.set_x_1(v));
             self
         }

@@ -80,6 +80,17 @@ impl Clone for Value {
 }
 
 impl Value {
+    /// A string value. Kept out of line, so the string setters pbjc generates share one copy
+    /// of the conversion per argument type instead of inlining it each.
+    ///
+    /// ```
+    /// assert_eq!(pbj::Value::string("homer").as_str(), Some("homer"));
+    /// ```
+    #[inline(never)]
+    pub fn string(s: impl Into<CompactString>) -> Self {
+        Self::String(s.into())
+    }
+
     /// The string, if this is a string-like value.
     pub fn as_str(&self) -> Option<&str> {
         match self {

@@ -45,11 +45,9 @@ impl Access {
                 TypeFamily::Int => plain("i64", "i64", "#::Value::Int(v)"),
                 TypeFamily::BigInt => plain("i128", "i128", "#::Value::BigInt(v)"),
                 TypeFamily::Float => plain("f64", "f64", "#::Value::Float(v)"),
-                TypeFamily::String | TypeFamily::Uuid => plain(
-                    "&str",
-                    "impl Into<#::CompactString>",
-                    "#::Value::String(v.into())",
-                ),
+                TypeFamily::String | TypeFamily::Uuid => {
+                    plain("&str", "impl Into<#::CompactString>", "#::Value::string(v)")
+                }
                 TypeFamily::Binary => {
                     plain("&[u8]", "impl Into<Vec<u8>>", "#::Value::Binary(v.into())")
                 }

@@ -235,7 +235,7 @@ pub mod acme {
                 &mut self,
                 v: impl Into<::pbj::CompactString>,
             ) -> Result<&mut Self, ::pbj::Error> {
-                self.0.set_at(1, ::pbj::Value::String(v.into()))?;
+                self.0.set_at(1, ::pbj::Value::string(v))?;
                 Ok(self)
             }
 
@@ -264,7 +264,7 @@ pub mod acme {
                 &mut self,
                 v: impl Into<::pbj::CompactString>,
             ) -> Result<&mut Self, ::pbj::Error> {
-                self.0.set_at(2, ::pbj::Value::String(v.into()))?;
+                self.0.set_at(2, ::pbj::Value::string(v))?;
                 Ok(self)
             }
 
@@ -531,7 +531,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(1, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(1, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -589,7 +589,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.add_to_set_at(3, [::pbj::Value::String(v.into())])?;
+                    self.0.add_to_set_at(3, [::pbj::Value::string(v)])?;
                     Ok(self)
                 }
 
@@ -598,8 +598,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0
-                        .remove_from_set("tags", [::pbj::Value::String(v.into())])?;
+                    self.0.remove_from_set("tags", [::pbj::Value::string(v)])?;
                     Ok(self)
                 }
 
@@ -621,7 +620,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(4, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(4, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -650,7 +649,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.add_to_list_at(5, [::pbj::Value::String(v.into())])?;
+                    self.0.add_to_list_at(5, [::pbj::Value::string(v)])?;
                     Ok(self)
                 }
 
@@ -660,7 +659,7 @@ pub mod acme {
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .remove_from_list("labels", [::pbj::Value::String(v.into())])?;
+                        .remove_from_list("labels", [::pbj::Value::string(v)])?;
                     Ok(self)
                 }
 
@@ -1325,7 +1324,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(11, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(11, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -1429,7 +1428,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(15, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(15, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -1720,7 +1719,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(26, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(26, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -1749,7 +1748,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(27, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(27, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -1778,7 +1777,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(28, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(28, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -1876,7 +1875,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(32, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(32, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -1928,8 +1927,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0
-                        .add_to_list_at(34, [::pbj::Value::String(v.into())])?;
+                    self.0.add_to_list_at(34, [::pbj::Value::string(v)])?;
                     Ok(self)
                 }
 
@@ -1939,7 +1937,7 @@ pub mod acme {
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
                     self.0
-                        .remove_from_list("uuid_list", [::pbj::Value::String(v.into())])?;
+                        .remove_from_list("uuid_list", [::pbj::Value::string(v)])?;
                     Ok(self)
                 }
 
@@ -1960,8 +1958,7 @@ pub mod acme {
                     key: &str,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0
-                        .add_to_map_at(35, key, ::pbj::Value::String(v.into()))?;
+                    self.0.add_to_map_at(35, key, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -2054,7 +2051,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(38, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(38, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -2083,7 +2080,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(39, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(39, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -2136,7 +2133,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(41, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(41, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 
@@ -2165,7 +2162,7 @@ pub mod acme {
                     &mut self,
                     v: impl Into<::pbj::CompactString>,
                 ) -> Result<&mut Self, ::pbj::Error> {
-                    self.0.set_at(42, ::pbj::Value::String(v.into()))?;
+                    self.0.set_at(42, ::pbj::Value::string(v))?;
                     Ok(self)
                 }
 

@@ -231,7 +231,7 @@ impl PingV1 {
         &mut self,
         v: impl Into<::pbj::CompactString>,
     ) -> Result<&mut Self, ::pbj::Error> {
-        self.0.set_at(1, ::pbj::Value::String(v.into()))?;
+        self.0.set_at(1, ::pbj::Value::string(v))?;
         Ok(self)
     }
 
@@ -260,7 +260,7 @@ impl PingV1 {
         &mut self,
         v: impl Into<::pbj::CompactString>,
     ) -> Result<&mut Self, ::pbj::Error> {
-        self.0.set_at(2, ::pbj::Value::String(v.into()))?;
+        self.0.set_at(2, ::pbj::Value::string(v))?;
         Ok(self)
     }
 
@@ -550,7 +550,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(1, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(1, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -602,7 +602,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.add_to_set_at(3, [::pbj::Value::String(v.into())])?;
+            self.0.add_to_set_at(3, [::pbj::Value::string(v)])?;
             Ok(self)
         }
 
@@ -611,8 +611,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0
-                .remove_from_set("tags", [::pbj::Value::String(v.into())])?;
+            self.0.remove_from_set("tags", [::pbj::Value::string(v)])?;
             Ok(self)
         }
 
@@ -634,7 +633,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(4, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(4, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -663,7 +662,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.add_to_list_at(5, [::pbj::Value::String(v.into())])?;
+            self.0.add_to_list_at(5, [::pbj::Value::string(v)])?;
             Ok(self)
         }
 
@@ -673,7 +672,7 @@ pub mod node {
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0
-                .remove_from_list("labels", [::pbj::Value::String(v.into())])?;
+                .remove_from_list("labels", [::pbj::Value::string(v)])?;
             Ok(self)
         }
 
@@ -1339,7 +1338,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(11, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(11, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -1440,7 +1439,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(15, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(15, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -1713,7 +1712,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(26, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(26, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -1742,7 +1741,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(27, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(27, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -1771,7 +1770,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(28, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(28, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -1869,7 +1868,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(32, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(32, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -1921,8 +1920,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0
-                .add_to_list_at(34, [::pbj::Value::String(v.into())])?;
+            self.0.add_to_list_at(34, [::pbj::Value::string(v)])?;
             Ok(self)
         }
 
@@ -1932,7 +1930,7 @@ pub mod node {
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
             self.0
-                .remove_from_list("uuid_list", [::pbj::Value::String(v.into())])?;
+                .remove_from_list("uuid_list", [::pbj::Value::string(v)])?;
             Ok(self)
         }
 
@@ -1953,8 +1951,7 @@ pub mod node {
             key: &str,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0
-                .add_to_map_at(35, key, ::pbj::Value::String(v.into()))?;
+            self.0.add_to_map_at(35, key, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -2038,7 +2035,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(38, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(38, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -2067,7 +2064,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(39, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(39, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -2120,7 +2117,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(41, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(41, ::pbj::Value::string(v))?;
             Ok(self)
         }
 
@@ -2149,7 +2146,7 @@ pub mod node {
             &mut self,
             v: impl Into<::pbj::CompactString>,
         ) -> Result<&mut Self, ::pbj::Error> {
-            self.0.set_at(42, ::pbj::Value::String(v.into()))?;
+            self.0.set_at(42, ::pbj::Value::string(v))?;
             Ok(self)
         }
 

@@ -16,8 +16,7 @@ use std::marker::PhantomData;
 
 use crate::message::{Message, MessageType};
 use crate::time::{Date, DateTime};
-use crate::value::CompactString;
-use crate::value::Value;
+use crate::value::{CompactString, Value};
 use crate::well_known::{DynamicField, GeoPoint, MessageRef, Microtime, NodeRef};
 
 /// Reads one stored [`Value`] as `Self` (`None` when the value holds another kind).

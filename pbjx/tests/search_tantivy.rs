@@ -1,5 +1,6 @@
 //! [`TantivyEventSearch`]: the shared conformance suite (in memory and on disk), durability
-//! across reopening, and the exchange wiring (indexer subscriber, search request handler).
+//! across reopening and across a killed writer (the translog), and the exchange wiring
+//! (indexer subscriber, search request handler).
 #![cfg(feature = "search-tantivy")]
 
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use pbjx::Pbjx;
 use pbjx::pbj::{Message, Value};
 use pbjx::schemas::gdbots::pbjx::event::{EventExecutionFailedV1, HealthCheckedV1};
 use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
-use pbjx::search::tantivy::TantivyEventSearch;
+use pbjx::search::tantivy::{TantivyEventSearch, TantivyOptions};
 use pbjx::search::{EventSearch, SearchContext, indexer};
 use pbjx::testkit::search::{self as conformance, Ask};
 
@@ -187,4 +188,102 @@ async fn queries_on_the_event_time_paths() {
         let ids: Vec<String> = want.iter().take(100).map(|r| r.id.clone()).collect();
         assert_eq!(found.ids, ids, "{q}");
     }
+}
+
+const KILL_DIR: &str = "PBJX_TANTIVY_CHILD_DIR";
+const KILL_REPORT: &str = "child acked: ";
+
+/// A process indexing batches (never committing: everything waits in the translog) is
+/// killed (SIGKILL); reopening the folder replays the log, and every event of every
+/// acknowledged batch is found by its id.
+#[test]
+fn a_killed_writer_loses_no_acknowledged_batch() {
+    if let Some(dir) = std::env::var_os(KILL_DIR) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let options = TantivyOptions::default().with_commit_every_docs(usize::MAX);
+            let search = TantivyEventSearch::open_with(&dir, pbjx::registry(), options).unwrap();
+            let ctx = SearchContext::default().with_tenant_id("kill");
+            for batch in 0.. {
+                let events: Vec<Arc<dyn Message>> = (0..25)
+                    .map(|i| {
+                        let mut e = EventExecutionFailedV1::new();
+                        let text = format!("batch {batch} item {i}");
+                        e.data_mut().set("error_message", text).unwrap();
+                        e.freeze();
+                        Arc::new(e) as Arc<dyn Message>
+                    })
+                    .collect();
+                search.index_events(&events, &ctx).await.unwrap();
+                let ids: Vec<String> = events
+                    .iter()
+                    .map(|e| pbjx::event_store::event_id(&**e).unwrap().to_owned())
+                    .collect();
+                println!("\n{KILL_REPORT}{}", ids.join(","));
+            }
+        });
+        return;
+    }
+    use std::io::{BufRead, BufReader};
+    let dir = TempDir::new("kill");
+    let mut process = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_killed_writer_loses_no_acknowledged_batch",
+            "--nocapture",
+        ])
+        .env(KILL_DIR, &dir.0)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+    let mut acked: Vec<String> = Vec::new();
+    let mut record = |line: &str| match line.strip_prefix(KILL_REPORT) {
+        Some(ids) => {
+            acked.extend(ids.split(',').map(str::to_owned));
+            true
+        }
+        None => false,
+    };
+    let mut batches = 0;
+    for line in lines.by_ref() {
+        if record(&line.unwrap()) {
+            batches += 1;
+            if batches == 8 {
+                break;
+            }
+        }
+    }
+    process.kill().unwrap(); // SIGKILL
+    assert!(!process.wait().unwrap().success(), "the child was killed");
+    for line in lines {
+        record(&line.unwrap());
+    }
+    assert!(acked.len() >= 8 * 25, "{} events acknowledged", acked.len());
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let search = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap();
+        // Replayed and committed while opening.
+        assert!(
+            search.num_docs() >= acked.len() as u64,
+            "{} documents",
+            search.num_docs()
+        );
+        let ctx = SearchContext::default().with_tenant_id("kill");
+        for id in &acked {
+            let found = conformance::find(&search, &ctx, &Ask::q(&format!("event_id:\"{id}\"")))
+                .await
+                .unwrap();
+            assert_eq!(
+                found.ids,
+                std::slice::from_ref(id),
+                "acknowledged event {id}"
+            );
+        }
+    });
 }

@@ -524,6 +524,12 @@ pub async fn check_tenant_isolation(search: &dyn EventSearch) {
     load_rows(search, &a, &rows).await;
     assert_eq!(find(search, &a, &Ask::q("")).await.expect("a").total, 30);
     assert_eq!(find(search, &b, &Ask::q("")).await.expect("b").total, 0);
+    // An event is found by its id, by its own tenant only.
+    let q = format!("event_id:\"{}\"", rows[7].id);
+    let found = find(search, &a, &Ask::q(&q)).await.expect("a by id");
+    assert_eq!(found.ids, [rows[7].id.clone()], "[{}] {q}", search.name());
+    let found = find(search, &b, &Ask::q(&q)).await.expect("b by id");
+    assert_eq!(found.total, 0, "[{}] {q} as tenant b", search.name());
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     search.delete_events(&ids, &b).await.expect("delete as b");
     assert_eq!(

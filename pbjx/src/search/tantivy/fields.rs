@@ -11,8 +11,9 @@
 //! `_tenant`, `_key` (tenant + event id, for replacing and deleting) and `_json` (the stored
 //! event, as pbj JSON: hits decode with pbj's own decoder, the fastest way back to a
 //! message). Unique values cost the most to index (each is a term of its own in every
-//! segment and merge), so the event id is indexed once in `exact` and once in `_key`, and
-//! the time not at all.
+//! segment and merge, and these dominate the cost of writing segments), so the event id is
+//! indexed only in `_key` (queries on `event_id` go there, with the caller's tenant) and the
+//! time not at all.
 
 use std::collections::BTreeMap;
 
@@ -51,6 +52,8 @@ pub(crate) struct Fields {
 
 /// Field names.
 pub(crate) const OCCURRED_AT: &str = "occurred_at";
+/// The path of the event id, indexed only as part of `_key`.
+pub(crate) const EVENT_ID: &str = "event_id";
 const TEXT: &str = "text";
 const EXACT: &str = "exact";
 /// The stored pbj JSON of the event. Indexes of earlier builds stored the Elasticsearch
@@ -242,7 +245,7 @@ impl<'a> DocumentBuilder<'a> {
         fields: &Fields,
         tenant: &str,
         event: &EventDocument,
-        json: String,
+        json: &str,
     ) -> TantivyDocument {
         if let Value::Object(map) = &event.document {
             for (name, value) in map {
@@ -301,6 +304,8 @@ impl<'a> DocumentBuilder<'a> {
                     // The event's time is the `occurred_at` field (queries on both paths go
                     // there): indexing it again here would only add a unique term per event.
                     _ if is_event_time(path) => {}
+                    // Likewise the event id: a unique term per event, already in `_key`.
+                    _ if path == EVENT_ID => {}
                     _ => {
                         if let Some(v) = exact_value(kind, leaf) {
                             self.exact.entry(path.to_owned()).or_default().push(v);

@@ -9,11 +9,14 @@
 //! - **Queries** are the Elasticsearch body of [`crate::search::elasticsearch_query::create`],
 //!   run with tantivy parts (see `query.rs`), so both backends agree on which events match;
 //!   scores differ (tantivy's BM25 is not Lucene's), relevance applies the same recency decay.
-//! - **Writes** are one commit per [`EventSearch::index_events`] / `delete_events` call
-//!   (all of the batch or nothing: a failed batch is rolled back); the reader is reloaded after
-//!   each commit, so a search sees every write that returned. Segments are merged in the
-//!   background by tantivy's log merge policy, with a size floor of one call's worth of
-//!   documents.
+//! - **Writes** are durable when [`EventSearch::index_events`] / `delete_events` returns:
+//!   each call is one record appended to a write-ahead log (`translog.rs`) and flushed, then
+//!   added to the index writer (all of the batch or nothing). The index commits every
+//!   [`TantivyOptions::commit_every_docs`] documents, before a search when writes are
+//!   pending (so a search sees every write that returned), on
+//!   [`TantivyEventSearch::force_merge`] and on drop; the log is emptied after each commit
+//!   and replayed when an index is opened after a crash. An index in memory has no log and
+//!   commits every call. Segments are merged in the background by tantivy's log merge policy.
 //! - **Tenants** share one index; every document carries its tenant and every query, replace
 //!   and delete is restricted to the caller's.
 //!
@@ -48,9 +51,11 @@
 
 mod fields;
 mod query;
+mod translog;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use pbj::{DateTime, Message, Registry, SchemaCurie};
@@ -68,6 +73,7 @@ use crate::search::elasticsearch_query::SearchSort;
 use crate::search::query::ParsedQuery;
 use crate::search::{EventSearch, SearchContext, SearchHits, SearchRequest, fill_response};
 use fields::{DocumentBuilder, Fields};
+use translog::{Op, Translog};
 
 const BACKEND: &str = "tantivy";
 
@@ -78,6 +84,10 @@ pub struct TantivyOptions {
     pub writer_heap_bytes: usize,
     /// Indexing threads.
     pub writer_threads: usize,
+    /// Documents indexed or deleted between two commits of an index on disk (each write is
+    /// durable in the log before that). Fewer commits make fewer, larger segments and less
+    /// merging; more make the log, and the replay after a crash, shorter. Default 50,000.
+    pub commit_every_docs: usize,
 }
 
 impl Default for TantivyOptions {
@@ -85,6 +95,7 @@ impl Default for TantivyOptions {
         Self {
             writer_heap_bytes: 64_000_000,
             writer_threads: 1,
+            commit_every_docs: 50_000,
         }
     }
 }
@@ -101,6 +112,17 @@ impl TantivyOptions {
         self.writer_threads = threads.max(1);
         self
     }
+
+    /// Sets how many documents are indexed or deleted between two commits (at least 1).
+    ///
+    /// ```
+    /// let options = pbjx::search::tantivy::TantivyOptions::default().with_commit_every_docs(5_000);
+    /// assert_eq!(options.commit_every_docs, 5_000);
+    /// ```
+    pub fn with_commit_every_docs(mut self, docs: usize) -> Self {
+        self.commit_every_docs = docs.max(1);
+        self
+    }
 }
 
 /// The embedded event search (see the [module docs](self)). Cheap to clone (shared).
@@ -111,8 +133,9 @@ pub struct TantivyEventSearch {
 
 struct Inner {
     reader: IndexReader,
-    /// `None` only while [`TantivyEventSearch::force_merge`] swaps the writer.
-    writer: Mutex<Option<IndexWriter>>,
+    writing: Mutex<Writing>,
+    /// Whether the writer holds writes not yet committed (read without the lock by searches).
+    pending: AtomicBool,
     options: TantivyOptions,
     fields: Fields,
     kinds: Kinds,
@@ -121,6 +144,16 @@ struct Inner {
     registry: Arc<Registry>,
     location: String,
     path: Option<PathBuf>,
+}
+
+/// The writer and its log, changed together under one lock.
+struct Writing {
+    /// `None` only while [`TantivyEventSearch::force_merge`] swaps the writer.
+    writer: Option<IndexWriter>,
+    /// `None` in memory.
+    log: Option<Translog>,
+    /// Documents indexed or deleted since the last commit.
+    uncommitted: usize,
 }
 
 impl std::fmt::Debug for TantivyEventSearch {
@@ -193,24 +226,56 @@ impl TantivyEventSearch {
         let fields = Fields::of(&index.schema())
             .map_err(|e| failed(&location, "the index has another schema", e))?;
         let writer = open_writer(&index, &options, &location)?;
+        let (log, logged) = match &path {
+            Some(path) => {
+                let (log, ops) = Translog::open(path).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        Error::Corrupt {
+                            backend: BACKEND.to_owned(),
+                            location: location.clone(),
+                            message: format!(
+                                "{e}: the writes it holds cannot be replayed (restore the file, \
+                                 or move it away and rebuild with `pbjx events reindex`)"
+                            ),
+                        }
+                    } else {
+                        failed(&location, "cannot open the translog", e)
+                    }
+                })?;
+                (Some(log), ops)
+            }
+            None => (None, Vec::new()),
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e| failed(&location, "cannot open the index reader", e))?;
         let kinds = Kinds::from_mapping(&event_search_mapping(&registry));
-        Ok(Self {
-            inner: Arc::new(Inner {
-                reader,
-                writer: Mutex::new(Some(writer)),
-                options,
-                fields,
-                kinds,
-                english: fields::english(),
-                registry,
-                location,
-                path,
+        let inner = Inner {
+            reader,
+            writing: Mutex::new(Writing {
+                writer: Some(writer),
+                log,
+                uncommitted: 0,
             }),
+            pending: AtomicBool::new(false),
+            options,
+            fields,
+            kinds,
+            english: fields::english(),
+            registry,
+            location,
+            path,
+        };
+        if !logged.is_empty() {
+            // Writes acknowledged before a crash: into the index, then committed.
+            let mut writing = inner.writing()?;
+            inner.replay(&mut writing, &logged)?;
+            inner.commit(&mut writing)?;
+        }
+        Ok(Self {
+            inner: Arc::new(inner),
         })
     }
 
@@ -219,20 +284,44 @@ impl TantivyEventSearch {
         self.inner.path.as_deref()
     }
 
-    /// The number of documents of every tenant.
+    /// Commits the writes not yet committed, so that [`Self::num_docs`] and
+    /// [`Self::num_segments`] count them (searches do this themselves).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use pbjx::schemas::gdbots::pbjx::event::HealthCheckedV1;
+    /// # use pbjx::search::{EventSearch, SearchContext, tantivy::TantivyEventSearch};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let dir = std::env::temp_dir().join(format!("pbjx-doc-refresh-{}", std::process::id()));
+    /// let search = TantivyEventSearch::open(&dir, pbjx::registry())?;
+    /// let events = [Arc::new(HealthCheckedV1::new()) as _];
+    /// search.index_events(&events, &SearchContext::default()).await?; // durable, in the log
+    /// assert_eq!(search.num_docs(), 0);
+    /// search.refresh().await?;
+    /// assert_eq!(search.num_docs(), 1);
+    /// # drop(search);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), pbjx::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn refresh(&self) -> Result<()> {
+        let inner = self.inner.clone();
+        blocking(move || inner.refresh()).await
+    }
+
+    /// The number of committed documents of every tenant (see [`Self::refresh`]).
     pub fn num_docs(&self) -> u64 {
         self.inner.reader.searcher().num_docs()
     }
 
-    /// The number of segments searches run over.
+    /// The number of committed segments searches run over.
     pub fn num_segments(&self) -> usize {
         self.inner.reader.searcher().segment_readers().len()
     }
 
-    /// Waits for the background merges, then merges every segment into one (like
+    /// Commits, waits for the background merges, then merges every segment into one (like
     /// Elasticsearch's force-merge); returns how many segments there were. Worth it after a
-    /// bulk load such as a reindex: each `index_events` call commits a segment and searches
-    /// visit every segment. Writes wait while it runs.
+    /// bulk load such as a reindex: searches visit every segment. Writes wait while it runs.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -280,6 +369,37 @@ fn open_writer(index: &Index, options: &TantivyOptions, location: &str) -> Resul
     Ok(writer)
 }
 
+/// Gives `writer` one batch (nothing happens before a commit).
+fn add(
+    writer: Option<&mut IndexWriter>,
+    deletes: Vec<Term>,
+    docs: Vec<TantivyDocument>,
+) -> tantivy::Result<()> {
+    let Some(writer) = writer else {
+        return Err(tantivy::TantivyError::SystemError("no index writer".into()));
+    };
+    for term in deletes {
+        writer.delete_term(term);
+    }
+    for doc in docs {
+        writer.add_document(doc)?;
+    }
+    Ok(())
+}
+
+impl Drop for Inner {
+    /// Commits pending writes, sparing the next opening a replay of the log (best effort:
+    /// they stay in the log if this fails).
+    fn drop(&mut self) {
+        if let Ok(mut writing) = self.writing()
+            && writing.uncommitted > 0
+            && writing.log.is_some()
+        {
+            let _ = self.commit(&mut writing);
+        }
+    }
+}
+
 /// Runs index work on tokio's blocking pool (inline without a runtime).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     match tokio::runtime::Handle::try_current() {
@@ -301,9 +421,8 @@ fn tenant_of(ctx: &SearchContext) -> String {
 }
 
 impl Inner {
-    /// Applies one batch of deletes and adds in one commit; rolls back on failure.
-    fn writer(&self) -> Result<std::sync::MutexGuard<'_, Option<IndexWriter>>> {
-        self.writer.lock().map_err(|_| {
+    fn writing(&self) -> Result<MutexGuard<'_, Writing>> {
+        self.writing.lock().map_err(|_| {
             Error::search(
                 BACKEND,
                 &self.location,
@@ -322,25 +441,134 @@ impl Inner {
         )
     }
 
-    fn write(&self, deletes: Vec<Term>, docs: Vec<TantivyDocument>) -> Result<()> {
-        let mut slot = self.writer()?;
-        let writer = slot.as_mut().ok_or_else(|| self.closed())?;
-        let applied = (|| -> tantivy::Result<()> {
-            for term in deletes {
-                writer.delete_term(term);
+    /// Writes one batch: logged (durable), then given to the writer; committed when enough
+    /// documents are pending (on disk) or at once (in memory). All of it or nothing.
+    fn write(&self, op: &Op, deletes: Vec<Term>, docs: Vec<TantivyDocument>) -> Result<()> {
+        let mut guard = self.writing()?;
+        let writing = &mut *guard;
+        if writing.writer.is_none() {
+            return Err(self.closed());
+        }
+        let logged = match writing.log.as_mut() {
+            Some(log) => Some(
+                log.append(op)
+                    .map_err(|e| failed(&self.location, "the batch was not written", e))?,
+            ),
+            None => None,
+        };
+        let count = deletes.len() + docs.len();
+        if let Err(e) = add(writing.writer.as_mut(), deletes, docs) {
+            // The writer lost every uncommitted write: this batch leaves the log, the others
+            // are given to the writer again.
+            if let (Some(log), Some(size)) = (writing.log.as_mut(), logged) {
+                let _ = log.remove_last(size);
             }
-            for doc in docs {
-                writer.add_document(doc)?;
-            }
-            writer.commit()?;
-            Ok(())
-        })();
-        if let Err(e) = applied {
-            let _ = writer.rollback();
+            let _ = self.recover(writing);
             return Err(failed(&self.location, "the batch was not written", e));
         }
-        drop(slot);
+        writing.uncommitted += count;
+        self.pending.store(true, Ordering::Release);
+        let every = match writing.log {
+            Some(_) => self.options.commit_every_docs,
+            None => 1,
+        };
+        if writing.uncommitted < every {
+            return Ok(());
+        }
+        match (self.commit(writing), &writing.log) {
+            (Ok(()), _) => Ok(()),
+            (Err(e), None) => Err(e),
+            // The batch is durable in the log; the next commit or opening takes it.
+            (Err(e), Some(_)) => {
+                tracing::warn!(error = %e, "an event search commit failed; the translog keeps the writes");
+                Ok(())
+            }
+        }
+    }
+
+    /// Commits the pending writes, empties the log and reloads the reader.
+    fn commit(&self, writing: &mut Writing) -> Result<()> {
+        let writer = writing.writer.as_mut().ok_or_else(|| self.closed())?;
+        if let Err(e) = writer.commit() {
+            let _ = self.recover(writing);
+            return Err(failed(&self.location, "the commit failed", e));
+        }
+        writing.uncommitted = 0;
+        self.pending.store(false, Ordering::Release);
+        if let Some(log) = writing.log.as_mut()
+            && let Err(e) = log.clear()
+        {
+            // Its writes are in the index now: replaying them again is harmless.
+            tracing::warn!(error = %e, path = %log.path().display(), "the event search translog was not emptied");
+        }
         self.reload()
+    }
+
+    /// Rolls the writer back to the last commit and gives it the logged writes again.
+    fn recover(&self, writing: &mut Writing) -> Result<()> {
+        let writer = writing.writer.as_mut().ok_or_else(|| self.closed())?;
+        writer
+            .rollback()
+            .map_err(|e| failed(&self.location, "cannot roll the index writer back", e))?;
+        writing.uncommitted = 0;
+        let ops = match writing.log.as_mut() {
+            Some(log) => log
+                .read_all()
+                .map_err(|e| failed(&self.location, "cannot read the translog", e))?,
+            None => Vec::new(),
+        };
+        self.replay(writing, &ops)
+    }
+
+    /// Gives the writer the writes of `ops` (from the log), without committing.
+    fn replay(&self, writing: &mut Writing, ops: &[Op]) -> Result<()> {
+        for op in ops {
+            let (tenant, deletes, docs) = match op {
+                Op::Index {
+                    tenant,
+                    events: events_json,
+                } => {
+                    let events = events_json
+                        .iter()
+                        .map(|json| self.decode(json).map(Arc::from))
+                        .collect::<Result<Vec<Arc<dyn Message>>>>()?;
+                    let (deletes, docs) =
+                        self.documents(tenant, &event_documents(&events)?, events_json);
+                    (tenant, deletes, docs)
+                }
+                Op::Delete { tenant, event_ids } => {
+                    (tenant, self.key_terms(tenant, event_ids.iter()), Vec::new())
+                }
+            };
+            let count = deletes.len() + docs.len();
+            add(writing.writer.as_mut(), deletes, docs).map_err(|e| {
+                failed(
+                    &self.location,
+                    format!("cannot replay the translog (tenant [{tenant}])"),
+                    e,
+                )
+            })?;
+            writing.uncommitted += count;
+            self.pending.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
+    /// Commits if writes are pending.
+    fn refresh(&self) -> Result<()> {
+        if !self.pending.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let mut writing = self.writing()?;
+        if writing.uncommitted == 0 {
+            return Ok(());
+        }
+        self.commit(&mut writing)
+    }
+
+    fn key_terms<'a>(&self, tenant: &str, ids: impl Iterator<Item = &'a String>) -> Vec<Term> {
+        ids.map(|id| Term::from_field_text(self.fields.key, &fields::key(tenant, id)))
+            .collect()
     }
 
     fn reload(&self) -> Result<()> {
@@ -351,8 +579,11 @@ impl Inner {
 
     /// See [`TantivyEventSearch::force_merge`].
     fn force_merge(&self) -> Result<usize> {
-        let mut slot = self.writer()?;
-        let writer = slot.take().ok_or_else(|| self.closed())?;
+        let mut guard = self.writing()?;
+        if guard.uncommitted > 0 {
+            self.commit(&mut guard)?;
+        }
+        let writer = guard.writer.take().ok_or_else(|| self.closed())?;
         let index = writer.index().clone();
         writer
             .wait_merging_threads()
@@ -366,8 +597,8 @@ impl Inner {
         } else {
             Ok(segments.len())
         };
-        *slot = Some(writer);
-        drop(slot);
+        guard.writer = Some(writer);
+        drop(guard);
         let merged = merged.map_err(|e| failed(&self.location, "the merge failed", e))?;
         self.reload()?;
         Ok(merged)
@@ -377,17 +608,14 @@ impl Inner {
     fn documents(
         &self,
         tenant: &str,
-        events: Vec<(EventDocument, String)>,
+        events: &[EventDocument],
+        json: &[String],
     ) -> (Vec<Term>, Vec<TantivyDocument>) {
-        let deletes = events
-            .iter()
-            .map(|(e, _)| Term::from_field_text(self.fields.key, &fields::key(tenant, &e.event_id)))
-            .collect();
+        let deletes = self.key_terms(tenant, events.iter().map(|e| &e.event_id));
         let docs = events
-            .into_iter()
-            .map(|(e, json)| {
-                DocumentBuilder::new(&self.kinds).build(&self.fields, tenant, &e, json)
-            })
+            .iter()
+            .zip(json)
+            .map(|(e, json)| DocumentBuilder::new(&self.kinds).build(&self.fields, tenant, e, json))
             .collect();
         (deletes, docs)
     }
@@ -407,9 +635,14 @@ impl Inner {
         body: &serde_json::Value,
         tenant: &str,
     ) -> Result<SearchHits> {
-        let (query, decay) =
-            query::Translator::new(&self.fields, &self.kinds, self.english.clone(), &request.q)
-                .body(body)?;
+        let (query, decay) = query::Translator::new(
+            &self.fields,
+            &self.kinds,
+            self.english.clone(),
+            &request.q,
+            tenant,
+        )
+        .body(body)?;
         let searcher = self.reader.searcher();
         let fail = |e| failed(&self.location, format!("search [{}] failed", request.q), e);
         let tenant = Term::from_field_text(self.fields.tenant, tenant);
@@ -512,6 +745,7 @@ impl EventSearch for TantivyEventSearch {
     }
 
     async fn describe_storage(&self, ctx: &SearchContext) -> Result<String> {
+        self.refresh().await?;
         let searcher = self.inner.reader.searcher();
         let tenant = tenant_of(ctx);
         let count = searcher
@@ -537,15 +771,17 @@ impl EventSearch for TantivyEventSearch {
         if events.is_empty() {
             return Ok(());
         }
-        let documents = event_documents(events)?
-            .into_iter()
-            .zip(events.iter().map(|e| e.to_json()))
-            .collect();
+        let documents = event_documents(events)?;
+        let json: Vec<String> = events.iter().map(|e| e.to_json()).collect();
         let inner = self.inner.clone();
         let tenant = tenant_of(ctx);
         blocking(move || {
-            let (deletes, docs) = inner.documents(&tenant, documents);
-            inner.write(deletes, docs)
+            let (deletes, docs) = inner.documents(&tenant, &documents, &json);
+            let op = Op::Index {
+                tenant,
+                events: json,
+            };
+            inner.write(&op, deletes, docs)
         })
         .await
     }
@@ -555,12 +791,13 @@ impl EventSearch for TantivyEventSearch {
             return Ok(());
         }
         let tenant = tenant_of(ctx);
-        let deletes = event_ids
-            .iter()
-            .map(|id| Term::from_field_text(self.inner.fields.key, &fields::key(&tenant, id)))
-            .collect();
+        let deletes = self.inner.key_terms(&tenant, event_ids.iter());
+        let op = Op::Delete {
+            tenant,
+            event_ids: event_ids.to_vec(),
+        };
         let inner = self.inner.clone();
-        blocking(move || inner.write(deletes, Vec::new())).await
+        blocking(move || inner.write(&op, deletes, Vec::new())).await
     }
 
     async fn search_events(
@@ -577,7 +814,11 @@ impl EventSearch for TantivyEventSearch {
         let inner = self.inner.clone();
         let tenant = tenant_of(ctx);
         let request_copy = search.clone();
-        let hits = blocking(move || inner.search(&request_copy, &body, &tenant)).await?;
+        let hits = blocking(move || {
+            inner.refresh()?;
+            inner.search(&request_copy, &body, &tenant)
+        })
+        .await?;
         fill_response(response, &search, hits, started.elapsed())
     }
 }
@@ -589,8 +830,8 @@ mod tests {
     #[test]
     fn the_writer_merges_segments_with_a_floor_of_one_call() {
         let search = TantivyEventSearch::open_in_ram(crate::registry()).unwrap();
-        let slot = search.inner.writer().unwrap();
-        let policy = format!("{:?}", slot.as_ref().unwrap().get_merge_policy());
+        let writing = search.inner.writing().unwrap();
+        let policy = format!("{:?}", writing.writer.as_ref().unwrap().get_merge_policy());
         assert!(
             policy.contains(&format!("min_layer_size: {MERGE_FLOOR_DOCS}")),
             "{policy}"

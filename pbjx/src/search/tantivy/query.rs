@@ -52,6 +52,8 @@ pub(crate) struct Translator<'a> {
     kinds: &'a Kinds,
     english: TextAnalyzer,
     q: &'a str,
+    /// The caller's tenant (event ids are searched in `_key`, which starts with it).
+    tenant: &'a str,
 }
 
 impl<'a> Translator<'a> {
@@ -61,12 +63,14 @@ impl<'a> Translator<'a> {
         kinds: &'a Kinds,
         english: TextAnalyzer,
         q: &'a str,
+        tenant: &'a str,
     ) -> Self {
         Self {
             fields,
             kinds,
             english,
             q,
+            tenant,
         }
     }
 
@@ -220,11 +224,13 @@ impl<'a> Translator<'a> {
         Ok(boosted(Box::new(query), boost))
     }
 
-    /// Where a field lives: `d__all`, `d__type`, `occurred_at`, or a path of the JSON fields.
+    /// Where a field lives: `d__all`, `d__type`, `occurred_at`, `_key`, or a path of the JSON
+    /// fields.
     fn target(&self, field: &str) -> Target {
         match field {
             ALL_FIELD => Target::All,
             TYPE_FIELD => Target::Type,
+            fields::EVENT_ID => Target::EventId,
             path if fields::is_event_time(path) => Target::OccurredAt(
                 self.kinds
                     .get(path)
@@ -330,6 +336,7 @@ impl<'a> Translator<'a> {
         let term = match self.target(field) {
             Target::All => Term::from_field_text(self.fields.all, &text()),
             Target::Type => Term::from_field_text(self.fields.type_name, &text()),
+            Target::EventId => self.event_key(&text()),
             Target::OccurredAt(kind) => {
                 let micros = match kind {
                     Kind::Date { .. } => match fields::exact_value(kind, value) {
@@ -377,6 +384,7 @@ impl<'a> Translator<'a> {
         let target = self.target(field);
         let kind = match target {
             Target::OccurredAt(kind) => kind,
+            Target::EventId => return Ok(self.event_id_range(lower, upper)),
             Target::Path(Some(kind)) if !matches!(kind, Kind::Text { .. } | Kind::Skip) => kind,
             _ => return Err(self.unsupported(format!("a range on the text field [{field}]"))),
         };
@@ -448,6 +456,38 @@ impl<'a> Translator<'a> {
         }
         Ok(Box::new(RangeQuery::new(lower, upper)))
     }
+
+    /// The `_key` term of the caller's event `id`.
+    fn event_key(&self, id: &str) -> Term {
+        Term::from_field_text(self.fields.key, &fields::key(self.tenant, id))
+    }
+
+    /// A range of event ids: a range of the caller's `_key` terms, never beyond them.
+    fn event_id_range(
+        &self,
+        lower: Option<(bool, &Value)>,
+        upper: Option<(bool, &Value)>,
+    ) -> Box<dyn Query> {
+        let text = |value: &Value| match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let lower = match lower {
+            Some((true, v)) => Bound::Included(self.event_key(&text(v))),
+            Some((false, v)) => Bound::Excluded(self.event_key(&text(v))),
+            None => Bound::Included(self.event_key("")),
+        };
+        let upper = match upper {
+            Some((true, v)) => Bound::Included(self.event_key(&text(v))),
+            Some((false, v)) => Bound::Excluded(self.event_key(&text(v))),
+            // Past every key of the tenant: the separator's successor.
+            None => Bound::Excluded(Term::from_field_text(
+                self.fields.key,
+                &format!("{}\u{20}", self.tenant),
+            )),
+        };
+        Box::new(RangeQuery::new(lower, upper))
+    }
 }
 
 /// Where a field of the body is indexed.
@@ -457,6 +497,8 @@ enum Target {
     Type,
     /// The event's time (`occurred_at` as a number, `d__occurred_at_iso` as a date).
     OccurredAt(Kind),
+    /// The event id, in `_key`.
+    EventId,
     Path(Option<Kind>),
 }
 

@@ -287,3 +287,46 @@ fn a_killed_writer_loses_no_acknowledged_batch() {
         }
     });
 }
+
+/// Event ids are searched in `_key` (as bytes): a term and a range find exactly the ids
+/// asked for; a range bound that is not a UUID is a clear error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_on_event_ids() {
+    let search = TantivyEventSearch::open_in_ram(pbjx::registry()).unwrap();
+    let ctx = SearchContext::default().with_tenant_id("ids");
+    let events: Vec<Arc<dyn Message>> = (0..4)
+        .map(|_| Arc::new(EventExecutionFailedV1::new()) as Arc<dyn Message>)
+        .collect();
+    search.index_events(&events, &ctx).await.unwrap();
+    let mut ids: Vec<String> = events
+        .iter()
+        .map(|e| pbjx::event_store::event_id(&**e).unwrap().to_owned())
+        .collect();
+    ids.sort();
+    let find = |q: String| {
+        let search = &search;
+        let ctx = &ctx;
+        async move {
+            let mut found = conformance::find(search, ctx, &Ask::q(&q)).await?.ids;
+            found.sort();
+            Ok::<_, pbjx::Error>(found)
+        }
+    };
+    assert_eq!(
+        find(format!("event_id:\"{}\"", ids[2])).await.unwrap(),
+        ids[2..3]
+    );
+    assert_eq!(
+        find(format!("event_id:[{}..{}]", ids[1], ids[2]))
+            .await
+            .unwrap(),
+        ids[1..3]
+    );
+    // The query language has no comparisons on words: this is the term.
+    assert_eq!(
+        find(format!("event_id:>{}", ids[1])).await.unwrap(),
+        ids[1..2]
+    );
+    let err = find("event_id:[a..b]".to_owned()).await.unwrap_err();
+    assert!(err.to_string().contains("UUIDs only"), "{err}");
+}

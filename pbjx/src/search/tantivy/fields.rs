@@ -66,7 +66,7 @@ pub(crate) fn schema() -> Schema {
     let analysed = TextFieldIndexing::default()
         .set_tokenizer(ENGLISH)
         .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-    builder.add_text_field("_key", STRING);
+    builder.add_bytes_field("_key", tantivy::schema::INDEXED);
     builder.add_text_field("_tenant", STRING);
     builder.add_text_field(TYPE_FIELD, STRING);
     // Fast only: sorts, decays and ranges read the column; a term is the range [n, n].
@@ -256,7 +256,7 @@ impl<'a> DocumentBuilder<'a> {
             }
         }
         let mut doc = TantivyDocument::new();
-        doc.add_text(fields.key, key(tenant, &event.event_id));
+        doc.add_bytes(fields.key, &key(tenant, &event.event_id));
         doc.add_text(fields.tenant, tenant);
         doc.add_text(fields.type_name, &event.type_name);
         doc.add_i64(fields.occurred_at, event.occurred_at);
@@ -337,9 +337,52 @@ pub(crate) fn is_event_time(path: &str) -> bool {
     path == OCCURRED_AT || path == OCCURRED_AT_ISO_FIELD
 }
 
-/// The key of a tenant's event (`_key`).
-pub(crate) fn key(tenant: &str, event_id: &str) -> String {
-    format!("{tenant}\u{1f}{event_id}")
+/// The key of a tenant's event (`_key`, bytes): the tenant, [`KEY_SEPARATOR`], then the id as
+/// its 16 bytes after [`KEY_UUID`] when it is a UUID in canonical (lower-case) form, as event
+/// ids are, else as its text after [`KEY_TEXT`]. The key is each event's only unique term, and
+/// unique terms are most of the cost of writing and merging segments (term dictionaries): 16
+/// bytes instead of 36 characters make that part about half as large. UUID keys sort as their
+/// text does.
+pub(crate) fn key(tenant: &str, event_id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(tenant.len() + 2 + 16);
+    key.extend_from_slice(tenant.as_bytes());
+    key.push(KEY_SEPARATOR);
+    match uuid_bytes(event_id) {
+        Some(bytes) => {
+            key.push(KEY_UUID);
+            key.extend_from_slice(&bytes);
+        }
+        None => {
+            key.push(KEY_TEXT);
+            key.extend_from_slice(event_id.as_bytes());
+        }
+    }
+    key
+}
+
+/// Ends the tenant in a key; the byte after it bounds the tenant's keys.
+pub(crate) const KEY_SEPARATOR: u8 = 0x1f;
+/// Marks an id stored as text.
+pub(crate) const KEY_TEXT: u8 = 0;
+/// Marks an id stored as the 16 bytes of a UUID.
+pub(crate) const KEY_UUID: u8 = 1;
+
+/// The 16 bytes of a canonical UUID (`8-4-4-4-12` lower-case hex digits), `None` otherwise.
+pub(crate) fn uuid_bytes(text: &str) -> Option<[u8; 16]> {
+    let text = text.as_bytes();
+    if text.len() != 36 || [8, 13, 18, 23].iter().any(|&at| text[at] != b'-') {
+        return None;
+    }
+    let mut digits = text.iter().filter(|&&c| c != b'-').map(|&c| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    });
+    let mut bytes = [0u8; 16];
+    for byte in &mut bytes {
+        *byte = (digits.next()?? << 4) | digits.next()??;
+    }
+    Some(bytes)
 }
 
 /// A JSON object of dotted keys (expanded by the field's `expand_dots`).
@@ -362,6 +405,28 @@ fn object(entries: BTreeMap<String, Vec<OwnedValue>>) -> OwnedValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uuid_ids_are_keyed_by_their_bytes_in_text_order_and_other_ids_by_their_text() {
+        let a = "0a1b2c3d-4e5f-11f0-8abc-0123456789ef";
+        let b = "0a1b2c3d-4e5f-11f0-8abc-0123456789f0";
+        assert_eq!(key("t", a).len(), 1 + 1 + 1 + 16);
+        assert_eq!(key("t", a)[3..5], [0x0a, 0x1b]);
+        assert!(key("t", a) < key("t", b));
+        for other in [
+            "0A1B2C3D-4E5F-11F0-8ABC-0123456789EF",
+            "x",
+            "",
+            "0a1b2c3d04e5f-11f0-8abc-0123456789ef",
+        ] {
+            assert_eq!(uuid_bytes(other), None, "{other}");
+            assert_eq!(
+                key("t", other),
+                [b"t\x1f\x00".as_slice(), other.as_bytes()].concat()
+            );
+        }
+        assert_ne!(key("t", a), key("u", a));
+    }
 
     #[test]
     fn english_drops_stop_words_and_stems() {

@@ -567,7 +567,7 @@ impl Inner {
     }
 
     fn key_terms<'a>(&self, tenant: &str, ids: impl Iterator<Item = &'a String>) -> Vec<Term> {
-        ids.map(|id| Term::from_field_text(self.fields.key, &fields::key(tenant, id)))
+        ids.map(|id| Term::from_field_bytes(self.fields.key, &fields::key(tenant, id)))
             .collect()
     }
 

@@ -384,7 +384,7 @@ impl<'a> Translator<'a> {
         let target = self.target(field);
         let kind = match target {
             Target::OccurredAt(kind) => kind,
-            Target::EventId => return Ok(self.event_id_range(lower, upper)),
+            Target::EventId => return self.event_id_range(lower, upper),
             Target::Path(Some(kind)) if !matches!(kind, Kind::Text { .. } | Kind::Skip) => kind,
             _ => return Err(self.unsupported(format!("a range on the text field [{field}]"))),
         };
@@ -459,34 +459,47 @@ impl<'a> Translator<'a> {
 
     /// The `_key` term of the caller's event `id`.
     fn event_key(&self, id: &str) -> Term {
-        Term::from_field_text(self.fields.key, &fields::key(self.tenant, id))
+        Term::from_field_bytes(self.fields.key, &fields::key(self.tenant, id))
     }
 
-    /// A range of event ids: a range of the caller's `_key` terms, never beyond them.
+    /// A range of event ids (UUIDs, as event ids are): a range of the caller's `_key` terms,
+    /// never beyond them.
     fn event_id_range(
         &self,
         lower: Option<(bool, &Value)>,
         upper: Option<(bool, &Value)>,
-    ) -> Box<dyn Query> {
-        let text = |value: &Value| match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+    ) -> Result<Box<dyn Query>> {
+        let bound = |b: Option<(bool, &Value)>, open: Vec<u8>, open_included: bool| {
+            let Some((inclusive, value)) = b else {
+                let term = Term::from_field_bytes(self.fields.key, &open);
+                return Ok(if open_included {
+                    Bound::Included(term)
+                } else {
+                    Bound::Excluded(term)
+                });
+            };
+            let id = value.as_str().filter(|id| fields::uuid_bytes(id).is_some());
+            let Some(id) = id else {
+                return Err(self.unsupported(format!(
+                    "a range of event ids with the bound {value} (UUIDs only)"
+                )));
+            };
+            let term = self.event_key(id);
+            Ok(if inclusive {
+                Bound::Included(term)
+            } else {
+                Bound::Excluded(term)
+            })
         };
-        let lower = match lower {
-            Some((true, v)) => Bound::Included(self.event_key(&text(v))),
-            Some((false, v)) => Bound::Excluded(self.event_key(&text(v))),
-            None => Bound::Included(self.event_key("")),
+        let prefix = |last: u8| {
+            let mut key = self.tenant.as_bytes().to_vec();
+            key.extend_from_slice(&[fields::KEY_SEPARATOR, last]);
+            key
         };
-        let upper = match upper {
-            Some((true, v)) => Bound::Included(self.event_key(&text(v))),
-            Some((false, v)) => Bound::Excluded(self.event_key(&text(v))),
-            // Past every key of the tenant: the separator's successor.
-            None => Bound::Excluded(Term::from_field_text(
-                self.fields.key,
-                &format!("{}\u{20}", self.tenant),
-            )),
-        };
-        Box::new(RangeQuery::new(lower, upper))
+        // Unbounded ends stop at the tenant's UUID keys.
+        let lower = bound(lower, prefix(fields::KEY_UUID), true)?;
+        let upper = bound(upper, prefix(fields::KEY_UUID + 1), false)?;
+        Ok(Box::new(RangeQuery::new(lower, upper)))
     }
 }
 

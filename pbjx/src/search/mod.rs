@@ -27,7 +27,7 @@
 //!   never found, replaced or deleted through another tenant (or through no tenant).
 //! - **All or nothing.** `index_events` checks every event first (an event without
 //!   `event_id` / `occurred_at`, or not an event, fails the whole batch naming it) and then
-//!   writes the batch in one commit; a backend that can only report per-item failures
+//!   writes the batch as one unit (tantivy: one log record, then the writer); a backend that can only report per-item failures
 //!   (Elasticsearch bulk) returns them all in the error, never drops one silently.
 //!
 //! The context of the original (`tenant_id`, `cluster`, `index_name`) is a

@@ -437,7 +437,8 @@ impl Inner {
             BACKEND,
             &self.location,
             Code::Unavailable,
-            "the index writer was lost by a failed force-merge; reopen the index",
+            "the index writer was lost by a failed force-merge or recovery; reopen the index \
+             (it replays the writes of its log)",
         )
     }
 
@@ -504,20 +505,28 @@ impl Inner {
         self.reload()
     }
 
-    /// Rolls the writer back to the last commit and gives it the logged writes again.
+    /// Rolls the writer back to the last commit and gives it the logged writes again. If that
+    /// fails the writer is dropped: a later commit must never empty a log whose writes the
+    /// writer lacks, so writes fail (reopening replays the log) instead.
     fn recover(&self, writing: &mut Writing) -> Result<()> {
-        let writer = writing.writer.as_mut().ok_or_else(|| self.closed())?;
-        writer
-            .rollback()
-            .map_err(|e| failed(&self.location, "cannot roll the index writer back", e))?;
-        writing.uncommitted = 0;
-        let ops = match writing.log.as_mut() {
-            Some(log) => log
-                .read_all()
-                .map_err(|e| failed(&self.location, "cannot read the translog", e))?,
-            None => Vec::new(),
-        };
-        self.replay(writing, &ops)
+        let recovered = (|| {
+            let writer = writing.writer.as_mut().ok_or_else(|| self.closed())?;
+            writer
+                .rollback()
+                .map_err(|e| failed(&self.location, "cannot roll the index writer back", e))?;
+            writing.uncommitted = 0;
+            let ops = match writing.log.as_mut() {
+                Some(log) => log
+                    .read_all()
+                    .map_err(|e| failed(&self.location, "cannot read the translog", e))?,
+                None => Vec::new(),
+            };
+            self.replay(writing, &ops)
+        })();
+        if recovered.is_err() {
+            writing.writer = None;
+        }
+        recovered
     }
 
     /// Gives the writer the writes of `ops` (from the log), without committing.

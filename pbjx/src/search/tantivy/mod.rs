@@ -848,6 +848,44 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_recovery_drops_the_writer_and_never_empties_the_log() {
+        let dir = std::env::temp_dir().join(format!("pbjx-search-recover-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let search = TantivyEventSearch::open(&dir, crate::registry()).unwrap();
+        let ctx = SearchContext::default();
+        let batch = || {
+            let event = crate::schemas::gdbots::pbjx::event::EventExecutionFailedV1::new();
+            [Arc::new(event) as Arc<dyn Message>]
+        };
+        for _ in 0..2 {
+            rt.block_on(search.index_events(&batch(), &ctx)).unwrap();
+        }
+        // The first record is damaged (the second follows it): the log cannot be replayed.
+        let path = dir.join(translog::FILE_NAME);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[12] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+
+        let mut writing = search.inner.writing().unwrap();
+        assert!(search.inner.recover(&mut writing).is_err());
+        assert!(writing.writer.is_none(), "the writer is dropped");
+        drop(writing);
+        let err = rt
+            .block_on(search.index_events(&batch(), &ctx))
+            .unwrap_err();
+        assert!(err.to_string().contains("reopen the index"), "{err}");
+        drop(search); // no commit can empty the log
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        let err = TantivyEventSearch::open(&dir, crate::registry()).unwrap_err();
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains("pbjx-translog"), "{err}");
+    }
+
+    #[test]
     fn an_index_of_another_layout_fails_to_open_saying_how_to_rebuild_it() {
         let dir = std::env::temp_dir().join(format!("pbjx-search-layout-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

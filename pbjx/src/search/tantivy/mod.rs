@@ -371,13 +371,10 @@ fn open_writer(index: &Index, options: &TantivyOptions, location: &str) -> Resul
 
 /// Gives `writer` one batch (nothing happens before a commit).
 fn add(
-    writer: Option<&mut IndexWriter>,
+    writer: &mut IndexWriter,
     deletes: Vec<Term>,
     docs: Vec<TantivyDocument>,
 ) -> tantivy::Result<()> {
-    let Some(writer) = writer else {
-        return Err(tantivy::TantivyError::SystemError("no index writer".into()));
-    };
     for term in deletes {
         writer.delete_term(term);
     }
@@ -447,9 +444,9 @@ impl Inner {
     fn write(&self, op: &Op, deletes: Vec<Term>, docs: Vec<TantivyDocument>) -> Result<()> {
         let mut guard = self.writing()?;
         let writing = &mut *guard;
-        if writing.writer.is_none() {
+        let Some(writer) = writing.writer.as_mut() else {
             return Err(self.closed());
-        }
+        };
         let logged = match writing.log.as_mut() {
             Some(log) => Some(
                 log.append(op)
@@ -458,7 +455,7 @@ impl Inner {
             None => None,
         };
         let count = deletes.len() + docs.len();
-        if let Err(e) = add(writing.writer.as_mut(), deletes, docs) {
+        if let Err(e) = add(writer, deletes, docs) {
             // The writer lost every uncommitted write: this batch leaves the log, the others
             // are given to the writer again.
             if let (Some(log), Some(size)) = (writing.log.as_mut(), logged) {
@@ -550,7 +547,8 @@ impl Inner {
                 }
             };
             let count = deletes.len() + docs.len();
-            add(writing.writer.as_mut(), deletes, docs).map_err(|e| {
+            let writer = writing.writer.as_mut().ok_or_else(|| self.closed())?;
+            add(writer, deletes, docs).map_err(|e| {
                 failed(
                     &self.location,
                     format!("cannot replay the translog (tenant [{tenant}])"),
@@ -865,9 +863,7 @@ mod tests {
         }
         // The first record is damaged (the second follows it): the log cannot be replayed.
         let path = dir.join(translog::FILE_NAME);
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes[12] ^= 0xff;
-        std::fs::write(&path, &bytes).unwrap();
+        let bytes = translog::damage_first_record(&path);
 
         let mut writing = search.inner.writing().unwrap();
         assert!(search.inner.recover(&mut writing).is_err());

@@ -260,6 +260,16 @@ impl Reader<'_> {
     }
 }
 
+/// Flips a payload byte of the first record of the log at `path` (its CRC then fails);
+/// returns the damaged bytes.
+#[cfg(test)]
+pub(crate) fn damage_first_record(path: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[12] ^= 0xff;
+    std::fs::write(path, &bytes).unwrap();
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,9 +330,7 @@ mod tests {
         assert_eq!(std::fs::metadata(&path).unwrap().len(), whole);
         drop(log);
         // A flipped byte in the last record: its CRC fails, it is cut off.
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes[12] ^= 0xff;
-        std::fs::write(&path, &bytes).unwrap();
+        damage_first_record(&path);
         assert!(Translog::open(&dir).unwrap().1.is_empty());
         std::fs::remove_dir_all(&dir).ok();
     }
@@ -336,9 +344,7 @@ mod tests {
         }
         drop(log);
         let path = dir.join(FILE_NAME);
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes[12] ^= 0xff;
-        std::fs::write(&path, &bytes).unwrap();
+        let bytes = damage_first_record(&path);
         let err = Translog::open(&dir).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert!(err.to_string().contains("byte 0"), "{err}");

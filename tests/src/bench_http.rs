@@ -128,5 +128,6 @@ pub fn send_command(b: &Bench) -> Result<Measured, BoxError> {
         ops: total,
         per_sec: total as f64 / elapsed.as_secs_f64(),
         p50_us: Some(at(0.5).as_secs_f64() * 1e6),
+        cpu_seconds: None,
     })
 }

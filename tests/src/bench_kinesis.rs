@@ -229,6 +229,7 @@ pub fn send(b: &Bench, batched: bool) -> Result<Measured, BoxError> {
             ops,
             per_sec,
             p50_us: None,
+            cpu_seconds: None,
         })
     })
 }

@@ -2,7 +2,9 @@
 //! the event stores, shaped like the reference PHP benchmark.
 //!
 //! Prints one JSON line per case: `{"case":"...","n":N,"ops_per_sec":X}` (for the event store
-//! cases an op is one event). `--help` lists the options and examples.
+//! cases an op is one event), plus `"ops_per_cpu_sec"` (ops per second of this process's CPU
+//! time, all threads, in the same window: the figure a busy machine does not move) for the
+//! cases timed by one measuring loop. `--help` lists the options and examples.
 //!
 //! Everything runs on one core: a current-thread tokio runtime, no parallelism. Each case is
 //! verified outside the timed loop and the run fails otherwise: built and decoded messages
@@ -190,6 +192,16 @@ struct Measured {
     per_sec: f64,
     /// The median latency of one op in microseconds, for cases that time each op.
     p50_us: Option<f64>,
+    /// The process CPU time (all threads) of the timed window in seconds, for cases timed by
+    /// [`Bench::measure`]: ops per CPU second do not move when another process takes a
+    /// share of the core.
+    cpu_seconds: Option<f64>,
+}
+
+/// The CPU time this process (all its threads) has used so far.
+fn process_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 /// What every case gets: timing options, the canonical lines and the runtime.
@@ -231,7 +243,7 @@ impl Bench {
             }
         }
         settle();
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), process_cpu());
         let mut ops = 0;
         loop {
             let asked = self.n.map_or(size, |n| size.min(n - ops));
@@ -248,6 +260,7 @@ impl Bench {
             ops,
             per_sec: ops as f64 / t.elapsed().as_secs_f64(),
             p50_us: None,
+            cpu_seconds: Some((process_cpu() - cpu).as_secs_f64()),
         }
     }
 
@@ -326,21 +339,21 @@ fn main() -> ExitCode {
             continue;
         }
         match case.run(&bench) {
-            Ok(m) => match m.p50_us {
-                None => println!(
-                    "{{\"case\":\"{}\",\"n\":{},\"ops_per_sec\":{:.0}}}",
+            Ok(m) => {
+                let mut line = format!(
+                    "{{\"case\":\"{}\",\"n\":{},\"ops_per_sec\":{:.0}",
                     case.name(),
                     m.ops,
                     m.per_sec
-                ),
-                Some(p50) => println!(
-                    "{{\"case\":\"{}\",\"n\":{},\"ops_per_sec\":{:.0},\"p50_us\":{:.1}}}",
-                    case.name(),
-                    m.ops,
-                    m.per_sec,
-                    p50
-                ),
-            },
+                );
+                if let Some(p50) = m.p50_us {
+                    line.push_str(&format!(",\"p50_us\":{p50:.1}"));
+                }
+                if let Some(cpu) = m.cpu_seconds.filter(|&s| s > 0.0) {
+                    line.push_str(&format!(",\"ops_per_cpu_sec\":{:.0}", m.ops as f64 / cpu));
+                }
+                println!("{line}}}");
+            }
             Err(e) => {
                 eprintln!("pbjx-bench: {}: {e}", case.name());
                 failed = true;
@@ -1011,6 +1024,7 @@ mod cases {
             ops: jobs,
             per_sec,
             p50_us: None,
+            cpu_seconds: None,
         })
     }
 
@@ -1178,6 +1192,7 @@ mod cases {
             ops,
             per_sec,
             p50_us: None,
+            cpu_seconds: None,
         })
     }
 
@@ -1281,6 +1296,8 @@ mod cases {
     pub mod search {
         use std::sync::Arc;
         use std::time::Instant;
+
+        use crate::process_cpu;
 
         use pbj::Message;
         use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
@@ -1393,11 +1410,14 @@ mod cases {
             settled?;
             // The commit of what is still pending counts as part of the run (a longer commit
             // interval must not look faster by leaving its work after the clock stops).
-            let committing = Instant::now();
+            let (committing, cpu) = (Instant::now(), process_cpu());
             b.rt.block_on(search.refresh())?;
             let seconds = m.ops as f64 / m.per_sec + committing.elapsed().as_secs_f64();
             let m = Measured {
                 per_sec: m.ops as f64 / seconds,
+                cpu_seconds: m
+                    .cpu_seconds
+                    .map(|s| s + (process_cpu() - cpu).as_secs_f64()),
                 ..m
             };
             // Re-indexed events replace their documents: the index holds each event once.

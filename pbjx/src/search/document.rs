@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use pbj::marshal::JsonValue;
 use pbj::{DateTime, Message};
 use serde_json::Value;
 
@@ -19,8 +20,24 @@ pub struct EventDocument {
     pub occurred_at: i64,
     /// The message name of its curie (`d__type`), e.g. `health-checked`.
     pub type_name: String,
-    /// The document (a JSON object).
-    pub document: Value,
+    /// The document (a JSON object), as pbj's marshaler builds it: numbers keep their
+    /// written form. [`EventDocument::to_value`] gives its serde form.
+    pub document: JsonValue,
+}
+
+impl EventDocument {
+    /// The serde form of the document (the value its text would parse into); fails naming
+    /// the event when it holds a number that is not a JSON number.
+    pub fn to_value(&self) -> Result<Value> {
+        to_serde(&self.document).map_err(|number| non_number(&self.event_id, number))
+    }
+}
+
+/// The error of a document holding `number`, which is not a JSON number.
+pub(crate) fn non_number(event_id: &str, number: &str) -> Error {
+    Error::InvalidArgument {
+        message: format!("event [{event_id}]: its document holds the non-number [{number}]"),
+    }
 }
 
 /// Builds the document of `event`; fails naming the event when it is not an event or lacks
@@ -31,10 +48,10 @@ pub struct EventDocument {
 /// use pbjx::search::document::event_document;
 ///
 /// let event = HealthCheckedV1::new();
-/// let doc = event_document(&event).unwrap();
-/// assert_eq!(doc.document["d__type"], "health-checked");
-/// assert_eq!(doc.document["_schema"], "pbj:gdbots:pbjx:event:health-checked:1-0-0");
-/// assert!(doc.document["d__occurred_at_iso"].as_str().unwrap().ends_with('Z'));
+/// let doc = event_document(&event).unwrap().to_value().unwrap();
+/// assert_eq!(doc["d__type"], "health-checked");
+/// assert_eq!(doc["_schema"], "pbj:gdbots:pbjx:event:health-checked:1-0-0");
+/// assert!(doc["d__occurred_at_iso"].as_str().unwrap().ends_with('Z'));
 /// ```
 pub fn event_document(event: &dyn Message) -> Result<EventDocument> {
     let schema = event.schema();
@@ -57,17 +74,14 @@ pub fn event_document(event: &dyn Message) -> Result<EventDocument> {
             ),
         });
     };
-    let mut document =
-        to_serde(pbj::marshal::elastic::to_document_value(event.data())).map_err(|number| {
-            Error::InvalidArgument {
-                message: format!(
-                    "event [{event_id}]: its document holds the non-number [{number}]"
-                ),
-            }
-        })?;
-    if let Value::Object(map) = &mut document {
-        map.insert(OCCURRED_AT_ISO_FIELD.into(), at.to_php_string().into());
-        map.insert(TYPE_FIELD.into(), schema.message.into());
+    let mut document = pbj::marshal::elastic::to_document_value(event.data());
+    if let JsonValue::Object(entries) = &mut document {
+        entries.retain(|(name, _)| name != OCCURRED_AT_ISO_FIELD && name != TYPE_FIELD);
+        entries.push((
+            OCCURRED_AT_ISO_FIELD.into(),
+            JsonValue::String(at.to_php_string()),
+        ));
+        entries.push((TYPE_FIELD.into(), JsonValue::str(schema.message)));
     }
     Ok(EventDocument {
         event_id,
@@ -79,19 +93,20 @@ pub fn event_document(event: &dyn Message) -> Result<EventDocument> {
 
 /// The serde form of a pbj JSON value: the value its text would parse into, without the
 /// text (numbers keep their written form). Fails with a number that is not a JSON number.
-fn to_serde(value: pbj::marshal::JsonValue) -> std::result::Result<Value, String> {
-    use pbj::marshal::JsonValue as J;
+fn to_serde(value: &JsonValue) -> std::result::Result<Value, &str> {
     Ok(match value {
-        J::Null => Value::Null,
-        J::Bool(b) => Value::Bool(b),
-        J::Number(n) => Value::Number(n.parse().map_err(|_| n)?),
-        J::String(s) => Value::String(s),
-        J::Array(items) => Value::Array(items.into_iter().map(to_serde).collect::<Result<_, _>>()?),
-        J::Object(entries) => Value::Object(
+        JsonValue::Null => Value::Null,
+        JsonValue::Bool(b) => Value::Bool(*b),
+        JsonValue::Number(n) => Value::Number(n.parse().map_err(|_| n.as_str())?),
+        JsonValue::String(s) => Value::String(s.clone()),
+        JsonValue::Array(items) => {
+            Value::Array(items.iter().map(to_serde).collect::<Result<_, _>>()?)
+        }
+        JsonValue::Object(entries) => Value::Object(
             entries
-                .into_iter()
-                .map(|(k, v)| Ok((k, to_serde(v)?)))
-                .collect::<Result<_, String>>()?,
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), to_serde(v)?)))
+                .collect::<Result<_, &str>>()?,
         ),
     })
 }
@@ -191,16 +206,6 @@ impl Kind {
             },
             "boolean" => Kind::Bool,
             _ => Kind::Skip,
-        }
-    }
-
-    /// What ES's dynamic mapping makes of a value at an unmapped path.
-    pub fn dynamic(value: &Value) -> Kind {
-        match value {
-            Value::Bool(_) => Kind::Bool,
-            Value::Number(n) if n.is_f64() => Kind::Double,
-            Value::Number(_) => Kind::Long,
-            _ => Kind::Text { copy: false },
         }
     }
 }
@@ -326,7 +331,7 @@ mod tests {
             ),
         ]);
         let parsed: Value = serde_json::from_str(&value.to_json()).unwrap();
-        assert_eq!(to_serde(value).unwrap(), parsed);
-        assert_eq!(to_serde(J::Number("nan".into())), Err("nan".to_owned()));
+        assert_eq!(to_serde(&value).unwrap(), parsed);
+        assert_eq!(to_serde(&J::Number("nan".into())), Err("nan"));
     }
 }

@@ -490,10 +490,17 @@ pub async fn check_curies(search: &dyn EventSearch, ctx: &SearchContext, rows: &
     assert_eq!(find(search, ctx, &ask).await.expect("none").total, 0);
 }
 
-/// Indexing events again replaces their documents (no duplicates).
+/// Indexing events again replaces their documents (no duplicates), also within one batch.
 pub async fn check_replace(search: &dyn EventSearch, ctx: &SearchContext, rows: &[Row]) {
     let again: Vec<Arc<dyn Message>> = rows[..50].iter().map(|r| r.event.clone()).collect();
     search.index_events(&again, ctx).await.expect("index again");
+    // An event given twice in one batch is still one document (as in a bulk request).
+    let twice: Vec<Arc<dyn Message>> = rows[50..60]
+        .iter()
+        .chain(&rows[50..60])
+        .map(|r| r.event.clone())
+        .collect();
+    search.index_events(&twice, ctx).await.expect("index twice");
     let found = find(search, ctx, &Ask::q("")).await.expect("all");
     assert_eq!(
         found.total as usize,

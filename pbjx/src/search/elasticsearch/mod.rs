@@ -290,8 +290,7 @@ impl ElasticsearchEventSearch {
     /// The document as sent: `d__all` written out (the strings `copy_to` would copy, for
     /// servers that do not apply it; on Elasticsearch the copies only add term frequency) and
     /// `occurred_at` as a number (for servers that do not coerce numeric strings).
-    fn stored_document(&self, document: &Value) -> Value {
-        let mut document = document.clone();
+    fn stored_document(&self, mut document: Value) -> Value {
         let all = all_field_values(&self.inner.kinds, &document);
         if let Value::Object(map) = &mut document {
             if let Some(n) = map
@@ -507,7 +506,7 @@ impl EventSearch for ElasticsearchEventSearch {
             let action = json!({ "index": { "_index": index, "_id": doc.event_id } });
             body.push_str(&action.to_string());
             body.push('\n');
-            body.push_str(&self.stored_document(&doc.document).to_string());
+            body.push_str(&self.stored_document(doc.to_value()?).to_string());
             body.push('\n');
             if !indices.contains(&index) {
                 indices.push(index);

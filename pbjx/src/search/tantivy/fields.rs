@@ -15,9 +15,7 @@
 //! indexed only in `_key` (queries on `event_id` go there, with the caller's tenant) and the
 //! time not at all.
 
-use std::collections::BTreeMap;
-
-use serde_json::Value;
+use pbj::marshal::JsonValue;
 use tantivy::schema::{
     Field, IndexRecordOption, JsonObjectOptions, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
@@ -28,7 +26,8 @@ use tantivy::tokenizer::{
 };
 use tantivy::{TantivyDocument, schema::OwnedValue};
 
-use crate::search::document::{EventDocument, Kind, Kinds};
+use crate::error::Result;
+use crate::search::document::{EventDocument, Kind, Kinds, non_number};
 use crate::search::elasticsearch_query::{ALL_FIELD, OCCURRED_AT_ISO_FIELD, TYPE_FIELD};
 
 /// The analyzer of text fields (ES `english`: lower-case, English stop words, stemming).
@@ -177,153 +176,204 @@ pub(crate) fn date_micros(text: &str) -> Option<i64> {
     Some(date.days_since_epoch() * 86_400_000_000)
 }
 
+/// A leaf of a document or a query: what a field indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Leaf<'a> {
+    Str(&'a str),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+impl<'a> Leaf<'a> {
+    /// The leaf of a serde value (`None` for null, arrays and objects).
+    pub(crate) fn of(value: &'a serde_json::Value) -> Option<Self> {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => Some(Leaf::Str(s)),
+            Value::Number(n) => Some(Leaf::Number(n.clone())),
+            Value::Bool(b) => Some(Leaf::Bool(*b)),
+            _ => None,
+        }
+    }
+
+    /// The leaf as text: a string as it is, a number or boolean as JSON writes it.
+    pub(crate) fn text(&self) -> std::borrow::Cow<'a, str> {
+        match self {
+            Leaf::Str(s) => (*s).into(),
+            Leaf::Number(n) => n.to_string().into(),
+            Leaf::Bool(b) => b.to_string().into(),
+        }
+    }
+
+    /// What ES's dynamic mapping makes of this leaf at an unmapped path.
+    fn dynamic_kind(&self) -> Kind {
+        match self {
+            Leaf::Bool(_) => Kind::Bool,
+            Leaf::Number(n) if n.is_f64() => Kind::Double,
+            Leaf::Number(_) => Kind::Long,
+            Leaf::Str(_) => Kind::Text { copy: false },
+        }
+    }
+}
+
 /// The exact (JSON) value of a leaf of `kind`, `None` when it is not indexed.
-pub(crate) fn exact_value(kind: Kind, value: &Value) -> Option<OwnedValue> {
-    let text = || match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
+pub(crate) fn exact_value(kind: Kind, leaf: &Leaf<'_>) -> Option<OwnedValue> {
     match kind {
-        Kind::Keyword { normalized: true } => text().map(|t| OwnedValue::Str(normalize(&t))),
-        Kind::Keyword { normalized: false } => text().map(OwnedValue::Str),
-        Kind::Long => match value {
-            Value::Number(n) => n
+        Kind::Keyword { normalized: true } => Some(OwnedValue::Str(normalize(&leaf.text()))),
+        Kind::Keyword { normalized: false } => Some(OwnedValue::Str(leaf.text().into_owned())),
+        Kind::Long => match leaf {
+            Leaf::Number(n) => n
                 .as_i64()
                 .map(OwnedValue::I64)
                 .or_else(|| n.as_f64().map(|f| OwnedValue::I64(f as i64))),
-            Value::String(s) => s.trim().parse::<i64>().ok().map(OwnedValue::I64),
-            _ => None,
+            Leaf::Str(s) => s.trim().parse::<i64>().ok().map(OwnedValue::I64),
+            Leaf::Bool(_) => None,
         },
-        Kind::Double => match value {
-            Value::Number(n) => n.as_f64().map(OwnedValue::F64),
-            Value::String(s) => s.trim().parse::<f64>().ok().map(OwnedValue::F64),
-            _ => None,
+        Kind::Double => match leaf {
+            Leaf::Number(n) => n.as_f64().map(OwnedValue::F64),
+            Leaf::Str(s) => s.trim().parse::<f64>().ok().map(OwnedValue::F64),
+            Leaf::Bool(_) => None,
         },
-        Kind::Date { epoch_second } => match value {
-            Value::Number(n) if epoch_second => n
+        Kind::Date { epoch_second } => match leaf {
+            Leaf::Number(n) if epoch_second => n
                 .as_i64()
                 .map(|s| OwnedValue::I64(s.saturating_mul(1_000_000))),
-            Value::Number(n) => n
+            Leaf::Number(n) => n
                 .as_i64()
                 .map(|ms| OwnedValue::I64(ms.saturating_mul(1_000))),
-            Value::String(s) => date_micros(s).map(OwnedValue::I64),
-            _ => None,
+            Leaf::Str(s) => date_micros(s).map(OwnedValue::I64),
+            Leaf::Bool(_) => None,
         },
-        Kind::Bool => match value {
-            Value::Bool(b) => Some(OwnedValue::Bool(*b)),
-            Value::String(s) if s == "true" || s == "false" => Some(OwnedValue::Bool(s == "true")),
+        Kind::Bool => match leaf {
+            Leaf::Bool(b) => Some(OwnedValue::Bool(*b)),
+            Leaf::Str(s) if *s == "true" || *s == "false" => Some(OwnedValue::Bool(*s == "true")),
             _ => None,
         },
         Kind::Text { .. } | Kind::Skip => None,
     }
 }
 
-/// Builds the tantivy document of an event.
+/// Builds the tantivy document of an event straight from pbj's marshal value (no serde
+/// value in between): `d__all` strings go into the document as they are met; the text and
+/// exact leaves become one JSON object each, a pair per leaf in document order (a path
+/// with many values has many pairs; tantivy keeps positions per path).
 pub(crate) struct DocumentBuilder<'a> {
     kinds: &'a Kinds,
-    all: Vec<String>,
-    text: BTreeMap<String, Vec<OwnedValue>>,
-    exact: BTreeMap<String, Vec<OwnedValue>>,
-    paths: std::collections::BTreeSet<String>,
+    fields: &'a Fields,
+    doc: TantivyDocument,
+    text: Vec<(String, OwnedValue)>,
+    exact: Vec<(String, OwnedValue)>,
+    paths: Vec<String>,
 }
 
 impl<'a> DocumentBuilder<'a> {
-    pub(crate) fn new(kinds: &'a Kinds) -> Self {
+    pub(crate) fn new(kinds: &'a Kinds, fields: &'a Fields) -> Self {
         Self {
             kinds,
-            all: Vec::new(),
-            text: BTreeMap::new(),
-            exact: BTreeMap::new(),
-            paths: Default::default(),
+            fields,
+            doc: TantivyDocument::new(),
+            text: Vec::new(),
+            exact: Vec::new(),
+            paths: Vec::new(),
         }
     }
 
+    /// The document of `event` for `tenant`, storing `json` (its pbj JSON); fails naming the
+    /// event when its document holds a number that is not a JSON number.
     pub(crate) fn build(
         mut self,
-        fields: &Fields,
         tenant: &str,
         event: &EventDocument,
         json: &str,
-    ) -> TantivyDocument {
-        if let Value::Object(map) = &event.document {
-            for (name, value) in map {
+    ) -> Result<TantivyDocument> {
+        let fields = self.fields;
+        self.doc
+            .add_bytes(fields.key, &key(tenant, &event.event_id));
+        self.doc.add_text(fields.tenant, tenant);
+        self.doc.add_text(fields.type_name, &event.type_name);
+        self.doc.add_i64(fields.occurred_at, event.occurred_at);
+        if let JsonValue::Object(entries) = &event.document {
+            let mut path = String::new();
+            for (name, value) in entries {
                 if name == TYPE_FIELD {
                     continue;
                 }
-                self.walk(name, value);
+                path.clear();
+                path.push_str(name);
+                self.walk(&mut path, value)
+                    .map_err(|number| non_number(&event.event_id, number))?;
             }
         }
-        let mut doc = TantivyDocument::new();
-        doc.add_bytes(fields.key, &key(tenant, &event.event_id));
-        doc.add_text(fields.tenant, tenant);
-        doc.add_text(fields.type_name, &event.type_name);
-        doc.add_i64(fields.occurred_at, event.occurred_at);
-        for text in &self.all {
-            doc.add_text(fields.all, text);
-        }
-        doc.add_field_value(fields.text, &object(self.text));
-        doc.add_field_value(fields.exact, &object(self.exact));
+        let mut doc = self.doc;
+        doc.add_field_value(fields.text, &OwnedValue::Object(self.text));
+        doc.add_field_value(fields.exact, &OwnedValue::Object(self.exact));
         for path in &self.paths {
             doc.add_text(fields.paths, path);
         }
         doc.add_text(fields.json, json);
-        doc
+        Ok(doc)
     }
 
-    fn walk(&mut self, path: &str, value: &Value) {
-        match value {
-            Value::Null => {}
-            Value::Array(items) => items.iter().for_each(|item| self.walk(path, item)),
-            Value::Object(map) => {
-                for (name, inner) in map {
-                    self.walk(&format!("{path}.{name}"), inner);
-                }
+    /// Adds the leaves under `path` (restored before it returns); fails with a number that
+    /// is not a JSON number.
+    fn walk<'v>(&mut self, path: &mut String, value: &'v JsonValue) -> Result<(), &'v str> {
+        let leaf = match value {
+            JsonValue::Null => return Ok(()),
+            JsonValue::Array(items) => {
+                return items.iter().try_for_each(|item| self.walk(path, item));
             }
-            leaf => {
-                let kind = self.kinds.get(path).unwrap_or_else(|| Kind::dynamic(leaf));
-                if kind == Kind::Skip {
-                    return;
+            JsonValue::Object(entries) => {
+                let len = path.len();
+                for (name, inner) in entries {
+                    path.push('.');
+                    path.push_str(name);
+                    self.walk(path, inner)?;
+                    path.truncate(len);
                 }
-                self.mark(path);
-                match kind {
-                    Kind::Text { copy } => {
-                        let text = match leaf {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        if copy {
-                            self.all.push(text.clone());
-                        }
-                        self.text
-                            .entry(path.to_owned())
-                            .or_default()
-                            .push(OwnedValue::Str(text));
-                    }
-                    // The event's time is the `occurred_at` field (queries on both paths go
-                    // there): indexing it again here would only add a unique term per event.
-                    _ if is_event_time(path) => {}
-                    // Likewise the event id: a unique term per event, already in `_key`.
-                    _ if path == EVENT_ID => {}
-                    _ => {
-                        if let Some(v) = exact_value(kind, leaf) {
-                            self.exact.entry(path.to_owned()).or_default().push(v);
-                        }
-                    }
+                return Ok(());
+            }
+            JsonValue::String(s) => Leaf::Str(s),
+            JsonValue::Bool(b) => Leaf::Bool(*b),
+            JsonValue::Number(n) => Leaf::Number(n.parse().map_err(|_| n.as_str())?),
+        };
+        let kind = self.kinds.get(path).unwrap_or_else(|| leaf.dynamic_kind());
+        if kind == Kind::Skip {
+            return Ok(());
+        }
+        self.mark(path);
+        match kind {
+            Kind::Text { copy } => {
+                let text = leaf.text();
+                if copy {
+                    self.doc.add_text(self.fields.all, &text);
+                }
+                self.text
+                    .push((path.clone(), OwnedValue::Str(text.into_owned())));
+            }
+            // The event's time is the `occurred_at` field (queries on both paths go there):
+            // indexing it again here would only add a unique term per event.
+            _ if is_event_time(path) => {}
+            // Likewise the event id: a unique term per event, already in `_key`.
+            _ if path == EVENT_ID => {}
+            _ => {
+                if let Some(v) = exact_value(kind, &leaf) {
+                    self.exact.push((path.clone(), v));
                 }
             }
         }
+        Ok(())
     }
 
     /// Records `path` and its parents as holding a value.
     fn mark(&mut self, path: &str) {
         let mut end = path.len();
         loop {
-            if !self.paths.insert(path[..end].to_owned()) {
+            let prefix = &path[..end];
+            if self.paths.iter().any(|p| p == prefix) {
                 break;
             }
-            match path[..end].rfind('.') {
+            self.paths.push(prefix.to_owned());
+            match prefix.rfind('.') {
                 Some(dot) => end = dot,
                 None => break,
             }
@@ -385,26 +435,95 @@ pub(crate) fn uuid_bytes(text: &str) -> Option<[u8; 16]> {
     Some(bytes)
 }
 
-/// A JSON object of dotted keys (expanded by the field's `expand_dots`).
-fn object(entries: BTreeMap<String, Vec<OwnedValue>>) -> OwnedValue {
-    OwnedValue::Object(
-        entries
-            .into_iter()
-            .map(|(k, mut v)| {
-                let value = if v.len() == 1 {
-                    v.remove(0)
-                } else {
-                    OwnedValue::Array(v)
-                };
-                (k, value)
-            })
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(document: JsonValue) -> EventDocument {
+        EventDocument {
+            event_id: "0a1b2c3d-4e5f-11f0-8abc-0123456789ef".into(),
+            occurred_at: 1_700_000_000_000_000,
+            type_name: "thing-happened".into(),
+            document,
+        }
+    }
+
+    fn kinds() -> Kinds {
+        Kinds::from_mapping(&serde_json::json!({"properties": {
+            "title": {"type": "text", "copy_to": "d__all"},
+            "slug": {"type": "keyword", "normalizer": "pbj_keyword"},
+            "event_id": {"type": "keyword"},
+            "ctx": {"type": "object", "properties": {"ua": {"type": "text", "index": false}}}
+        }}))
+    }
+
+    #[test]
+    fn documents_spread_each_leaf_by_the_kind_of_its_path() {
+        use pbj::marshal::JsonValue as J;
+        let document = J::Object(vec![
+            ("title".into(), J::str("The Cats")),
+            (
+                "slug".into(),
+                J::Array(vec![J::str("Crème-A"), J::str("B"), J::Null]),
+            ),
+            (
+                "ctx".into(),
+                J::Object(vec![
+                    ("ua".into(), J::str("curl")),
+                    ("n".into(), J::Number("1.5".into())),
+                    ("ok".into(), J::Bool(true)),
+                ]),
+            ),
+            (
+                "event_id".into(),
+                J::str("0a1b2c3d-4e5f-11f0-8abc-0123456789ef"),
+            ),
+            (TYPE_FIELD.into(), J::str("thing-happened")),
+        ]);
+        let (schema, kinds) = (schema(), kinds());
+        let fields = Fields::of(&schema).unwrap();
+        let doc = DocumentBuilder::new(&kinds, &fields)
+            .build("t", &event(document), "{}")
+            .unwrap();
+        let strings = |field| -> Vec<String> {
+            doc.get_all(field)
+                .filter_map(|v| tantivy::schema::Value::as_str(&v).map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(strings(fields.all), ["The Cats"]);
+        let mut paths = strings(fields.paths);
+        paths.sort();
+        assert_eq!(
+            paths,
+            ["ctx", "ctx.n", "ctx.ok", "event_id", "slug", "title"]
+        );
+        let json = tantivy::Document::to_json(&doc, &schema);
+        assert!(json.contains(r#""text":[{"title":"The Cats"}]"#), "{json}");
+        assert!(
+            json.contains(r#""exact":[{"slug":"creme-a","slug":"b","ctx.n":1.5,"ctx.ok":true}]"#),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn a_document_holding_a_non_number_names_the_event_and_the_number() {
+        use pbj::marshal::JsonValue as J;
+        let document = J::Object(vec![(
+            "ctx".into(),
+            J::Object(vec![("n".into(), J::Number("nan".into()))]),
+        )]);
+        let (schema, kinds) = (schema(), kinds());
+        let fields = Fields::of(&schema).unwrap();
+        let error = DocumentBuilder::new(&kinds, &fields)
+            .build("t", &event(document), "{}")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("0a1b2c3d-4e5f-11f0-8abc-0123456789ef"),
+            "{error}"
+        );
+        assert!(error.contains("[nan]"), "{error}");
+    }
 
     #[test]
     fn uuid_ids_are_keyed_by_their_bytes_in_text_order_and_other_ids_by_their_text() {

@@ -539,7 +539,7 @@ impl Inner {
                         .map(|json| self.decode(json).map(Arc::from))
                         .collect::<Result<Vec<Arc<dyn Message>>>>()?;
                     let (deletes, docs) =
-                        self.documents(tenant, &event_documents(&events)?, events_json);
+                        self.documents(tenant, &event_documents(&events)?, events_json)?;
                     (tenant, deletes, docs)
                 }
                 Op::Delete { tenant, event_ids } => {
@@ -611,20 +611,30 @@ impl Inner {
         Ok(merged)
     }
 
-    /// The replacing deletes and the documents of `events` (with their pbj JSON).
+    /// The replacing deletes and the documents of `events` (with their pbj JSON); fails
+    /// before anything is written when one of them cannot be indexed. Of an event given more
+    /// than once, the last copy wins (as in a bulk request): a batch's deletes go to the
+    /// writer before its documents, so each key gets one document.
     fn documents(
         &self,
         tenant: &str,
         events: &[EventDocument],
         json: &[String],
-    ) -> (Vec<Term>, Vec<TantivyDocument>) {
-        let deletes = self.key_terms(tenant, events.iter().map(|e| &e.event_id));
-        let docs = events
-            .iter()
-            .zip(json)
-            .map(|(e, json)| DocumentBuilder::new(&self.kinds).build(&self.fields, tenant, e, json))
+    ) -> Result<(Vec<Term>, Vec<TantivyDocument>)> {
+        let mut seen = std::collections::HashSet::with_capacity(events.len());
+        let mut last: Vec<usize> = (0..events.len())
+            .rev()
+            .filter(|&i| seen.insert(events[i].event_id.as_str()))
             .collect();
-        (deletes, docs)
+        last.reverse();
+        let deletes = self.key_terms(tenant, last.iter().map(|&i| &events[i].event_id));
+        let docs = last
+            .iter()
+            .map(|&i| {
+                DocumentBuilder::new(&self.kinds, &self.fields).build(tenant, &events[i], &json[i])
+            })
+            .collect::<Result<_>>()?;
+        Ok((deletes, docs))
     }
 
     /// The event of a hit's stored pbj JSON.
@@ -778,12 +788,14 @@ impl EventSearch for TantivyEventSearch {
         if events.is_empty() {
             return Ok(());
         }
-        let documents = event_documents(events)?;
-        let json: Vec<String> = events.iter().map(|e| e.to_json()).collect();
+        let events = events.to_vec();
         let inner = self.inner.clone();
         let tenant = tenant_of(ctx);
+        // All of a batch's work on one thread: its documents are built and freed there.
         blocking(move || {
-            let (deletes, docs) = inner.documents(&tenant, &documents, &json);
+            let documents = event_documents(&events)?;
+            let json: Vec<String> = events.iter().map(|e| e.to_json()).collect();
+            let (deletes, docs) = inner.documents(&tenant, &documents, &json)?;
             let op = Op::Index {
                 tenant,
                 events: json,

@@ -19,7 +19,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::fields::{self, Fields, OCCURRED_AT};
+use super::fields::{self, Fields, Leaf, OCCURRED_AT};
 use crate::error::{Error, Result};
 use crate::search::document::{Kind, Kinds};
 use crate::search::elasticsearch_query::{ALL_FIELD, OCCURRED_AT_ISO_FIELD, TYPE_FIELD};
@@ -339,10 +339,12 @@ impl<'a> Translator<'a> {
             Target::EventId => self.event_key(&text()),
             Target::OccurredAt(kind) => {
                 let micros = match kind {
-                    Kind::Date { .. } => match fields::exact_value(kind, value) {
-                        Some(tantivy::schema::OwnedValue::I64(n)) => n,
-                        _ => return Ok(Box::new(EmptyQuery)),
-                    },
+                    Kind::Date { .. } => {
+                        match Leaf::of(value).and_then(|leaf| fields::exact_value(kind, &leaf)) {
+                            Some(tantivy::schema::OwnedValue::I64(n)) => n,
+                            _ => return Ok(Box::new(EmptyQuery)),
+                        }
+                    }
                     _ => {
                         let n = number(value)
                             .ok_or_else(|| self.unsupported(format!("the time {value}")))?;
@@ -608,7 +610,7 @@ fn json_term(field: Field, path: &str, fill: impl FnOnce(&mut Term)) -> Term {
 /// The term of `value` in the exact field at `path` of `kind` (`None`: the field cannot hold
 /// it, so nothing matches).
 fn exact_term(field: Field, path: &str, kind: Kind, value: &Value) -> Option<Term> {
-    match fields::exact_value(kind, value)? {
+    match fields::exact_value(kind, &Leaf::of(value)?)? {
         tantivy::schema::OwnedValue::Str(s) => {
             Some(json_term(field, path, |t| t.append_type_and_str(&s)))
         }

@@ -163,8 +163,9 @@ pub trait EventSearch: Send + Sync + 'static {
     /// Describes the storage (for operators).
     async fn describe_storage(&self, ctx: &SearchContext) -> Result<String>;
 
-    /// Indexes events (replacing documents with the same `event_id`) for `ctx`'s tenant; all
-    /// of them or none (see the module docs). An empty batch does nothing.
+    /// Indexes events (replacing documents with the same `event_id`; of an event given twice,
+    /// the last copy wins) for `ctx`'s tenant; all of them or none (see the module docs). An
+    /// empty batch does nothing.
     async fn index_events(&self, events: &[Arc<dyn Message>], ctx: &SearchContext) -> Result<()>;
 
     /// Deletes the documents of these event ids (of `ctx`'s tenant); missing ids are no error.

@@ -472,21 +472,21 @@ impl<'a> Translator<'a> {
         upper: Option<(bool, &Value)>,
     ) -> Result<Box<dyn Query>> {
         let bound = |b: Option<(bool, &Value)>, open: Vec<u8>, open_included: bool| {
-            let Some((inclusive, value)) = b else {
-                let term = Term::from_field_bytes(self.fields.key, &open);
-                return Ok(if open_included {
-                    Bound::Included(term)
-                } else {
-                    Bound::Excluded(term)
-                });
+            let (inclusive, term) = match b {
+                None => (
+                    open_included,
+                    Term::from_field_bytes(self.fields.key, &open),
+                ),
+                Some((inclusive, value)) => {
+                    let id = value.as_str().filter(|id| fields::uuid_bytes(id).is_some());
+                    let Some(id) = id else {
+                        return Err(self.unsupported(format!(
+                            "a range of event ids with the bound {value} (UUIDs only)"
+                        )));
+                    };
+                    (inclusive, self.event_key(id))
+                }
             };
-            let id = value.as_str().filter(|id| fields::uuid_bytes(id).is_some());
-            let Some(id) = id else {
-                return Err(self.unsupported(format!(
-                    "a range of event ids with the bound {value} (UUIDs only)"
-                )));
-            };
-            let term = self.event_key(id);
             Ok(if inclusive {
                 Bound::Included(term)
             } else {

@@ -281,6 +281,14 @@ mod tests {
         dir
     }
 
+    /// Appends `ops` to the log in `dir` and closes it.
+    fn log_holding(dir: &Path, ops: &[Op]) {
+        let (mut log, _) = Translog::open(dir).unwrap();
+        for op in ops {
+            log.append(op).unwrap();
+        }
+    }
+
     fn ops() -> Vec<Op> {
         vec![
             Op::Index {
@@ -297,12 +305,10 @@ mod tests {
     #[test]
     fn appended_operations_are_read_back_in_order_until_cleared() {
         let dir = folder("roundtrip");
-        let (mut log, found) = Translog::open(&dir).unwrap();
+        let (log, found) = Translog::open(&dir).unwrap();
         assert!(found.is_empty() && log.len() == 0);
-        for op in ops() {
-            log.append(&op).unwrap();
-        }
         drop(log);
+        log_holding(&dir, &ops());
         let (mut log, found) = Translog::open(&dir).unwrap();
         assert_eq!(found, ops());
         log.clear().unwrap();
@@ -338,11 +344,7 @@ mod tests {
     #[test]
     fn a_damaged_record_followed_by_others_fails_to_open_instead_of_dropping_them() {
         let dir = folder("damaged");
-        let (mut log, _) = Translog::open(&dir).unwrap();
-        for op in ops() {
-            log.append(&op).unwrap();
-        }
-        drop(log);
+        log_holding(&dir, &ops());
         let path = dir.join(FILE_NAME);
         let bytes = damage_first_record(&path);
         let err = Translog::open(&dir).unwrap_err();

@@ -599,26 +599,36 @@ impl SchemaSlots {
         }
     }
 
-    /// The slots of `schema`, computed once per thread (or every time while the thread's cache
-    /// is being torn down).
-    fn of(schema: &'static Schema) -> std::rc::Rc<Self> {
+    /// The slots of `schema`, computed once per process and kept for its lifetime (schemas
+    /// are `'static`, so there is one entry per schema); a thread remembers the last few.
+    fn of(schema: &'static Schema) -> &'static Self {
+        RECENT_SLOTS.with(|recent| recent.get(schema, Self::shared))
+    }
+
+    /// The process-wide entry of `schema`, created on first use.
+    fn shared(schema: &'static Schema) -> &'static Self {
+        type All = std::sync::RwLock<rustc_hash::FxHashMap<usize, &'static SchemaSlots>>;
+        static ALL: std::sync::OnceLock<All> = std::sync::OnceLock::new();
         let key = std::ptr::from_ref(schema) as usize;
-        SCHEMA_SLOTS
-            .try_with(|cache| {
-                cache
-                    .borrow_mut()
-                    .entry(key)
-                    .or_insert_with(|| std::rc::Rc::new(Self::find(schema)))
-                    .clone()
-            })
-            .unwrap_or_else(|_| std::rc::Rc::new(Self::find(schema)))
+        let all = ALL.get_or_init(Default::default);
+        let found = all
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            .copied();
+        found.unwrap_or_else(|| {
+            *all.write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(key)
+                .or_insert_with(|| Box::leak(Box::new(Self::find(schema))))
+        })
     }
 }
 
 thread_local! {
-    /// [`SchemaSlots`] of every schema this thread used, by schema address.
-    static SCHEMA_SLOTS: std::cell::RefCell<rustc_hash::FxHashMap<usize, std::rc::Rc<SchemaSlots>>> =
-        std::cell::RefCell::default();
+    /// The [`SchemaSlots`] this thread used last.
+    static RECENT_SLOTS: crate::schema::SchemaMemo<&'static SchemaSlots, 4> =
+        const { crate::schema::SchemaMemo::new() };
 }
 
 /// A bit per [`FieldType`] (by discriminant) with a type default; with `forced_only`, only

@@ -110,3 +110,119 @@ impl Schema {
         )
     }
 }
+
+/// A thread's memo of a small value derived from a schema (a field index, a list of slots),
+/// for the per-message paths that would otherwise look it up by name or hash every time.
+///
+/// Keeps the values of the last `N` schemas used: a hit is a few pointer comparisons; a miss
+/// derives the value and puts it first, dropping the least recently added one. Meant for a
+/// `thread_local!`; the value must be cheap to copy.
+///
+/// ```
+/// # include!("../doc/article.rs");
+/// use pbj::schema::SchemaMemo;
+///
+/// thread_local! {
+///     static TITLE: SchemaMemo<Option<usize>, 4> = const { SchemaMemo::new() };
+/// }
+///
+/// # fn main() {
+/// let title = |schema| TITLE.with(|memo| memo.get(schema, |s| s.field_index("title")));
+/// assert_eq!(title(&ARTICLE_PUBLISHED), Some(2));
+/// assert_eq!(title(&ARTICLE_PUBLISHED), Some(2)); // remembered
+/// # }
+/// ```
+pub struct SchemaMemo<T: Copy, const N: usize> {
+    entries: [std::cell::Cell<Option<(*const Schema, T)>>; N],
+}
+
+impl<T: Copy, const N: usize> SchemaMemo<T, N> {
+    /// An empty memo.
+    pub const fn new() -> Self {
+        Self {
+            entries: [const { std::cell::Cell::new(None) }; N],
+        }
+    }
+
+    /// The value of `schema`, derived with `derive` unless remembered.
+    pub fn get(&self, schema: &'static Schema, derive: impl FnOnce(&'static Schema) -> T) -> T {
+        let key = std::ptr::from_ref(schema);
+        for entry in &self.entries {
+            match entry.get() {
+                Some((cached, value)) if cached == key => return value,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        let value = derive(schema);
+        let mut carried = Some((key, value));
+        for entry in &self.entries {
+            carried = entry.replace(carried);
+            if carried.is_none() {
+                break;
+            }
+        }
+        value
+    }
+}
+
+impl<T: Copy, const N: usize> Default for SchemaMemo<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn schema(message: &'static str) -> &'static Schema {
+        Box::leak(Box::new(Schema {
+            id: "pbj:acme:test:event:x:1-0-0",
+            curie: "acme:test:event:x",
+            curie_major: "acme:test:event:x:v1",
+            qname: "acme:x",
+            vendor: "acme",
+            package: "test",
+            category: "event",
+            message,
+            version: SchemaVersion::new(1, 0, 0),
+            fields: &[],
+            mixins: &[],
+            id_field: None,
+            deprecated: false,
+            description: "",
+        }))
+    }
+
+    #[test]
+    fn remembers_the_last_n_schemas_and_derives_the_others_again() {
+        let (a, b, c) = (schema("a"), schema("b"), schema("c"));
+        let memo: SchemaMemo<&'static str, 2> = SchemaMemo::new();
+        let derived = Cell::new(0);
+        let get = |s: &'static Schema| {
+            memo.get(s, |s| {
+                derived.set(derived.get() + 1);
+                s.message
+            })
+        };
+        assert_eq!((get(a), get(b), get(a), get(b)), ("a", "b", "a", "b"));
+        assert_eq!(derived.get(), 2, "a and b are derived once");
+        assert_eq!(get(c), "c");
+        assert_eq!(derived.get(), 3);
+        // c pushed out the entry added least recently (a); b and c stay.
+        assert_eq!((get(b), get(c)), ("b", "c"));
+        assert_eq!(derived.get(), 3);
+        assert_eq!(get(a), "a");
+        assert_eq!(derived.get(), 4);
+    }
+
+    #[test]
+    fn a_memo_of_no_entries_always_derives() {
+        let memo: SchemaMemo<u8, 0> = SchemaMemo::new();
+        let a = schema("a");
+        assert_eq!(memo.get(a, |_| 7), 7);
+        assert_eq!(memo.get(a, |_| 8), 8);
+    }
+}

@@ -677,8 +677,8 @@ struct CtxSlots {
 }
 
 thread_local! {
-    static CTX_SLOTS: std::cell::RefCell<FxHashMap<usize, CtxSlots>> =
-        std::cell::RefCell::default();
+    /// The [`CtxSlots`] of the schemas this thread used last.
+    static CTX_SLOTS: pbj::schema::SchemaMemo<CtxSlots, 4> = const { pbj::schema::SchemaMemo::new() };
 }
 
 impl CtxSlots {
@@ -692,15 +692,7 @@ impl CtxSlots {
     }
 
     fn of(schema: &'static Schema) -> Self {
-        let key = std::ptr::from_ref(schema) as usize;
-        CTX_SLOTS
-            .try_with(|cache| {
-                *cache
-                    .borrow_mut()
-                    .entry(key)
-                    .or_insert_with(|| Self::find(schema))
-            })
-            .unwrap_or_else(|_| Self::find(schema))
+        CTX_SLOTS.with(|memo| memo.get(schema, Self::find))
     }
 
     /// The pairs (response slot, request slot) of `ctx_correlator_ref` and `ctx_tenant_id`.

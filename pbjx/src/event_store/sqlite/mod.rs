@@ -153,9 +153,11 @@ pub struct PositionedEvent {
 /// that append, and sequences stay gapless. An append that fails after it started writing (a
 /// duplicate `occurred_at`, an I/O error) is taken out: the transaction is rolled back and
 /// written again without it, so its neighbours still succeed. One `COMMIT` (and one fsync)
-/// makes the group durable, and only then is each caller answered. A lone writer gets a transaction per append; 16
-/// concurrent writers share one fsync between many appends ([`Self::writer_stats`] counts
-/// them). Transactions of several processes on one file are serialized by SQLite's lock
+/// makes the group durable, and only then is each caller answered. A lone writer gets a
+/// transaction per append; 16 concurrent writers share one fsync between many appends
+/// ([`Self::writer_stats`] counts them). Every append is handed to the writer thread and its
+/// answer back: on a machine with idle cores, a lone writer pays those two wake-ups (tens of
+/// µs each on a VM) on every append (BENCHMARKS.md measures it). Transactions of several processes on one file are serialized by SQLite's lock
 /// (the writer waits up to [`SqliteOptions::busy_timeout`] for it).
 ///
 /// Reads of a file database use a small pool of read-only connections on tokio's blocking

@@ -116,7 +116,9 @@ impl Schema {
 ///
 /// Keeps the values of the last `N` schemas used: a hit is a few pointer comparisons; a miss
 /// derives the value and puts it first, dropping the least recently added one. Meant for a
-/// `thread_local!`; the value must be cheap to copy.
+/// `thread_local!` with a `const` initializer: it has no destructor, so the thread-local stays
+/// usable (`with` does not fail) even while the thread's other thread-locals are torn down.
+/// The value must be cheap to copy.
 ///
 /// ```
 /// # include!("../doc/article.rs");

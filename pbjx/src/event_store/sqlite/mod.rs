@@ -157,8 +157,9 @@ pub struct PositionedEvent {
 /// transaction per append; 16 concurrent writers share one fsync between many appends
 /// ([`Self::writer_stats`] counts them). Every append is handed to the writer thread and its
 /// answer back: on a machine with idle cores, a lone writer pays those two wake-ups (tens of
-/// µs each on a VM) on every append (BENCHMARKS.md measures it). Transactions of several processes on one file are serialized by SQLite's lock
-/// (the writer waits up to [`SqliteOptions::busy_timeout`] for it).
+/// µs each on a VM) on every append (BENCHMARKS.md measures it). Transactions of several
+/// processes on one file are serialized by SQLite's lock (the writer waits up to
+/// [`SqliteOptions::busy_timeout`] for it).
 ///
 /// Reads of a file database use a small pool of read-only connections on tokio's blocking
 /// pool (`spawn_blocking`) and see the last committed state (WAL snapshots), so they do not

@@ -162,7 +162,7 @@ impl MessageData {
             return Ok(());
         }
         let value = validate::normalize(field, value).map_err(|m| Error::invalid(field.name, m))?;
-        self.values[index] = value.map(FieldValue::Single);
+        store(&mut self.values[index], value.map(FieldValue::Single));
         if self.values[index].is_none() {
             self.populate_default(index);
         }
@@ -392,7 +392,7 @@ impl MessageData {
             if field.rule == FieldRule::Single
                 && let Some(v) = default_value_at(field, &mut clock)
             {
-                *slot = Some(FieldValue::Single(v));
+                store(slot, Some(FieldValue::Single(v)));
             }
         }
     }
@@ -405,7 +405,7 @@ impl MessageData {
             return;
         }
         if let Some(v) = default_value(field) {
-            self.values[index] = Some(FieldValue::Single(v));
+            store(&mut self.values[index], Some(FieldValue::Single(v)));
         }
     }
 
@@ -416,13 +416,7 @@ impl MessageData {
             return;
         }
         if let Some(slot) = self.values.get_mut(index) {
-            // Decoders fill empty slots: skip the drop glue when there is nothing to drop.
-            let old = std::mem::replace(slot, value);
-            if old.is_some() {
-                drop(old);
-            } else {
-                std::mem::forget(old);
-            }
+            store(slot, value);
         }
     }
 
@@ -566,6 +560,19 @@ fn set_key_of(v: &Value) -> String {
         Value::Microtime(m) => m.to_string(),
         Value::NodeRef(n) => n.as_str().to_lowercase(),
         other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// Puts `value` in `slot`. Setters, defaults and decoders mostly fill empty slots: the drop
+/// of the old value, an out-of-line call even for `None`, is skipped when there is nothing to
+/// drop.
+#[inline]
+fn store(slot: &mut Option<FieldValue>, value: Option<FieldValue>) {
+    let old = std::mem::replace(slot, value);
+    if old.is_some() {
+        drop(old);
+    } else {
+        std::mem::forget(old);
     }
 }
 

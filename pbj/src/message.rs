@@ -614,17 +614,18 @@ impl SchemaSlots {
 
     /// The process-wide entry of `schema`, created on first use.
     fn shared(schema: &'static Schema) -> &'static Self {
-        type All = std::sync::RwLock<rustc_hash::FxHashMap<usize, &'static SchemaSlots>>;
-        static ALL: std::sync::OnceLock<All> = std::sync::OnceLock::new();
+        static ALL: std::sync::RwLock<rustc_hash::FxHashMap<usize, &'static SchemaSlots>> =
+            std::sync::RwLock::new(rustc_hash::FxHashMap::with_hasher(
+                rustc_hash::FxBuildHasher,
+            ));
         let key = std::ptr::from_ref(schema) as usize;
-        let all = ALL.get_or_init(Default::default);
-        let found = all
+        let found = ALL
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&key)
             .copied();
         found.unwrap_or_else(|| {
-            *all.write()
+            *ALL.write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .entry(key)
                 .or_insert_with(|| Box::leak(Box::new(Self::find(schema))))

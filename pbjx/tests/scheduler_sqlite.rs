@@ -239,6 +239,10 @@ async fn two_workers_race_on_a_thousand_due_jobs() {
             .command(move |command: Arc<CheckHealthV1>, _pbjx| {
                 let (counts, all_sent) = (counts.clone(), all_sent.clone());
                 async move {
+                    // A send takes a moment, as a real one does: without it one worker can
+                    // claim and send every batch while the other sleeps in SQLite's busy
+                    // handler, and the race this test is about never happens.
+                    tokio::time::sleep(Duration::from_millis(2)).await;
                     let mut counts = counts.lock().unwrap();
                     let msg = command.msg().unwrap_or_default().to_owned();
                     counts.entry(msg).or_default().push(name);

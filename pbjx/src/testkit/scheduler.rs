@@ -430,9 +430,11 @@ pub async fn check_cancel(suite: &Suite) -> String {
 pub async fn check_order(suite: &Suite) -> Vec<String> {
     let msgs: Vec<String> = (0..3).map(|i| fresh(&format!("order{i}"))).collect();
     let mut times = Vec::new();
-    // scheduled out of order: the last first
+    // One second apart from one start (a backend may keep whole seconds only), scheduled out
+    // of order: the last first.
+    let start = SystemTime::now() + LEAD;
     for i in [2usize, 0, 1] {
-        let at = in_(LEAD + Duration::from_secs(i as u64));
+        let at = SendAt::from(start + Duration::from_secs(i as u64));
         suite
             .pbjx
             .send_at(command(&msgs[i]), at, None)
@@ -450,9 +452,17 @@ pub async fn check_order(suite: &Suite) -> Vec<String> {
         .iter()
         .map(|m| suite.recorder.deliveries(m)[0].position)
         .collect();
+    let timeline: Vec<String> = times
+        .iter()
+        .map(|&(i, at)| {
+            let fired = SendAt::from(suite.recorder.deliveries(&msgs[i])[0].at);
+            format!("job {i} due {at}, fired {fired}")
+        })
+        .collect();
     assert!(
         positions.windows(2).all(|w| w[0] < w[1]),
-        "jobs fired out of order: {positions:?}"
+        "jobs fired out of order: {positions:?} ({})",
+        timeline.join("; ")
     );
     for (i, at) in times {
         assert!(SendAt::from(suite.recorder.deliveries(&msgs[i])[0].at) >= at);

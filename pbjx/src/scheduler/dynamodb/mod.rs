@@ -24,6 +24,12 @@
 //!      makes the message visible again after the backoff delay (`ChangeMessageVisibility`); the
 //!      attempt number is the message's `ApproximateReceiveCount`.
 //!
+//! A delivery that comes before its time (a state machine clock running ahead, an emulator
+//! rounding its waits down) is held by the worker until its time, up to 5 s, while it keeps
+//! receiving; earlier ones are put back in the queue until their time. Jobs therefore fire in
+//! the order of their times (whole seconds; jobs due in the same second in the queue's order),
+//! never before them.
+//!
 //! The state machine does not start the next leg itself: that would need
 //! `states:StartExecution` and DynamoDB permissions for it, and the local emulator used by the
 //! tests cannot run that task (moto 5.2.5 passes its parameters unconverted to the SDK). Its

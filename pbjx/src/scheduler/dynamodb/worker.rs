@@ -16,6 +16,7 @@ use super::{
 use crate::aws::{error_code, storage_error};
 use crate::error::{Error, Result};
 use crate::event_store::dynamodb::from_sdk_value;
+use crate::scheduler::clock;
 use crate::scheduler::dispatch::{Dispatcher, DueJob, Outcome};
 use crate::scheduler::worker::{WorkerOptions, pause};
 use crate::time::SendAt;
@@ -57,6 +58,7 @@ pub(super) async fn run(
     options: WorkerOptions,
     token: CancellationToken,
 ) {
+    let mut held = Held::default();
     while !token.is_cancelled() {
         let url = match inner.queue_url().await {
             Ok(url) => url,
@@ -66,7 +68,12 @@ pub(super) async fn run(
                 continue;
             }
         };
-        let wait = i32::try_from(options.wait_time().as_secs()).unwrap_or(20);
+        // While deliveries are held, wait for new ones no longer than until the first is due.
+        let until_due = held.until_due(now());
+        let wait = until_due
+            .map_or(options.wait_time(), |d| d.min(options.wait_time()))
+            .as_secs();
+        let wait = i32::try_from(wait).unwrap_or(20);
         let max = i32::try_from(options.batch_size().min(10)).unwrap_or(10);
         let receive = inner
             .sqs
@@ -89,14 +96,10 @@ pub(super) async fn run(
                 continue;
             }
         };
-        if messages.is_empty() {
-            if wait == 0 {
-                pause(&token, options.poll_interval()).await;
-            }
-            continue;
-        }
-        let mut messages = in_time_order(messages).into_iter();
-        for message in messages.by_ref() {
+        let received_none = messages.is_empty();
+        held.add(messages);
+        let mut ready = held.take_ready(now()).into_iter();
+        for message in ready.by_ref() {
             let done = handle(&inner, &dispatcher, &message).await;
             settle(&inner, &url, &message, done).await;
             if token.is_cancelled() {
@@ -104,19 +107,83 @@ pub(super) async fn run(
             }
         }
         // Shutting down: hand back the messages not started.
-        for message in messages {
+        for message in ready {
+            settle(&inner, &url, &message, Done::Later(Duration::ZERO)).await;
+        }
+        if received_none && wait == 0 {
+            let until_due = held.until_due(now());
+            let delay =
+                until_due.map_or(options.poll_interval(), |d| d.min(options.poll_interval()));
+            pause(&token, delay).await;
+        }
+    }
+    if let Ok(url) = inner.queue_url().await {
+        for message in held.take_all() {
             settle(&inner, &url, &message, Done::Later(Duration::ZERO)).await;
         }
     }
 }
 
-/// The batch ordered by the time its executions ended (`send_at`, fixed-width, so text order
-/// is time order): a queue hands messages out in any order, and jobs received together must
-/// still fire in the order of their times. Equal times keep the queue's order; messages that
-/// are not deliveries come first (they are dropped).
-fn in_time_order(mut messages: Vec<SqsMessage>) -> Vec<SqsMessage> {
-    messages.sort_by_cached_key(|m| parse(m.body().unwrap_or_default()).map(|d| d.input.send_at));
-    messages
+/// Now, in unix microseconds.
+fn now() -> i64 {
+    clock::micros(SendAt::now())
+}
+
+/// Deliveries received before their time, waiting in the order of their times.
+///
+/// An execution may deliver a job up to a second early (an emulator rounding its waits down, a
+/// clock running ahead), and a queue hands messages out in any order. Holding early deliveries
+/// here while the worker keeps receiving means a job due earlier that arrives later still fires
+/// first: jobs fire in the order of their times, received together or not. A delivery more
+/// than [`MAX_EARLY_WAIT`] early is not held: the worker puts it back in the queue.
+#[derive(Default)]
+struct Held {
+    /// (when due in unix microseconds, the message), by time; equal times keep the queue's
+    /// order; messages that are not deliveries are due at once (they are dropped).
+    messages: Vec<(i64, SqsMessage)>,
+}
+
+impl Held {
+    /// Adds received messages (a message received again replaces its earlier copy, whose
+    /// receipt handle is stale).
+    fn add(&mut self, received: Vec<SqsMessage>) {
+        for message in received {
+            let due = parse(message.body().unwrap_or_default())
+                .and_then(|d| pbj::DateTime::parse(&d.input.send_at).ok())
+                .map_or(i64::MIN, |t| t.unix_micros());
+            if let Some(id) = message.message_id() {
+                self.messages.retain(|(_, m)| m.message_id() != Some(id));
+            }
+            self.messages.push((due, message));
+        }
+        self.messages.sort_by_key(|(due, _)| *due);
+    }
+
+    /// Takes, in the order of their times, the messages due by `now` and those too early to hold.
+    fn take_ready(&mut self, now: i64) -> Vec<SqsMessage> {
+        let hold_until = now.saturating_add(clock::duration_micros(MAX_EARLY_WAIT));
+        let (ready, held) = std::mem::take(&mut self.messages)
+            .into_iter()
+            .partition(|(due, _)| *due <= now || *due > hold_until);
+        self.messages = held;
+        ready.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// How long until the first held message is due (`None` when none is held).
+    fn until_due(&self, now: i64) -> Option<Duration> {
+        let (due, _) = self.messages.first()?;
+        Some(Duration::from_micros(
+            due.saturating_sub(now).max(0).unsigned_abs(),
+        ))
+    }
+
+    /// Takes every held message.
+    fn take_all(&mut self) -> Vec<SqsMessage> {
+        std::mem::take(&mut self.messages)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect()
+    }
 }
 
 /// Deletes the message or changes its visibility as `done` says (failures are logged: the
@@ -195,8 +262,7 @@ async fn handle(inner: &Inner, dispatcher: &Dispatcher, message: &SqsMessage) ->
         .and_then(|n| n.parse::<i64>().ok())
         .map_or_else(SendAt::now, SendAt::from_unix_seconds);
     // Never before its time, even if the state machine's clock runs ahead of ours.
-    let early = crate::scheduler::clock::micros(send_at)
-        .saturating_sub(crate::scheduler::clock::micros(SendAt::now()));
+    let early = clock::micros(send_at).saturating_sub(clock::micros(SendAt::now()));
     if early > 0 {
         let early = Duration::from_micros(early.unsigned_abs());
         if early > MAX_EARLY_WAIT {
@@ -335,19 +401,52 @@ mod tests {
         SqsMessage::builder().body(body.to_string()).build()
     }
 
+    fn ids(messages: &[SqsMessage]) -> Vec<String> {
+        messages
+            .iter()
+            .map(|m| parse(m.body().unwrap_or_default()).map_or_else(String::new, |d| d.job_id))
+            .collect()
+    }
+
+    /// 2030-01-01T00:00:00Z plus `seconds`, in unix microseconds.
+    fn at(seconds: i64) -> i64 {
+        (1_893_456_000 + seconds) * 1_000_000
+    }
+
     #[test]
-    fn a_batch_fires_in_the_order_of_its_times() {
-        let batch = vec![
+    fn held_deliveries_fire_in_the_order_of_their_times() {
+        let mut held = Held::default();
+        held.add(vec![
             delivery("c", "2030-01-01T00:00:03Z"),
             delivery("a", "2030-01-01T00:00:01Z"),
             SqsMessage::builder().body("not a delivery").build(),
             delivery("b1", "2030-01-01T00:00:02Z"),
-            delivery("b2", "2030-01-01T00:00:02Z"),
-        ];
-        let jobs: Vec<String> = in_time_order(batch)
-            .iter()
-            .map(|m| parse(m.body().unwrap_or_default()).map_or_else(String::new, |d| d.job_id))
-            .collect();
-        assert_eq!(jobs, ["", "a", "b1", "b2", "c"]);
+            delivery("far", "2030-01-01T00:01:00Z"),
+        ]);
+        // due now: the non-delivery and `a`; `far` is too early to hold
+        assert_eq!(ids(&held.take_ready(at(1))), ["", "a", "far"]);
+        assert_eq!(held.until_due(at(1)), Some(Duration::from_secs(1)));
+        // `b2` arrives later than `c` but is due before it
+        held.add(vec![delivery("b2", "2030-01-01T00:00:02Z")]);
+        assert_eq!(ids(&held.take_ready(at(2))), ["b1", "b2"]);
+        assert_eq!(held.until_due(at(5)), Some(Duration::ZERO));
+        assert_eq!(ids(&held.take_all()), ["c"]);
+        assert_eq!(held.until_due(at(5)), None);
+    }
+
+    #[test]
+    fn a_message_received_again_replaces_its_copy() {
+        let copy = |receipt: &str| {
+            let mut m = delivery("a", "2030-01-01T00:00:01Z");
+            m.message_id = Some("m-1".to_owned());
+            m.receipt_handle = Some(receipt.to_owned());
+            m
+        };
+        let mut held = Held::default();
+        held.add(vec![copy("first")]);
+        held.add(vec![copy("second")]);
+        let all = held.take_all();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].receipt_handle(), Some("second"));
     }
 }

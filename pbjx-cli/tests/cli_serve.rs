@@ -75,7 +75,16 @@ impl Server {
             .expect("kill -TERM");
         assert!(status.success());
         let code = self.child.wait().expect("wait").code().expect("exit code");
-        let rest: Vec<String> = self.stderr.try_iter().collect();
+        // The reader thread may still be forwarding the last lines: read until it reaches the
+        // end of the pipe (the channel closes), not just what has arrived so far.
+        let mut rest = Vec::new();
+        loop {
+            match self.stderr.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => rest.push(line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("stderr still open 30 s after exit"),
+            }
+        }
         (code, rest.join("\n"))
     }
 }

@@ -99,16 +99,16 @@ pub(super) async fn run(
         let received_none = messages.is_empty();
         held.add(messages);
         let mut ready = held.take_ready(now()).into_iter();
-        for message in ready.by_ref() {
-            let done = handle(&inner, &dispatcher, &message).await;
-            settle(&inner, &url, &message, done).await;
+        for received in ready.by_ref() {
+            let done = handle(&inner, &dispatcher, &received).await;
+            settle(&inner, &url, &received.message, done).await;
             if token.is_cancelled() {
                 break;
             }
         }
         // Shutting down: hand back the messages not started.
-        for message in ready {
-            settle(&inner, &url, &message, Done::Later(Duration::ZERO)).await;
+        for received in ready {
+            settle(&inner, &url, &received.message, Done::Later(Duration::ZERO)).await;
         }
         if received_none && wait == 0 {
             let until_due = held.until_due(now());
@@ -118,8 +118,8 @@ pub(super) async fn run(
         }
     }
     if let Ok(url) = inner.queue_url().await {
-        for message in held.take_all() {
-            settle(&inner, &url, &message, Done::Later(Duration::ZERO)).await;
+        for received in std::mem::take(&mut held.messages) {
+            settle(&inner, &url, &received.message, Done::Later(Duration::ZERO)).await;
         }
     }
 }
@@ -138,9 +138,18 @@ fn now() -> i64 {
 /// than [`MAX_EARLY_WAIT`] early is not held: the worker puts it back in the queue.
 #[derive(Default)]
 struct Held {
-    /// (when due in unix microseconds, the message), by time; equal times keep the queue's
-    /// order; messages that are not deliveries are due at once (they are dropped).
-    messages: Vec<(i64, SqsMessage)>,
+    /// By time; equal times keep the queue's order.
+    messages: Vec<Received>,
+}
+
+/// A received message, its body parsed once.
+struct Received {
+    /// When due, in unix microseconds (messages that are not deliveries are due at once: they
+    /// are dropped).
+    due: i64,
+    /// The delivery; `None` when the body is not one.
+    delivery: Option<Delivery>,
+    message: SqsMessage,
 }
 
 impl Held {
@@ -148,41 +157,39 @@ impl Held {
     /// receipt handle is stale).
     fn add(&mut self, received: Vec<SqsMessage>) {
         for message in received {
-            let due = parse(message.body().unwrap_or_default())
+            let delivery = parse(message.body().unwrap_or_default());
+            let due = delivery
+                .as_ref()
                 .and_then(|d| pbj::DateTime::parse(&d.input.send_at).ok())
                 .map_or(i64::MIN, |t| t.unix_micros());
             if let Some(id) = message.message_id() {
-                self.messages.retain(|(_, m)| m.message_id() != Some(id));
+                self.messages.retain(|r| r.message.message_id() != Some(id));
             }
-            self.messages.push((due, message));
+            self.messages.push(Received {
+                due,
+                delivery,
+                message,
+            });
         }
-        self.messages.sort_by_key(|(due, _)| *due);
+        self.messages.sort_by_key(|r| r.due);
     }
 
     /// Takes, in the order of their times, the messages due by `now` and those too early to hold.
-    fn take_ready(&mut self, now: i64) -> Vec<SqsMessage> {
+    fn take_ready(&mut self, now: i64) -> Vec<Received> {
         let hold_until = now.saturating_add(clock::duration_micros(MAX_EARLY_WAIT));
         let (ready, held) = std::mem::take(&mut self.messages)
             .into_iter()
-            .partition(|(due, _)| *due <= now || *due > hold_until);
+            .partition(|r| r.due <= now || r.due > hold_until);
         self.messages = held;
-        ready.into_iter().map(|(_, m)| m).collect()
+        ready
     }
 
     /// How long until the first held message is due (`None` when none is held).
     fn until_due(&self, now: i64) -> Option<Duration> {
-        let (due, _) = self.messages.first()?;
+        let first = self.messages.first()?;
         Some(Duration::from_micros(
-            due.saturating_sub(now).max(0).unsigned_abs(),
+            first.due.saturating_sub(now).max(0).unsigned_abs(),
         ))
-    }
-
-    /// Takes every held message.
-    fn take_all(&mut self) -> Vec<SqsMessage> {
-        std::mem::take(&mut self.messages)
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect()
     }
 }
 
@@ -222,11 +229,11 @@ async fn settle(inner: &Inner, url: &str, message: &SqsMessage, done: Done) {
     }
 }
 
-async fn handle(inner: &Inner, dispatcher: &Dispatcher, message: &SqsMessage) -> Done {
-    let body = message.body().unwrap_or_default();
-    let Some(delivery) = parse(body) else {
+async fn handle(inner: &Inner, dispatcher: &Dispatcher, received: &Received) -> Done {
+    let message = &received.message;
+    let Some(delivery) = &received.delivery else {
         tracing::error!(
-            body,
+            body = message.body().unwrap_or_default(),
             "the scheduler queue holds a message that is not a job delivery; dropping it"
         );
         return Done::Delete;
@@ -248,7 +255,7 @@ async fn handle(inner: &Inner, dispatcher: &Dispatcher, message: &SqsMessage) ->
         return Done::Delete;
     }
     if let Some(next) = delivery.input.next_leg() {
-        return next_leg(inner, &delivery, &next).await;
+        return next_leg(inner, delivery, &next).await;
     }
     let attempt = message
         .attributes()
@@ -401,10 +408,14 @@ mod tests {
         SqsMessage::builder().body(body.to_string()).build()
     }
 
-    fn ids(messages: &[SqsMessage]) -> Vec<String> {
-        messages
+    fn ids(received: &[Received]) -> Vec<String> {
+        received
             .iter()
-            .map(|m| parse(m.body().unwrap_or_default()).map_or_else(String::new, |d| d.job_id))
+            .map(|r| {
+                r.delivery
+                    .as_ref()
+                    .map_or_else(String::new, |d| d.job_id.clone())
+            })
             .collect()
     }
 
@@ -430,7 +441,7 @@ mod tests {
         held.add(vec![delivery("b2", "2030-01-01T00:00:02Z")]);
         assert_eq!(ids(&held.take_ready(at(2))), ["b1", "b2"]);
         assert_eq!(held.until_due(at(5)), Some(Duration::ZERO));
-        assert_eq!(ids(&held.take_all()), ["c"]);
+        assert_eq!(ids(&std::mem::take(&mut held.messages)), ["c"]);
         assert_eq!(held.until_due(at(5)), None);
     }
 
@@ -445,8 +456,8 @@ mod tests {
         let mut held = Held::default();
         held.add(vec![copy("first")]);
         held.add(vec![copy("second")]);
-        let all = held.take_all();
+        let all = std::mem::take(&mut held.messages);
         assert_eq!(all.len(), 1);
-        assert_eq!(all[0].receipt_handle(), Some("second"));
+        assert_eq!(all[0].message.receipt_handle(), Some("second"));
     }
 }

@@ -118,8 +118,10 @@ fn bench_lists_its_cases_and_suggests_one_for_a_typo() {
     let o = run(BENCH, &["--list"], "");
     assert!(o.status.success());
     let cases = stdout(&o);
-    assert_eq!(cases.lines().count(), 23, "{cases}");
-    assert!(cases.lines().any(|c| c == "event_deserialize"));
+    assert_eq!(cases.lines().count(), 24, "{cases}");
+    for case in ["event_deserialize", "search_index_events_commit_each"] {
+        assert!(cases.lines().any(|c| c == case), "{case} missing: {cases}");
+    }
     let o = run(BENCH, &["event_deserializ"], "");
     assert_eq!(o.status.code(), Some(2));
     assert!(

@@ -126,6 +126,10 @@ enum Case {
     /// call durable (flushed to the translog) before it returns, default commit interval, one
     /// indexing thread (ops = events).
     SearchIndexEvents,
+    /// As `search_index_events`, but the index commits after every call
+    /// (`commit_every_docs(1_000)`): a tantivy segment and its fsyncs per 1,000 events, on top
+    /// of the translog record (ops = events).
+    SearchIndexEventsCommitEach,
     /// Embedded (tantivy) event search over 100,000 indexed events (20,000 with --quick),
     /// force-merged after the load: a mix of word, phrase, field and range queries,
     /// date-desc, 25 hits (ops = queries; also prints the median latency `p50_us`).
@@ -169,7 +173,11 @@ impl Case {
             Self::SchedulerSchedule => cases::scheduler_schedule(b),
             Self::SchedulerDispatch => cases::scheduler_dispatch(b),
             Self::HttpSendCommand => http::send_command(b),
-            Self::SearchIndexEvents => cases::search::index_events(b),
+            Self::SearchIndexEvents => cases::search::index_events(b, Default::default()),
+            Self::SearchIndexEventsCommitEach => cases::search::index_events(
+                b,
+                pbjx::search::tantivy::TantivyOptions::default().with_commit_every_docs(1_000),
+            ),
             Self::SearchQuery => cases::search::query(b),
             Self::KinesisEncodeBatch => kinesis::encode_batch(b),
             Self::KinesisSendPerMessage => kinesis::send(b, false),
@@ -1301,7 +1309,7 @@ mod cases {
 
         use pbj::Message;
         use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsResponseV1};
-        use pbjx::search::tantivy::TantivyEventSearch;
+        use pbjx::search::tantivy::{TantivyEventSearch, TantivyOptions};
         use pbjx::search::{EventSearch, SearchContext, query::parse};
 
         use super::super::{Bench, BoxError, Measured, check};
@@ -1370,9 +1378,9 @@ mod cases {
             Ok(())
         }
 
-        pub fn index_events(b: &Bench) -> Result<Measured, BoxError> {
+        pub fn index_events(b: &Bench, options: TantivyOptions) -> Result<Measured, BoxError> {
             let dir = Dir::new("index");
-            let search = TantivyEventSearch::open(&dir.0, pbjx::registry())?;
+            let search = TantivyEventSearch::open_with(&dir.0, pbjx::registry(), options)?;
             let pool = events(b.pool)?;
             let ctx = SearchContext::default();
             let mut at = 0usize;

@@ -448,16 +448,18 @@ pub async fn check_order(suite: &Suite) -> Vec<String> {
             msgs.iter().all(|m| !r.deliveries(m).is_empty())
         })
         .await;
-    let positions: Vec<u64> = msgs
+    // Each job's first delivery: its position among all deliveries and when it fired.
+    let first: Vec<(u64, SendAt)> = msgs
         .iter()
-        .map(|m| suite.recorder.deliveries(m)[0].position)
+        .map(|m| {
+            let d = &suite.recorder.deliveries(m)[0];
+            (d.position, SendAt::from(d.at))
+        })
         .collect();
+    let positions: Vec<u64> = first.iter().map(|&(position, _)| position).collect();
     let timeline: Vec<String> = times
         .iter()
-        .map(|&(i, at)| {
-            let fired = SendAt::from(suite.recorder.deliveries(&msgs[i])[0].at);
-            format!("job {i} due {at}, fired {fired}")
-        })
+        .map(|&(i, at)| format!("job {i} due {at}, fired {}", first[i].1))
         .collect();
     assert!(
         positions.windows(2).all(|w| w[0] < w[1]),
@@ -465,7 +467,7 @@ pub async fn check_order(suite: &Suite) -> Vec<String> {
         timeline.join("; ")
     );
     for (i, at) in times {
-        assert!(SendAt::from(suite.recorder.deliveries(&msgs[i])[0].at) >= at);
+        assert!(first[i].1 >= at);
     }
     msgs
 }

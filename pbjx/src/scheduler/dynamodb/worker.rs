@@ -69,11 +69,7 @@ pub(super) async fn run(
             }
         };
         // While deliveries are held, wait for new ones no longer than until the first is due.
-        let until_due = held.until_due(now());
-        let wait = until_due
-            .map_or(options.wait_time(), |d| d.min(options.wait_time()))
-            .as_secs();
-        let wait = i32::try_from(wait).unwrap_or(20);
+        let wait = i32::try_from(held.wait(now(), options.wait_time()).as_secs()).unwrap_or(20);
         let max = i32::try_from(options.batch_size().min(10)).unwrap_or(10);
         let receive = inner
             .sqs
@@ -107,20 +103,20 @@ pub(super) async fn run(
             }
         }
         // Shutting down: hand back the messages not started.
-        for received in ready {
-            settle(&inner, &url, &received.message, Done::Later(Duration::ZERO)).await;
-        }
+        hand_back(&inner, &url, ready).await;
         if received_none && wait == 0 {
-            let until_due = held.until_due(now());
-            let delay =
-                until_due.map_or(options.poll_interval(), |d| d.min(options.poll_interval()));
-            pause(&token, delay).await;
+            pause(&token, held.wait(now(), options.poll_interval())).await;
         }
     }
     if let Ok(url) = inner.queue_url().await {
-        for received in std::mem::take(&mut held.messages) {
-            settle(&inner, &url, &received.message, Done::Later(Duration::ZERO)).await;
-        }
+        hand_back(&inner, &url, std::mem::take(&mut held.messages)).await;
+    }
+}
+
+/// Makes `received` visible in the queue again at once (not handled by this worker).
+async fn hand_back(inner: &Inner, url: &str, received: impl IntoIterator<Item = Received>) {
+    for received in received {
+        settle(inner, url, &received.message, Done::Later(Duration::ZERO)).await;
     }
 }
 
@@ -182,6 +178,11 @@ impl Held {
             .partition(|r| r.due <= now || r.due > hold_until);
         self.messages = held;
         ready
+    }
+
+    /// How long to wait for new messages: `at_most`, or less when a held message is due sooner.
+    fn wait(&self, now: i64, at_most: Duration) -> Duration {
+        self.until_due(now).map_or(at_most, |d| d.min(at_most))
     }
 
     /// How long until the first held message is due (`None` when none is held).
@@ -269,7 +270,7 @@ async fn handle(inner: &Inner, dispatcher: &Dispatcher, received: &Received) -> 
         .and_then(|n| n.parse::<i64>().ok())
         .map_or_else(SendAt::now, SendAt::from_unix_seconds);
     // Never before its time, even if the state machine's clock runs ahead of ours.
-    let early = clock::micros(send_at).saturating_sub(clock::micros(SendAt::now()));
+    let early = clock::micros(send_at).saturating_sub(now());
     if early > 0 {
         let early = Duration::from_micros(early.unsigned_abs());
         if early > MAX_EARLY_WAIT {

@@ -396,20 +396,21 @@ fn is_generic_email(value: &str) -> bool {
     is_email_domain(domain) && (is_dot_atoms(local) || is_quoted_local(local))
 }
 
-/// `([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}`: two labels or more, the last one of letters only.
+/// `([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}`: two labels or more, the last one of letters only (one
+/// pass: the dots split the domain one way only).
 fn is_email_domain(domain: &[u8]) -> bool {
-    let Some(dot) = domain.iter().rposition(|&c| c == b'.') else {
-        return false;
-    };
-    let (head, tld) = (&domain[..dot], &domain[dot + 1..]);
-    tld.len() >= 2
-        && tld.iter().all(u8::is_ascii_alphabetic)
-        && head.split(|&c| c == b'.').all(|label| {
-            !label.is_empty()
-                && label
-                    .iter()
-                    .all(|&c| c.is_ascii_alphanumeric() || c == b'-')
-        })
+    let (mut ok, mut label, mut letters, mut dots) = (true, 0usize, true, 0usize);
+    for &c in domain {
+        if c == b'.' {
+            ok &= label > 0;
+            (label, letters, dots) = (0, true, dots + 1);
+        } else {
+            ok &= c.is_ascii_alphanumeric() || c == b'-';
+            letters &= c.is_ascii_alphabetic();
+            label += 1;
+        }
+    }
+    ok && dots > 0 && label >= 2 && letters
 }
 
 /// ASCII bytes an atom cannot hold: `<>()[]\.,;:@"` and the ASCII part of JS `\s`.

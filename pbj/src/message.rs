@@ -101,13 +101,20 @@ impl MessageData {
             })
     }
 
+    #[inline]
     fn writable(&self) -> Result<(), Error> {
         if self.frozen {
-            return Err(Error::Frozen {
-                schema: self.schema.id.to_owned(),
-            });
+            return Err(self.frozen_error());
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn frozen_error(&self) -> Error {
+        Error::Frozen {
+            schema: self.schema.id.to_owned(),
+        }
     }
 
     /// The stored value of field `name` (`None` if unset or unknown).
@@ -152,10 +159,7 @@ impl MessageData {
         self.writable()?;
         let field = self.field_at(index)?;
         if field.rule != FieldRule::Single {
-            return Err(Error::WrongRule {
-                field: field.name.to_owned(),
-                message: format!("field is a {}, not a single value", field.rule),
-            });
+            return Err(wrong_rule(field, FieldRule::Single));
         }
         if index == 0 {
             // `_schema` always holds the schema's own id.
@@ -169,14 +173,23 @@ impl MessageData {
         Ok(())
     }
 
+    // Inline, with the error built out of line: every setter calls this, and a call that
+    // must keep the registers the `format!` path uses costs more than the lookup.
+    #[inline]
     fn field_at(&self, index: usize) -> Result<&'static Field, Error> {
-        self.schema
-            .fields
-            .get(index)
-            .ok_or_else(|| Error::UnknownField {
-                field: format!("#{index}"),
-                schema: self.schema.id.to_owned(),
-            })
+        match self.schema.fields.get(index) {
+            Some(field) => Ok(field),
+            None => Err(self.no_field_at(index)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn no_field_at(&self, index: usize) -> Error {
+        Error::UnknownField {
+            field: format!("#{index}"),
+            schema: self.schema.id.to_owned(),
+        }
     }
 
     /// Clears field `name` and re-applies its default.
@@ -205,6 +218,7 @@ impl MessageData {
         self.collection_at(i, rule)
     }
 
+    #[inline]
     fn collection_at(
         &mut self,
         i: usize,
@@ -213,10 +227,7 @@ impl MessageData {
         self.writable()?;
         let field = self.field_at(i)?;
         if field.rule != rule {
-            return Err(Error::WrongRule {
-                field: field.name.to_owned(),
-                message: format!("field is a {}, not a {rule}", field.rule),
-            });
+            return Err(wrong_rule(field, rule));
         }
         Ok((i, field))
     }
@@ -521,6 +532,20 @@ fn normalize_all<V: Into<Value>>(
         .filter_map(Result::transpose)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(first.into_iter().chain(rest))
+}
+
+/// Why `field` (not a `rule` field) cannot be written as one.
+#[cold]
+#[inline(never)]
+fn wrong_rule(field: &Field, rule: FieldRule) -> Error {
+    let wanted = match rule {
+        FieldRule::Single => "single value".to_owned(),
+        other => other.to_string(),
+    };
+    Error::WrongRule {
+        field: field.name.to_owned(),
+        message: format!("field is a {}, not a {wanted}", field.rule),
+    }
 }
 
 pub(crate) fn push_unique(items: &mut Vec<Value>, value: Value) {

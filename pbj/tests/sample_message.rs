@@ -132,20 +132,34 @@ fn collections_by_index_match_collections_by_name() {
         pbj::codec::encode(&by_index, Flavor::Js),
         pbj::codec::encode(&by_name, Flavor::Js)
     );
-    // The index must name a collection of the right kind, in the schema.
-    assert!(matches!(
-        by_index.add_to_set_at(4, ["y"]),
-        Err(pbj::Error::WrongRule { .. })
-    ));
-    assert!(matches!(
-        by_index.add_to_map_at(99, "k", "v"),
-        Err(pbj::Error::UnknownField { .. })
-    ));
+    // The index must name a collection of the right kind, in the schema; each error names
+    // the field and the rule.
+    match by_index.add_to_set_at(4, ["y"]) {
+        Err(pbj::Error::WrongRule { field, message }) => {
+            assert_eq!(
+                (field.as_str(), message.as_str()),
+                ("string_list", "field is a list, not a set")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match by_index.set_at(4, "y".into()) {
+        Err(pbj::Error::WrongRule { message, .. }) => {
+            assert_eq!(message, "field is a list, not a single value");
+        }
+        other => panic!("{other:?}"),
+    }
+    match by_index.add_to_map_at(99, "k", "v") {
+        Err(pbj::Error::UnknownField { field, schema }) => {
+            assert_eq!((field.as_str(), schema.as_str()), ("#99", SCHEMA.id));
+        }
+        other => panic!("{other:?}"),
+    }
     by_index.freeze();
-    assert!(matches!(
-        by_index.add_to_list_at(4, ["z"]),
-        Err(pbj::Error::Frozen { .. })
-    ));
+    match by_index.add_to_list_at(4, ["z"]) {
+        Err(pbj::Error::Frozen { schema }) => assert_eq!(schema, SCHEMA.id),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

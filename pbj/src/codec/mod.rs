@@ -106,7 +106,7 @@ fn encoded_len_hint() -> usize {
 
 #[inline]
 fn remember_encoded_len(len: usize) {
-    let hint = (len + len / 8 + 16).clamp(HINT_MIN, HINT_MAX);
+    let hint = (len + len / 16 + 16).clamp(HINT_MIN, HINT_MAX);
     ENCODED_LEN_HINT.with(|h| h.set(hint));
 }
 

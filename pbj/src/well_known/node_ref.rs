@@ -52,9 +52,14 @@ pub(crate) fn is_valid_ref_id(id: &str) -> bool {
 }
 
 fn is_qname_part(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty() && qname_part_len(s.as_bytes()) == s.len()
+}
+
+/// The length of the run of qname bytes (`[a-z0-9-]`) at the start of `b`.
+fn qname_part_len(b: &[u8]) -> usize {
+    b.iter()
+        .position(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'))
+        .unwrap_or(b.len())
 }
 
 /// Why a text is not a [`NodeRef`].
@@ -91,42 +96,65 @@ impl NodeRef {
     /// # Ok::<(), pbj::well_known::NodeRefError>(())
     /// ```
     pub fn parse(s: &str) -> Result<Self, NodeRefError> {
+        // One pass over the qname bytes (no `split` searcher), then the id: the common valid
+        // case. Anything else takes `parse_error`'s path for the exact error.
+        let b = s.as_bytes();
+        let vendor_len = qname_part_len(b);
+        let label_start = vendor_len + 1;
+        let label_len = qname_part_len(b.get(label_start..).unwrap_or_default());
+        let id_start = label_start + label_len + 1;
+        if vendor_len > 0
+            && label_len > 0
+            && b.get(vendor_len) == Some(&b':')
+            && b.get(id_start - 1) == Some(&b':')
+            && let Some(raw_id) = s.get(id_start..)
+        {
+            let id = crate::text::js_trim(raw_id);
+            if is_valid_ref_id(id)
+                && let (Ok(vendor_len), Ok(label_len)) =
+                    (u32::try_from(vendor_len), u32::try_from(label_len))
+            {
+                let text = if id.len() == raw_id.len() {
+                    Box::from(s)
+                } else {
+                    let mut text = String::with_capacity(id_start + id.len());
+                    text.push_str(&s[..id_start]);
+                    text.push_str(id);
+                    text.into_boxed_str()
+                };
+                return Ok(Self {
+                    text,
+                    vendor_len,
+                    label_len,
+                });
+            }
+        }
+        Err(Self::parse_error(s))
+    }
+
+    /// Why `s` is not a node ref (the checks of [`Self::parse`] in the order they report).
+    #[cold]
+    fn parse_error(s: &str) -> NodeRefError {
         let mut parts = s.splitn(3, ':');
         let vendor = parts.next().unwrap_or_default();
         let label = parts.next().unwrap_or_default();
-        if !is_qname_part(vendor) || !is_qname_part(label) {
-            return Err(NodeRefError::InvalidQName {
-                value: s.to_owned(),
-                qname: format!("{vendor}:{label}"),
-            });
-        }
         let id = crate::text::js_trim(parts.next().unwrap_or_default());
-        if !is_valid_ref_id(id) {
-            return Err(NodeRefError::InvalidId {
-                value: s.to_owned(),
-                id: id.to_owned(),
-            });
-        }
-        let (Ok(vendor_len), Ok(label_len)) =
-            (u32::try_from(vendor.len()), u32::try_from(label.len()))
-        else {
-            return Err(NodeRefError::InvalidQName {
+        if !is_qname_part(vendor)
+            || !is_qname_part(label)
+            || (is_valid_ref_id(id)
+                && (u32::try_from(vendor.len()).is_err() || u32::try_from(label.len()).is_err()))
+        {
+            return NodeRefError::InvalidQName {
                 value: s.to_owned(),
                 qname: format!("{vendor}:{label}"),
-            });
-        };
-        let mut text = String::with_capacity(vendor.len() + label.len() + id.len() + 2);
-        text.push_str(vendor);
-        text.push(':');
-        text.push_str(label);
-        text.push(':');
-        text.push_str(id);
-        Ok(Self {
-            text: text.into_boxed_str(),
-            vendor_len,
-            label_len,
-        })
+            };
+        }
+        NodeRefError::InvalidId {
+            value: s.to_owned(),
+            id: id.to_owned(),
+        }
     }
+
     /// The vendor.
     pub fn vendor(&self) -> &str {
         self.text
@@ -209,5 +237,67 @@ mod tests {
         ] {
             assert!(NodeRef::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// The split-based reading `parse` replaced: the same refs and the same errors.
+    fn split_parse(s: &str) -> Result<(String, String, String), NodeRefError> {
+        let mut parts = s.splitn(3, ':');
+        let vendor = parts.next().unwrap_or_default();
+        let label = parts.next().unwrap_or_default();
+        if !is_qname_part(vendor) || !is_qname_part(label) {
+            return Err(NodeRefError::InvalidQName {
+                value: s.to_owned(),
+                qname: format!("{vendor}:{label}"),
+            });
+        }
+        let id = crate::text::js_trim(parts.next().unwrap_or_default());
+        if !is_valid_ref_id(id) {
+            return Err(NodeRefError::InvalidId {
+                value: s.to_owned(),
+                id: id.to_owned(),
+            });
+        }
+        Ok((vendor.to_owned(), label.to_owned(), id.to_owned()))
+    }
+
+    #[test]
+    fn byte_scan_agrees_with_split_reading() {
+        let mut rng = crate::test_rng::Xorshift::new(0x2545_f491_4f6c_dd1d);
+        let alphabet = [
+            "a", "z", "0", "-", ":", "A", "_", "/", ".", " ", "\u{a0}", "é", "#", "",
+        ];
+        let mut valid = 0;
+        for _ in 0..100_000 {
+            let mut text = String::from("acme:user:7f0c-9d1e");
+            for _ in 0..1 + rng.below(3) {
+                let piece = alphabet[rng.below(alphabet.len())];
+                let at = rng.below(text.len() + 1);
+                if text.is_char_boundary(at) {
+                    text.insert_str(at, piece);
+                }
+                if rng.below(2) == 0 && !text.is_empty() {
+                    let at = rng.below(text.len());
+                    if text.is_char_boundary(at) && text.is_char_boundary(at + 1) {
+                        text.remove(at);
+                    }
+                }
+            }
+            let got = NodeRef::parse(&text).map(|r| {
+                (
+                    r.vendor().to_owned(),
+                    r.label().to_owned(),
+                    r.id().to_owned(),
+                )
+            });
+            if let Ok((v, l, id)) = &got {
+                valid += 1;
+                assert_eq!(
+                    NodeRef::parse(&text).unwrap().as_str(),
+                    format!("{v}:{l}:{id}")
+                );
+            }
+            assert_eq!(got, split_parse(&text), "{text:?}");
+        }
+        assert!(valid > 10_000, "{valid} valid refs");
     }
 }

@@ -95,10 +95,7 @@ impl MessageData {
     fn index(&self, name: &str) -> Result<usize, Error> {
         self.schema
             .field_index(name)
-            .ok_or_else(|| Error::UnknownField {
-                field: name.to_owned(),
-                schema: self.schema.id.to_owned(),
-            })
+            .ok_or_else(|| self.unknown_field(name.to_owned()))
     }
 
     #[inline]
@@ -179,15 +176,15 @@ impl MessageData {
     fn field_at(&self, index: usize) -> Result<&'static Field, Error> {
         match self.schema.fields.get(index) {
             Some(field) => Ok(field),
-            None => Err(self.no_field_at(index)),
+            None => Err(self.unknown_field(format!("#{index}"))),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn no_field_at(&self, index: usize) -> Error {
+    fn unknown_field(&self, field: String) -> Error {
         Error::UnknownField {
-            field: format!("#{index}"),
+            field,
             schema: self.schema.id.to_owned(),
         }
     }
@@ -538,13 +535,13 @@ fn normalize_all<V: Into<Value>>(
 #[cold]
 #[inline(never)]
 fn wrong_rule(field: &Field, rule: FieldRule) -> Error {
-    let wanted = match rule {
-        FieldRule::Single => "single value".to_owned(),
-        other => other.to_string(),
+    let message = match rule {
+        FieldRule::Single => format!("field is a {}, not a single value", field.rule),
+        _ => format!("field is a {}, not a {rule}", field.rule),
     };
     Error::WrongRule {
         field: field.name.to_owned(),
-        message: format!("field is a {}, not a {wanted}", field.rule),
+        message,
     }
 }
 

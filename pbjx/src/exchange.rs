@@ -157,28 +157,66 @@ fn require(message: &dyn Message, operation: &'static str, mixin: &'static str) 
     }
 }
 
-/// Validates, freezes and shares a message that went through its lifecycle.
-fn seal(mut message: Box<dyn Message>) -> Result<Arc<dyn Message>> {
+/// Validates and freezes a message that went through its lifecycle.
+fn seal(mut message: Arc<dyn Message>) -> Result<Arc<dyn Message>> {
     if !message.is_frozen() {
         message.validate().map_err(|violations| Error::Invalid {
             schema: message.schema().id.to_owned(),
             violations,
         })?;
-        message.freeze();
+        exclusive(&mut message).freeze();
     }
-    Ok(Arc::from(message))
+    Ok(message)
+}
+
+/// The message behind `message` for the lifecycle to change: one that someone else still
+/// holds is copied first, so their copy never changes under them.
+fn exclusive(message: &mut Arc<dyn Message>) -> &mut dyn Message {
+    if Arc::get_mut(message).is_none() {
+        *message = Arc::from(message.clone_message());
+    }
+    Arc::get_mut(message).unwrap_or_else(|| unreachable!("a new Arc has no other owner"))
 }
 
 fn message_id(message: &dyn Message) -> String {
     message.generate_message_ref(None).id().to_owned()
 }
 
-/// Runs `future` inside `span`, skipping the instrumentation entirely when tracing is off.
-async fn traced<F: std::future::Future>(span: tracing::Span, future: F) -> F::Output {
+/// `future` inside `span`, or `future` itself when tracing is off (no instrumentation).
+///
+/// A plain function rather than an `async fn`: the caller awaits the future in place, where
+/// an `async fn` wrapper would move it into a state of its own first (a copy of the whole
+/// operation's state per call).
+fn traced<F: std::future::Future>(span: tracing::Span, future: F) -> Traced<F> {
     if span.is_disabled() {
-        future.await
+        Traced::Plain { future }
     } else {
-        future.instrument(span).await
+        Traced::Instrumented {
+            future: future.instrument(span),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`traced`].
+    #[project = TracedProjection]
+    enum Traced<F> {
+        Plain { #[pin] future: F },
+        Instrumented { #[pin] future: tracing::instrument::Instrumented<F> },
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for Traced<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        match self.project() {
+            TracedProjection::Plain { future } => future.poll(cx),
+            TracedProjection::Instrumented { future } => future.poll(cx),
+        }
     }
 }
 
@@ -229,7 +267,11 @@ impl Pbjx {
 
     /// Runs bind, validate and enrich, freezes the command and hands it to the transport, which
     /// delivers it to the one handler registered for its curie.
-    pub async fn send(&self, command: impl Into<Box<dyn Message>>) -> Result<()> {
+    ///
+    /// Takes a typed message, a `Box<dyn Message>` or an `Arc<dyn Message>`, as `publish`
+    /// and `request` do; a message someone else still holds is copied before the lifecycle
+    /// changes it.
+    pub async fn send(&self, command: impl Into<Arc<dyn Message>>) -> Result<()> {
         let mut command = command.into();
         require(&*command, "send", mixins::COMMAND)?;
         let span = tracing::debug_span!(
@@ -239,7 +281,7 @@ impl Pbjx {
             correlation = %correlation(&*command)
         );
         traced(span, async move {
-            self.trigger_lifecycle(&mut *command).await?;
+            self.run_lifecycle(&mut command).await?;
             let command = seal(command)?;
             if self.inner.in_process {
                 return self.receive_command(command).await;
@@ -252,7 +294,7 @@ impl Pbjx {
     /// Runs bind, validate and enrich, freezes the event and hands it to the transport, which
     /// delivers it to every subscriber of its mixins, curie major, curie, `vendor:package:*`
     /// and `*`.
-    pub async fn publish(&self, event: impl Into<Box<dyn Message>>) -> Result<()> {
+    pub async fn publish(&self, event: impl Into<Arc<dyn Message>>) -> Result<()> {
         let mut event = event.into();
         require(&*event, "publish", mixins::EVENT)?;
         let span = tracing::debug_span!(
@@ -262,7 +304,7 @@ impl Pbjx {
             correlation = %correlation(&*event)
         );
         traced(span, async move {
-            self.trigger_lifecycle(&mut *event).await?;
+            self.run_lifecycle(&mut event).await?;
             let event = seal(event)?;
             if self.inner.in_process {
                 return self.receive_event(event).await;
@@ -298,7 +340,7 @@ impl Pbjx {
     /// context (`ctx_request`, `ctx_request_ref`, `ctx_correlator_ref`, `ctx_tenant_id`), and runs
     /// `after_handle` on the request and `created` on the response. A failed handler gives
     /// [`Error::RequestHandlingFailed`] carrying the `request-failed-response`.
-    pub async fn request(&self, request: impl Into<Box<dyn Message>>) -> Result<Box<dyn Message>> {
+    pub async fn request(&self, request: impl Into<Arc<dyn Message>>) -> Result<Box<dyn Message>> {
         let mut request = request.into();
         require(&*request, "request", mixins::REQUEST)?;
         let span = tracing::debug_span!(
@@ -308,7 +350,7 @@ impl Pbjx {
             correlation = %correlation(&*request)
         );
         traced(span, async move {
-            self.trigger_lifecycle(&mut *request).await?;
+            self.run_lifecycle(&mut request).await?;
             let plan = if self.inner.hooks.is_empty() {
                 None
             } else {
@@ -321,7 +363,7 @@ impl Pbjx {
             if let Some(plan) = plan.filter(|p| !p.is_empty()) {
                 let mut answer = None;
                 let mut event = PbjxEvent::new(
-                    Slot::Mut(&mut *request),
+                    Slot::Mut(exclusive(&mut request)),
                     &Stage::BeforeHandle,
                     0,
                     self,
@@ -359,7 +401,7 @@ impl Pbjx {
     /// [`Self::request`] returning the response as its generated type.
     pub async fn request_as<R: pbj::MessageType>(
         &self,
-        request: impl Into<Box<dyn Message>>,
+        request: impl Into<Arc<dyn Message>>,
     ) -> Result<R> {
         let response = self.request(request).await?;
         let schema = response.schema().id;
@@ -485,6 +527,15 @@ impl Pbjx {
         Ok(())
     }
 
+    /// [`Self::trigger_lifecycle`] on a message on its way to `send`, `publish` or `request`
+    /// (copied first if it is shared and has a lifecycle to run).
+    async fn run_lifecycle(&self, message: &mut Arc<dyn Message>) -> Result<()> {
+        if message.is_frozen() || self.inner.hooks.is_empty() {
+            return Ok(());
+        }
+        self.trigger_lifecycle(exclusive(message)).await
+    }
+
     /// Copies context from `from` to `to` (see [`crate::context::copy_context`]).
     pub fn copy_context(&self, from: &dyn Message, to: &mut dyn Message) -> Result<()> {
         crate::context::copy_context(from, to)
@@ -600,7 +651,7 @@ impl Pbjx {
     /// ```
     pub async fn send_at(
         &self,
-        command: impl Into<Box<dyn Message>>,
+        command: impl Into<Arc<dyn Message>>,
         at: impl Into<SendAt>,
         job_id: Option<String>,
     ) -> Result<String> {
@@ -613,7 +664,7 @@ impl Pbjx {
         let mut command = command.into();
         require(&*command, "send_at", mixins::COMMAND)?;
         let scheduler = self.scheduler()?.clone();
-        self.trigger_lifecycle(&mut *command).await?;
+        self.run_lifecycle(&mut command).await?;
         let command = seal(command)?;
         scheduler.send_at(command, at, job_id).await
     }
@@ -636,7 +687,7 @@ impl Pbjx {
         for mut event in events {
             require(&*event, "put_events", mixins::EVENT)?;
             self.trigger_lifecycle(&mut *event).await?;
-            sealed.push(seal(event)?);
+            sealed.push(seal(Arc::from(event))?);
         }
         store.put_events(stream, sealed, expected).await
     }

@@ -589,6 +589,65 @@ async fn bind_mutations_reach_the_frozen_message() {
     );
 }
 
+/// `send`, `publish` and `request` take an `Arc<dyn Message>` too. One nobody else holds runs
+/// its lifecycle in place; one the caller still holds is copied first, so the caller's message
+/// is neither bound nor frozen by the exchange; a frozen one is delivered as it is.
+#[tokio::test]
+async fn shared_messages_are_copied_before_the_lifecycle() {
+    let handled = Arc::new(Mutex::new(Vec::<(String, bool)>::new()));
+    let h = handled.clone();
+    let pbjx = Pbjx::builder()
+        .hook(Stage::Bind, Selector::curie(HC), |event| {
+            if let Some(message) = event.message_mut() {
+                message.data_mut().set("ctx_ip", "10.0.0.1")?;
+            }
+            Ok(())
+        })
+        .subscribe(move |event: Arc<HealthCheckedV1>, _pbjx| {
+            let h = h.clone();
+            async move {
+                let ip = event.ctx_ip().unwrap_or("-").to_owned();
+                h.lock().unwrap().push((ip, event.is_frozen()));
+                Ok(())
+            }
+        })
+        .build()
+        .unwrap();
+
+    let kept: Arc<dyn Message> = Arc::new(HealthCheckedV1::new().with_msg("kept").unwrap());
+    pbjx.publish(kept.clone()).await.unwrap();
+    assert!(!kept.is_frozen(), "the caller's copy was frozen");
+    assert_eq!(
+        kept.data().get_single("ctx_ip"),
+        None,
+        "the caller's copy was bound"
+    );
+
+    let given: Arc<dyn Message> = Arc::new(HealthCheckedV1::new().with_msg("given").unwrap());
+    pbjx.publish(given).await.unwrap();
+
+    let mut frozen = HealthCheckedV1::new().with_msg("frozen").unwrap();
+    frozen.freeze();
+    let frozen: Arc<dyn Message> = Arc::new(frozen);
+    pbjx.publish(frozen.clone()).await.unwrap();
+    assert_eq!(frozen.data().get_single("ctx_ip"), None);
+
+    assert_eq!(
+        handled.lock().unwrap().clone(),
+        vec![
+            ("10.0.0.1".to_owned(), true),
+            ("10.0.0.1".to_owned(), true),
+            ("-".to_owned(), true),
+        ]
+    );
+
+    // A shared command is sealed on a copy, also when its delivery then fails.
+    let command: Arc<dyn Message> = Arc::new(CheckHealthV1::new());
+    let err = pbjx.send(command.clone()).await.unwrap_err();
+    assert!(matches!(err, Error::HandlerNotFound { .. }), "{err:?}");
+    assert!(!command.is_frozen());
+}
+
 /// Required fields missing → `Error::Invalid` (code 3) naming every field path, nested ones
 /// included; no handler runs.
 #[tokio::test]

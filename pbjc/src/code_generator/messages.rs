@@ -228,6 +228,12 @@ impl From<{ty}> for Box<dyn {pbj}::Message> {{
     }}
 }}
 
+impl From<{ty}> for ::std::sync::Arc<dyn {pbj}::Message> {{
+    fn from(message: {ty}) -> Self {{
+        ::std::sync::Arc::new(message)
+    }}
+}}
+
 impl {ty} {{
     /// A new message with every default populated (generated ids, timestamps, ...).
     pub fn new() -> Self {{

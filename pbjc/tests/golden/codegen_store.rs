@@ -208,6 +208,12 @@ pub mod acme {
             }
         }
 
+        impl From<PingV1> for ::std::sync::Arc<dyn ::pbj::Message> {
+            fn from(message: PingV1) -> Self {
+                ::std::sync::Arc::new(message)
+            }
+        }
+
         impl PingV1 {
             /// A new message with every default populated (generated ids, timestamps, ...).
             pub fn new() -> Self {
@@ -501,6 +507,12 @@ pub mod acme {
             impl From<ArticleV1> for Box<dyn ::pbj::Message> {
                 fn from(message: ArticleV1) -> Self {
                     Box::new(message)
+                }
+            }
+
+            impl From<ArticleV1> for ::std::sync::Arc<dyn ::pbj::Message> {
+                fn from(message: ArticleV1) -> Self {
+                    ::std::sync::Arc::new(message)
                 }
             }
 
@@ -1037,6 +1049,12 @@ pub mod acme {
             impl From<EveryTypeV1> for Box<dyn ::pbj::Message> {
                 fn from(message: EveryTypeV1) -> Self {
                     Box::new(message)
+                }
+            }
+
+            impl From<EveryTypeV1> for ::std::sync::Arc<dyn ::pbj::Message> {
+                fn from(message: EveryTypeV1) -> Self {
+                    ::std::sync::Arc::new(message)
                 }
             }
 

@@ -204,6 +204,12 @@ impl From<PingV1> for Box<dyn ::pbj::Message> {
     }
 }
 
+impl From<PingV1> for ::std::sync::Arc<dyn ::pbj::Message> {
+    fn from(message: PingV1) -> Self {
+        ::std::sync::Arc::new(message)
+    }
+}
+
 impl PingV1 {
     /// A new message with every default populated (generated ids, timestamps, ...).
     pub fn new() -> Self {
@@ -520,6 +526,12 @@ pub mod node {
     impl From<ArticleV1> for Box<dyn ::pbj::Message> {
         fn from(message: ArticleV1) -> Self {
             Box::new(message)
+        }
+    }
+
+    impl From<ArticleV1> for ::std::sync::Arc<dyn ::pbj::Message> {
+        fn from(message: ArticleV1) -> Self {
+            ::std::sync::Arc::new(message)
         }
     }
 
@@ -1072,6 +1084,12 @@ pub mod node {
     impl From<EveryTypeV1> for Box<dyn ::pbj::Message> {
         fn from(message: EveryTypeV1) -> Self {
             Box::new(message)
+        }
+    }
+
+    impl From<EveryTypeV1> for ::std::sync::Arc<dyn ::pbj::Message> {
+        fn from(message: EveryTypeV1) -> Self {
+            ::std::sync::Arc::new(message)
         }
     }
 

@@ -173,6 +173,10 @@ fn body(
     Some(data)
 }
 
+/// The capacity of a non-empty collection: what `Vec` grows an empty vector of small
+/// elements to on its first push, allocated directly rather than through the growth path.
+const FIRST_CAPACITY: usize = 4;
+
 /// Decodes one field (its JSON at `json_depth`) into its empty `slot`.
 ///
 /// Values are written where they are stored rather than returned through the layers: fewer
@@ -201,6 +205,7 @@ fn field_value(
             p.ws();
             let mut out = Vec::new();
             if !p.eat_byte(b']') {
+                out = Vec::with_capacity(FIRST_CAPACITY);
                 loop {
                     if p.peek()? == b'n' {
                         return None;
@@ -242,6 +247,7 @@ fn field_value(
             p.ws();
             let mut out: Vec<(CompactString, Value)> = Vec::new();
             if !p.eat_byte(b'}') {
+                out = Vec::with_capacity(FIRST_CAPACITY);
                 loop {
                     if p.peek() != Some(b'"') {
                         return None;

@@ -33,10 +33,10 @@ fn fits(curie: &str, id: &str) -> bool {
     u32::try_from(curie.len()).is_ok() && u32::try_from(id.len()).is_ok()
 }
 
-/// JS tag normalization: trim, every UTF-16 unit outside `[\w.-]` becomes `-` (an astral char
-/// gives `--`), lowercase; empty gives `None`.
-fn normalize_tag(tag: &str) -> Option<String> {
-    let mut out = String::new();
+/// Appends the JS normalization of `tag` to `out`: trim, every UTF-16 unit outside `[\w.-]`
+/// becomes `-` (an astral char gives `--`), lowercase. Never longer than `tag`; appends nothing
+/// for a blank tag.
+fn push_normalized_tag(out: &mut String, tag: &str) {
     for c in crate::text::js_trim(tag).chars() {
         if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
             out.push(c.to_ascii_lowercase());
@@ -46,7 +46,6 @@ fn normalize_tag(tag: &str) -> Option<String> {
             }
         }
     }
-    (!out.is_empty()).then_some(out)
 }
 
 /// Why a [`MessageRef`] cannot be built.
@@ -111,7 +110,7 @@ impl MessageRef {
         if !is_valid_ref_id(id) || !fits(curie, id) {
             return Err(MessageRefError::InvalidId { id: id.to_owned() });
         }
-        Ok(Self::assemble(curie, id, tag.and_then(normalize_tag)))
+        Ok(Self::assemble(curie, id, tag))
     }
 
     /// A reference to a message of a generated schema (whose curie pbjc already checked): an id
@@ -123,23 +122,24 @@ impl MessageRef {
         } else {
             id
         };
-        Self::assemble(curie, id, tag.and_then(normalize_tag))
+        Self::assemble(curie, id, tag)
     }
 
-    fn assemble(curie: &str, id: &str, tag: Option<String>) -> Self {
-        let tag_len = tag.as_ref().map_or(0, String::len);
-        let mut text = String::with_capacity(curie.len() + id.len() + tag_len);
+    /// One allocation holding `curie`, `id` and the normalized `tag` (written in place: the
+    /// normalized tag is never longer than the raw one, so the capacity is exact for the
+    /// usual ASCII tag).
+    fn assemble(curie: &str, id: &str, tag: Option<&str>) -> Self {
+        let tag = tag.unwrap_or_default();
+        let mut text = String::with_capacity(curie.len() + id.len() + tag.len());
         text.push_str(curie);
         text.push_str(id);
-        if let Some(t) = &tag {
-            text.push_str(t);
-        }
+        push_normalized_tag(&mut text, tag);
         Self {
+            has_tag: text.len() > curie.len() + id.len(),
             text: text.into_boxed_str(),
             // Callers keep curies and ids under `u32::MAX` bytes (see `fits`).
             curie_len: curie.len() as u32,
             id_len: id.len() as u32,
-            has_tag: tag.is_some(),
         }
     }
     /// Parses `vendor:package:category:message:id[#tag]` as JS `fromString` does: the first `#`
@@ -222,6 +222,13 @@ mod tests {
                 .tag(),
             Some("a--")
         );
+        let r = MessageRef::new("acme:iam:node:user", "1", Some(" \u{a0}\t")).unwrap();
+        assert_eq!(
+            (r.tag(), r.to_string().as_str()),
+            (None, "acme:iam:node:user:1")
+        );
+        let r = MessageRef::new("acme:iam:node:user", "1", Some("Café—X")).unwrap();
+        assert_eq!((r.id(), r.tag()), ("1", Some("caf--x")));
         assert!(MessageRef::new("acme:iam:node:user", "has space", None).is_err());
         assert!(MessageRef::new("gdbots:ncr:mixin:node", "123", None).is_err());
         assert!(MessageRef::new("Not A Curie", "123", None).is_err());

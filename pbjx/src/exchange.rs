@@ -281,7 +281,9 @@ impl Pbjx {
             correlation = %correlation(&*command)
         );
         traced(span, async move {
-            self.run_lifecycle(&mut command).await?;
+            if let Some(message) = self.lifecycle_target(&mut command) {
+                self.trigger_lifecycle(message).await?;
+            }
             let command = seal(command)?;
             if self.inner.in_process {
                 return self.receive_command(command).await;
@@ -304,7 +306,9 @@ impl Pbjx {
             correlation = %correlation(&*event)
         );
         traced(span, async move {
-            self.run_lifecycle(&mut event).await?;
+            if let Some(message) = self.lifecycle_target(&mut event) {
+                self.trigger_lifecycle(message).await?;
+            }
             let event = seal(event)?;
             if self.inner.in_process {
                 return self.receive_event(event).await;
@@ -350,7 +354,9 @@ impl Pbjx {
             correlation = %correlation(&*request)
         );
         traced(span, async move {
-            self.run_lifecycle(&mut request).await?;
+            if let Some(message) = self.lifecycle_target(&mut request) {
+                self.trigger_lifecycle(message).await?;
+            }
             let plan = if self.inner.hooks.is_empty() {
                 None
             } else {
@@ -527,13 +533,17 @@ impl Pbjx {
         Ok(())
     }
 
-    /// [`Self::trigger_lifecycle`] on a message on its way to `send`, `publish` or `request`
-    /// (copied first if it is shared and has a lifecycle to run).
-    async fn run_lifecycle(&self, message: &mut Arc<dyn Message>) -> Result<()> {
+    /// The message on its way to `send`, `publish` or `request` that
+    /// [`Self::trigger_lifecycle`] has work to do on (copied first if it is shared); `None`
+    /// when it has none, which is decided here without entering an async call.
+    fn lifecycle_target<'m>(
+        &self,
+        message: &'m mut Arc<dyn Message>,
+    ) -> Option<&'m mut dyn Message> {
         if message.is_frozen() || self.inner.hooks.is_empty() {
-            return Ok(());
+            return None;
         }
-        self.trigger_lifecycle(exclusive(message)).await
+        Some(exclusive(message))
     }
 
     /// Copies context from `from` to `to` (see [`crate::context::copy_context`]).
@@ -577,7 +587,6 @@ impl Pbjx {
     /// delivered the same way. Used by transports; applications call [`Self::publish`].
     pub async fn receive_event(&self, event: Arc<dyn Message>) -> Result<()> {
         let plan = self.inner.subscribers.plan(event.schema());
-        let is_failure = event.schema().curie == failure::EVENT_EXECUTION_FAILED;
         let mut skip_name: Option<Arc<str>> = None;
         for delivery in plan.iter() {
             if skip_name
@@ -591,7 +600,7 @@ impl Pbjx {
                 continue;
             };
             tracing::error!(error = %error, curie = event.schema().curie, subscriber = &*delivery.name, "event subscriber failed");
-            if is_failure {
+            if event.schema().curie == failure::EVENT_EXECUTION_FAILED {
                 // A failing failure handler stops the remaining subscribers of that name.
                 skip_name = Some(delivery.name.clone());
                 continue;
@@ -664,7 +673,9 @@ impl Pbjx {
         let mut command = command.into();
         require(&*command, "send_at", mixins::COMMAND)?;
         let scheduler = self.scheduler()?.clone();
-        self.run_lifecycle(&mut command).await?;
+        if let Some(message) = self.lifecycle_target(&mut command) {
+            self.trigger_lifecycle(message).await?;
+        }
         let command = seal(command)?;
         scheduler.send_at(command, at, job_id).await
     }

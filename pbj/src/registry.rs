@@ -55,6 +55,9 @@ pub struct Registry {
     by_id: HashMap<&'static str, Entry>,
     by_curie_major: HashMap<&'static str, Entry>,
     by_mixin: HashMap<&'static str, Vec<&'static str>>,
+    // The curies of registered schemas that a message-ref may name, checked once here: the
+    // streaming decoder skips the curie check of a ref to a registered type.
+    ref_curies: rustc_hash::FxHashSet<&'static str>,
     decode_options: DecodeOptions,
 }
 
@@ -66,6 +69,9 @@ impl Registry {
 
     /// Registers a message type (a later registration of the same curie major replaces it).
     pub fn register(&mut self, schema: &'static Schema, constructor: Constructor) {
+        if crate::schema_id::check_curie(schema.curie) == Some(false) {
+            self.ref_curies.insert(schema.curie);
+        }
         self.by_id.insert(
             schema.id,
             Entry {
@@ -148,6 +154,13 @@ impl Registry {
                 field: String::new(),
                 schema: id.to_owned(),
             })
+    }
+
+    /// Whether `curie` is the curie of a registered schema and valid in a message-ref (a
+    /// curie that is not a mixin's), so [`MessageRef::new`](crate::MessageRef::new) would
+    /// accept it.
+    pub(crate) fn is_ref_curie(&self, curie: &str) -> bool {
+        self.ref_curies.contains(curie)
     }
 
     /// The type for a curie major, or for a bare curie the highest registered major.

@@ -315,7 +315,7 @@ fn value(
         }
         // Always valid for their field (`check` accepts every message-ref and microtime).
         (TypeFamily::MessageRef, b'{') => {
-            put(Value::MessageRef(message_ref(p, json_depth)?));
+            put(Value::MessageRef(message_ref(p, d.registry, json_depth)?));
             return Some(());
         }
         (TypeFamily::Microtime, b'"') => {
@@ -419,8 +419,9 @@ fn short_number(field: &Field, raw: &str) -> Option<Value> {
     }
 }
 
-/// `{"curie","id","tag"?}` (other keys are ignored; the last of a duplicate key wins).
-fn message_ref(p: &mut Parser<'_>, json_depth: usize) -> Option<MessageRef> {
+/// `{"curie","id","tag"?}` (other keys are ignored; the last of a duplicate key wins). The
+/// curie of a registered schema was checked when it was registered.
+fn message_ref(p: &mut Parser<'_>, registry: &Registry, json_depth: usize) -> Option<MessageRef> {
     // Member values are read at `json_depth + 1`, some without the parser's depth check.
     if json_depth + 1 > MAX_DEPTH {
         return None;
@@ -472,7 +473,12 @@ fn message_ref(p: &mut Parser<'_>, json_depth: usize) -> Option<MessageRef> {
             }
         }
     }
-    MessageRef::new(&curie?, &id?, tag.as_deref()).ok()
+    let (curie, id, tag) = (curie?, id?, tag.as_deref());
+    if registry.is_ref_curie(&curie) {
+        MessageRef::with_valid_curie(&curie, &id, tag).ok()
+    } else {
+        MessageRef::new(&curie, &id, tag).ok()
+    }
 }
 
 #[cfg(test)]
@@ -592,6 +598,45 @@ mod tests {
         }
         for token in ["1.0", "1e3", "1234567890123456789", "-9223372036854775808"] {
             assert!(short_number(int, token).is_none(), "{token}");
+        }
+    }
+
+    #[test]
+    fn refs_to_registered_schemas_are_checked_like_others() {
+        static MIXIN: Schema = Schema {
+            id: "pbj:acme:t:mixin:m:1-0-0",
+            curie: "acme:t:mixin:m",
+            curie_major: "acme:t:mixin:m:v1",
+            qname: "acme:m",
+            category: "mixin",
+            message: "m",
+            ..SCHEMA
+        };
+        let mut registry = Registry::new();
+        registry.register(&SCHEMA, |d| Box::new(DynamicMessage(d)));
+        registry.register(&MIXIN, |d| Box::new(DynamicMessage(d)));
+        assert!(registry.is_ref_curie("acme:t:event:x"));
+        assert!(!registry.is_ref_curie("acme:t:mixin:m"));
+        let with_ref = |curie: &str, id: &str| {
+            SEED.replace(
+                r#"{"curie":"acme:t:event:x","id":"1","tag":"T"}"#,
+                &format!(r#"{{"curie":"{curie}","id":"{id}"}}"#),
+            )
+        };
+        for (curie, id, ok) in [
+            ("acme:t:event:x", " 7 ", true),
+            ("acme:t:event:x", "has space", false),
+            ("acme:t:mixin:m", "1", false),
+            ("acme:t:event:unregistered", "1", true),
+        ] {
+            let doc = with_ref(curie, id);
+            let fast = decode_as(&doc, &SCHEMA, &registry);
+            assert_eq!(fast.is_some(), ok, "{doc}");
+            assert_eq!(tree(&doc, &registry).is_ok(), ok, "{doc}");
+            if let Some(fast) = fast {
+                let tree = tree(&doc, &registry).unwrap();
+                assert_eq!(encode(&fast, Flavor::Js), encode(&tree, Flavor::Js));
+            }
         }
     }
 

@@ -105,6 +105,15 @@ impl MessageRef {
                 curie: curie.to_owned(),
             });
         }
+        Self::with_valid_curie(curie, id, tag)
+    }
+
+    /// [`Self::new`] for a curie already known to pass its checks (a registered schema's).
+    pub(crate) fn with_valid_curie(
+        curie: &str,
+        id: &str,
+        tag: Option<&str>,
+    ) -> Result<Self, MessageRefError> {
         let id = crate::text::js_trim(id);
         let id = if id.is_empty() { "null" } else { id };
         if !is_valid_ref_id(id) || !fits(curie, id) {

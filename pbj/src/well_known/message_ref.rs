@@ -109,6 +109,7 @@ impl MessageRef {
     }
 
     /// [`Self::new`] for a curie already known to pass its checks (a registered schema's).
+    #[inline]
     pub(crate) fn with_valid_curie(
         curie: &str,
         id: &str,

@@ -561,19 +561,24 @@ impl Pbjx {
             .get(schema.curie)
             .ok_or_else(|| Error::HandlerNotFound { curie: schema.curie.to_owned() })
             .inspect_err(|e| tracing::error!(error = %e, curie = schema.curie, "command could not be handled"))?;
-        self.trigger_shared(&*command, &Stage::BeforeHandle).await?;
+        // Decided here, not in an async call: most exchanges have no hooks at these stages.
+        let hooks = !self.inner.hooks.is_empty();
+        if hooks {
+            self.trigger_shared(&*command, &Stage::BeforeHandle).await?;
+        }
         let result = catch_unwind(handler(command.clone(), self.clone())).await;
         if let Err(e) = &result {
             tracing::error!(error = %e, curie = schema.curie, "command handler failed");
         }
         result?;
-        self.trigger_shared(&*command, &Stage::AfterHandle).await
+        if hooks {
+            self.trigger_shared(&*command, &Stage::AfterHandle).await?;
+        }
+        Ok(())
     }
 
+    /// Runs the hooks of `stage` on a frozen message.
     async fn trigger_shared(&self, message: &dyn Message, stage: &Stage) -> Result<()> {
-        if self.inner.hooks.is_empty() {
-            return Ok(());
-        }
         let plan = self.inner.hooks.plan(message.schema(), stage);
         if plan.is_empty() {
             return Ok(());

@@ -482,14 +482,15 @@ impl<S: Send + Sync + 'static> PbjxBuilder<S> {
             ..self.wiring
         }
         .sorted();
+        let registry = self.registry.unwrap_or_else(crate::registry);
         let inner = Inner {
             wiring,
             hooks: self.hooks,
             stages: self.stages,
             commands,
             requests,
-            subscribers: Subscribers::new(self.subscribers),
-            registry: self.registry.unwrap_or_else(crate::registry),
+            subscribers: Subscribers::new(self.subscribers, &registry),
+            registry,
             in_process: transport.delivers_in_process(),
             transport,
             event_store: self.event_store,

@@ -31,29 +31,69 @@ pub(crate) struct Delivery {
     pub(crate) handler: ErasedHandler,
 }
 
-/// Subscribers by name, plus a per-schema cache of the resolved fan-out order.
+/// Subscribers by name, plus the resolved fan-out order of each schema: computed when the
+/// exchange is built for every schema of its registry (read without a lock or a reference
+/// count), and on first use for any other schema.
 pub(crate) struct Subscribers {
     by_name: HashMap<String, Vec<SubscriberEntry>>,
+    registered: FxHashMap<usize, Arc<[Delivery]>>,
     plans: RwLock<FxHashMap<usize, Arc<[Delivery]>>>,
 }
 
+/// A fan-out order: one computed when the exchange was built, or one cached since.
+pub(crate) enum Plan<'a> {
+    Registered(&'a [Delivery]),
+    Cached(Arc<[Delivery]>),
+}
+
+impl std::ops::Deref for Plan<'_> {
+    type Target = [Delivery];
+
+    fn deref(&self) -> &[Delivery] {
+        match self {
+            Plan::Registered(plan) => plan,
+            Plan::Cached(plan) => plan,
+        }
+    }
+}
+
 impl Subscribers {
-    pub(crate) fn new(mut by_name: HashMap<String, Vec<SubscriberEntry>>) -> Self {
+    pub(crate) fn new(
+        mut by_name: HashMap<String, Vec<SubscriberEntry>>,
+        registry: &Registry,
+    ) -> Self {
         for list in by_name.values_mut() {
             list.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.order.cmp(&b.order)));
         }
-        Self {
+        let mut subscribers = Self {
             by_name,
+            registered: FxHashMap::default(),
             plans: RwLock::new(FxHashMap::default()),
+        };
+        subscribers.registered = registry
+            .entries()
+            .map(|entry| (key(entry.schema), subscribers.resolve(entry.schema)))
+            .collect();
+        subscribers
+    }
+
+    fn plan(&self, schema: &'static Schema) -> Plan<'_> {
+        let key = key(schema);
+        if let Some(plan) = self.registered.get(&key) {
+            return Plan::Registered(plan);
         }
+        if let Some(p) = self.plans.read().ok().and_then(|p| p.get(&key).cloned()) {
+            return Plan::Cached(p);
+        }
+        let plan = self.resolve(schema);
+        if let Ok(mut plans) = self.plans.write() {
+            plans.insert(key, plan.clone());
+        }
+        Plan::Cached(plan)
     }
 
     /// Fan-out order: each mixin as listed, curie major, curie, `vendor:package:*`, `*`.
-    fn plan(&self, schema: &'static Schema) -> Arc<[Delivery]> {
-        let key = schema as *const Schema as usize;
-        if let Some(p) = self.plans.read().ok().and_then(|p| p.get(&key).cloned()) {
-            return p;
-        }
+    fn resolve(&self, schema: &'static Schema) -> Arc<[Delivery]> {
         let package_wildcard = format!("{}:{}:*", schema.vendor, schema.package);
         let names = schema.mixins.iter().copied().chain([
             schema.curie_major,
@@ -71,12 +111,13 @@ impl Subscribers {
                 }));
             }
         }
-        let plan: Arc<[Delivery]> = Arc::from(plan);
-        if let Ok(mut plans) = self.plans.write() {
-            plans.insert(key, plan.clone());
-        }
-        plan
+        Arc::from(plan)
     }
+}
+
+/// The key of `schema` in the plan maps: its address (schemas are `'static`).
+fn key(schema: &'static Schema) -> usize {
+    std::ptr::from_ref(schema) as usize
 }
 
 pub(crate) struct Inner {

@@ -114,6 +114,48 @@ async fn publish_fans_out_in_order() {
     assert_eq!(*ids.lock().unwrap(), [id]);
 }
 
+/// The fan-out order of a schema in the exchange's registry is resolved when the exchange is
+/// built; that of any other schema on first use, then cached. Both give the same order, on
+/// every publish.
+#[tokio::test]
+async fn fan_out_order_does_not_depend_on_the_registry() {
+    let names = [
+        "*",
+        "gdbots:pbjx:*",
+        HC,
+        "gdbots:pbjx:mixin:event",
+        "gdbots:pbjx:event:health-checked:v1",
+    ];
+    let expected: Vec<String> = [
+        "gdbots:pbjx:mixin:event",
+        "gdbots:pbjx:event:health-checked:v1",
+        HC,
+        "gdbots:pbjx:*",
+        "*",
+    ]
+    .iter()
+    .map(|n| format!("{n}<-{HC}"))
+    .collect();
+    for registry in [pbjx::registry(), Arc::new(pbjx::pbj::Registry::new())] {
+        let in_registry = registry.resolve_curie(HC).is_some();
+        let log: Log = Arc::default();
+        let mut builder = Pbjx::builder().registry(registry);
+        for name in names {
+            builder = add(builder, name, &log, name);
+        }
+        let pbjx = builder.build().unwrap();
+        for round in 0..2 {
+            log.lock().unwrap().clear();
+            pbjx.publish(HealthCheckedV1::new()).await.unwrap();
+            assert_eq!(
+                *log.lock().unwrap(),
+                expected,
+                "in the registry: {in_registry}, publish {round}"
+            );
+        }
+    }
+}
+
 /// §3 SimpleEventBus: listeners of one name run in priority order (then registration order);
 /// typed subscribers (`subscribe::<T>`) listen on the curie major and get the generated type.
 #[tokio::test]

@@ -72,13 +72,13 @@ impl Subscribers {
         };
         subscribers.registered = registry
             .entries()
-            .map(|entry| (key(entry.schema), subscribers.resolve(entry.schema)))
+            .map(|entry| (plan_key(entry.schema), subscribers.resolve(entry.schema)))
             .collect();
         subscribers
     }
 
     fn plan(&self, schema: &'static Schema) -> Plan<'_> {
-        let key = key(schema);
+        let key = plan_key(schema);
         if let Some(plan) = self.registered.get(&key) {
             return Plan::Registered(plan);
         }
@@ -116,7 +116,7 @@ impl Subscribers {
 }
 
 /// The key of `schema` in the plan maps: its address (schemas are `'static`).
-fn key(schema: &'static Schema) -> usize {
+fn plan_key(schema: &'static Schema) -> usize {
     std::ptr::from_ref(schema) as usize
 }
 

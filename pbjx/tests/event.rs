@@ -54,6 +54,11 @@ fn count(log: &Log, prefix: &str) -> usize {
 }
 
 const HC: &str = "gdbots:pbjx:event:health-checked";
+
+/// The log of a health-checked event received by the subscribers of `names`, in that order.
+fn received_by(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| format!("{n}<-{HC}")).collect()
+}
 const EEF: &str = "gdbots:pbjx:event:event-execution-failed";
 
 /// §3 SimpleEventBus::receiveEvent + §10 pbjx-js "Pbjx.publish": subscribers on mixin curie
@@ -99,17 +104,14 @@ async fn publish_fans_out_in_order() {
     let event = HealthCheckedV1::new().with_msg("test").unwrap();
     let id = event.event_id().unwrap().to_owned();
     pbjx.publish(event).await.unwrap();
-    let expected: Vec<String> = [
+    let expected = received_by(&[
         "gdbots:pbjx:mixin:event:v1",
         "gdbots:pbjx:mixin:event",
         "gdbots:pbjx:event:health-checked:v1",
         HC,
         "gdbots:pbjx:*",
         "*",
-    ]
-    .iter()
-    .map(|n| format!("{n}<-{HC}"))
-    .collect();
+    ]);
     assert_eq!(*log.lock().unwrap(), expected);
     assert_eq!(*ids.lock().unwrap(), [id]);
 }
@@ -126,16 +128,13 @@ async fn fan_out_order_does_not_depend_on_the_registry() {
         "gdbots:pbjx:mixin:event",
         "gdbots:pbjx:event:health-checked:v1",
     ];
-    let expected: Vec<String> = [
+    let expected = received_by(&[
         "gdbots:pbjx:mixin:event",
         "gdbots:pbjx:event:health-checked:v1",
         HC,
         "gdbots:pbjx:*",
         "*",
-    ]
-    .iter()
-    .map(|n| format!("{n}<-{HC}"))
-    .collect();
+    ]);
     for registry in [pbjx::registry(), Arc::new(pbjx::pbj::Registry::new())] {
         let in_registry = registry.resolve_curie(HC).is_some();
         let log: Log = Arc::default();

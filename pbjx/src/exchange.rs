@@ -65,16 +65,20 @@ impl Subscribers {
         for list in by_name.values_mut() {
             list.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.order.cmp(&b.order)));
         }
-        let mut subscribers = Self {
-            by_name,
-            registered: FxHashMap::default(),
-            plans: RwLock::new(FxHashMap::default()),
+        // No subscribers, no plans to resolve up front (every plan is empty).
+        let registered = if by_name.is_empty() {
+            FxHashMap::default()
+        } else {
+            registry
+                .entries()
+                .map(|entry| (plan_key(entry.schema), resolve(&by_name, entry.schema)))
+                .collect()
         };
-        subscribers.registered = registry
-            .entries()
-            .map(|entry| (plan_key(entry.schema), subscribers.resolve(entry.schema)))
-            .collect();
-        subscribers
+        Self {
+            by_name,
+            registered,
+            plans: RwLock::new(FxHashMap::default()),
+        }
     }
 
     fn plan(&self, schema: &'static Schema) -> Plan<'_> {
@@ -85,34 +89,38 @@ impl Subscribers {
         if let Some(p) = self.plans.read().ok().and_then(|p| p.get(&key).cloned()) {
             return Plan::Cached(p);
         }
-        let plan = self.resolve(schema);
+        let plan = resolve(&self.by_name, schema);
         if let Ok(mut plans) = self.plans.write() {
             plans.insert(key, plan.clone());
         }
         Plan::Cached(plan)
     }
+}
 
-    /// Fan-out order: each mixin as listed, curie major, curie, `vendor:package:*`, `*`.
-    fn resolve(&self, schema: &'static Schema) -> Arc<[Delivery]> {
-        let package_wildcard = format!("{}:{}:*", schema.vendor, schema.package);
-        let names = schema.mixins.iter().copied().chain([
-            schema.curie_major,
-            schema.curie,
-            package_wildcard.as_str(),
-            "*",
-        ]);
-        let mut plan = Vec::new();
-        for name in names {
-            if let Some(list) = self.by_name.get(name) {
-                let shared: Arc<str> = Arc::from(name);
-                plan.extend(list.iter().map(|e| Delivery {
-                    name: shared.clone(),
-                    handler: e.handler.clone(),
-                }));
-            }
+/// The fan-out order of `schema` among `by_name`: each mixin as listed, curie major, curie,
+/// `vendor:package:*`, `*`.
+fn resolve(
+    by_name: &HashMap<String, Vec<SubscriberEntry>>,
+    schema: &'static Schema,
+) -> Arc<[Delivery]> {
+    let package_wildcard = format!("{}:{}:*", schema.vendor, schema.package);
+    let names = schema.mixins.iter().copied().chain([
+        schema.curie_major,
+        schema.curie,
+        package_wildcard.as_str(),
+        "*",
+    ]);
+    let mut plan = Vec::new();
+    for name in names {
+        if let Some(list) = by_name.get(name) {
+            let shared: Arc<str> = Arc::from(name);
+            plan.extend(list.iter().map(|e| Delivery {
+                name: shared.clone(),
+                handler: e.handler.clone(),
+            }));
         }
-        Arc::from(plan)
     }
+    Arc::from(plan)
 }
 
 /// The key of `schema` in the plan maps: its address (schemas are `'static`).

@@ -27,5 +27,7 @@ if [ "${PBJ_ES_EMULATOR:-}" != "external" ]; then
   STOP+=("bash .ci/es-emulator.sh stop")
   eval "$(bash .ci/es-emulator.sh env)"
 fi
-cargo test --workspace --all-targets --all-features "$@"
+# Unit and integration tests and the benches (run once each as tests); not --all-targets, which
+# would also build every program as a test harness of its own (they have no unit tests).
+cargo test --workspace --all-features --tests --bench '*' "$@"
 cargo test --workspace --doc --all-features "$@"

@@ -1,7 +1,7 @@
 //! The conformance suite for [`CheckpointStore`] backends.
 //!
 //! ```ignore
-//! // pbjx/tests/consumer_<backend>.rs
+//! // pbjx/tests/integration/consumer_<backend>.rs
 //! pbjx::testkit::checkpoint::run_all(&my_store).await;
 //! ```
 //!

@@ -3,7 +3,7 @@
 //! Every backend runs the same checks:
 //!
 //! ```ignore
-//! // pbjx/tests/event_store_<backend>.rs
+//! // pbjx/tests/integration/event_store_<backend>.rs
 //! use std::sync::Arc;
 //! use pbjx::event_store::EventStore;
 //! use pbjx::testkit::event_store as conformance;

@@ -2,7 +2,7 @@
 //! same checks, in real time.
 //!
 //! ```ignore
-//! // pbjx/tests/scheduler_<backend>.rs
+//! // pbjx/tests/integration/scheduler_<backend>.rs
 //! use pbjx::testkit::scheduler::{self as conformance, Backend};
 //!
 //! struct Mine(MyScheduler);

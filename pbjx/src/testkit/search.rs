@@ -1,7 +1,7 @@
 //! The conformance suite for [`EventSearch`] backends.
 //!
 //! ```ignore
-//! // pbjx/tests/search_<backend>.rs
+//! // pbjx/tests/integration/search_<backend>.rs
 //! use std::sync::Arc;
 //! use pbjx::testkit::search as conformance;
 //!

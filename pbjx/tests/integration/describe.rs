@@ -35,15 +35,17 @@ fn describe_lists_every_handler_subscriber_and_hook() {
     assert_eq!(wiring.commands.len(), 1);
     assert_eq!(wiring.commands[0].curie, "gdbots:pbjx:command:check-health");
     assert!(
-        wiring.commands[0]
-            .handler
-            .starts_with("describe::check_health (pbjx/tests/describe.rs:"),
+        wiring.commands[0].handler.starts_with(
+            "integration::describe::check_health (pbjx/tests/integration/describe.rs:"
+        ),
         "a function handler is named by its path and registration: {}",
         wiring.commands[0].handler
     );
     assert_eq!(wiring.requests[0].curie, "gdbots:pbjx:request:echo-request");
     let request = &wiring.requests[0].handler;
-    assert!(request.starts_with("describe::exchange::{{closure}} (pbjx/tests/describe.rs:"));
+    assert!(request.starts_with(
+        "integration::describe::exchange::{{closure}} (pbjx/tests/integration/describe.rs:"
+    ));
     let hook_lines: Vec<&str> = wiring.hooks.iter().map(|h| h.hook.as_str()).collect();
     assert!(
         hook_lines.iter().all(|h| h.contains("describe.rs:")),

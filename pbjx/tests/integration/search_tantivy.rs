@@ -231,7 +231,10 @@ fn a_killed_writer_loses_no_acknowledged_batch() {
     let mut process = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "a_killed_writer_loses_no_acknowledged_batch",
+            &crate::test_name(
+                module_path!(),
+                "a_killed_writer_loses_no_acknowledged_batch",
+            ),
             "--nocapture",
         ])
         .env(KILL_DIR, &dir.0)

@@ -4,8 +4,7 @@
 //! `AWS_ENDPOINT_URL` (see `common/aws.rs`); every test uses its own stream.
 #![cfg(feature = "kinesis")]
 
-#[path = "common/aws.rs"]
-mod aws;
+use crate::aws;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -4,7 +4,7 @@
 
 #![cfg(feature = "search-tantivy")]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,8 +3,7 @@
 //! byte-identical, also with injected faults. Needs `AWS_ENDPOINT_URL` (see `common/aws.rs`).
 #![cfg(all(feature = "firehose", feature = "kinesis"))]
 
-#[path = "common/aws.rs"]
-mod aws;
+use crate::aws;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! process and against an HTTP endpoint on a real socket), batch with bad lines and the skip
 //! flags, storage create / describe, export then replay into a second store, tail, exit codes.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

@@ -290,7 +290,7 @@ fn crash_between_appends_loses_neither() {
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "crash_between_appends_loses_neither",
+            &crate::test_name(module_path!(), "crash_between_appends_loses_neither"),
             "--nocapture",
         ])
         .env(CRASH_ENV, &db.0)
@@ -545,7 +545,8 @@ const CHILD_START: &str = "PBJX_SQLITE_CHILD_START";
 fn child(test: &str, db: &TempDb, role: &str, start: u64) -> Command {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
-        .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+        .args(["--exact", &crate::test_name(module_path!(), test)])
+        .args(["--nocapture", "--test-threads", "1"])
         .env(CHILD_DB, &db.0)
         .env(CHILD_ROLE, role)
         .env(CHILD_START, start.to_string())

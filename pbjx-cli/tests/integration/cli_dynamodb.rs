@@ -4,7 +4,7 @@
 
 #![cfg(feature = "dynamodb")]
 
-mod common;
+use crate::common;
 
 use common::{Env, event};
 use pbjx::event_store::dynamodb::DynamoDbEventStore;

@@ -5,7 +5,7 @@
 
 #![cfg(feature = "http")]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};

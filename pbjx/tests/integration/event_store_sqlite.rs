@@ -9,9 +9,9 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::temp::TempDb;
 use pbjx::Error;
 use pbjx::event_store::{
     BoxStream, EventStore, ExpectedState, PositionedEvent, SliceQuery, SqliteEventStore,
@@ -26,37 +26,6 @@ fn registry() -> Registry {
     let mut registry = Registry::new();
     pbjx::register(&mut registry);
     registry
-}
-
-/// A fresh database path in the temp dir (with its `-wal` / `-shm` companions removed on drop).
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "pbjx-es-sqlite-{name}-{}-{n}.db",
-            std::process::id()
-        ));
-        let db = Self(path);
-        db.remove();
-        db
-    }
-
-    fn remove(&self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = self.0.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        self.remove();
-    }
 }
 
 fn stream(s: &str) -> StreamId {
@@ -101,7 +70,7 @@ async fn collect_positioned(
 /// The shared suite on a file database (pooled read connections, WAL).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn conformance_suite_file() {
-    let db = TempDb::new("conformance");
+    let db = TempDb::new("es-sqlite-conformance");
     let store: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(&db.0, registry()).unwrap());
     conformance::run_all(store.clone()).await;
     // A second run on the same database (fresh stream ids, existing tables).
@@ -120,7 +89,7 @@ async fn conformance_suite_in_memory() {
 /// `synchronous = FULL`, where the losers of a round usually share the winner's transaction.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_race() {
-    let db = TempDb::new("race");
+    let db = TempDb::new("es-sqlite-race");
     let store = SqliteEventStore::open(&db.0, registry()).unwrap();
     let shared: Arc<dyn EventStore> = Arc::new(store.clone());
     conformance::check_concurrent_writers(shared, 20, 30).await;
@@ -131,7 +100,7 @@ async fn concurrent_writers_race() {
 /// yields one error item naming the stream and position and every other event.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupt_rows() {
-    let db = TempDb::new("corrupt");
+    let db = TempDb::new("es-sqlite-corrupt");
     let store = SqliteEventStore::open(&db.0, registry()).unwrap();
     let path = db.0.clone();
     conformance::check_corrupt_records(&store, move |stream, event_id| {
@@ -174,7 +143,7 @@ async fn corrupt_rows() {
 /// Appends survive closing and reopening the store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn survives_reopen() {
-    let db = TempDb::new("reopen");
+    let db = TempDb::new("es-sqlite-reopen");
     let s = stream("acme:article:1");
     let first = events_from(now_micros(), 3);
     let second = events_from(now_micros() + 1_000, 2);
@@ -208,7 +177,7 @@ async fn survives_reopen() {
 /// (`PRAGMA synchronous`: 2 = FULL, 1 = NORMAL), not the option it was given.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn describe_storage_reads_the_sync_level_back() {
-    let db = TempDb::new("describe");
+    let db = TempDb::new("es-sqlite-describe");
     for (synchronous, read_back) in [
         (Synchronous::Full, "FULL (PRAGMA synchronous = 2)"),
         (Synchronous::Normal, "NORMAL (PRAGMA synchronous = 1)"),
@@ -229,7 +198,7 @@ async fn describe_storage_reads_the_sync_level_back() {
 /// A store dropped without any close (its connection leaked, as in a crash) loses nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaked_connection_loses_nothing() {
-    let db = TempDb::new("leak");
+    let db = TempDb::new("es-sqlite-leak");
     let s = stream("acme:article:2");
     let a = events_from(now_micros(), 1);
     let b = events_from(now_micros() + 10, 1);
@@ -286,7 +255,7 @@ fn crash_between_appends_loses_neither() {
             std::process::abort();
         });
     }
-    let db = TempDb::new("crash");
+    let db = TempDb::new("es-sqlite-crash");
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -321,7 +290,7 @@ fn crash_between_appends_loses_neither() {
 /// pages and a reopen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipe_all_from_resumes_at_a_checkpoint() {
-    let db = TempDb::new("checkpoint");
+    let db = TempDb::new("es-sqlite-checkpoint");
     let options = SqliteOptions {
         page_size: 3,
         ..SqliteOptions::default()
@@ -458,7 +427,7 @@ impl Drop for WriteLock {
 /// committed, sequences stay gapless, and the appends share few commits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn group_commit_checks_each_expectation_alone() {
-    let db = TempDb::new("group");
+    let db = TempDb::new("es-sqlite-group");
     let store = SqliteEventStore::open(&db.0, registry()).unwrap();
     let at = now_micros();
     let plain: Vec<StreamId> = (0..12)
@@ -617,17 +586,22 @@ fn two_processes_append_to_one_file() {
         });
         return;
     }
-    let db = TempDb::new("processes");
+    let db = TempDb::new("es-sqlite-processes");
     drop(SqliteEventStore::open(&db.0, registry()).unwrap());
     let start = now_micros();
     let children: Vec<_> = ["a", "b"]
         .map(|role| child(TEST, &db, role, start).spawn().unwrap())
         .into();
-    std::fs::write(db.0.with_extension("go"), b"go").unwrap();
+    let go = db.0.with_extension("go");
+    std::fs::write(&go, b"go").unwrap();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|child| child.wait_with_output().unwrap())
+        .collect();
+    let _ = std::fs::remove_file(go);
     let mut wins: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     let mut any: Vec<u64> = Vec::new();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
+    for output in outputs {
         assert!(output.status.success(), "a child failed");
         for line in String::from_utf8(output.stdout).unwrap().lines() {
             match reported(line)[..] {
@@ -707,7 +681,7 @@ fn killed_writer_loses_no_acknowledged_append() {
         });
         return;
     }
-    let db = TempDb::new("kill");
+    let db = TempDb::new("es-sqlite-kill");
     let mut process = child(TEST, &db, "writer", now_micros()).spawn().unwrap();
     let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
     let mut acked: BTreeMap<u64, u64> = BTreeMap::new();
@@ -772,7 +746,7 @@ fn killed_writer_loses_no_acknowledged_append() {
 /// the offending event.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn group_commit_takes_out_an_append_that_failed_while_writing() {
-    let db = TempDb::new("takeout");
+    let db = TempDb::new("es-sqlite-takeout");
     let store = SqliteEventStore::open(&db.0, registry()).unwrap();
     let at = now_micros();
     let taken = [stream("acme:takeout:a"), stream("acme:takeout:b")];
@@ -837,7 +811,7 @@ async fn group_commit_takes_out_an_append_that_failed_while_writing() {
 /// and appends go on from the heads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_1_database_is_upgraded_when_opened() {
-    let db = TempDb::new("v1");
+    let db = TempDb::new("es-sqlite-v1");
     let events = events_from(now_micros(), 5);
     {
         let conn = rusqlite::Connection::open(&db.0).unwrap();

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "kinesis")]
 mod aws;
+mod temp;
 
 /// The libtest name of the test `name` in `module` (a `module_path!()`): the path without the
 /// crate, as `--exact` wants it when a test runs itself in a child process.

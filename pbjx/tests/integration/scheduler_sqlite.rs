@@ -2,10 +2,10 @@
 //! racing workers, graceful shutdown, corrupt jobs.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use crate::temp::TempDb;
 use pbjx::pbj::Message;
 use pbjx::scheduler::{Clock, Scheduler, SqliteScheduler, WorkerHandle, WorkerOptions};
 use pbjx::schemas::gdbots::pbjx::command::CheckHealthV1;
@@ -14,32 +14,9 @@ use pbjx::testkit::scheduler::{self as conformance, Backend};
 use pbjx::{Pbjx, SendAt};
 use tokio::sync::{Notify, mpsc};
 
-/// A database file in the temp dir, removed (with its WAL) on drop.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "pbjx-scheduler-{name}-{}-{}.db",
-            std::process::id(),
-            pbjx::pbj::well_known::identifier::generate_uuid()
-        ));
-        Self(path)
-    }
-
-    fn open(&self) -> SqliteScheduler {
-        SqliteScheduler::open(&self.0, pbjx::registry()).expect("open the scheduler")
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = self.0.as_os_str().to_owned();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
+/// The scheduler on `db`.
+fn open(db: &TempDb) -> SqliteScheduler {
+    SqliteScheduler::open(&db.0, pbjx::registry()).expect("open the scheduler")
 }
 
 struct Sqlite(SqliteScheduler);
@@ -57,8 +34,8 @@ impl Backend for Sqlite {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn conformance_file() {
-    let db = TempDb::new("conformance");
-    conformance::run_all(&Sqlite(db.open())).await;
+    let db = TempDb::new("scheduler-conformance");
+    conformance::run_all(&Sqlite(open(&db))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -175,10 +152,10 @@ async fn paused_time_run() {
 /// Jobs that came due while no worker ran fire when one starts, each once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_with_due_jobs_fires_each_once() {
-    let db = TempDb::new("restart");
+    let db = TempDb::new("scheduler-restart");
     let at = SystemTime::now() + Duration::from_millis(300);
     {
-        let scheduler = db.open();
+        let scheduler = open(&db);
         // straight to the scheduler (no "in the future" check: a slow disk may take longer
         // than the lead to store them all)
         for i in 0..50 {
@@ -198,7 +175,7 @@ async fn restart_with_due_jobs_fires_each_once() {
     if let Ok(left) = at.duration_since(SystemTime::now()) {
         tokio::time::sleep(left + Duration::from_millis(100)).await;
     }
-    let scheduler = db.open();
+    let scheduler = open(&db);
     let (pbjx, mut received) = reporting(&scheduler);
     let worker = scheduler.spawn_worker(pbjx, WorkerOptions::default());
     let mut seen = HashMap::new();
@@ -210,7 +187,7 @@ async fn restart_with_due_jobs_fires_each_once() {
         *seen.entry(msg).or_insert(0) += 1;
     }
     // a second worker (another "process" on the file) finds nothing left
-    let again = db.open();
+    let again = open(&db);
     let (pbjx2, mut received2) = reporting(&again);
     let second = again.spawn_worker(pbjx2, WorkerOptions::default());
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -228,8 +205,8 @@ async fn restart_with_due_jobs_fires_each_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_race_on_a_thousand_due_jobs() {
     const JOBS: usize = 1000;
-    let db = TempDb::new("race");
-    let (a, b) = (db.open(), db.open());
+    let db = TempDb::new("scheduler-race");
+    let (a, b) = (open(&db), open(&db));
     let counts: Arc<Mutex<HashMap<String, Vec<&'static str>>>> = Arc::default();
     let all_sent = Arc::new(Notify::new());
     let exchange = |scheduler: &SqliteScheduler, name: &'static str| {
@@ -292,8 +269,8 @@ async fn two_workers_race_on_a_thousand_due_jobs() {
 /// started; the next worker sends those (and not the finished one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_finishes_the_job_in_flight() {
-    let db = TempDb::new("shutdown");
-    let scheduler = db.open();
+    let db = TempDb::new("scheduler-shutdown");
+    let scheduler = open(&db);
     let entered = Arc::new(Notify::new());
     let release = Arc::new(Notify::new());
     let sent: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -364,8 +341,8 @@ async fn graceful_shutdown_finishes_the_job_in_flight() {
 /// cannot help) and removed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupt_job_is_reported_without_retries() {
-    let db = TempDb::new("corrupt");
-    let scheduler = db.open();
+    let db = TempDb::new("scheduler-corrupt");
+    let scheduler = open(&db);
     let failures: Arc<Mutex<Vec<Arc<ScheduledCommandFailedV1>>>> = Arc::default();
     let reported = Arc::new(Notify::new());
     let pbjx = {
@@ -418,8 +395,8 @@ async fn corrupt_job_is_reported_without_retries() {
 /// `describe_storage` names the file and counts the jobs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn describe_storage_counts_jobs() {
-    let db = TempDb::new("describe");
-    let scheduler = db.open();
+    let db = TempDb::new("scheduler-describe");
+    let scheduler = open(&db);
     let mut command = ping("later");
     command.freeze();
     let later = SendAt::from(SystemTime::now() + Duration::from_secs(3600));

@@ -3,10 +3,9 @@
 //! (indexer subscriber, search request handler).
 #![cfg(feature = "search-tantivy")]
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::temp::TempDir;
 use pbjx::Pbjx;
 use pbjx::pbj::{Message, Value};
 use pbjx::schemas::gdbots::pbjx::event::{EventExecutionFailedV1, HealthCheckedV1};
@@ -14,28 +13,6 @@ use pbjx::schemas::gdbots::pbjx::request::{SearchEventsRequestV1, SearchEventsRe
 use pbjx::search::tantivy::{TantivyEventSearch, TantivyOptions};
 use pbjx::search::{EventSearch, SearchContext, indexer};
 use pbjx::testkit::search::{self as conformance, Ask};
-
-/// A fresh folder in the temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "pbjx-search-tantivy-{name}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_in_ram() {
@@ -45,14 +22,14 @@ async fn conformance_in_ram() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_on_disk() {
-    let dir = TempDir::new("conformance");
+    let dir = TempDir::new("search-tantivy-conformance");
     let search = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap();
     conformance::run_all(Arc::new(search)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn indexed_events_survive_reopening() {
-    let dir = TempDir::new("reopen");
+    let dir = TempDir::new("search-tantivy-reopen");
     let ctx = SearchContext::default().with_tenant_id("reopen");
     let rows = {
         let search = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap();
@@ -69,7 +46,7 @@ async fn indexed_events_survive_reopening() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_writer_on_one_folder_is_a_typed_error() {
-    let dir = TempDir::new("lock");
+    let dir = TempDir::new("search-tantivy-lock");
     let _first = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap();
     let err = TantivyEventSearch::open(&dir.0, pbjx::registry()).unwrap_err();
     assert_eq!(err.name(), "EventSearchOperationFailed");
@@ -227,7 +204,7 @@ fn a_killed_writer_loses_no_acknowledged_batch() {
         return;
     }
     use std::io::{BufRead, BufReader};
-    let dir = TempDir::new("kill");
+    let dir = TempDir::new("search-tantivy-kill");
     let mut process = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",

@@ -12,17 +12,16 @@ async fn memory_store_conforms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store_conforms() {
-    let dir = std::env::temp_dir().join(format!("pbjx-checkpoints-{:x}", fastrand::u64(..)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = SqliteCheckpointStore::open(dir.join("checkpoints.db")).unwrap();
+    let dir = crate::temp::TempDir::new("checkpoints");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let store = SqliteCheckpointStore::open(dir.0.join("checkpoints.db")).unwrap();
     store.create_storage().await.unwrap();
     store.create_storage().await.unwrap(); // idempotent
     run_all(&store).await;
     // A second handle on the same file sees the same leases.
-    let again = SqliteCheckpointStore::open(dir.join("checkpoints.db")).unwrap();
+    let again = SqliteCheckpointStore::open(dir.0.join("checkpoints.db")).unwrap();
     let groups = again.leases("nothing-here").await.unwrap();
     assert!(groups.is_empty());
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[cfg(feature = "dynamodb")]

@@ -1,7 +1,7 @@
 //! The Kinesis consumer against the AWS emulator (moto): 1,000 messages through the Kinesis
 //! transport to a 2-shard stream, a consumer killed mid-way and a successor resuming from the
 //! checkpoints; poison records; resharding; leases shared by two consumers. Needs
-//! `AWS_ENDPOINT_URL` (see `common/aws.rs`); every test uses its own stream.
+//! `AWS_ENDPOINT_URL` (see `aws.rs`); every test uses its own stream.
 #![cfg(feature = "kinesis")]
 
 use crate::aws;
@@ -100,9 +100,9 @@ async fn thousand_messages_survive_a_crash_and_a_restart_from_checkpoints() {
     let msgs: Vec<String> = (0..1000).map(|i| format!("m{i:04}")).collect();
     send_all(&stream, &msgs).await;
 
-    let dir = std::env::temp_dir().join(format!("pbjx-consumer-{:x}", fastrand::u64(..)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = SqliteCheckpointStore::open(dir.join("checkpoints.db")).unwrap();
+    let dir = crate::temp::TempDir::new("consumer");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let store = SqliteCheckpointStore::open(dir.0.join("checkpoints.db")).unwrap();
     store.create_storage().await.unwrap();
     let store: Arc<dyn CheckpointStore> = Arc::new(store);
     let seen: Seen = Arc::default();
@@ -178,7 +178,6 @@ async fn thousand_messages_survive_a_crash_and_a_restart_from_checkpoints() {
         assert_eq!(lease.owner, None, "{lease:?}");
         assert!(lease.checkpoint.is_some(), "{lease:?}");
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -140,11 +140,11 @@ fn options() -> OutboxOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_outbox_publishes_everything_in_order_across_restarts() {
-    let dir = std::env::temp_dir().join(format!("pbjx-outbox-{:x}", fastrand::u64(..)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = SqliteEventStore::open(dir.join("events.db"), pbjx::registry()).unwrap();
+    let dir = crate::temp::TempDir::new("outbox");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let store = SqliteEventStore::open(dir.0.join("events.db"), pbjx::registry()).unwrap();
     store.create_storage().await.unwrap();
-    let checkpoints = SqliteCheckpointStore::open(dir.join("checkpoints.db")).unwrap();
+    let checkpoints = SqliteCheckpointStore::open(dir.0.join("checkpoints.db")).unwrap();
     checkpoints.create_storage().await.unwrap();
     let checkpoints: Arc<dyn CheckpointStore> = Arc::new(checkpoints);
     let published: Published = Arc::default();
@@ -198,7 +198,6 @@ async fn sqlite_outbox_publishes_everything_in_order_across_restarts() {
         "{} duplicates",
         published.len() - appended.len()
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[cfg(feature = "outbox-dynamodb")]

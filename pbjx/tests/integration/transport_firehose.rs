@@ -1,6 +1,6 @@
 //! The Firehose transport against the AWS emulator (moto): records delivered to an S3
 //! bucket of the emulator are read back; every line is the envelope of a sent message,
-//! byte-identical, also with injected faults. Needs `AWS_ENDPOINT_URL` (see `common/aws.rs`).
+//! byte-identical, also with injected faults. Needs `AWS_ENDPOINT_URL` (see `aws.rs`).
 #![cfg(all(feature = "firehose", feature = "kinesis"))]
 
 use crate::aws;

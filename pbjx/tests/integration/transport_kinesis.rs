@@ -1,6 +1,6 @@
 //! The Kinesis transport against the AWS emulator (moto): batching, byte-identical
 //! envelopes, partition keys, retries with injected faults, the oversized-record error and
-//! shutdown. Needs `AWS_ENDPOINT_URL` (see `common/aws.rs`); every test uses its own stream.
+//! shutdown. Needs `AWS_ENDPOINT_URL` (see `aws.rs`); every test uses its own stream.
 #![cfg(feature = "kinesis")]
 
 use crate::aws;

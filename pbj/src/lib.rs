@@ -94,7 +94,7 @@ pub use builder::Builder;
 pub use codec::{DecodeOptions, Flavor};
 pub use error::{Error, Violation};
 pub use field::{DefaultValue, EnumDef, EnumValue, Field, Pattern};
-pub use message::{DynamicMessage, Message, MessageData, MessageType, Mixin};
+pub use message::{DynamicMessage, Message, MessageData, MessageType, Mixin, TryIntoBox, into_box};
 pub use registry::Registry;
 pub use schema::Schema;
 pub use schema_id::{SchemaCurie, SchemaId, SchemaQName, SchemaVersion};

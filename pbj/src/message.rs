@@ -834,7 +834,7 @@ mod default_tests {
 /// # Ok(())
 /// # }
 /// ```
-pub trait Message: Any + Send + Sync + fmt::Debug {
+pub trait Message: Any + Send + Sync + fmt::Debug + TryIntoBox {
     /// The message's field values.
     fn data(&self) -> &MessageData;
     /// The message's field values, mutably.
@@ -939,6 +939,49 @@ impl Message for DynamicMessage {
     fn clone_message(&self) -> Box<dyn Message> {
         Box::new(self.clone())
     }
+}
+
+/// Moves a message out of an `Arc` (implemented for every sized [`Message`]; a supertrait of it
+/// so that `Arc<dyn Message>` can call it).
+pub trait TryIntoBox {
+    /// The message moved out of an `Arc` that holds the only strong reference, boxed without a
+    /// copy; the `Arc` back when it is shared. [`into_box`] copies in that case.
+    ///
+    /// ```
+    /// # include!("../doc/article.rs");
+    /// # fn main() {
+    /// use std::sync::Arc;
+    /// use pbj::{DynamicMessage, Message, MessageData, TryIntoBox};
+    ///
+    /// let article: Arc<dyn Message> =
+    ///     Arc::new(DynamicMessage(MessageData::new(&ARTICLE_PUBLISHED)));
+    /// let reader = article.clone();
+    /// let article = article.try_into_box().expect_err("shared: the Arc comes back");
+    /// // `into_box` copies a shared message.
+    /// assert_eq!(pbj::into_box(reader.clone()).to_json(), article.to_json());
+    /// drop(reader);
+    /// let boxed: Box<dyn Message> = article.try_into_box().expect("the only reference");
+    /// assert_eq!(boxed.schema().curie, "acme:blog:event:article-published");
+    /// # }
+    /// ```
+    fn try_into_box(self: Arc<Self>) -> Result<Box<dyn Message>, Arc<dyn Message>>;
+}
+
+impl<T: Message> TryIntoBox for T {
+    fn try_into_box(self: Arc<Self>) -> Result<Box<dyn Message>, Arc<dyn Message>> {
+        match Arc::try_unwrap(self) {
+            Ok(message) => Ok(Box::new(message)),
+            Err(shared) => Err(shared),
+        }
+    }
+}
+
+/// `message` as a `Box`: moved out of the `Arc` when nobody else holds it
+/// ([`TryIntoBox::try_into_box`]), else a deep copy ([`Message::clone_message`]).
+pub fn into_box(message: Arc<dyn Message>) -> Box<dyn Message> {
+    message
+        .try_into_box()
+        .unwrap_or_else(|shared| shared.clone_message())
 }
 
 impl dyn Message {

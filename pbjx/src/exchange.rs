@@ -428,7 +428,7 @@ impl Pbjx {
                 if let Some(mut response) = answer {
                     // The original's GetResponseEvent::setResponse fills the request context
                     // of a response answered from a hook too.
-                    attach_request(&*request, &mut *response)?;
+                    attach_request(request, &mut *response)?;
                     return Ok(response);
                 }
             }
@@ -441,12 +441,13 @@ impl Pbjx {
                     .send_request(self, request.clone())
                     .await?
             };
-            attach_request(&*request, &mut *response)?;
-            if response.schema().curie == failure::REQUEST_FAILED_RESPONSE {
-                return Err(Error::RequestHandlingFailed {
-                    response: Arc::from(response),
-                });
+            if self.inner.hooks.is_empty() {
+                // Nothing reads the request after this: it moves into the response.
+                attach_request(request, &mut *response)?;
+                return succeeded(response);
             }
+            attach_request(request.clone(), &mut *response)?;
+            let response = succeeded(response)?;
             self.trigger_created(&*request, &*response).await?;
             Ok(response)
         })
@@ -857,9 +858,20 @@ fn nth_value_mut(stored: &mut FieldValue, position: usize) -> Option<&mut Value>
     }
 }
 
-/// Fills the response's request context when absent: `ctx_request`, `ctx_request_ref`,
-/// `ctx_correlator_ref`, `ctx_tenant_id`.
-fn attach_request(request: &dyn Message, response: &mut dyn Message) -> Result<()> {
+/// `response`, or [`Error::RequestHandlingFailed`] when it is a `request-failed-response`.
+fn succeeded(response: Box<dyn Message>) -> Result<Box<dyn Message>> {
+    if response.schema().curie == failure::REQUEST_FAILED_RESPONSE {
+        return Err(Error::RequestHandlingFailed {
+            response: Arc::from(response),
+        });
+    }
+    Ok(response)
+}
+
+/// Fills the response's request context when absent: `ctx_request_ref`,
+/// `ctx_correlator_ref`, `ctx_tenant_id` and `ctx_request`, which takes the request itself
+/// when nobody else holds it (else a copy, see [`pbj::into_box`]).
+fn attach_request(request: Arc<dyn Message>, response: &mut dyn Message) -> Result<()> {
     if response.is_frozen() {
         return Ok(());
     }
@@ -871,18 +883,18 @@ fn attach_request(request: &dyn Message, response: &mut dyn Message) -> Result<(
     {
         data.set_at(i, request.generate_message_ref(None).into())?;
     }
-    if let Some(i) = slots.request
-        && unset(data, i)
-    {
-        data.set_at(i, request.clone_message().into())?;
-    }
     for (to, from) in slots.copied(CtxSlots::of(request.schema())) {
         if let Some(i) = to
             && unset(data, i)
-            && let Some(value) = single_at(request, from)
+            && let Some(value) = single_at(&*request, from)
         {
             data.set_at(i, value.clone())?;
         }
+    }
+    if let Some(i) = slots.request
+        && unset(data, i)
+    {
+        data.set_at(i, pbj::into_box(request).into())?;
     }
     Ok(())
 }

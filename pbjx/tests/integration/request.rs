@@ -123,6 +123,45 @@ async fn request_returns_the_handler_response() {
     );
 }
 
+/// Without hooks the sealed request moves into the response's `ctx_request` (nobody holds it
+/// once the handler is done); a request the handler kept is copied instead. Either way
+/// `ctx_request` is the frozen request, field for field, and the kept one is untouched.
+#[tokio::test]
+async fn ctx_request_is_the_sealed_request_moved_or_copied() {
+    let kept: Arc<Mutex<Vec<Arc<EchoRequestV1>>>> = Arc::default();
+    let keep = kept.clone();
+    let pbjx = Pbjx::builder()
+        .request(move |request: Arc<EchoRequestV1>, _pbjx| {
+            let keep = keep.clone();
+            async move {
+                let response = EchoResponseV1::new().with_msg(request.msg().unwrap_or_default())?;
+                if request.msg() == Some("keep") {
+                    keep.lock().unwrap().push(request);
+                }
+                Ok(response)
+            }
+        })
+        .build()
+        .unwrap();
+    for msg in ["move", "keep"] {
+        let (request, _) = request_with_context();
+        let request = request.with_msg(msg).unwrap();
+        let json = request.to_json();
+        let response = pbjx.request_as::<EchoResponseV1>(request).await.unwrap();
+        assert_eq!(response.msg(), Some(msg));
+        let ctx_request = response.ctx_request().expect("ctx_request");
+        assert!(ctx_request.is_frozen(), "{msg}");
+        assert_eq!(ctx_request.to_json(), json, "{msg}");
+        assert_eq!(response.ctx_tenant_id(), Some("tenant1"), "{msg}");
+        if msg == "keep" {
+            let kept = kept.lock().unwrap();
+            assert_eq!(kept.len(), 1);
+            assert_eq!(kept[0].to_json(), json);
+            assert!(!std::ptr::addr_eq(&*kept[0], ctx_request), "a copy");
+        }
+    }
+}
+
 /// §1 request: the response the handler set keeps its own context values (filled only when
 /// absent), and `request` (untyped) returns the same response.
 #[tokio::test]

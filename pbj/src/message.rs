@@ -798,7 +798,7 @@ fn default_value_at(field: &Field, clock: &mut Clock) -> Option<Value> {
 #[cfg(test)]
 mod drop_tests {
     use super::*;
-    use crate::SchemaVersion;
+    use crate::schema::test_schema;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     static FIELDS: [Field; 6] = [
@@ -809,22 +809,7 @@ mod drop_tests {
         Field::new("unset", FieldType::Message, FieldRule::Single),
         Field::new("last", FieldType::Message, FieldRule::Single),
     ];
-    static SCHEMA: Schema = Schema {
-        id: "pbj:acme:t:node:box:1-0-0",
-        curie: "acme:t:node:box",
-        curie_major: "acme:t:node:box:v1",
-        qname: "acme:box",
-        vendor: "acme",
-        package: "t",
-        category: "node",
-        message: "box",
-        version: SchemaVersion::new(1, 0, 0),
-        fields: &FIELDS,
-        mixins: &[],
-        id_field: None,
-        deprecated: false,
-        description: "",
-    };
+    static SCHEMA: Schema = test_schema!("acme":"t":"node":"box", &FIELDS);
 
     /// A message that counts its drops.
     #[derive(Debug)]

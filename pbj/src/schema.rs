@@ -174,6 +174,34 @@ impl<T: Copy, const N: usize> Default for SchemaMemo<T, N> {
     }
 }
 
+/// A version 1-0-0 [`Schema`] of `fields` for unit tests, its names built from
+/// `vendor:package:category:message` (no mixins, no id field).
+#[cfg(test)]
+macro_rules! test_schema {
+    ($vendor:literal : $package:literal : $category:literal : $message:literal, $fields:expr) => {
+        $crate::schema::Schema {
+            id: concat!(
+                "pbj:", $vendor, ":", $package, ":", $category, ":", $message, ":1-0-0"
+            ),
+            curie: concat!($vendor, ":", $package, ":", $category, ":", $message),
+            curie_major: concat!($vendor, ":", $package, ":", $category, ":", $message, ":v1"),
+            qname: concat!($vendor, ":", $message),
+            vendor: $vendor,
+            package: $package,
+            category: $category,
+            message: $message,
+            version: $crate::schema_id::SchemaVersion::new(1, 0, 0),
+            fields: $fields,
+            mixins: &[],
+            id_field: None,
+            deprecated: false,
+            description: "",
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use test_schema;
+
 #[cfg(test)]
 mod memo_tests {
     use super::*;

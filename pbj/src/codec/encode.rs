@@ -326,8 +326,7 @@ mod tests {
     use crate::field::Field;
     use crate::message::DynamicMessage;
     use crate::registry::Registry;
-    use crate::schema::Schema;
-    use crate::schema_id::SchemaVersion;
+    use crate::schema::{Schema, test_schema};
     use crate::types::FieldRule;
 
     static FIELDS: [Field; 16] = [
@@ -352,22 +351,7 @@ mod tests {
         Field::new("n", FieldType::Message, FieldRule::Map),
         Field::new("b", FieldType::Boolean, FieldRule::Single),
     ];
-    static SCHEMA: Schema = Schema {
-        id: "pbj:acme:t:event:x:1-0-0",
-        curie: "acme:t:event:x",
-        curie_major: "acme:t:event:x:v1",
-        qname: "acme:x",
-        vendor: "acme",
-        package: "t",
-        category: "event",
-        message: "x",
-        version: SchemaVersion::new(1, 0, 0),
-        fields: &FIELDS,
-        mixins: &[],
-        id_field: None,
-        deprecated: false,
-        description: "",
-    };
+    static SCHEMA: Schema = test_schema!("acme":"t":"event":"x", &FIELDS);
 
     /// What `JSON.stringify` writes between the quotes for `s`.
     fn stringify_contents(s: &str) -> String {

@@ -408,8 +408,7 @@ mod tests {
     use crate::field::{EnumDef, EnumValue, Field};
     use crate::message::DynamicMessage;
     use crate::registry::Registry;
-    use crate::schema::Schema;
-    use crate::schema_id::SchemaVersion;
+    use crate::schema::{Schema, test_schema};
     use crate::types::{FieldRule, FieldType};
 
     static DAY: EnumDef = EnumDef {
@@ -455,22 +454,7 @@ mod tests {
             ..Field::new("u", FieldType::Uuid, FieldRule::Single)
         },
     ];
-    static SCHEMA: Schema = Schema {
-        id: "pbj:acme:demo:event:form-sent:1-0-0",
-        curie: "acme:demo:event:form-sent",
-        curie_major: "acme:demo:event:form-sent:v1",
-        qname: "acme:form-sent",
-        vendor: "acme",
-        package: "demo",
-        category: "event",
-        message: "form-sent",
-        version: SchemaVersion::new(1, 0, 0),
-        fields: &FIELDS,
-        mixins: &[],
-        id_field: None,
-        deprecated: false,
-        description: "",
-    };
+    static SCHEMA: Schema = test_schema!("acme":"demo":"event":"form-sent", &FIELDS);
     const HEAD: &str = r#"{"_schema":"pbj:acme:demo:event:form-sent:1-0-0""#;
     /// Fields every decoded message has (type defaults of the scalar fields).
     const DEFAULTS: &str = r#""b":false,"i":0,"f":0,"d":"0.00""#;

@@ -486,7 +486,7 @@ mod tests {
     use super::*;
     use crate::codec::{Flavor, encode, json};
     use crate::message::DynamicMessage;
-    use crate::schema_id::SchemaVersion;
+    use crate::schema::test_schema;
     use crate::types::{FieldType, Format};
 
     static FIELDS: [Field; 10] = [
@@ -504,22 +504,7 @@ mod tests {
         Field::new("f", FieldType::Float, FieldRule::Single),
         Field::new("mp", FieldType::Int, FieldRule::Map),
     ];
-    static SCHEMA: Schema = Schema {
-        id: "pbj:acme:t:event:x:1-0-0",
-        curie: "acme:t:event:x",
-        curie_major: "acme:t:event:x:v1",
-        qname: "acme:x",
-        vendor: "acme",
-        package: "t",
-        category: "event",
-        message: "x",
-        version: SchemaVersion::new(1, 0, 0),
-        fields: &FIELDS,
-        mixins: &[],
-        id_field: None,
-        deprecated: false,
-        description: "",
-    };
+    static SCHEMA: Schema = test_schema!("acme":"t":"event":"x", &FIELDS);
     const SEED: &str = r#"{"_schema":"pbj:acme:t:event:x:1-0-0","s":" a\u00e9 ","ip":"1.2.3.4","r":{"curie":"acme:t:event:x","id":"1","tag":"T"},"t":["A","a","b"],"l":[1,2],"n":{"_schema":"pbj:acme:t:event:x:1-0-0","s":"x","zz":[{}]},"ns":[{"_schema":"pbj:acme:t:event:x:1-0-0"}],"f":1.5e1,"mp":{"k":1},"u":null}"#;
 
     /// The tree decoder alone (through a message field holding the whole document).

@@ -58,13 +58,14 @@ pub struct MessageData {
 }
 
 impl Drop for MessageData {
-    /// Drops the set slots only.
+    /// Drops the set slots that own memory, and nothing else.
     ///
     /// The compiler's drop of a slot is an out-of-line call that saves six registers before it
-    /// tests whether the slot holds anything (~20 instructions), and most slots of a new
-    /// message are empty; testing inline saves that on every empty slot (pbjx-bench under
-    /// callgrind, BENCHMARKS.md). Safe code cannot skip the vector's own drop of each slot
-    /// without moving every slot out first, which costs more on messages with most slots set.
+    /// tests whether there is anything to free (~20 instructions), and most slots of a new
+    /// message are empty or hold a scalar or an inline string; testing inline saves that call
+    /// for each of them (pbjx-bench under callgrind, BENCHMARKS.md). Safe code cannot skip the
+    /// vector's own drop of each slot without moving every slot out first, which costs more on
+    /// messages with most slots set.
     fn drop(&mut self) {
         let slots: *mut [Option<FieldValue>] = self.values.as_mut_slice();
         // The vector forgets its elements first: a panicking drop below leaks the rest
@@ -72,19 +73,44 @@ impl Drop for MessageData {
         //
         // SAFETY: length 0 is within the capacity and leaves no element to drop twice.
         unsafe { self.values.set_len(0) };
-        // `if let` rather than `.flatten()`: the same work, but `flatten` measured 14-140
-        // instructions more per op in the pbjx-bench cases.
-        //
         // SAFETY: `slots` points at the initialized elements the vector no longer owns
         // (length 0 above; its buffer is freed only after this function returns), each
         // is dropped at most once, and none is read again.
-        #[allow(clippy::manual_flatten)]
         for slot in unsafe { &mut *slots } {
-            if let Some(value) = slot {
+            if let Some(value) = slot
+                && owns_memory(value)
+            {
                 // SAFETY: the value of a set slot, dropped exactly once, never used after.
                 unsafe { std::ptr::drop_in_place(value) };
             }
         }
+    }
+}
+
+/// Whether dropping `value` frees anything: not for a single scalar or inline string.
+#[inline(always)]
+fn owns_memory(value: &FieldValue) -> bool {
+    // The variants answered `false` below have nothing to drop.
+    const _: () = assert!(
+        !std::mem::needs_drop::<crate::time::Date>()
+            && !std::mem::needs_drop::<crate::time::DateTime>()
+            && !std::mem::needs_drop::<Microtime>()
+            && !std::mem::needs_drop::<crate::well_known::GeoPoint>()
+    );
+    match value {
+        FieldValue::Single(Value::String(s)) => s.is_heap_allocated(),
+        FieldValue::Single(
+            Value::Bool(_)
+            | Value::Int(_)
+            | Value::BigInt(_)
+            | Value::Float(_)
+            | Value::Date(_)
+            | Value::DateTime(_)
+            | Value::Microtime(_)
+            | Value::GeoPoint(_)
+            | Value::Null,
+        ) => false,
+        _ => true,
     }
 }
 
@@ -801,12 +827,14 @@ mod drop_tests {
     use crate::schema::test_schema;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    static FIELDS: [Field; 6] = [
+    static FIELDS: [Field; 8] = [
         Field::new("_schema", FieldType::String, FieldRule::Single),
         Field::new("first", FieldType::Message, FieldRule::Single),
         Field::new("s", FieldType::String, FieldRule::Single),
         Field::new("list", FieldType::Message, FieldRule::List),
         Field::new("unset", FieldType::Message, FieldRule::Single),
+        Field::new("long", FieldType::String, FieldRule::Single),
+        Field::new("n", FieldType::Int, FieldRule::Single),
         Field::new("last", FieldType::Message, FieldRule::Single),
     ];
     static SCHEMA: Schema = test_schema!("acme":"t":"node":"box", &FIELDS);
@@ -841,21 +869,28 @@ mod drop_tests {
     }
 
     /// Every set slot is dropped exactly once, set or empty neighbours, first and last slot,
-    /// nested messages included; empty slots are skipped.
+    /// nested messages included; empty slots, scalars and inline strings are skipped, and
+    /// heap strings are freed (Miri, which runs these tests in CI, fails on a leak).
     #[test]
     fn drops_every_set_slot_once() {
         let drops = Arc::new(AtomicUsize::new(0));
         let mut outer = MessageData::empty(&SCHEMA);
         let mut inner = MessageData::empty(&SCHEMA);
-        inner.put(5, Some(FieldValue::Single(counted(&drops))));
+        inner.put(7, Some(FieldValue::Single(counted(&drops))));
+        inner.put(5, Some(FieldValue::Single(Value::string("x".repeat(40)))));
         outer.put(1, Some(FieldValue::Single(counted(&drops))));
         outer.put(2, Some(FieldValue::Single(Value::string("text"))));
+        outer.put(5, Some(FieldValue::Single(Value::string("y".repeat(25)))));
+        outer.put(6, Some(FieldValue::Single(Value::Int(7))));
+        // Both kinds of string are covered.
+        assert!(CompactString::from("y".repeat(25)).is_heap_allocated());
+        assert!(!CompactString::from("text").is_heap_allocated());
         let list = vec![
             counted(&drops),
             Value::Message(Box::new(DynamicMessage(inner))),
         ];
         outer.put(3, Some(FieldValue::List(list)));
-        outer.put(5, Some(FieldValue::Single(counted(&drops))));
+        outer.put(7, Some(FieldValue::Single(counted(&drops))));
         let copy = outer.clone();
         drop(outer);
         assert_eq!(drops.load(Ordering::SeqCst), 4);

@@ -222,6 +222,7 @@ impl Pattern {
     }
 
     /// Whether `value` matches (a pattern that cannot compile matches nothing).
+    #[inline]
     pub fn is_match(&self, value: &str) -> bool {
         match self.fast {
             // The id pattern of many schemas, by a byte table (same semantics: `^`/`$` are

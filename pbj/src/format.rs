@@ -337,6 +337,17 @@ static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// otherwise `GENERIC_EMAIL_PATTERN`. Both JS regexes are checked by hand (a test holds
 /// the checks to the regexes).
 pub fn is_email(value: &str) -> bool {
+    // The usual address, ASCII dot atoms `@` a domain, is valid: neither part can hold the `[`
+    // of the ip form (so that form cannot match) and the value is not blank. Anything else
+    // takes the full check below.
+    if let Some(at) = value.bytes().rposition(|c| c == b'@')
+        && let (local, domain) = value.split_at(at)
+        && local.is_ascii()
+        && is_email_domain(domain.as_bytes().get(1..).unwrap_or_default())
+        && is_dot_atoms(local)
+    {
+        return true;
+    }
     if crate::text::js_trim(value).is_empty() {
         return false;
     }

@@ -489,7 +489,9 @@ impl<'a> Parser<'a> {
         if self.b.get(end) != Some(&b'"') {
             return None;
         }
-        let s = self.s.get(start..end)?;
+        // Both ends are at a `"`, so char boundaries: split off cheaply (`str::get` of a range
+        // was an out-of-line call here).
+        let (s, _) = self.s.get(start..)?.split_at_checked(end - start)?;
         self.pos = end + 1;
         Some(s)
     }

@@ -66,14 +66,18 @@ fn schema_key<'a>(p: &mut Parser<'a>) -> Option<Cow<'a, str>> {
         return None;
     }
     p.ws();
-    if p.peek() != Some(b'"') || p.string().ok()? != "_schema" {
+    // Written without escapes by every writer; an escaped key takes the tree decoder.
+    if !p.eat_plain_string("_schema") {
         return None;
     }
     colon(p)?;
     if p.peek() != Some(b'"') {
         return None;
     }
-    p.string().ok()
+    match p.plain_string() {
+        Some(id) => Some(Cow::Borrowed(id)),
+        None => p.string().ok(),
+    }
 }
 
 fn colon(p: &mut Parser<'_>) -> Option<()> {
@@ -311,7 +315,11 @@ fn value(
             if depth >= MAX_MESSAGE_DEPTH {
                 return None;
             }
-            Value::Message(boxed(d, p, depth + 1, json_depth)?)
+            // Nothing to normalize: checked (`anyOf`) and stored directly.
+            let message = Value::Message(boxed(d, p, depth + 1, json_depth)?);
+            check(field, &message).ok()?;
+            put(message);
+            return Some(());
         }
         // Always valid for their field (`check` accepts every message-ref and microtime).
         (TypeFamily::MessageRef, b'{') => {

@@ -11,20 +11,26 @@ use crate::well_known::identifier;
 const BIG_INT_MAX: i128 = u64::MAX as i128;
 
 /// Normalizes `value` for `field` (trims strings; blank strings become `None`) and checks it.
+#[inline]
 pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, String> {
     let value = match value {
-        // Enum values are compared verbatim (the JS decoder does not trim them).
-        Value::String(s) if field.kind == FieldType::StringEnum => Value::String(s),
+        // Strings, the most common values, are checked here ([`check_str`], one call less).
         Value::String(s) => {
-            let t = js_trim(&s);
-            if t.is_empty() {
+            // Enum values are compared verbatim (the JS decoder does not trim them).
+            let t = if field.kind == FieldType::StringEnum {
+                &s
+            } else {
+                js_trim(&s)
+            };
+            if t.is_empty() && field.kind != FieldType::StringEnum {
                 return Ok(None);
             }
-            if t.len() == s.len() {
+            check_str(field, t)?;
+            return Ok(Some(if t.len() == s.len() {
                 Value::String(s)
             } else {
                 Value::String(t.into())
-            }
+            }));
         }
         Value::Binary(b) => {
             let trimmed = trim_binary(&b);

@@ -80,6 +80,8 @@ pub mod schema_id;
 pub mod schemars;
 #[cfg(feature = "serde")]
 pub mod serde;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 #[cfg(test)]
 mod test_rng;
 pub mod text;

@@ -68,7 +68,7 @@ pub(crate) fn plain_run(b: &[u8]) -> usize {
     // Sixteen bytes at a time where SSE2 is there (every x86-64 CPU).
     #[cfg(target_arch = "x86_64")]
     while let Some(chunk) = b.get(i..i + 16) {
-        let special = special_bytes16(chunk);
+        let special = crate::simd::special_bytes16(chunk);
         if special != 0 {
             return i + special.trailing_zeros() as usize;
         }
@@ -102,15 +102,7 @@ pub(crate) fn is_plain(b: &[u8]) -> bool {
     }
     #[cfg(target_arch = "x86_64")]
     if n >= 16 {
-        let chunk = |at: usize| b.get(at..at + 16).unwrap_or_default();
-        let mut i = 0;
-        while i + 16 < n {
-            if special_bytes16(chunk(i)) != 0 {
-                return false;
-            }
-            i += 16;
-        }
-        return special_bytes16(chunk(n - 16)) == 0;
+        return crate::simd::none_of(b, crate::simd::special_bytes16);
     }
     let mut i = 0;
     while i + 8 < n {
@@ -215,32 +207,6 @@ fn special_bytes(v: u64) -> u64 {
     // `^ 0x02` maps `"` to 0x20 and keeps control bytes below 0x20 (and 0x20, 0x21, 0x23 at or
     // above 0x21): one test finds both.
     below(v ^ (LO * 0x02), 0x21) | below(v ^ (LO * u64::from(b'\\')), 1)
-}
-
-/// Bit `i` set: byte `i` of the 16-byte `chunk` is `"`, `\` or a control byte (below 0x20).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn special_bytes16(chunk: &[u8]) -> u32 {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
-        _mm_set1_epi8,
-    };
-    let word = |at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk.get(at..at + 8).unwrap_or(&[b'a'; 8]));
-        i64::from_le_bytes(w)
-    };
-    let (lo, hi) = (word(0), word(8));
-    // SAFETY: register-only SSE2 operations (no memory access); SSE2 is part of the x86-64
-    // baseline, so every x86-64 CPU has it.
-    unsafe {
-        let x = _mm_set_epi64x(hi, lo);
-        let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
-        // `min(x, 0x1f) == x` exactly for the bytes up to 0x1f (unsigned).
-        let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
-    }
 }
 
 impl<'a> Parser<'a> {

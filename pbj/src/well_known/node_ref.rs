@@ -47,6 +47,10 @@ pub(crate) fn is_valid_ref_id(id: &str) -> bool {
         }
         t
     };
+    #[cfg(target_arch = "x86_64")]
+    if id.len() >= 16 {
+        return crate::simd::none_of(id.as_bytes(), crate::simd::non_ref_id_bytes16);
+    }
     // Branch-free over the bytes: ids are short and almost always valid.
     !id.is_empty() && id.bytes().fold(true, |ok, b| ok & TABLE[usize::from(b)])
 }
@@ -208,6 +212,35 @@ impl std::str::FromStr for NodeRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ref_ids_of_every_length_are_checked_byte_by_byte() {
+        let slow = |b: &[u8]| {
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || b"_/.:-".contains(c))
+        };
+        let alphabet = b"aZ09_/.:-,; #@[`{\x7f\x80\xc3";
+        let mut rng = crate::test_rng::Xorshift::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = |n: usize| rng.below(n);
+        let mut valid = 0;
+        for _ in 0..100_000 {
+            let len = next(48);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next(16) {
+                    0 => alphabet[next(alphabet.len())],
+                    _ => b"abc-019:/._XY"[next(13)],
+                })
+                .collect();
+            let Ok(id) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            let want = slow(&bytes);
+            valid += usize::from(want);
+            assert_eq!(is_valid_ref_id(id), want, "{id:?}");
+        }
+        assert!(valid > 10_000, "{valid}");
+    }
 
     #[test]
     fn parses_like_js() {

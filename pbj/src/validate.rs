@@ -8,7 +8,7 @@ use crate::value::Value;
 /// Checks `value` against `field` and normalizes it (strings are trimmed; a string that trims
 /// to empty yields `None`, i.e. "unset").
 pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, String> {
-    crate::codec::normalize(field, value)
+    crate::codec::normalize_inline(field, value)
 }
 
 /// Collects every violation of `data` (and nested messages) under `prefix`.

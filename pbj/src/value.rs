@@ -80,13 +80,12 @@ impl Clone for Value {
 }
 
 impl Value {
-    /// A string value. Kept out of line, so the string setters pbjc generates share one copy
-    /// of the conversion per argument type instead of inlining it each.
+    /// A string value.
     ///
     /// ```
     /// assert_eq!(pbj::Value::string("homer").as_str(), Some("homer"));
     /// ```
-    #[inline(never)]
+    #[inline]
     pub fn string(s: impl Into<CompactString>) -> Self {
         Self::String(s.into())
     }

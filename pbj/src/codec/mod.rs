@@ -16,7 +16,7 @@ use crate::field::Field;
 use crate::message::MessageData;
 use crate::value::Value;
 
-pub(crate) use check::{check, normalize};
+pub(crate) use check::{check, normalize, normalize_inline};
 pub use decode::{MAX_MESSAGE_DEPTH, decode, decode_as, decode_as_with, decode_with};
 pub use options::DecodeOptions;
 

@@ -113,25 +113,48 @@ pub(crate) fn check_curie(s: &str) -> Option<bool> {
         return None;
     }
     // `vendor:package:category:message` of `[a-z0-9-]`, where only the package may hold dots
-    // and only the category may be empty: the classes of all bytes (no branch per byte),
-    // then the three colons, then the segments.
+    // and only the category may be empty: the kinds of all bytes (no branch per byte), then
+    // the three colons, then the segments.
+    #[cfg(target_arch = "x86_64")]
+    if (16..=64).contains(&b.len()) {
+        let (colons, dots, others) = crate::simd::curie_bits(b);
+        if others != 0 || colons.count_ones() != 3 {
+            return None;
+        }
+        let vendor_end = colons.trailing_zeros() as usize;
+        let rest = colons & (colons - 1);
+        let package_end = rest.trailing_zeros() as usize;
+        let category_end = (rest & (rest - 1)).trailing_zeros() as usize;
+        // Dots only in the package (`package_end` < 62: two more colons follow it).
+        if dots & ((1 << vendor_end) - 1) != 0 || dots >> (package_end + 1) != 0 {
+            return None;
+        }
+        return curie_segments(b, [vendor_end, package_end, category_end]);
+    }
     let classes = b
         .iter()
         .fold(0u8, |acc, &c| acc | CURIE_CLASS[usize::from(c)]);
     if classes & OTHER != 0 {
         return None;
     }
-    let [vendor_end, package_end, category_end] = three_colons(b)?;
-    if vendor_end == 0 || package_end == vendor_end + 1 || category_end + 1 == b.len() {
-        return None;
-    }
-    let category = b.get(package_end + 1..category_end)?;
+    let colons = three_colons(b)?;
+    let [vendor_end, package_end, _] = colons;
     if classes & DOT != 0
         && (b.get(..vendor_end)?.contains(&b'.') || b.get(package_end + 1..)?.contains(&b'.'))
     {
         return None;
     }
-    Some(category == b"mixin")
+    curie_segments(b, colons)
+}
+
+/// The rest of [`check_curie`] once the bytes are known to be of the curie alphabet, with
+/// dots only in the package: the vendor, package and message are not empty.
+#[inline(always)]
+fn curie_segments(b: &[u8], [vendor_end, package_end, category_end]: [usize; 3]) -> Option<bool> {
+    if vendor_end == 0 || package_end == vendor_end + 1 || category_end + 1 == b.len() {
+        return None;
+    }
+    Some(b.get(package_end + 1..category_end)? == b"mixin")
 }
 
 /// A schema version `major-minor-patch`, e.g. `1-0-0`.
@@ -447,7 +470,7 @@ mod tests {
 
     #[test]
     fn check_curie_agrees_with_parse_on_generated_text() {
-        // Lengths on both sides of the eight-byte words: segments of `[a-z0-9-]` with now and then a dot, a colon or a byte a curie never
+        // Lengths on both sides of the 8- and 16-byte words: segments of `[a-z0-9-]` with now and then a dot, a colon or a byte a curie never
         // holds, joined by colons.
         let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-abcdefgh.:Z ";
         let mut rng = crate::test_rng::Xorshift::new(0x2545_f491_4f6c_dd1d_u64);
@@ -488,6 +511,9 @@ mod tests {
             "acme-widgets-and-gadgets:blog:node:article",
             "abcdefg:abcdefg:abcdefg:abcdefgh",
             "abcdefgh:abcdefgh:abcdefgh:abcdefgh",
+            // Past the 64 bytes of the SSE2 bitsets.
+            "acme-widgets-and-gadgets-and-more:blog.package.name:node:article-published-long",
+            "acme-widgets-and-gadgets-and-more:blog.package.name:node:article.published-long",
         ] {
             let parsed = SchemaCurie::parse(s).ok().map(|c| c.is_mixin());
             assert_eq!(check_curie(s), parsed, "{s}");

@@ -41,6 +41,42 @@ pub(crate) fn non_ref_id_bytes16(chunk: &[u8]) -> u32 {
     }
 }
 
+/// Bitsets of the bytes of `b` (16 to 64 bytes; bit `i` is byte `i`): the `:`, the `.` and
+/// the bytes outside `[a-z0-9.:-]` (a curie's alphabet).
+#[inline(always)]
+pub(crate) fn curie_bits(b: &[u8]) -> (u64, u64, u64) {
+    debug_assert!((16..=64).contains(&b.len()));
+    let masks = |chunk: &[u8]| {
+        let x = load16(chunk);
+        // SAFETY: register-only SSE2 operations (see the module doc).
+        unsafe {
+            let colon = _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b':' as i8)));
+            let dot = _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(b'.' as i8)));
+            // `-.` and `0-9:` are ranges (0x2d..=0x2e, 0x30..=0x3a).
+            let allowed = _mm_or_si128(
+                in_range(x, b'a', b'z'),
+                _mm_or_si128(in_range(x, b'-', b'.'), in_range(x, b'0', b':')),
+            );
+            let other = !_mm_movemask_epi8(allowed) & 0xffff;
+            (colon as u64, dot as u64, other as u64)
+        }
+    };
+    let n = b.len();
+    let (mut colons, mut dots, mut others) = (0, 0, 0);
+    let mut i = 0;
+    while i < n {
+        // The last chunk overlaps the one before; the bytes seen already are shifted out.
+        let at = i.min(n - 16);
+        let (c, d, o) = masks(b.get(at..at + 16).unwrap_or_default());
+        let skip = i - at;
+        colons |= (c >> skip) << i;
+        dots |= (d >> skip) << i;
+        others |= (o >> skip) << i;
+        i += 16;
+    }
+    (colons, dots, others)
+}
+
 /// Whether `mask` finds no byte in `b` (at least 16 bytes long): 16-byte steps, the last one
 /// overlapping the one before.
 #[inline(always)]
@@ -100,6 +136,21 @@ mod tests {
                 let want = |f: &dyn Fn(u8) -> bool| if f(c) { 1u32 << at } else { 0 };
                 assert_eq!(special_bytes16(&chunk), want(&special), "{c:#x} at {at}");
                 assert_eq!(non_ref_id_bytes16(&chunk), want(&ref_id), "{c:#x} at {at}");
+            }
+        }
+        // Curie bitsets of every length, a byte of each kind at every position.
+        for n in 16..=64 {
+            for at in 0..n {
+                for (c, bit) in [(b':', 0), (b'.', 1), (b'A', 2), (b'_', 2), (0xff, 2)] {
+                    let mut b = vec![b'a'; n];
+                    b[at] = c;
+                    let (colons, dots, others) = curie_bits(&b);
+                    let want = [colons, dots, others];
+                    for (k, got) in want.iter().enumerate() {
+                        let expected = if k == bit { 1u64 << at } else { 0 };
+                        assert_eq!(*got, expected, "{n} {at} {c:#x} set {k}");
+                    }
+                }
             }
         }
         assert!(none_of(&[b'x'; 33], non_ref_id_bytes16));

@@ -295,6 +295,40 @@ pub struct Field {
     pub identifier_class: Option<&'static str>,
     /// The `<description>` text.
     pub description: &'static str,
+    /// The key as the JSON encoder writes it, made on first use (leave at
+    /// [`JsonKey::new`], which [`Field::new`] sets).
+    pub json_key: JsonKey,
+}
+
+/// A field's key as the JSON encoder writes it after the member before it: `,"name":` (JS
+/// escaping), made once on first use. The encoder writes it with one copy instead of quoting
+/// and checking the name for every message (pbjx-bench under callgrind, BENCHMARKS.md).
+pub struct JsonKey(ManuallyDrop<OnceLock<Box<str>>>);
+
+impl JsonKey {
+    /// Not made yet.
+    pub const fn new() -> Self {
+        Self(ManuallyDrop::new(OnceLock::new()))
+    }
+
+    /// `,"name":`, made from `name` (the field's name) on first use.
+    #[inline]
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.0.get_or_init(|| crate::codec::member_key(name))
+    }
+}
+
+impl Default for JsonKey {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for JsonKey {
+    // Opaque: a field prints the same before and after its first encoding.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JsonKey")
+    }
 }
 
 impl Field {
@@ -332,6 +366,7 @@ impl Field {
             overridable: false,
             identifier_class: None,
             description: "",
+            json_key: JsonKey::new(),
         }
     }
 

@@ -95,7 +95,7 @@ pub mod well_known;
 pub use builder::Builder;
 pub use codec::{DecodeOptions, Flavor};
 pub use error::{Error, Violation};
-pub use field::{DefaultValue, EnumDef, EnumValue, Field, Pattern};
+pub use field::{DefaultValue, EnumDef, EnumValue, Field, JsonKey, Pattern};
 pub use message::{DynamicMessage, Message, MessageData, MessageType, Mixin, TryIntoBox, into_box};
 pub use registry::Registry;
 pub use schema::Schema;

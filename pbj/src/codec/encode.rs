@@ -17,6 +17,9 @@ use crate::well_known::DynamicValue;
 /// without `"` or `\` ([`Out::text`]), the quotes around strings ([`Out::quote`]) and escape
 /// sequences ([`Out::escape`]). They never emit a control character.
 pub(crate) trait Out {
+    /// Whether text with quotes goes into the buffer as it is (not nested in a string), so
+    /// a field's ready-made [`crate::JsonKey`] can be copied in.
+    const VERBATIM: bool;
     /// The buffer, for text without `"` and `\`.
     fn text(&mut self) -> &mut String;
     /// A `"` opening or closing a string.
@@ -26,6 +29,7 @@ pub(crate) trait Out {
 }
 
 impl Out for String {
+    const VERBATIM: bool = true;
     #[inline(always)]
     fn text(&mut self) -> &mut String {
         self
@@ -47,6 +51,7 @@ impl Out for String {
 pub(crate) struct Nested<'a>(pub &'a mut String);
 
 impl Out for Nested<'_> {
+    const VERBATIM: bool = false;
     #[inline(always)]
     fn text(&mut self) -> &mut String {
         self.0
@@ -79,8 +84,12 @@ pub(crate) fn write_message<O: Out>(
         if skip.contains(&field.name) {
             continue;
         }
-        out.text().push(',');
-        write_key(out, field.name, flavor);
+        if O::VERBATIM && flavor == Flavor::Js {
+            out.text().push_str(field.json_key.get(field.name));
+        } else {
+            out.text().push(',');
+            write_key(out, field.name, flavor);
+        }
         let kind = field.kind;
         let scale = field.scale;
         match stored {
@@ -129,6 +138,15 @@ pub(crate) fn write_message<O: Out>(
         }
     }
     out.text().push('}');
+}
+
+/// `,"name":` as [`write_message`] writes a member's key in the JS flavour (what
+/// [`crate::JsonKey`] holds).
+pub(crate) fn member_key(name: &str) -> Box<str> {
+    let mut out = String::with_capacity(name.len() + 4);
+    out.push(',');
+    write_key(&mut out, name, Flavor::Js);
+    out.into_boxed_str()
 }
 
 /// The value of `k` if it is a canonical array index (`0`, `17`, not `01`, < 2^32 - 1).
@@ -372,6 +390,38 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn member_keys_are_what_the_key_writer_writes() {
+        for name in [
+            "title",
+            "a\"b",
+            "back\\slash",
+            "caf\u{e9}",
+            "x/y",
+            "tab\t",
+            "\u{1}",
+        ] {
+            let mut want = String::from(",");
+            write_key(&mut want, name, Flavor::Js);
+            assert_eq!(&*member_key(name), want, "{name:?}");
+        }
+        // A field whose name needs escapes: the same bytes on the first encoding (the key is
+        // made) and the next (the key is read), in both flavours.
+        static ODD: [Field; 2] = [
+            Field::new("_schema", FieldType::String, FieldRule::Single),
+            Field::new("k\"é/", FieldType::String, FieldRule::Single),
+        ];
+        static ODD_SCHEMA: Schema = test_schema!("acme":"t":"event":"odd", &ODD);
+        let mut data = MessageData::empty(&ODD_SCHEMA);
+        data.set_at(1, Value::string("v")).unwrap();
+        let js = r#"{"_schema":"pbj:acme:t:event:odd:1-0-0","k\"é/":"v"}"#;
+        let php = r#"{"_schema":"pbj:acme:t:event:odd:1-0-0","k\"\u00e9\/":"v"}"#;
+        for _ in 0..2 {
+            assert_eq!(encode(&data, Flavor::Js), js);
+            assert_eq!(encode(&data, Flavor::Php), php);
+        }
     }
 
     #[test]

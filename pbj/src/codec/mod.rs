@@ -18,6 +18,7 @@ use crate::value::Value;
 
 pub(crate) use check::{check, normalize, normalize_inline};
 pub use decode::{MAX_MESSAGE_DEPTH, decode, decode_as, decode_as_with, decode_with};
+pub(crate) use encode::member_key;
 pub use options::DecodeOptions;
 
 /// Which implementation's JSON bytes to reproduce.

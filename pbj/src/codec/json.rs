@@ -54,7 +54,9 @@ pub fn parse(input: &str) -> Result<Json<'_>, Error> {
     Ok(v)
 }
 
-/// A cursor over JSON text: the tree parser, and the tokens the streaming decoder pulls.
+/// A cursor over JSON text: the tree parser, and the tokens the streaming decoder pulls
+/// (`Copy`: a copy is a saved position to go back to).
+#[derive(Clone, Copy)]
 pub(crate) struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
@@ -292,7 +294,9 @@ impl<'a> Parser<'a> {
         self.pos == self.b.len()
     }
 
-    fn eat(&mut self, lit: &str) -> bool {
+    /// Consumes `lit` if the input continues with it.
+    #[inline(always)]
+    pub(crate) fn eat(&mut self, lit: &str) -> bool {
         let next = self.b.get(self.pos..self.pos + lit.len());
         if next.is_some_and(|next| same_bytes(next, lit.as_bytes())) {
             self.pos += lit.len();

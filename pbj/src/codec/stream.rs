@@ -62,15 +62,18 @@ fn finish(p: &mut Parser<'_>) -> Option<()> {
 
 /// Reads `{"_schema":"<id>"` and returns the id.
 fn schema_key<'a>(p: &mut Parser<'a>) -> Option<Cow<'a, str>> {
-    if !p.eat_byte(b'{') {
-        return None;
+    // As canonical writers write it, else with white space; the key is written without
+    // escapes by every writer (an escaped one takes the tree decoder).
+    if !p.eat("{\"_schema\":") {
+        if !p.eat_byte(b'{') {
+            return None;
+        }
+        p.ws();
+        if !p.eat_plain_string("_schema") {
+            return None;
+        }
+        colon(p)?;
     }
-    p.ws();
-    // Written without escapes by every writer; an escaped key takes the tree decoder.
-    if !p.eat_plain_string("_schema") {
-        return None;
-    }
-    colon(p)?;
     if p.peek() != Some(b'"') {
         return None;
     }
@@ -130,9 +133,12 @@ fn body(
     let mut data = MessageData::empty(schema);
     let mut cursor = 1;
     let mut filled = 0;
-    while next_member(p, b'}')? {
-        // Canonical writers emit keys in schema order: try the next field first.
+    loop {
+        // Canonical writers emit keys in schema order, as `,"name":` after `_schema`: try the
+        // next field's ready-made key (the encoder's) first.
         let index = match schema.fields.get(cursor) {
+            Some(f) if f.name != "_schema" && p.eat(f.json_key.get(f.name)) => cursor,
+            _ if !next_member(p, b'}')? => break,
             Some(f) if f.name != "_schema" && p.eat_plain_string(f.name) => {
                 colon(p)?;
                 cursor
@@ -434,6 +440,33 @@ fn message_ref(p: &mut Parser<'_>, registry: &Registry, json_depth: usize) -> Op
     if json_depth + 1 > MAX_DEPTH {
         return None;
     }
+    // The canonical form, `{"curie":"…","id":"…"}` with an optional `,"tag":"…"`, read as
+    // literals; any other spelling goes back and takes the general loop below.
+    let start = *p;
+    if p.eat("{\"curie\":")
+        && let Some(curie) = p.plain_string()
+        && p.eat(",\"id\":")
+        && let Some(id) = p.plain_string()
+    {
+        let tag = if p.eat_byte(b'}') {
+            Some(None)
+        } else if p.eat(",\"tag\":")
+            && let Some(tag) = p.plain_string()
+            && p.eat_byte(b'}')
+        {
+            Some(Some(tag))
+        } else {
+            None
+        };
+        if let Some(tag) = tag {
+            return if registry.is_ref_curie(curie) {
+                MessageRef::with_valid_curie(curie, id, tag).ok()
+            } else {
+                MessageRef::new(curie, id, tag).ok()
+            };
+        }
+    }
+    *p = start;
     p.eat_byte(b'{');
     p.ws();
     let (mut curie, mut id, mut tag) = (None, None, None);

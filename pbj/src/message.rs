@@ -80,8 +80,13 @@ impl Drop for MessageData {
             if let Some(value) = slot
                 && owns_memory(value)
             {
-                // SAFETY: the value of a set slot, dropped exactly once, never used after.
-                unsafe { std::ptr::drop_in_place(value) };
+                // SAFETY: the value of a set slot, dropped exactly once, never used after (a
+                // single value is all its variant holds: dropping it drops the variant,
+                // without the enum's own drop call in between).
+                match value {
+                    FieldValue::Single(v) => unsafe { std::ptr::drop_in_place(v) },
+                    _ => unsafe { std::ptr::drop_in_place(value) },
+                }
             }
         }
     }

@@ -549,11 +549,12 @@ impl<'a> Parser<'a> {
                 _ => {
                     let run = self.pos;
                     self.pos += plain_run(self.b.get(self.pos..).unwrap_or_default());
-                    out.push_str(
-                        self.s
-                            .get(run..self.pos)
-                            .ok_or_else(|| self.err("invalid string"))?,
-                    );
+                    // Split off rather than `get(run..pos)`, which is an out-of-line call.
+                    let text = self
+                        .s
+                        .get(run..)
+                        .and_then(|s| s.split_at_checked(self.pos - run));
+                    out.push_str(text.ok_or_else(|| self.err("invalid string"))?.0);
                 }
             }
         }

@@ -23,16 +23,9 @@ pub(crate) fn normalize_inline(field: &Field, value: Value) -> Result<Option<Val
     let value = match value {
         // Strings, the most common values, are checked here ([`check_str`], one call less).
         Value::String(s) => {
-            // Enum values are compared verbatim (the JS decoder does not trim them).
-            let t = if field.kind == FieldType::StringEnum {
-                &s
-            } else {
-                js_trim(&s)
-            };
-            if t.is_empty() && field.kind != FieldType::StringEnum {
+            let Some(t) = checked_text(field, &s)? else {
                 return Ok(None);
-            }
-            check_str(field, t)?;
+            };
             return Ok(Some(if t.len() == s.len() {
                 Value::String(s)
             } else {
@@ -61,18 +54,9 @@ pub(crate) fn normalize_inline(field: &Field, value: Value) -> Result<Option<Val
 /// returned through memory).
 #[inline(always)]
 pub(crate) fn normalize_str(field: &Field, s: &str, put: impl FnOnce(Value)) -> Result<(), String> {
-    // Enum values are compared verbatim (the JS decoder does not trim them).
-    let t = if field.kind == FieldType::StringEnum {
-        s
-    } else {
-        let t = js_trim(s);
-        if t.is_empty() {
-            return Ok(());
-        }
-        t
-    };
-    check_str(field, t)?;
-    put(Value::String(t.into()));
+    if let Some(t) = checked_text(field, s)? {
+        put(Value::String(t.into()));
+    }
     Ok(())
 }
 
@@ -83,17 +67,10 @@ pub(crate) fn normalize_string(
     s: String,
     put: impl FnOnce(Value),
 ) -> Result<(), String> {
-    let (start, len) = {
-        let t = if field.kind == FieldType::StringEnum {
-            s.as_str()
-        } else {
-            js_trim(&s)
-        };
-        if t.is_empty() && field.kind != FieldType::StringEnum {
-            return Ok(());
-        }
-        check_str(field, t)?;
-        (t.as_ptr() as usize - s.as_ptr() as usize, t.len())
+    let Some((start, len)) =
+        checked_text(field, &s)?.map(|t| (t.as_ptr() as usize - s.as_ptr() as usize, t.len()))
+    else {
+        return Ok(());
     };
     let value = if len == s.len() && s.capacity() <= 2 * len + 64 {
         s
@@ -102,6 +79,22 @@ pub(crate) fn normalize_string(
     };
     put(Value::String(value.into()));
     Ok(())
+}
+
+/// The text `field` keeps of the string `s`, checked: `s` as it is for an enum (the JS decoder
+/// does not trim enum values), else JS-trimmed; `None` for a blank string of another type.
+#[inline(always)]
+fn checked_text<'s>(field: &Field, s: &'s str) -> Result<Option<&'s str>, String> {
+    let t = if field.kind == FieldType::StringEnum {
+        s
+    } else {
+        js_trim(s)
+    };
+    if t.is_empty() && field.kind != FieldType::StringEnum {
+        return Ok(None);
+    }
+    check_str(field, t)?;
+    Ok(Some(t))
 }
 
 /// [`check`] of a string value.

@@ -433,8 +433,7 @@ fn short_number(field: &Field, raw: &str) -> Option<Value> {
     }
 }
 
-/// `{"curie","id","tag"?}` (other keys are ignored; the last of a duplicate key wins). The
-/// curie of a registered schema was checked when it was registered.
+/// `{"curie","id","tag"?}` (other keys are ignored; the last of a duplicate key wins).
 fn message_ref(p: &mut Parser<'_>, registry: &Registry, json_depth: usize) -> Option<MessageRef> {
     // Member values are read at `json_depth + 1`, some without the parser's depth check.
     if json_depth + 1 > MAX_DEPTH {
@@ -459,11 +458,7 @@ fn message_ref(p: &mut Parser<'_>, registry: &Registry, json_depth: usize) -> Op
             None
         };
         if let Some(tag) = tag {
-            return if registry.is_ref_curie(curie) {
-                MessageRef::with_valid_curie(curie, id, tag).ok()
-            } else {
-                MessageRef::new(curie, id, tag).ok()
-            };
+            return checked_ref(registry, curie, id, tag);
         }
     }
     *p = start;
@@ -514,11 +509,21 @@ fn message_ref(p: &mut Parser<'_>, registry: &Registry, json_depth: usize) -> Op
             }
         }
     }
-    let (curie, id, tag) = (curie?, id?, tag.as_deref());
-    if registry.is_ref_curie(&curie) {
-        MessageRef::with_valid_curie(&curie, &id, tag).ok()
+    checked_ref(registry, &curie?, &id?, tag.as_deref())
+}
+
+/// The ref of `curie`, `id` and `tag`; the curie of a registered schema was checked when it
+/// was registered.
+fn checked_ref(
+    registry: &Registry,
+    curie: &str,
+    id: &str,
+    tag: Option<&str>,
+) -> Option<MessageRef> {
+    if registry.is_ref_curie(curie) {
+        MessageRef::with_valid_curie(curie, id, tag).ok()
     } else {
-        MessageRef::new(&curie, &id, tag).ok()
+        MessageRef::new(curie, id, tag).ok()
     }
 }
 

@@ -139,23 +139,6 @@ fn short_word(b: &[u8]) -> u64 {
     }
 }
 
-/// The value of each hex digit byte (either case); 0xff for every other byte.
-static HEX_VALUE: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
-
 /// `a == b` for slices of the same length, without a `memcmp` call for the short ones (field
 /// names): two overlapping loads of eight or four bytes each.
 #[inline(always)]
@@ -429,20 +412,33 @@ impl<'a> Parser<'a> {
         self.s.get(start..self.pos)
     }
 
-    fn hex4(&mut self) -> Result<u32, Error> {
-        let h: [u8; 4] = self
+    /// The four hex digits (either case) at the cursor, all four bytes at once.
+    #[inline(always)]
+    fn hex4(&mut self) -> Option<u32> {
+        const LO: u32 = 0x0101_0101;
+        const HI: u32 = 0x8080_8080;
+        let x = self
             .b
-            .get(self.pos..self.pos + 4)
-            .and_then(|h| h.try_into().ok())
-            .ok_or_else(|| self.err("bad \\u escape"))?;
-        // Each digit's value, or 0xff for a byte that is no hex digit: one table load per
-        // digit, one test for all four.
-        let d = h.map(|c| HEX_VALUE[usize::from(c)]);
-        if (d[0] | d[1] | d[2] | d[3]) & 0xf0 != 0 {
-            return Err(self.err("bad \\u escape"));
+            .get(self.pos..)
+            .and_then(<[u8]>::first_chunk::<4>)
+            .map(|h| u32::from_le_bytes(*h))?;
+        // For ASCII bytes: the high bit of each byte in `lo..=hi` (no carry or borrow
+        // crosses a byte).
+        let within = |x: u32, lo: u8, hi: u8| {
+            (x + LO * u32::from(0x80 - lo)) & (LO * (0x80 + u32::from(hi)) - x) & HI
+        };
+        let low7 = x & !HI;
+        let digit = within(low7, b'0', b'9');
+        let letter = within((x | (LO * 0x20)) & !HI, b'a', b'f');
+        if x & HI != 0 || digit | letter != HI {
+            return None;
         }
         self.pos += 4;
-        Ok(u32::from(d[0]) << 12 | u32::from(d[1]) << 8 | u32::from(d[2]) << 4 | u32::from(d[3]))
+        // Each byte's value (`a`-`f`/`A`-`F` are 1-6 in their low nibble, plus 9), then the
+        // first byte as the highest digit.
+        let v = (x & (LO * 0x0f)) + (letter >> 7) * 9;
+        let pairs = ((v & 0x000f_000f) << 4) | ((v >> 8) & 0x000f_000f);
+        Some(((pairs & 0xff) << 8) | (pairs >> 16))
     }
 
     /// A string token without escapes, borrowed from the input (the next byte must be its
@@ -495,69 +491,101 @@ impl<'a> Parser<'a> {
     fn escaped_string(&mut self, start: usize) -> Result<String, Error> {
         // The unescaped text is never longer than the raw rest of the input: room for all of
         // a short string up front (no regrowth per escape), bounded for long inputs.
-        let prefix = &self.s[start..self.pos];
-        let mut out = String::with_capacity((self.b.len() - start).min(prefix.len() + 1024));
-        out.push_str(prefix);
+        let prefix = self.b.get(start..self.pos).unwrap_or_default();
+        let mut out = Vec::with_capacity((self.b.len() - start).min(prefix.len() + 1024));
+        out.extend_from_slice(prefix);
         loop {
-            let Some(&c) = self.b.get(self.pos) else {
-                return Err(self.err("unterminated string"));
-            };
-            match c {
-                b'"' => {
+            match self.b.get(self.pos) {
+                Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    debug_assert!(std::str::from_utf8(&out).is_ok());
+                    // SAFETY: `out` is UTF-8: it is made of the UTF-8 of chars (escapes) and
+                    // of runs of the input (a `str`), each from a char boundary (the string's
+                    // start, or just after an escape) to a char boundary (the ASCII byte that
+                    // ends the run, or the input's end); `copy_plain_run` keeps a chunk's
+                    // bytes only up to such a byte or in whole, the next chunk going on
+                    // where it stopped.
+                    return Ok(unsafe { String::from_utf8_unchecked(out) });
                 }
-                b'\\' => {
-                    self.pos += 1;
-                    let e = *self
-                        .b
-                        .get(self.pos)
-                        .ok_or_else(|| self.err("unterminated string"))?;
-                    self.pos += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            let cp = if (0xd800..0xdc00).contains(&hi) {
-                                if !self.eat("\\u") {
-                                    return Err(self.err("unpaired surrogate in \\u escape"));
-                                }
-                                let lo = self.hex4()?;
-                                if !(0xdc00..0xe000).contains(&lo) {
-                                    return Err(self.err("unpaired surrogate in \\u escape"));
-                                }
-                                0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
-                            } else {
-                                hi
-                            };
-                            out.push(
-                                char::from_u32(cp)
-                                    .ok_or_else(|| self.err("unpaired surrogate in \\u escape"))?,
-                            );
-                        }
-                        _ => return Err(self.err("invalid escape")),
-                    }
-                }
-                0..=0x1f => return Err(self.err("control character in string")),
-                _ => {
-                    let run = self.pos;
-                    self.pos += plain_run(self.b.get(self.pos..).unwrap_or_default());
-                    // Split off rather than `get(run..pos)`, which is an out-of-line call.
-                    let text = self
-                        .s
-                        .get(run..)
-                        .and_then(|s| s.split_at_checked(self.pos - run));
-                    out.push_str(text.ok_or_else(|| self.err("invalid string"))?.0);
-                }
+                Some(b'\\') => self.unescape(&mut out)?,
+                Some(0..=0x1f) => return Err(self.err("control character in string")),
+                Some(_) => self.copy_plain_run(&mut out),
+                None => return Err(self.err("unterminated string")),
             }
         }
+    }
+
+    /// Appends the plain run at the cursor to `out` and moves past it: whole sixteen-byte
+    /// chunks are copied (a fixed-size copy, no `memcpy` call) and `out` is cut back to the
+    /// run's end. A chunk may reach past the string's closing quote, never past the input.
+    #[inline(always)]
+    fn copy_plain_run(&mut self, out: &mut Vec<u8>) {
+        #[cfg(target_arch = "x86_64")]
+        while let Some(chunk) = self.b.get(self.pos..).and_then(<[u8]>::first_chunk::<16>) {
+            let special = crate::simd::special_bytes16(chunk);
+            out.extend_from_slice(chunk);
+            if special != 0 {
+                let plain = special.trailing_zeros() as usize;
+                out.truncate(out.len() - 16 + plain);
+                self.pos += plain;
+                return;
+            }
+            self.pos += 16;
+        }
+        let rest = self.b.get(self.pos..).unwrap_or_default();
+        let plain = plain_run(rest);
+        out.extend_from_slice(rest.get(..plain).unwrap_or_default());
+        self.pos += plain;
+    }
+
+    /// Appends what the escape at the cursor (a `\`) stands for to `out` and moves past it.
+    fn unescape(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        let e = *self
+            .b
+            .get(self.pos + 1)
+            .ok_or_else(|| self.err("unterminated string"))?;
+        self.pos += 2;
+        let byte = match e {
+            b'"' | b'\\' | b'/' => e,
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let c = self.unicode_escape()?;
+                // All four bytes (a fixed-size copy), cut back to the character's length.
+                let mut utf8 = [0u8; 4];
+                let len = c.encode_utf8(&mut utf8).len();
+                out.extend_from_slice(&utf8);
+                out.truncate(out.len() - 4 + len);
+                return Ok(());
+            }
+            _ => return Err(self.err("invalid escape")),
+        };
+        out.push(byte);
+        Ok(())
+    }
+
+    /// The character of a `\u` escape (its four hex digits at the cursor), with the low half
+    /// of a surrogate pair when it is the high half.
+    fn unicode_escape(&mut self) -> Result<char, Error> {
+        let unpaired = |p: &Self| p.err("unpaired surrogate in \\u escape");
+        let hex4 = |p: &mut Self| p.hex4().ok_or_else(|| p.err("bad \\u escape"));
+        let hi = hex4(self)?;
+        let cp = if (0xd800..0xdc00).contains(&hi) {
+            if !self.eat("\\u") {
+                return Err(unpaired(self));
+            }
+            let lo = hex4(self)?;
+            if !(0xdc00..0xe000).contains(&lo) {
+                return Err(unpaired(self));
+            }
+            0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
+        } else {
+            hi
+        };
+        char::from_u32(cp).ok_or_else(|| unpaired(self))
     }
 }
 
@@ -665,6 +693,76 @@ mod tests {
     }
 
     #[test]
+    fn escaped_strings_read_what_serde_json_reads() {
+        // Plain runs of every length around the 16-byte chunks, raw multibyte chars that a
+        // chunk may cut, every escape; then more input or none after the closing quote.
+        let pieces = [
+            "a",
+            "abcdefghijklmnop",
+            "é",
+            "😀",
+            "—",
+            "\\/",
+            "\\\"",
+            "\\\\",
+            "\\n",
+            "\\t",
+            "\\b",
+            "\\f",
+            "\\r",
+            "\\u00e9",
+            "\\u2014",
+            "\\ud83d\\ude00",
+            "\\u0041",
+            "\\uFFFD",
+        ];
+        let mut rng = crate::test_rng::Xorshift::new(0x5851_f42d_4c95_7f2d_u64);
+        let mut next = |n: usize| rng.below(n);
+        let mut escaped = 0;
+        for _ in 0..20_000 {
+            let mut body = String::new();
+            for _ in 0..next(12) {
+                body.push_str(pieces[next(pieces.len())]);
+            }
+            let after = [
+                "",
+                "}",
+                ",\"more\":\"0123456789abcdefghijklmnopqrstuvwxyz\"}",
+            ][next(3)];
+            let text = format!("\"{body}\"{after}");
+            let want: String = serde_json::Deserializer::from_str(&text)
+                .into_iter::<String>()
+                .next()
+                .and_then(Result::ok)
+                .unwrap();
+            let mut p = Parser::new(&text);
+            let got = p.string().unwrap();
+            escaped += usize::from(matches!(got, Cow::Owned(_)));
+            assert_eq!(got, want, "{text}");
+            assert_eq!(p.pos, body.len() + 2, "{text}");
+        }
+        assert!(escaped > 10_000, "{escaped}");
+    }
+
+    #[test]
+    fn bad_escapes_are_errors() {
+        for bad in [
+            r#""\x""#,
+            r#""\u12""#,
+            r#""\u12g4""#,
+            r#""\ud83d""#,
+            r#""\ud83dx""#,
+            r#""\ud83d\u0041""#,
+            r#""\ude00""#,
+            "\"a\\",
+            "\"abc\\u00e9",
+            "\"a\\n\u{1}\"",
+        ] {
+            assert!(Parser::new(bad).string().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn hex4_reads_what_to_digit_reads() {
         for a in 0..=255u8 {
             for b in [
@@ -681,7 +779,7 @@ mod tests {
                     let old = h
                         .iter()
                         .try_fold(0u32, |v, &c| (c as char).to_digit(16).map(|d| v * 16 + d));
-                    assert_eq!(p.hex4().ok(), old, "{text:?}");
+                    assert_eq!(p.hex4(), old, "{text:?}");
                 }
             }
         }

@@ -37,6 +37,12 @@ fn fits(curie: &str, id: &str) -> bool {
 /// becomes `-` (an astral char gives `--`), lowercase. Never longer than `tag`; appends nothing
 /// for a blank tag.
 fn push_normalized_tag(out: &mut String, tag: &str) {
+    // The usual tag is normalized already: copied as it is.
+    let normalized = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || b"_.-".contains(c);
+    if tag.bytes().all(|c| normalized(&c)) {
+        out.push_str(tag);
+        return;
+    }
     for c in crate::text::js_trim(tag).chars() {
         if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
             out.push(c.to_ascii_lowercase());
@@ -242,6 +248,21 @@ mod tests {
         assert!(MessageRef::new("acme:iam:node:user", "has space", None).is_err());
         assert!(MessageRef::new("gdbots:ncr:mixin:node", "123", None).is_err());
         assert!(MessageRef::new("Not A Curie", "123", None).is_err());
+    }
+
+    #[test]
+    fn normalized_tags_are_kept_as_they_are() {
+        for (tag, want) in [
+            ("corr", Some("corr")),
+            ("a.b_c-9", Some("a.b_c-9")),
+            ("", None),
+            ("Corr", Some("corr")),
+            ("corr ", Some("corr")),
+            ("a/b", Some("a-b")),
+        ] {
+            let r = MessageRef::new("acme:iam:node:user", "1", Some(tag)).unwrap();
+            assert_eq!(r.tag(), want, "{tag:?}");
+        }
     }
 
     #[test]

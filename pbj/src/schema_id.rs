@@ -118,13 +118,16 @@ pub(crate) fn check_curie(s: &str) -> Option<bool> {
     #[cfg(target_arch = "x86_64")]
     if (16..=64).contains(&b.len()) {
         let (colons, dots, others) = crate::simd::curie_bits(b);
-        if others != 0 || colons.count_ones() != 3 {
+        // Exactly three colons: each of the three lowest set bits cleared in turn (no
+        // `popcnt` in the x86-64 baseline).
+        let rest = colons & colons.wrapping_sub(1);
+        let last = rest & rest.wrapping_sub(1);
+        if others != 0 || rest == 0 || last == 0 || last & (last - 1) != 0 {
             return None;
         }
         let vendor_end = colons.trailing_zeros() as usize;
-        let rest = colons & (colons - 1);
         let package_end = rest.trailing_zeros() as usize;
-        let category_end = (rest & (rest - 1)).trailing_zeros() as usize;
+        let category_end = last.trailing_zeros() as usize;
         // Dots only in the package (`package_end` < 62: two more colons follow it).
         if dots & ((1 << vendor_end) - 1) != 0 || dots >> (package_end + 1) != 0 {
             return None;

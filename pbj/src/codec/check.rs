@@ -2,6 +2,7 @@
 
 use crate::field::Field;
 use crate::format;
+use crate::schema::Schema;
 use crate::text::js_trim;
 use crate::types::{FieldType, Format, TypeFamily};
 use crate::value::Value;
@@ -133,6 +134,13 @@ fn mismatch(field: &Field, value: &Value) -> String {
     )
 }
 
+/// Whether a message of `schema` may be a value of `field` (it uses one of the field's
+/// `anyOf` curies, or the field names none).
+#[inline]
+pub(crate) fn accepts_message(field: &Field, schema: &Schema) -> bool {
+    field.any_of.is_empty() || field.any_of.iter().any(|c| schema.uses_curie(c))
+}
+
 /// Checks one (normalized) value against every rule of `field`.
 pub(crate) fn check(field: &Field, value: &Value) -> Result<(), String> {
     match (field.kind.family(), value) {
@@ -170,7 +178,7 @@ pub(crate) fn check(field: &Field, value: &Value) -> Result<(), String> {
         | (TypeFamily::DynamicField, Value::DynamicField(_)) => Ok(()),
         (TypeFamily::Message, Value::Message(m)) => {
             let schema = m.schema();
-            if field.any_of.is_empty() || field.any_of.iter().any(|c| schema.uses_curie(c)) {
+            if accepts_message(field, schema) {
                 Ok(())
             } else {
                 Err(format!(

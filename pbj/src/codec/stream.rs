@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::codec::check::{check, normalize, normalize_str, normalize_string};
+use crate::codec::check::{accepts_message, check, normalize, normalize_str, normalize_string};
 use crate::codec::decode::{Decoder, MAX_MESSAGE_DEPTH, number_value};
 use crate::codec::json::{Json, MAX_DEPTH, Parser};
 use crate::field::Field;
@@ -50,7 +50,7 @@ pub(super) fn decode(input: &str, registry: &Registry) -> Option<Box<dyn Message
         lenient: false,
     };
     p.ws();
-    let message = boxed(&d, &mut p, 0, 0)?;
+    let message = boxed(&d, &mut p, None, 0, 0)?;
     finish(&mut p)?;
     Some(message)
 }
@@ -109,6 +109,7 @@ fn next_member(p: &mut Parser<'_>, close: u8) -> Option<bool> {
 fn boxed(
     d: &Decoder<'_>,
     p: &mut Parser<'_>,
+    field: Option<&Field>,
     depth: usize,
     json_depth: usize,
 ) -> Option<Box<dyn Message>> {
@@ -118,6 +119,10 @@ fn boxed(
     }
     let raw = schema_key(p)?;
     let entry = d.registry.resolve_id_str(&raw).ok()?;
+    // A nested message's type is checked (`anyOf`) before its body is read.
+    if field.is_some_and(|f| !accepts_message(f, entry.schema)) {
+        return None;
+    }
     let data = body(d, p, entry.schema, depth, json_depth)?;
     Some((entry.constructor)(data))
 }
@@ -322,9 +327,13 @@ fn value(
                 return None;
             }
             // Nothing to normalize: checked (`anyOf`) and stored directly.
-            let message = Value::Message(boxed(d, p, depth + 1, json_depth)?);
-            check(field, &message).ok()?;
-            put(message);
+            put(Value::Message(boxed(
+                d,
+                p,
+                Some(field),
+                depth + 1,
+                json_depth,
+            )?));
             return Some(());
         }
         // Always valid for their field (`check` accepts every message-ref and microtime).
@@ -630,6 +639,42 @@ mod tests {
         for token in ["1.0", "1e3", "1234567890123456789", "-9223372036854775808"] {
             assert!(short_number(int, token).is_none(), "{token}");
         }
+    }
+
+    #[test]
+    fn nested_messages_must_be_of_an_any_of_type() {
+        static OUTER_FIELDS: [Field; 2] = [
+            Field::new("_schema", FieldType::String, FieldRule::Single),
+            Field {
+                any_of: &["acme:t:event:x"],
+                ..Field::new("n", FieldType::Message, FieldRule::Single)
+            },
+        ];
+        static OUTER: Schema = Schema {
+            id: "pbj:acme:t:event:outer:1-0-0",
+            curie: "acme:t:event:outer",
+            curie_major: "acme:t:event:outer:v1",
+            qname: "acme:outer",
+            message: "outer",
+            fields: &OUTER_FIELDS,
+            ..SCHEMA
+        };
+        let mut registry = Registry::new();
+        registry.register(&SCHEMA, |d| Box::new(DynamicMessage(d)));
+        registry.register(&OUTER, |d| Box::new(DynamicMessage(d)));
+        let doc = |nested: &str| {
+            format!(
+                r#"{{"_schema":"{}","n":{{"_schema":"{nested}"}}}}"#,
+                OUTER.id
+            )
+        };
+        assert!(decode(&doc(SCHEMA.id), &registry).is_some());
+        assert!(decode(&doc(OUTER.id), &registry).is_none());
+        let err = crate::codec::decode(&doc(OUTER.id), &registry).unwrap_err();
+        assert!(
+            err.to_string().contains("must use at least one of"),
+            "{err}"
+        );
     }
 
     #[test]

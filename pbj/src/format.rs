@@ -48,12 +48,30 @@ pub fn is_date(value: &str) -> bool {
 /// The `slug` format regex `^([\w\/-]|[\w-][\w\/-]*[\w-])$` (ASCII `\w`; mixed case and `_`
 /// allowed, no leading or trailing `/`).
 pub fn is_slug_format(value: &str) -> bool {
-    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    // Per byte: `WORD` for `[\w-]`, `ANY` for `[\w\/-]`; one load per byte, no branch.
+    const WORD: u8 = 1;
+    const ANY: u8 = 2;
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            let c = i as u8;
+            if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+                t[i] = WORD | ANY;
+            } else if c == b'/' {
+                t[i] = ANY;
+            }
+            i += 1;
+        }
+        t
+    };
+    let class = |c: &u8| CLASS[usize::from(*c)];
     match value.as_bytes() {
         [] => false,
-        [c] => word(*c) || *c == b'/',
+        [c] => class(c) & ANY != 0,
         [first, mid @ .., last] => {
-            word(*first) && word(*last) && mid.iter().all(|c| word(*c) || *c == b'/')
+            let mid = mid.iter().fold(ANY, |all, c| all & class(c));
+            class(first) & class(last) & WORD != 0 && mid != 0
         }
     }
 }
@@ -977,6 +995,23 @@ mod tests {
         for v in ["not a uri", "true", "12345", "a:", "x:foo"] {
             assert!(!is_uri(v), "{v}");
         }
+    }
+
+    #[test]
+    fn slug_check_agrees_with_the_js_regex() {
+        let re = crate::pattern::compile(r"^([\w\/-]|[\w-][\w\/-]*[\w-])$").unwrap();
+        let mut rng = crate::test_rng::Xorshift::new(0x5851_f42d_4c95_7f2d_u64);
+        let mut next = |n: u64| (rng.next_u64() % n) as usize;
+        let alphabet = ["a", "Z", "0", "_", "-", "/", ".", " ", "é", "\n", "~"];
+        let mut valid = 0;
+        for _ in 0..100_000 {
+            let s: String = (0..next(8))
+                .map(|_| alphabet[next(alphabet.len() as u64)])
+                .collect();
+            assert_eq!(is_slug_format(&s), re.is_match(&s), "{s:?}");
+            valid += usize::from(re.is_match(&s));
+        }
+        assert!(valid > 5_000, "{valid}");
     }
 
     #[test]

@@ -65,13 +65,12 @@ pub(crate) fn curie_bits(b: &[u8]) -> (u64, u64, u64) {
     let (mut colons, mut dots, mut others) = (0, 0, 0);
     let mut i = 0;
     while i < n {
-        // The last chunk overlaps the one before; the bytes seen already are shifted out.
+        // The last chunk overlaps the one before: the bytes seen twice get the same bits.
         let at = i.min(n - 16);
         let (c, d, o) = masks(b.get(at..at + 16).unwrap_or_default());
-        let skip = i - at;
-        colons |= (c >> skip) << i;
-        dots |= (d >> skip) << i;
-        others |= (o >> skip) << i;
+        colons |= c << at;
+        dots |= d << at;
+        others |= o << at;
         i += 16;
     }
     (colons, dots, others)

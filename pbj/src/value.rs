@@ -256,7 +256,8 @@ mod size_tests {
     fn slots_stay_small() {
         // Every message holds one `Option<FieldValue>` per schema field: at most 48 bytes keeps
         // the slot vector of a 20-field message inside the allocator's fast (thread cache)
-        // sizes. (The tag of `Value` fits in a niche of `MessageRef`, so today it is 32.)
+        // sizes. (Today both are 32: the largest payloads are 24 bytes, the tag has a byte of
+        // its own, and `BigInt` aligns the whole to 16.)
         let (value, slot) = (
             std::mem::size_of::<Value>(),
             std::mem::size_of::<Option<FieldValue>>(),

@@ -7,12 +7,11 @@ use super::node_ref::is_valid_ref_id;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct MessageRef {
     // One allocation holding `curie`, `id` and `tag` back to back (keeps `Value`, and so every
-    // message's storage, small, and costs one malloc per ref).
+    // message's storage, small, and costs one malloc per ref); the tag is what follows the id.
     text: Box<str>,
-    // `u32`: keeps `Value` at 48 bytes (curies and ids are far shorter).
+    // `u32`: keeps `Value` at 32 bytes (curies and ids are far shorter).
     curie_len: u32,
     id_len: u32,
-    has_tag: bool,
 }
 
 impl fmt::Debug for MessageRef {
@@ -151,7 +150,6 @@ impl MessageRef {
         text.push_str(id);
         push_normalized_tag(&mut text, tag);
         Self {
-            has_tag: text.len() > curie.len() + id.len(),
             text: text.into_boxed_str(),
             // Callers keep curies and ids under `u32::MAX` bytes (see `fits`).
             curie_len: curie.len() as u32,
@@ -200,8 +198,7 @@ impl MessageRef {
     /// The tag.
     pub fn tag(&self) -> Option<&str> {
         let start = self.curie_len as usize + self.id_len as usize;
-        self.has_tag
-            .then(|| self.text.get(start..).unwrap_or_default())
+        self.text.get(start..).filter(|tag| !tag.is_empty())
     }
 }
 

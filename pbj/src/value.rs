@@ -13,6 +13,10 @@ pub use compact_str::CompactString;
 ///
 /// Values compare by content; nested messages compare like [`Message`]s.
 #[derive(Debug, PartialEq)]
+// The tag as a whole aligned word (the size stays 32 bytes): a `Value` then moves as whole
+// words. A one-byte tag left odd-sized pieces that compiled into overlapping moves, and their
+// reloads stalled store forwarding in the setters.
+#[repr(u64)]
 pub enum Value {
     /// `boolean`.
     Bool(bool),
@@ -256,8 +260,8 @@ mod size_tests {
     fn slots_stay_small() {
         // Every message holds one `Option<FieldValue>` per schema field: at most 48 bytes keeps
         // the slot vector of a 20-field message inside the allocator's fast (thread cache)
-        // sizes. (Today both are 32: the largest payloads are 24 bytes, the tag has a byte of
-        // its own, and `BigInt` aligns the whole to 16.)
+        // sizes. (Today both are 32: the largest payloads are 24 bytes after the 8-byte tag,
+        // and `BigInt` aligns the whole to 16.)
         let (value, slot) = (
             std::mem::size_of::<Value>(),
             std::mem::size_of::<Option<FieldValue>>(),

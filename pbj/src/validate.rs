@@ -1,15 +1,12 @@
 //! Per-value checks (the original's `guard`) and whole-message validation.
 
 use crate::error::Violation;
-use crate::field::Field;
 use crate::message::MessageData;
 use crate::value::Value;
 
-/// Checks `value` against `field` and normalizes it (strings are trimmed; a string that trims
-/// to empty yields `None`, i.e. "unset").
-pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, String> {
-    crate::codec::normalize_inline(field, value)
-}
+/// Checks a value against its field and normalizes it (strings are trimmed; a string that
+/// trims to empty yields `None`, i.e. "unset"): the decoders' function, shared.
+pub(crate) use crate::codec::normalize;
 
 /// Collects every violation of `data` (and nested messages) under `prefix`.
 pub(crate) fn collect_violations(data: &MessageData, prefix: &str, out: &mut Vec<Violation>) {

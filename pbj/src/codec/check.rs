@@ -16,9 +16,9 @@ pub(crate) fn normalize(field: &Field, value: Value) -> Result<Option<Value>, St
     normalize_inline(field, value)
 }
 
-/// [`normalize`], inlined: the setters' copy (`MessageData::set_at` and the other writers),
-/// where the call saved more registers than normalizing a short string takes. The decoders
-/// call the out-of-line one (inlined there, it measured slower).
+/// [`normalize`], inlined: `MessageData::set_at`'s copy, where the call saved more registers
+/// than normalizing a short string takes. The decoders and the collection writers call the
+/// out-of-line one (inlined into the decoders, it measured slower).
 #[inline(always)]
 pub(crate) fn normalize_inline(field: &Field, value: Value) -> Result<Option<Value>, String> {
     let value = match value {

@@ -805,6 +805,36 @@ async fn group_commit_takes_out_an_append_that_failed_while_writing() {
     assert_eq!(store.writer_stats().appends, 2 + 6);
 }
 
+/// A lone writer's appends are each committed alone and answered, whether the next one
+/// reaches the writer while it still polls its queue after the last (at once) or after it has
+/// gone to sleep (a pause far longer than the polling window).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lone_appends_are_answered_before_and_after_the_writer_sleeps() {
+    let db = TempDb::new("es-sqlite-lone");
+    let store = SqliteEventStore::open(&db.0, registry()).unwrap();
+    let s = stream("acme:lone:1");
+    let at = now_micros();
+    for (i, pause) in [0, 0, 20, 0, 20, 20].into_iter().enumerate() {
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        let i = i as u64;
+        let appended = store
+            .put_events(
+                &s,
+                events_from(at + i * 10, 2),
+                ExpectedState::Sequence(2 * i),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (appended.first_sequence, appended.last_sequence),
+            (2 * i + 1, 2 * i + 2)
+        );
+    }
+    let stats = store.writer_stats();
+    assert_eq!((stats.appends, stats.commits), (6, 6));
+    assert_eq!(store.last_position().await.unwrap(), 12);
+}
+
 /// A database written by version 1 of the schema (the per-stream index keyed by the stream id
 /// text) is upgraded when opened: its events, sequences, etags and positions are kept (and a
 /// deleted last position is not given again), a stream without a head gets one from its rows,

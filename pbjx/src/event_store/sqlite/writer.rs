@@ -11,13 +11,17 @@
 //! with `synchronous=FULL`) makes the whole group durable, and only after it returns is each
 //! caller answered. While a commit waits for its fsync, the next appends queue up and form the
 //! next group: the more writers, the more appends share an fsync, and a lone writer pays no
-//! waiting (its append is the whole group). Hand-written rather than taken from a crate: it is the few
-//! lines that tie SQLite's transactions to the store's expectation check.
+//! waiting (its append is the whole group). After a lone append, the thread polls the queue
+//! for [`LONE_WAIT`] before it sleeps (on machines with more than one core): a caller that
+//! appends in a loop hands over its next append meanwhile, and neither thread then waits for
+//! the other to be woken on an idle core. Hand-written rather than taken from a crate: it is
+//! the few lines that tie SQLite's transactions to the store's expectation check.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
@@ -28,6 +32,11 @@ use crate::event_store::{Appended, ExpectedState, StreamHead, StreamId, sequence
 
 /// Most appends one transaction gathers.
 pub(super) const MAX_GROUP: usize = 512;
+
+/// How long the writer polls the queue after a lone append before it sleeps: longer than a
+/// caller takes to be answered and hand over its next append, short enough to cost nothing
+/// to a store that appends now and then.
+const LONE_WAIT: Duration = Duration::from_micros(100);
 
 const SELECT_HEAD: &str =
     "SELECT stream_no, sequence, last_event_id FROM pbjx_streams WHERE stream_id = ?1";
@@ -156,8 +165,10 @@ impl Drop for Writer {
 }
 
 fn run(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Append>, counters: &Counters) {
+    // On one core, polling would only keep the caller from running.
+    let poll = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     let mut last_group = 1;
-    while let Ok(first) = queue.recv() {
+    while let Some(first) = next_append(queue, poll && last_group == 1) {
         let mut conn = lock(conn);
         // A panic answers the group's callers with an error (their reply channels close) and
         // leaves the thread serving the next groups; the transaction is rolled back on unwind.
@@ -165,6 +176,24 @@ fn run(conn: &Mutex<Connection>, queue: &mpsc::Receiver<Append>, counters: &Coun
             last_group = commit_group(&mut conn, first, queue, last_group > 1, counters);
         }));
     }
+}
+
+/// The next append, or `None` once the queue is closed. With `poll`, the queue is polled
+/// for [`LONE_WAIT`] (yielding the core between tries) before the thread sleeps on it. When
+/// the caller sits on another core, a sleeping writer costs each append two wake-ups of an
+/// idle core; a polling one, one.
+fn next_append(queue: &mpsc::Receiver<Append>, poll: bool) -> Option<Append> {
+    if poll {
+        let since = Instant::now();
+        while since.elapsed() < LONE_WAIT {
+            match queue.try_recv() {
+                Ok(append) => return Some(append),
+                Err(mpsc::TryRecvError::Disconnected) => return None,
+                Err(mpsc::TryRecvError::Empty) => std::thread::yield_now(),
+            }
+        }
+    }
+    queue.recv().ok()
 }
 
 type Done = Vec<(Append, Result<Appended>)>;

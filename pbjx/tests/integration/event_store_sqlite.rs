@@ -835,6 +835,39 @@ async fn lone_appends_are_answered_before_and_after_the_writer_sleeps() {
     assert_eq!(store.last_position().await.unwrap(), 12);
 }
 
+/// A file store's WAL is copied into the database file by the checkpointer thread, long
+/// before the WAL reaches the size at which the writer would checkpoint itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_is_checkpointed_in_the_background() {
+    let db = TempDb::new("es-sqlite-checkpoints");
+    let store = SqliteEventStore::open(&db.0, registry()).unwrap();
+    let s = stream("acme:checkpoints:1");
+    let at = now_micros();
+    let db_size = || std::fs::metadata(&db.0).unwrap().len();
+    let before = db_size();
+    // A few thousand WAL frames: past the checkpointer's chunk, far below the writer's limit.
+    for i in 0..600u64 {
+        store
+            .put_events(
+                &s,
+                events_from(at + i * 10, 10),
+                ExpectedState::Sequence(i * 10),
+            )
+            .await
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while db_size() < before + (1 << 20) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        db_size() >= before + (1 << 20),
+        "the database file holds the checkpointed pages: {before} -> {} bytes",
+        db_size()
+    );
+    assert_eq!(store.last_position().await.unwrap(), 6_000);
+}
+
 /// A database written by version 1 of the schema (the per-stream index keyed by the stream id
 /// text) is upgraded when opened: its events, sequences, etags and positions are kept (and a
 /// deleted last position is not given again), a stream without a head gets one from its rows,

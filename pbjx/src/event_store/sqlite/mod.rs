@@ -1,6 +1,7 @@
 //! [`SqliteEventStore`]: the embedded, durable event store (feature `sqlite`, on by default);
 //! its docs describe the schema, durability and concurrency.
 
+mod checkpointer;
 mod paged;
 mod schema;
 mod writer;
@@ -138,8 +139,9 @@ pub struct PositionedEvent {
 ///
 /// The database runs in WAL mode. With [`Synchronous::Full`] (the default) every committed
 /// append is fsynced to the WAL before `put_events` returns, so it survives a process crash,
-/// an OS crash and a power loss; concurrent appends share that fsync (group commit, below). [`Synchronous::Normal`] skips that fsync (the WAL is synced
-/// only at checkpoints): committed appends still survive a crash of the process (they are in
+/// an OS crash and a power loss; concurrent appends share that fsync (group commit, below).
+/// [`Synchronous::Normal`] skips that fsync (the WAL is synced only at checkpoints): committed
+/// appends still survive a crash of the process (they are in
 /// the OS page cache), and the database stays consistent after a power loss, but the last
 /// appends before an OS crash or power loss may be rolled back. Pick `Normal` for throughput
 /// when the host is trusted (or the events can be replayed from elsewhere).
@@ -156,10 +158,17 @@ pub struct PositionedEvent {
 /// makes the group durable, and only then is each caller answered. A lone writer gets a
 /// transaction per append; 16 concurrent writers share one fsync between many appends
 /// ([`Self::writer_stats`] counts them). Every append is handed to the writer thread and its
-/// answer back: on a machine with idle cores, a lone writer pays those two wake-ups (tens of
-/// µs each on a VM) on every append (BENCHMARKS.md measures it). Transactions of several
+/// answer back; after a lone append the writer polls its queue for 100 µs before it sleeps
+/// (with more than one core), so a caller appending in a loop does not wait for an idle core
+/// to wake the writer each time (BENCHMARKS.md measures it). Transactions of several
 /// processes on one file are serialized by SQLite's lock (the writer waits up to
 /// [`SqliteOptions::busy_timeout`] for it).
+///
+/// **Checkpoints.** A file's WAL is copied back into the database file by a checkpointer
+/// thread on a connection of its own, woken every 1,024 new WAL frames, while the writer goes
+/// on committing; appends do not wait for those copies. The writer checkpoints itself only
+/// when the WAL reaches 16,384 frames (SQLite's `wal_autocheckpoint`), which then has little
+/// left to copy and lets the WAL start over.
 ///
 /// Reads of a file database use a small pool of read-only connections on tokio's blocking
 /// pool (`spawn_blocking`) and see the last committed state (WAL snapshots), so they do not
@@ -252,7 +261,10 @@ fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
         conn,
         options.busy_timeout,
         options.synchronous,
-        &format!("PRAGMA cache_size = {cache}; PRAGMA wal_autocheckpoint = 16384;"),
+        &format!(
+            "PRAGMA cache_size = {cache}; PRAGMA wal_autocheckpoint = {};",
+            checkpointer::LIMIT
+        ),
     )
 }
 
@@ -290,9 +302,19 @@ impl SqliteEventStore {
         options.page_size = options.page_size.max(1);
         configure(&conn, &options)?;
         schema::prepare(&conn)?;
+        // A file's WAL is checkpointed on a connection of its own (an in-memory database
+        // has no WAL).
+        let checkpoints = match &path {
+            Some(path) => {
+                let own = open_wal(path)?;
+                configure(&own, &options)?;
+                Some(own)
+            }
+            None => None,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
-                writer: Writer::start(conn)?,
+                writer: Writer::start(conn, checkpoints)?,
                 path,
                 readers: Mutex::new(Vec::new()),
                 registry,

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
+use super::checkpointer::Checkpointer;
 use super::{BACKEND, CONSTRAINT_UNIQUE, db_err, fmt_micros, lock, storage};
 use crate::error::{Code, Error, Result};
 use crate::event_store::{Appended, ExpectedState, StreamHead, StreamId, sequences};
@@ -85,12 +86,17 @@ pub(super) struct Writer {
     conn: Arc<Mutex<Connection>>,
     queue: Option<mpsc::Sender<Append>>,
     thread: Option<JoinHandle<()>>,
+    checkpointer: Option<Checkpointer>,
     counters: Arc<Counters>,
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`.
-    pub(super) fn start(conn: Connection) -> Result<Self> {
+    /// Starts the writer thread on `conn`, and with `checkpoints` (a connection of its own
+    /// to the same file) the [`Checkpointer`] of its WAL.
+    pub(super) fn start(mut conn: Connection, checkpoints: Option<Connection>) -> Result<Self> {
+        let checkpointer = checkpoints
+            .map(|own| Checkpointer::start(own, &mut conn))
+            .transpose()?;
         let conn = Arc::new(Mutex::new(conn));
         let counters = Arc::new(Counters::default());
         let (queue, appends) = mpsc::channel();
@@ -112,6 +118,7 @@ impl Writer {
             conn,
             queue: Some(queue),
             thread: Some(thread),
+            checkpointer,
             counters,
         })
     }
@@ -160,6 +167,9 @@ impl Drop for Writer {
         drop(self.queue.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        if let Some(checkpointer) = &mut self.checkpointer {
+            checkpointer.stop(&mut lock(&self.conn));
         }
     }
 }

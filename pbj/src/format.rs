@@ -690,30 +690,26 @@ mod tests {
             "b1",
         ];
         let mut rng = crate::test_rng::Xorshift::new(0x9e37_79b9_7f4a_7c15_u64);
-        let mut next = |n: usize| rng.below(n);
         let (mut emails, mut hosts) = (0, 0);
         for _ in 0..100_000 {
-            let mut value = String::new();
-            for _ in 0..next(9) {
-                value.push_str(pieces[next(pieces.len())]);
-            }
+            let mut value = rng.concat(&pieces, 9);
             // Shapes close to valid ones, so both outcomes are common.
-            match next(4) {
+            match rng.below(4) {
                 0 => {
                     value = format!(
                         "{value}@{}.{}",
-                        pieces[next(pieces.len())],
-                        ["com", "c", "io1", "org"][next(4)]
+                        pieces[rng.below(pieces.len())],
+                        ["com", "c", "io1", "org"][rng.below(4)]
                     )
                 }
                 1 => {
                     value = format!(
                         "{}{value}@[{}]",
-                        pieces[next(pieces.len())],
-                        pieces[next(pieces.len())]
+                        pieces[rng.below(pieces.len())],
+                        pieces[rng.below(pieces.len())]
                     )
                 }
-                2 => value = format!("\"{value}\"@x.{}", pieces[next(pieces.len())]),
+                2 => value = format!("\"{value}\"@x.{}", pieces[rng.below(pieces.len())]),
                 _ => {}
             }
             let email = regex_is_email(&value);
@@ -1001,13 +997,10 @@ mod tests {
     fn slug_check_agrees_with_the_js_regex() {
         let re = crate::pattern::compile(r"^([\w\/-]|[\w-][\w\/-]*[\w-])$").unwrap();
         let mut rng = crate::test_rng::Xorshift::new(0x5851_f42d_4c95_7f2d_u64);
-        let mut next = |n: u64| (rng.next_u64() % n) as usize;
         let alphabet = ["a", "Z", "0", "_", "-", "/", ".", " ", "é", "\n", "~"];
         let mut valid = 0;
         for _ in 0..100_000 {
-            let s: String = (0..next(8))
-                .map(|_| alphabet[next(alphabet.len() as u64)])
-                .collect();
+            let s = rng.concat(&alphabet, 8);
             assert_eq!(is_slug_format(&s), re.is_match(&s), "{s:?}");
             valid += usize::from(re.is_match(&s));
         }

@@ -22,4 +22,13 @@ impl Xorshift {
     pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
+
+    /// Fewer than `most` of `pieces`, each drawn at random, one after the other.
+    pub(crate) fn concat(&mut self, pieces: &[&str], most: usize) -> String {
+        let mut text = String::new();
+        for _ in 0..self.below(most) {
+            text.push_str(pieces[self.below(pieces.len())]);
+        }
+        text
+    }
 }

@@ -285,17 +285,13 @@ mod tests {
             "\n",
         ];
         let mut rng = crate::test_rng::Xorshift::new(0x2545_f491_4f6c_dd1d_u64);
-        let mut next = |n: usize| rng.below(n);
         let mut moved = 0;
         for _ in 0..50_000 {
-            let mut text = String::new();
-            for _ in 0..next(5) {
-                text.push_str(pieces[next(pieces.len())]);
-            }
+            let text = rng.concat(&pieces, 5);
             // Buffers as the decoder leaves them: exact, with some or with much room.
-            let mut owned = String::with_capacity(text.len() + [0, 16, 4096][next(3)]);
+            let mut owned = String::with_capacity(text.len() + [0, 16, 4096][rng.below(3)]);
             owned.push_str(&text);
-            let field = &FIELDS[next(FIELDS.len())];
+            let field = &FIELDS[rng.below(FIELDS.len())];
             let (mut want, mut got) = (None, None);
             let a = normalize_str(field, &text, |v| want = Some(v));
             let ptr = owned.as_ptr();

@@ -717,18 +717,14 @@ mod tests {
             "\\uFFFD",
         ];
         let mut rng = crate::test_rng::Xorshift::new(0x5851_f42d_4c95_7f2d_u64);
-        let mut next = |n: usize| rng.below(n);
         let mut escaped = 0;
         for _ in 0..20_000 {
-            let mut body = String::new();
-            for _ in 0..next(12) {
-                body.push_str(pieces[next(pieces.len())]);
-            }
+            let body = rng.concat(&pieces, 12);
             let after = [
                 "",
                 "}",
                 ",\"more\":\"0123456789abcdefghijklmnopqrstuvwxyz\"}",
-            ][next(3)];
+            ][rng.below(3)];
             let text = format!("\"{body}\"{after}");
             let want: String = serde_json::Deserializer::from_str(&text)
                 .into_iter::<String>()
